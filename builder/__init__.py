@@ -1,0 +1,1 @@
+"""Layerboard's engine: graph, shapes, Keras build, data, training and export; no Qt."""

@@ -1,0 +1,188 @@
+"""The command line: every engine feature as a `python main.py COMMAND` (headless, scriptable)."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from builder.errors import LayerboardError
+
+EXIT_ERROR = 1
+EXIT_INVALID = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line on stderr, not a usage dump."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_INVALID, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="layerboard", description="Draw, train and export Keras models. No command opens the app.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    sub.add_parser("templates", help="list the project templates")
+
+    p = sub.add_parser("new", help="create a project file from a template")
+    p.add_argument("template", help="template name (see `templates`) or path")
+    p.add_argument("-o", "--output", required=True, help="project file to write")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    p = sub.add_parser("check", help="validate a project: every node's output shape and parameter count")
+    p.add_argument("project")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("train", help="train a project headless")
+    p.add_argument("project")
+    p.add_argument("--epochs", type=int, help="override the project's epoch count")
+    p.add_argument("--run-dir", help="where to write model.keras, history.csv and run.json "
+                                      "(default: runs/<project>/<timestamp>/ beside the project)")
+    p.add_argument("--json", action="store_true", help="end with one JSON line of the final metrics")
+
+    p = sub.add_parser("export", help="export a trained model and verify the written file")
+    p.add_argument("source", help="a project file (uses its latest run) or a .keras model")
+    p.add_argument("--format", required=True, choices=["keras", "savedmodel", "tflite"])
+    p.add_argument("-o", "--output", required=True, help="file (or folder for savedmodel) to write")
+    p.add_argument("--run", help="the run directory whose model to export (default: the project's latest run)")
+    p.add_argument("--json", action="store_true", help="print the verification report as JSON")
+    return parser
+
+
+def cmd_templates(args) -> int:
+    from builder.templates import list_templates
+
+    for t in list_templates():
+        print(f"{t.name:<20} {t.description}")
+    return 0
+
+
+def cmd_new(args) -> int:
+    from builder.serialization import save_project
+    from builder.templates import load_template
+
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        raise LayerboardError(f"{out} already exists; choose another name or pass --force to overwrite it.")
+    project = load_template(args.template)
+    project.name = out.stem
+    save_project(project, out)
+    print(f"created {out} from template '{args.template}'")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from builder.serialization import load_project
+    from builder.shapes import format_shape, infer_shapes
+
+    project = load_project(args.project)
+    report = infer_shapes(project.graph)
+    if args.json:
+        print(json.dumps({
+            "valid": report.valid,
+            "nodes": [{"id": n, "type": project.graph.nodes[n].type,
+                       "output_shape": list(r.shape) if r.shape is not None else None,
+                       "params": r.params, "error": r.error} for n, r in report.nodes.items()],
+            "total_params": report.total_params,
+            "errors": report.graph_errors,
+        }))
+    else:
+        print(f"{'node':<20} {'type':<20} {'output shape':<22} {'params':>10}")
+        for node_id, r in report.nodes.items():
+            shape = format_shape(r.shape) if r.ok else "ERROR"
+            print(f"{node_id:<20} {project.graph.nodes[node_id].type:<20} {shape:<22} {r.params:>10,}")
+            if r.error:
+                print(f"  ! {r.error}")
+        for error in report.graph_errors:
+            print(f"! {error}")
+        print(f"total parameters: {report.total_params:,}")
+        print("valid" if report.valid else "INVALID")
+    return 0 if report.valid else EXIT_INVALID
+
+
+def _format_logs(logs: dict[str, float]) -> str:
+    return "  ".join(f"{k} {v:.4f}" for k, v in logs.items())
+
+
+def cmd_train(args) -> int:
+    from builder.serialization import load_project
+    from builder.training import Trainer, TrainingCallbacks
+
+    project = load_project(args.project)
+
+    class PrintEpochs(TrainingCallbacks):
+        def on_train_begin(self, epochs: int, steps_per_epoch: int) -> None:
+            self.epochs = epochs
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+            print(f"epoch {epoch + 1}/{self.epochs}  {_format_logs(logs)}", flush=True)
+
+    trainer = Trainer(project, run_dir=args.run_dir, callbacks=PrintEpochs(), epochs=args.epochs)
+    try:
+        result = trainer.run()
+    except KeyboardInterrupt:
+        raise LayerboardError("interrupted") from None
+    print(f"saved {result.model_path} ({result.epochs_run} epochs, {result.duration_s:.1f} s)")
+    if args.json:
+        print(json.dumps({
+            "run_dir": str(result.run_dir),
+            "model": str(result.model_path),
+            "epochs_run": result.epochs_run,
+            "stopped": result.stopped,
+            "duration_s": round(result.duration_s, 3),
+            "final_metrics": result.final_metrics,
+        }))
+    return 0
+
+
+def latest_model(project) -> Path:
+    """The model.keras of the project's newest run, or an error that says to train first."""
+    runs = project.default_runs_dir()
+    models = sorted(runs.glob("*/model.keras"), key=lambda p: p.stat().st_mtime) if runs.exists() else []
+    if not models:
+        raise LayerboardError(
+            f"{project.path} has no trained model yet (nothing in {runs}). "
+            f"Train it first: python main.py train {project.path}  (or pass --run DIR).")
+    return models[-1]
+
+
+def cmd_export(args) -> int:
+    from builder.export import export_model
+    from builder.serialization import load_project
+
+    source = Path(args.source)
+    project = None
+    if source.suffix == ".keras":
+        model_path = source
+    else:
+        project = load_project(source)
+        model_path = Path(args.run) / "model.keras" if args.run else latest_model(project)
+    report = export_model(model_path, args.format, args.output, project=project)
+    print(json.dumps(report.to_dict()) if args.json else report.summary())
+    return 0
+
+
+COMMANDS = {"templates": cmd_templates, "new": cmd_new, "check": cmd_check, "train": cmd_train, "export": cmd_export}
+
+
+def main(argv: list[str]) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    if not args.command:
+        _parser().print_help()
+        return EXIT_INVALID
+    try:
+        return COMMANDS[args.command](args)
+    except LayerboardError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # never a traceback for the user; LAYERBOARD_DEBUG=1 shows it
+        if os.environ.get("LAYERBOARD_DEBUG"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(f"error: unexpected {type(exc).__name__}: {first} (set LAYERBOARD_DEBUG=1 for details)", file=sys.stderr)
+        return EXIT_ERROR

@@ -1,0 +1,41 @@
+"""One error hierarchy for the engine; every message names the place, the problem and the fix."""
+from __future__ import annotations
+
+
+class LayerboardError(Exception):
+    """Base of every error the engine raises on purpose; its message is shown to the user as is."""
+
+
+class ProjectFileError(LayerboardError):
+    """A project file that cannot be read: malformed JSON, wrong format, unknown version, bad field."""
+
+    def __init__(self, path, place: str, problem: str):
+        self.path = str(path)
+        self.place = place
+        self.problem = problem
+        where = f"{self.path}: {place}" if place else self.path
+        super().__init__(f"{where}: {problem}")
+
+
+class GraphError(LayerboardError):
+    """The graph cannot be built: carries the per-node errors found by shape inference."""
+
+    def __init__(self, message: str, node_errors: dict[str, str] | None = None):
+        self.node_errors = dict(node_errors or {})
+        super().__init__(message)
+
+
+class UnknownBlockError(LayerboardError):
+    """A block type that is not in the catalogue."""
+
+
+class DatasetError(LayerboardError):
+    """A dataset reference that cannot be loaded."""
+
+
+class TrainingError(LayerboardError):
+    """Training could not run or stopped on a fault (NaN loss, out of memory...)."""
+
+
+class ExportError(LayerboardError):
+    """An export that failed to write or failed its verification."""

@@ -1,0 +1,26 @@
+"""Write an artifact beside its target under a temporary name, then move it into place."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def staged(target: Path, suffix: str = ""):
+    """Yields a temporary path in the target's folder; on success it replaces the target, else it is removed."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp = folder / f"artifact{suffix}"
+    try:
+        yield tmp
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

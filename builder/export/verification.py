@@ -1,0 +1,77 @@
+"""Verification of an export: sample inputs (validation data, else seeded noise) and output comparison."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from builder.errors import ExportError
+from builder.project import Project
+
+
+def load_model_file(path: str | Path):
+    import keras
+
+    path = Path(path)
+    if not path.exists():
+        raise ExportError(f"Model file {path} not found. Train the project first (`train PROJECT`).")
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except Exception as exc:
+        raise ExportError(f"{path} is not a readable Keras model: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+
+
+def verification_inputs(model, project: Project | None, count: int) -> tuple[list[np.ndarray], str]:
+    """One array per model input, in the model's input order."""
+    if project is not None and len(model.inputs) == 1:
+        from builder.datasets import load_dataset
+
+        data = load_dataset(project.dataset)
+        return [data.x_val[:count].astype(model.inputs[0].dtype)], f"'{data.name}' validation"
+    rng = np.random.default_rng(0)
+    arrays = []
+    for tensor in model.inputs:
+        shape = (count,) + tuple(d if d is not None else 1 for d in tensor.shape[1:])
+        arrays.append(rng.standard_normal(shape).astype(tensor.dtype))
+    return arrays, "random"
+
+
+def input_names(model) -> list[str]:
+    return [t.name.split(":")[0] for t in model.inputs]
+
+
+def as_list(outputs) -> list[np.ndarray]:
+    if isinstance(outputs, dict):
+        return [np.asarray(outputs[k]) for k in sorted(outputs, key=_output_index)]
+    if isinstance(outputs, (list, tuple)):
+        return [np.asarray(o) for o in outputs]
+    return [np.asarray(outputs)]
+
+
+def _output_index(name: str) -> tuple[int, str]:
+    tail = name.rsplit("_", 1)[-1]
+    return (int(tail), name) if tail.isdigit() else (0, name)
+
+
+def max_abs_diff(expected: list[np.ndarray], actual: list[np.ndarray]) -> float:
+    if len(expected) != len(actual):
+        raise ExportError(f"The exported file has {len(actual)} outputs; the model has {len(expected)}.")
+    diff = 0.0
+    for e, a in zip(expected, actual):
+        if e.shape != a.shape:
+            raise ExportError(f"The exported file gives an output of shape {a.shape}; the model gives {e.shape}.")
+        diff = max(diff, float(np.max(np.abs(e.astype("float64") - a.astype("float64")))) if e.size else 0.0)
+    return diff
+
+
+def keras_outputs(model, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    return as_list(model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0))
+
+
+def require_agreement(diff: float, out_path: Path) -> None:
+    """Refuse the artifact when it computes something else than the Keras model."""
+    from builder.export import TOLERANCE
+
+    if diff > TOLERANCE:
+        raise ExportError(f"Verification failed: the written file's outputs differ from the Keras model's by {diff:.3g} "
+                          f"(allowed {TOLERANCE:g}); nothing was written to {out_path}.")

@@ -1,0 +1,181 @@
+"""Shape inference: each node's output shape and parameter count, or a plain-language error.
+
+Keras computes every shape (layers are called on symbolic `KerasTensor`s); this module only
+walks the graph, caches per-node results so an edit re-infers just what changed, and turns
+Keras's exceptions into messages that name the node, what it got, what it needs and the fix.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from builder import registry
+from builder.errors import LayerboardError
+from builder.graph import Graph, Node, nodes_on_cycles, topological_order
+
+Shape = tuple  # (None, 8, 8, 1): batch dimension first, None where unknown
+
+
+@dataclass
+class NodeResult:
+    """What shape inference found for one node."""
+
+    output_shapes: list[Shape] = field(default_factory=list)
+    dtype: str = "float32"
+    params: int = 0
+    error: str | None = None
+    blocked_by: str | None = None  # set when the error is only that an upstream node is invalid
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def shape(self) -> Shape | None:
+        return self.output_shapes[0] if self.output_shapes else None
+
+
+@dataclass
+class ShapeReport:
+    nodes: dict[str, NodeResult]
+    graph_errors: list[str]
+
+    @property
+    def valid(self) -> bool:
+        return not self.graph_errors and all(r.ok for r in self.nodes.values())
+
+    @property
+    def total_params(self) -> int:
+        return sum(r.params for r in self.nodes.values() if r.ok)
+
+    def node_errors(self) -> dict[str, str]:
+        return {n: r.error for n, r in self.nodes.items() if r.error}
+
+    def summary(self) -> str:
+        own = [f"'{n}': {r.error}" for n, r in self.nodes.items() if r.error and not r.blocked_by]
+        lines = self.graph_errors + own
+        return "The graph is not valid: " + "; ".join(lines) if lines else "The graph is valid."
+
+
+def format_shape(shape: Shape | None) -> str:
+    if shape is None:
+        return "?"
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _explain(node: Node, inputs: list[Shape], exc: Exception) -> str:
+    """Turn a Keras exception into a sentence a user can act on."""
+    spec = registry.block_spec(node.type)
+    got = ", ".join(format_shape(s) for s in inputs) or "nothing"
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    who = f"{node.type} '{node.id}'"
+    if re.search(r"expected (min_|max_)?ndim=\d+, found ndim=\d+", first) and spec.needs:
+        return f"{who} needs {spec.needs}; it received {got}. {spec.fix}".strip()
+    if re.search(r"negative|would be (zero|0)|must be > ?0|smaller than", first, flags=re.I):
+        return (f"{who}: the input {got} is smaller than its window. "
+                "Use padding='same', a smaller kernel_size/pool_size, or remove a pooling step before it.")
+    if spec.needs and len(inputs) > 1:
+        return f"{who} needs {spec.needs}; it received {got}. {spec.fix}".strip()
+    return f"{who} cannot take input {got}: {first}"
+
+
+def _cache_key(node: Node, inputs: list[tuple[Shape, str]]) -> str:
+    return json.dumps([node.type, node.id, node.params, inputs], sort_keys=True, default=str)
+
+
+class ShapeInference:
+    """Infers shapes for a graph, reusing per-node results whose type, params and inputs are unchanged."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, NodeResult] = {}
+        self.computed = 0  # nodes actually sent to Keras in the last run (for tests and benchmarks)
+
+    def run(self, graph: Graph) -> ShapeReport:
+        self.computed = 0
+        order, stuck = topological_order(graph)
+        results: dict[str, NodeResult] = {}
+        graph_errors: list[str] = []
+        if graph.nodes and not graph.input_nodes():
+            graph_errors.append("The graph has no Input block: add one (Core > Input) and wire it to the first layer.")
+        new_cache: dict[str, NodeResult] = {}
+        for node_id in order:
+            node = graph.nodes[node_id]
+            result, key = self._infer_node(graph, node, results)
+            results[node_id] = result
+            if key is not None:
+                new_cache[key] = result
+        cyclic = nodes_on_cycles(graph, stuck)
+        for node_id in graph.nodes:
+            if node_id in cyclic:
+                results[node_id] = NodeResult(error=(
+                    f"{graph.nodes[node_id].type} '{node_id}' is part of a cycle: data must flow one way. "
+                    "Remove one of the wires that loop back."))
+            elif node_id in stuck:
+                results[node_id] = NodeResult(error=f"Waits for a cycle upstream to be removed.", blocked_by="cycle")
+        self._cache = new_cache
+        return ShapeReport({n: results[n] for n in graph.nodes}, graph_errors)
+
+    def _infer_node(self, graph: Graph, node: Node, done: dict[str, NodeResult]):
+        who = f"{node.type} '{node.id}'"
+        if not registry.is_known(node.type):
+            return NodeResult(error=f"'{node.id}' has the unknown block type '{node.type}'."), None
+        edges = graph.incoming(node.id)
+        wanted = registry.input_count(node.type)
+        if wanted == 0 and edges:
+            return NodeResult(error=f"{who} is an input and cannot receive wires; remove the wire into it."), None
+        if wanted == 0 and not graph.outgoing(node.id):
+            return NodeResult(error=f"{who} is not connected to anything: wire its output to a layer."), None
+        if wanted is None and len(edges) < 2:
+            return NodeResult(error=f"{who} needs at least 2 inputs; it has {len(edges)}. Wire more blocks into it."), None
+        if wanted and not edges:
+            return NodeResult(error=f"{who} has no input connected: drag a wire from another block's output to it."), None
+        if wanted and len(edges) > wanted:
+            return NodeResult(error=f"{who} takes {wanted} input(s); it has {len(edges)}. Remove the extra wires."), None
+        for e in edges:
+            upstream = done[e.source]
+            if not upstream.ok:
+                return NodeResult(error=f"Waits for '{e.source}', which has a problem.", blocked_by=e.source), None
+        inputs = []
+        for e in edges:
+            up = done[e.source]
+            if e.source_port >= len(up.output_shapes):
+                return NodeResult(error=f"{who} is wired to output {e.source_port} of '{e.source}', which has no such output."), None
+            inputs.append((up.output_shapes[e.source_port], up.dtype))
+        key = _cache_key(node, inputs)
+        if key in self._cache:
+            return self._cache[key], key
+        self.computed += 1
+        return self._compute(node, inputs), key
+
+    def _compute(self, node: Node, inputs: list[tuple[Shape, str]]) -> NodeResult:
+        import keras
+
+        from builder.keras_build import apply_layer, make_input, make_layer
+
+        who = f"{node.type} '{node.id}'"
+        for name, value in node.params.items():
+            try:
+                registry.check_param(node.type, name, value)
+            except LayerboardError as exc:
+                return NodeResult(error=f"{who}: {exc}")
+        try:
+            if node.type == "Input":
+                tensor = make_input(node)
+                return NodeResult([tuple(tensor.shape)], str(tensor.dtype), 0)
+            layer = make_layer(node)
+        except Exception as exc:  # Keras rejects the arguments: say which
+            return NodeResult(error=f"{who} has invalid parameters: {str(exc).strip().splitlines()[0]}")
+        tensors = [keras.KerasTensor(shape, dtype=dtype) for shape, dtype in inputs]
+        try:
+            out = apply_layer(node, layer, tensors)
+        except Exception as exc:
+            return NodeResult(error=_explain(node, [s for s, _ in inputs], exc))
+        outs: list[Any] = list(out) if isinstance(out, (list, tuple)) else [out]
+        return NodeResult([tuple(t.shape) for t in outs], str(outs[0].dtype), int(layer.count_params()))
+
+
+def infer_shapes(graph: Graph) -> ShapeReport:
+    """One-off shape inference (no cache kept between calls)."""
+    return ShapeInference().run(graph)

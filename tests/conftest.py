@@ -1,0 +1,26 @@
+"""Shared fixtures: a fresh digits project and a small trained model, made once per session."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+from builder.templates import load_template
+
+
+@pytest.fixture
+def digits_project():
+    return load_template("digits_cnn")
+
+
+@pytest.fixture(scope="session")
+def trained_digits(tmp_path_factory):
+    """The digits template trained for 3 epochs; returns (project, TrainingResult)."""
+    from builder.training import Trainer
+
+    project = load_template("digits_cnn")
+    result = Trainer(project, run_dir=tmp_path_factory.mktemp("run"), epochs=3).run()
+    return project, result
