@@ -1,0 +1,94 @@
+"""Training from the panel on a worker thread, live curves, Stop, and Export of the trained model."""
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
+
+TRAIN_TIMEOUT_MS = 120_000
+
+
+def visible_message_boxes(window) -> list[QMessageBox]:
+    return [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+
+
+def test_training_draws_loss_curves_and_finishes(ready_window, qtbot, no_thread_left):
+    window = ready_window
+    panel, controller = window.training_panel, window.training
+    panel.epochs_box.setValue(2)
+    epochs_seen = []
+    controller.epochEnded.connect(lambda epoch, logs: epochs_seen.append(threading.current_thread()))
+
+    with qtbot.waitSignal(controller.epochEnded, timeout=TRAIN_TIMEOUT_MS):
+        QTest.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+        assert panel.train_button.text() == "Stop"
+    # The first epoch's point is on both loss curves while training goes on.
+    xs, ys = panel.train_curve.getData()
+    assert list(xs) == [1] and len(ys) == 1 and ys[0] > 0
+    assert len(panel.val_curve.getData()[1]) == 1
+
+    with qtbot.waitSignal(controller.finished, timeout=TRAIN_TIMEOUT_MS) as finished:
+        pass
+    result = finished.args[0]
+    assert not result.stopped and result.epochs_run == 2
+    assert result.model_path.exists()
+    assert list(panel.train_curve.getData()[0]) == [1, 2]
+    assert len(panel.val_accuracy_curve.getData()[1]) == 2
+    assert panel.train_button.text() == "Train" and panel.train_button.isEnabled()
+    assert "Finished" in panel.progress.format()
+    assert not controller.running
+    assert controller.last_result is result
+    assert all(t is threading.main_thread() for t in epochs_seen)  # signals reach the GUI thread
+    assert "training" in no_thread_left  # the guard saw the training thread (and it has ended)
+
+
+def test_stop_ends_training_early_and_keeps_the_model(ready_window, qtbot):
+    window = ready_window
+    panel, controller = window.training_panel, window.training
+    panel.epochs_box.setValue(200)
+    with qtbot.waitSignal(controller.epochEnded, timeout=TRAIN_TIMEOUT_MS):
+        panel.train_button.click()
+
+    with qtbot.waitSignal(controller.finished, timeout=TRAIN_TIMEOUT_MS) as finished:
+        panel.train_button.click()  # Stop
+        assert panel.train_button.text() == "Stopping…" and not panel.train_button.isEnabled()
+
+    result = finished.args[0]
+    assert result.stopped and 1 <= result.epochs_run < 200
+    assert result.model_path.exists()
+    assert "Stopped" in panel.progress.format()
+    assert panel.train_button.text() == "Train"
+
+
+def test_an_invalid_graph_is_not_sent_to_training(ready_window):
+    window = ready_window
+    window.scene.node_items["flatten"].setSelected(True)
+    window.scene.delete_selection()
+    window.document.shapes.run_now()
+    window.training_panel.train_button.click()
+    assert not window.training.running
+    boxes = visible_message_boxes(window)
+    assert boxes and "no input connected" in boxes[0].text()
+
+
+def test_export_without_a_trained_model_asks_to_train_first(window):
+    assert window.export() is False
+    boxes = visible_message_boxes(window)
+    assert boxes and "Train the model first" in boxes[0].text()
+
+
+def test_export_writes_the_last_trained_model_and_reports_its_verification(ready_window, qtbot, tmp_path):
+    window = ready_window
+    window.training_panel.epochs_box.setValue(1)
+    with qtbot.waitSignal(window.training.finished, timeout=TRAIN_TIMEOUT_MS):
+        window.training_panel.train_button.click()
+
+    target = tmp_path / "digits.keras"
+    with qtbot.waitSignal(window.exportFinished, timeout=TRAIN_TIMEOUT_MS) as exported:
+        assert window.export("keras", target)
+    report = exported.args[0]
+    assert target.exists() and report.verified
+    boxes = visible_message_boxes(window)
+    assert boxes and "verified" in boxes[0].text()

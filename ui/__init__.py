@@ -1,0 +1,1 @@
+"""Layerboard's Qt view: draws and edits the engine's graph; imports builder, never the reverse."""

@@ -1,0 +1,77 @@
+"""Start-up: the window first (no Keras on this path), then Keras loads on a background thread."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from builder.errors import LayerboardError
+from ui.document import Document
+from ui.main_window import MainWindow, show_message
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="layerboard", description="Draw, train and export a Keras model.")
+    parser.add_argument("project", nargs="?", help="a project file to open (default: the digits_cnn template)")
+    # For docs/screenshot.png: save the window once Keras is loaded and the shapes shown, then quit.
+    parser.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+class _Screenshot(QObject):
+    """Grabs the window once the engine is ready and the first shape report has been drawn."""
+
+    def __init__(self, window: MainWindow, path: Path) -> None:
+        super().__init__(window)
+        self._window = window
+        self._path = path
+        window.engine.ready.connect(self._on_ready)
+        window.engine.failed.connect(self._grab)
+
+    @Slot()
+    def _on_ready(self) -> None:
+        # Show the inspector at work: the first convolution (or the first block) selected.
+        items = self._window.scene.node_items.values()
+        chosen = next((i for i in items if i.block_type == "Conv2D"), next(iter(items), None))
+        if chosen is not None:
+            chosen.setSelected(True)
+        # Let the zero-timer shape run and the repaint it triggers happen first.
+        QTimer.singleShot(500, self._grab)
+
+    @Slot()
+    def _grab(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._window.grab().save(str(self._path))
+        self._window.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Layerboard")
+    app.setOrganizationName("Layerboard")
+    app.setStyle("Fusion")
+
+    document, problem = None, None
+    if args.project:
+        try:
+            document = Document.from_file(args.project)
+        except LayerboardError as exc:
+            problem = str(exc)
+    window = MainWindow(document)
+    window.show()
+    if problem:
+        show_message(window, QMessageBox.Icon.Warning, "Cannot open project",
+                     f"{problem}\n\nThe digits_cnn template is open instead.")
+    if args.screenshot:
+        _Screenshot(window, Path(args.screenshot))
+    # Start the slow import only once the event loop runs, so the window paints first.
+    QTimer.singleShot(0, window.start_engine)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

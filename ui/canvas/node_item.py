@@ -1,0 +1,199 @@
+"""A node on the canvas: a rounded box with the block type, id, output shape and parameter count."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyle
+
+from builder import registry
+from ui.canvas import style
+from ui.canvas.port_item import INPUT, OUTPUT, PortItem
+
+PENDING = "…"
+
+
+class NodeItem(QGraphicsItem):
+    """Draws one graph node; its ports are child items, its wires register themselves here."""
+
+    def __init__(self, node_id: str, block_type: str, position: tuple[float, float]) -> None:
+        super().__init__()
+        self.node_id = node_id
+        self.block_type = block_type
+        self.colour = style.category_colour(block_type)
+        self.edges: set = set()  # EdgeItems that end on this node; moved along with it
+        self.input_ports: list[PortItem] = []
+        self.output_ports: list[PortItem] = [PortItem(node_id, OUTPUT, 0, self.colour, self)]
+        self.output_ports[0].setPos(style.NODE_WIDTH / 2, style.NODE_HEIGHT)
+        fixed = registry.input_count(block_type)
+        self.is_merge = fixed is None
+        self.set_input_port_count(1 if fixed is None else fixed)
+        self._shape_text = PENDING
+        self._params_text = ""
+        self._error: str | None = None
+        self._blocked = False
+        self.setFlags(
+            QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+            | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
+        )
+        self.setZValue(1)
+        self.setPos(QPointF(*position))
+        self.setToolTip(f"{block_type} '{node_id}'")
+
+    # ---- ports -------------------------------------------------------------------------------
+    def set_input_port_count(self, count: int) -> None:
+        """Lay out `count` input ports evenly along the top edge (merge nodes grow and shrink)."""
+        while len(self.input_ports) > count:
+            port = self.input_ports.pop()
+            port.setParentItem(None)
+            if port.scene() is not None:
+                port.scene().removeItem(port)
+        while len(self.input_ports) < count:
+            self.input_ports.append(PortItem(self.node_id, INPUT, len(self.input_ports), self.colour, self))
+        for i, port in enumerate(self.input_ports):
+            port.setPos(style.NODE_WIDTH * (i + 1) / (count + 1), 0.0)
+        for edge in self.edges:
+            edge.adjust()
+
+    def port(self, kind: str, index: int) -> PortItem | None:
+        ports = self.input_ports if kind == INPUT else self.output_ports
+        return ports[index] if 0 <= index < len(ports) else None
+
+    def port_scene_pos(self, kind: str, index: int) -> QPointF:
+        port = self.port(kind, index)
+        if port is None:  # a wire to a port this block lacks: draw it to the edge's middle
+            y = 0.0 if kind == INPUT else style.NODE_HEIGHT
+            return self.mapToScene(QPointF(style.NODE_WIDTH / 2, y))
+        return port.scenePos()
+
+    # ---- what inference found ----------------------------------------------------------------
+    def set_result(self, result) -> None:
+        """Show a NodeResult from shape inference, or the pending state when `result` is None."""
+        if result is None:
+            self._shape_text, self._params_text, self._error, self._blocked = PENDING, "", None, False
+            tip = f"{self.block_type} '{self.node_id}'"
+        elif result.ok:
+            from builder.shapes import format_shape
+
+            shapes = result.output_shapes
+            self._shape_text = ", ".join(format_shape(s) for s in shapes) if len(shapes) > 1 else format_shape(result.shape)
+            self._params_text = f"{result.params:,} params"
+            self._error, self._blocked = None, False
+            tip = f"{self.block_type} '{self.node_id}'\noutput {self._shape_text}\n{self._params_text}"
+        else:
+            self._error, self._blocked = result.error, result.blocked_by is not None
+            self._shape_text = f"waits for {result.blocked_by}" if self._blocked else result.error
+            self._params_text = ""
+            tip = result.error
+        self.setToolTip(tip)
+        self.update()
+
+    @property
+    def shape_text(self) -> str:
+        return self._shape_text
+
+    @property
+    def params_text(self) -> str:
+        return self._params_text
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    @property
+    def blocked(self) -> bool:
+        return self._blocked
+
+    # ---- QGraphicsItem -----------------------------------------------------------------------
+    def boundingRect(self) -> QRectF:
+        m = style.PORT_RADIUS + 2
+        return QRectF(-m, -m, style.NODE_WIDTH + 2 * m, style.NODE_HEIGHT + 2 * m)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(self._box(), style.CORNER_RADIUS, style.CORNER_RADIUS)
+        return path
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            for edge in self.edges:
+                edge.adjust()
+        return super().itemChange(change, value)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        box = self._box()
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if self._error and not self._blocked:
+            body, border = style.ERROR_BODY, style.ERROR
+        elif self._blocked:
+            body, border = style.BLOCKED_BODY, style.BLOCKED
+        else:
+            body, border = style.NODE_BODY, style.NODE_BORDER
+        radius = style.CORNER_RADIUS
+
+        # Soft shadow, body, then the category-coloured header clipped to the rounded top.
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 28))
+        painter.drawRoundedRect(box.translated(0, 2), radius, radius)
+        outline = QPainterPath()
+        outline.addRoundedRect(box, radius, radius)
+        painter.fillPath(outline, body)
+        header = QPainterPath()
+        header.addRect(QRectF(box.left(), box.top(), box.width(), style.HEADER_HEIGHT))
+        colour = self.colour if not (self._error and not self._blocked) else style.ERROR
+        painter.fillPath(outline.intersected(header), colour)
+        pen = QPen(style.SELECTED if selected else border, 2.2 if selected or self._error else 1.0)
+        if self._blocked and not selected:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(outline)
+
+        pad = 9.0
+        head = QRectF(box.left() + pad, box.top(), box.width() - 2 * pad, style.HEADER_HEIGHT)
+        painter.setFont(style.title_font())
+        painter.setPen(QColor("#ffffff"))
+        title_width = QFontMetrics(style.title_font()).horizontalAdvance(self.block_type)
+        painter.drawText(head, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.block_type)
+        id_font = style.small_font()
+        painter.setFont(id_font)
+        painter.setPen(QColor(255, 255, 255, 215))
+        id_room = int(head.width() - title_width - 10)
+        id_text = QFontMetrics(id_font).elidedText(self.node_id, Qt.TextElideMode.ElideMiddle, max(id_room, 0))
+        painter.drawText(head, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, id_text)
+
+        body_rect = QRectF(box.left() + pad, box.top() + style.HEADER_HEIGHT + 2,
+                           box.width() - 2 * pad, box.height() - style.HEADER_HEIGHT - 4)
+        line = body_rect.height() / 2
+        if self._error:
+            painter.setFont(style.small_font())
+            painter.setPen(style.BLOCKED.darker(130) if self._blocked else style.ERROR)
+            lines = _two_lines(self._shape_text, QFontMetrics(style.small_font()), int(body_rect.width()))
+            for i, text in enumerate(lines):
+                painter.drawText(QRectF(body_rect.left(), body_rect.top() + i * line, body_rect.width(), line),
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+            return
+        painter.setFont(style.mono_font())
+        painter.setPen(style.TEXT)
+        painter.drawText(QRectF(body_rect.left(), body_rect.top(), body_rect.width(), line),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._shape_text)
+        painter.setFont(style.small_font())
+        painter.setPen(style.MUTED_TEXT)
+        painter.drawText(QRectF(body_rect.left(), body_rect.top() + line, body_rect.width(), line),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._params_text)
+
+    def _box(self) -> QRectF:
+        return QRectF(0.0, 0.0, style.NODE_WIDTH, style.NODE_HEIGHT)
+
+
+def _two_lines(text: str, metrics: QFontMetrics, width: int) -> list[str]:
+    """Word-wrap into at most two lines, the second elided (the full text is the tooltip)."""
+    words = text.split()
+    first = ""
+    while words and metrics.horizontalAdvance(f"{first} {words[0]}".strip()) <= width:
+        first = f"{first} {words.pop(0)}".strip()
+    if not first:  # one very long word
+        return [metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)]
+    rest = " ".join(words)
+    return [first, metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width)] if rest else [first]

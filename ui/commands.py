@@ -1,0 +1,142 @@
+"""Every graph edit as a QUndoCommand: each one calls Graph methods and nothing else.
+
+The canvas follows the graph's events, so undo and redo redraw exactly what the graph holds.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+
+from builder.graph import Edge, Graph, Node
+
+Point = tuple[float, float]
+
+# Ids for QUndoCommand.mergeWith: commands of the same id may fold into one undo step.
+MOVE_ID = 1
+SET_PARAM_ID = 2
+
+
+class AddNodeCommand(QUndoCommand):
+    def __init__(self, graph: Graph, block_type: str, params: dict[str, Any], position: Point,
+                 node_id: str | None = None) -> None:
+        super().__init__(f"Add {block_type}")
+        self._graph = graph
+        self._type = block_type
+        self._params = copy.deepcopy(params)
+        self._position = position
+        # Fixed on first redo so that a redo after an undo brings back the same id.
+        self.node_id = node_id or graph.new_id(block_type)
+
+    def redo(self) -> None:
+        self._graph.add_node(self._type, copy.deepcopy(self._params), self._position, self.node_id)
+
+    def undo(self) -> None:
+        self._graph.remove_node(self.node_id)
+
+
+class RemoveNodeCommand(QUndoCommand):
+    """Removes a node and its wires; undo puts both back with the same ids and ports."""
+
+    def __init__(self, graph: Graph, node_id: str) -> None:
+        super().__init__(f"Delete {node_id}")
+        self._graph = graph
+        self._node_id = node_id
+        self._node: Node | None = None
+        self._edges: list[Edge] = []
+
+    def redo(self) -> None:
+        self._node, self._edges = self._graph.remove_node(self._node_id)
+
+    def undo(self) -> None:
+        node = self._node
+        self._graph.add_node(node.type, copy.deepcopy(node.params), node.position, node.id)
+        for edge in self._edges:
+            self._graph.connect(edge.source, edge.target, edge.source_port, edge.target_port)
+
+
+class MoveNodesCommand(QUndoCommand):
+    """Moves nodes to new positions; pushed once per drag, on mouse release."""
+
+    def __init__(self, graph: Graph, moves: dict[str, tuple[Point, Point]]) -> None:
+        names = ", ".join(sorted(moves))
+        super().__init__(f"Move {names}")
+        self._graph = graph
+        self._moves = dict(moves)  # node id -> (old position, new position)
+
+    def id(self) -> int:
+        return MOVE_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        # Successive drags of the same selection fold into one step, like a text editor's typing.
+        if not isinstance(other, MoveNodesCommand) or set(other._moves) != set(self._moves):
+            return False
+        for node_id, (_, new) in other._moves.items():
+            self._moves[node_id] = (self._moves[node_id][0], new)
+        return True
+
+    def redo(self) -> None:
+        for node_id, (_, new) in self._moves.items():
+            self._graph.move_node(node_id, new)
+
+    def undo(self) -> None:
+        for node_id, (old, _) in self._moves.items():
+            self._graph.move_node(node_id, old)
+
+
+class ConnectCommand(QUndoCommand):
+    def __init__(self, graph: Graph, source: str, target: str, source_port: int = 0, target_port: int = 0) -> None:
+        super().__init__(f"Connect {source} → {target}")
+        self._graph = graph
+        self.edge = Edge(source, target, source_port, target_port)
+
+    def redo(self) -> None:
+        e = self.edge
+        self._graph.connect(e.source, e.target, e.source_port, e.target_port)
+
+    def undo(self) -> None:
+        self._graph.disconnect(self.edge)
+
+
+class DisconnectCommand(QUndoCommand):
+    def __init__(self, graph: Graph, edge: Edge) -> None:
+        super().__init__(f"Disconnect {edge.source} → {edge.target}")
+        self._graph = graph
+        self.edge = edge
+
+    def redo(self) -> None:
+        self._graph.disconnect(self.edge)
+
+    def undo(self) -> None:
+        e = self.edge
+        self._graph.connect(e.source, e.target, e.source_port, e.target_port)
+
+
+class SetParamCommand(QUndoCommand):
+    """Sets one parameter; `None` removes it so that Keras's default applies."""
+
+    def __init__(self, graph: Graph, node_id: str, name: str, value: Any) -> None:
+        super().__init__(f"Set {node_id}.{name}")
+        self._graph = graph
+        self._node_id = node_id
+        self._name = name
+        self._old = copy.deepcopy(graph.node(node_id).params.get(name))
+        self._new = copy.deepcopy(value)
+
+    def id(self) -> int:
+        return SET_PARAM_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        # Clicking a spin box's arrow five times is one edit to undo, not five.
+        if not isinstance(other, SetParamCommand) or (other._node_id, other._name) != (self._node_id, self._name):
+            return False
+        self._new = other._new
+        self.setObsolete(self._new == self._old)  # edited back to where it started: no undo step left
+        return True
+
+    def redo(self) -> None:
+        self._graph.set_param(self._node_id, self._name, copy.deepcopy(self._new))
+
+    def undo(self) -> None:
+        self._graph.set_param(self._node_id, self._name, copy.deepcopy(self._old))

@@ -1,0 +1,398 @@
+"""The main window: palette, canvas, inspector and training panel around one open document."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QGraphicsItem, QLabel, QMainWindow, QMessageBox, QWidget
+
+from builder.errors import LayerboardError
+from builder.templates import list_templates
+from ui.background_task import BackgroundTask
+from ui.canvas.scene import CanvasScene
+from ui.canvas.view import CanvasView
+from ui.document import Document
+from ui.engine_loader import EngineLoader
+from ui.export_dialog import ExportDialog
+from ui.inspector import Inspector
+from ui.palette import Palette
+from ui.training_controller import TrainingController, snapshot
+from ui.training_panel import TrainingPanel
+
+PROJECT_FILTER = "Layerboard projects (*.json);;All files (*)"
+DEFAULT_TEMPLATE = "digits_cnn"
+
+
+def show_message(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str) -> QMessageBox:
+    """A window-modal message box that does not block the caller (nor a test)."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.open()
+    return box
+
+
+class MainWindow(QMainWindow):
+    exportFinished = Signal(object)  # ExportReport
+    exportFailed = Signal(str)
+
+    def __init__(self, document: Document | None = None) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.resize(QSize(1400, 900))
+        self.document: Document | None = None
+        self.scene: CanvasScene | None = None
+        self.undo_group = QUndoGroup(self)
+        self.engine = EngineLoader(self)
+        self.training = TrainingController(self)
+        self._export_task = BackgroundTask(self)
+
+        self.view = CanvasView(self)
+        self.setCentralWidget(self.view)
+        self.palette = Palette(self)
+        self.inspector = Inspector(self)
+        self.training_panel = TrainingPanel(self.training, self)
+        self._add_dock("Blocks", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, 190)
+        self._add_dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea, 300)
+        self._add_dock("Training", self.training_panel, Qt.DockWidgetArea.BottomDockWidgetArea, 210)
+
+        self.summary = QLabel(self)
+        self.statusBar().addPermanentWidget(self.summary)
+        self.statusBar().showMessage("Loading Keras…")
+
+        self._create_actions()
+        self._create_menus()
+        self.palette.blockActivated.connect(self._on_block_activated)
+        self.inspector.refused.connect(self._show_status)
+        self.training_panel.trainRequested.connect(self._on_train_requested)
+        self.training.finished.connect(self._on_training_finished)
+        self.training.failed.connect(self._on_training_failed)
+        self.engine.ready.connect(self._on_engine_ready)
+        self.engine.failed.connect(self._on_engine_failed)
+        self._export_task.succeeded.connect(self._on_export_succeeded)
+        self._export_task.failed.connect(self._on_export_failed)
+        self.set_document(document or Document.from_template(DEFAULT_TEMPLATE, self))
+
+    def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, size: int) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{title}Dock")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        orientation = Qt.Orientation.Vertical if area == Qt.DockWidgetArea.BottomDockWidgetArea else Qt.Orientation.Horizontal
+        self.resizeDocks([dock], [size], orientation)
+        return dock
+
+    # ---- actions and menus --------------------------------------------------------------------
+    def _create_actions(self) -> None:
+        # Menu actions call no-argument slots: `triggered` passes a `checked` flag that the
+        # methods' optional path/format arguments must not receive.
+        self.open_action = QAction("&Open…", self, shortcut=QKeySequence.StandardKey.Open, triggered=self._on_open)
+        self.save_action = QAction("&Save", self, shortcut=QKeySequence.StandardKey.Save, triggered=self._on_save)
+        self.save_as_action = QAction("Save &As…", self, shortcut=QKeySequence.StandardKey.SaveAs,
+                                      triggered=self._on_save_as)
+        self.export_action = QAction("&Export Trained Model…", self, shortcut="Ctrl+E", triggered=self._on_export)
+        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
+        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.delete_action = QAction("&Delete", self, triggered=self.delete_selection)
+        self.delete_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence(Qt.Key.Key_Backspace)])
+        self.select_all_action = QAction("Select &All", self, shortcut=QKeySequence.StandardKey.SelectAll,
+                                         triggered=self.select_all)
+        self.fit_action = QAction("&Fit Graph in View", self, shortcut="Ctrl+0", triggered=self._fit)
+        self.zoom_in_action = QAction("Zoom &In", self, shortcut=QKeySequence.StandardKey.ZoomIn, triggered=self._zoom_in)
+        self.zoom_out_action = QAction("Zoom &Out", self, shortcut=QKeySequence.StandardKey.ZoomOut,
+                                       triggered=self._zoom_out)
+
+    @Slot()
+    def _on_open(self) -> None:
+        self.open_file()
+
+    @Slot()
+    def _on_save(self) -> None:
+        self.save()
+
+    @Slot()
+    def _on_save_as(self) -> None:
+        self.save_as()
+
+    @Slot()
+    def _on_export(self) -> None:
+        self.export()
+
+    def _create_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        templates = file_menu.addMenu("&New from Template")
+        for info in list_templates():
+            action = templates.addAction(info.name)
+            action.setData(info.name)
+            action.setStatusTip(info.description)
+            action.triggered.connect(self._on_template_chosen)
+        file_menu.addAction(self.open_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.delete_action)
+        edit_menu.addAction(self.select_all_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.fit_action)
+        view_menu.addAction(self.zoom_in_action)
+        view_menu.addAction(self.zoom_out_action)
+        view_menu.addSeparator()
+        for dock in self.findChildren(QDockWidget):
+            view_menu.addAction(dock.toggleViewAction())
+
+    # ---- the document ------------------------------------------------------------------------
+    def set_document(self, document: Document) -> None:
+        """Show another document; the previous one (and its scene) is discarded."""
+        old_doc, old_scene = self.document, self.scene
+        document.setParent(self)
+        self.document = document
+        self.undo_group.addStack(document.undo_stack)
+        self.undo_group.setActiveStack(document.undo_stack)
+        self.scene = CanvasScene(document, self)
+        self.scene.selectionChanged.connect(self._on_selection_changed)
+        self.scene.message.connect(self._show_status)
+        self.view.setScene(self.scene)
+        document.titleChanged.connect(self._update_title)
+        document.dirtyChanged.connect(self._update_title)
+        document.shapes.reportChanged.connect(self._on_report)
+        self.inspector.set_document(document)
+        self.training_panel.set_epochs(document.project.training.epochs)
+        if self.engine.is_ready:
+            document.shapes.set_engine_ready()
+        if old_scene is not None:
+            old_scene.close()
+            old_scene.deleteLater()
+        if old_doc is not None:
+            self.undo_group.removeStack(old_doc.undo_stack)
+            old_doc.close()
+            old_doc.deleteLater()
+        self._update_title()
+        self._update_summary()
+        self.view.fit_graph_when_shown()
+
+    @Slot()
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.document.title}[*] — Layerboard")
+        self.setWindowModified(self.document.dirty)
+
+    def maybe_save(self) -> bool:
+        """Ask about unsaved changes; False means the user cancelled."""
+        if not self.document.dirty:
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.document.title}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    @Slot()
+    def _on_template_chosen(self) -> None:
+        self.new_from_template(self.sender().data())
+
+    def new_from_template(self, name: str) -> bool:
+        if not self.maybe_save():
+            return False
+        try:
+            self.set_document(Document.from_template(name, self))
+        except LayerboardError as exc:
+            show_message(self, QMessageBox.Icon.Warning, "Cannot open template", str(exc))
+            return False
+        return True
+
+    def open_file(self, path: str | Path | None = None) -> bool:
+        if not self.maybe_save():
+            return False
+        if not path:
+            path = QFileDialog.getOpenFileName(self, "Open project", "", PROJECT_FILTER)[0]
+            if not path:
+                return False
+        try:
+            self.set_document(Document.from_file(path, self))
+        except LayerboardError as exc:
+            show_message(self, QMessageBox.Icon.Warning, "Cannot open project", str(exc))
+            return False
+        self._show_status(f"Opened {path}")
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self, path: str | Path | None = None) -> bool:
+        if not path:
+            suggestion = str(self.document.path or Path.cwd() / f"{self.document.project.name}.json")
+            path = QFileDialog.getSaveFileName(self, "Save project as", suggestion, PROJECT_FILTER)[0]
+            if not path:
+                return False
+        return self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            self.document.save(path)
+        except (LayerboardError, OSError) as exc:
+            show_message(self, QMessageBox.Icon.Warning, "Cannot save project", str(exc))
+            return False
+        self._show_status(f"Saved {path}")
+        return True
+
+    # ---- editing ------------------------------------------------------------------------------
+    @Slot()
+    def delete_selection(self) -> None:
+        self.scene.delete_selection()
+
+    @Slot()
+    def select_all(self) -> None:
+        for item in self.scene.items():
+            if item.flags() & QGraphicsItem.GraphicsItemFlag.ItemIsSelectable:
+                item.setSelected(True)
+
+    @Slot()
+    def _fit(self) -> None:
+        self.view.fit_graph()
+
+    @Slot()
+    def _zoom_in(self) -> None:
+        self.view.set_zoom(self.view.zoom * 1.25)
+
+    @Slot()
+    def _zoom_out(self) -> None:
+        self.view.set_zoom(self.view.zoom * 0.8)
+
+    @Slot(str)
+    def _on_block_activated(self, block_type: str) -> None:
+        centre = self.view.mapToScene(self.view.viewport().rect().center())
+        self.scene.add_block(block_type, centre)
+
+    @Slot()
+    def _on_selection_changed(self) -> None:
+        ids = self.scene.selected_node_ids()
+        self.inspector.show_node(ids[0] if len(ids) == 1 else None)
+
+    # ---- engine, shapes, status ---------------------------------------------------------------------
+    def start_engine(self) -> None:
+        """Import Keras in the background (call after the window is shown)."""
+        self.engine.start()
+
+    @Slot()
+    def _on_engine_ready(self) -> None:
+        self.document.shapes.set_engine_ready()
+        self.inspector.set_engine_ready()
+        self.training_panel.set_engine_ready()
+        self._show_status(f"Keras loaded in {self.engine.seconds:.1f} s.")
+
+    @Slot(str)
+    def _on_engine_failed(self, message: str) -> None:
+        self._show_status(message)
+        show_message(self, QMessageBox.Icon.Critical, "Keras could not be loaded", message)
+
+    @Slot(object)
+    def _on_report(self, _report) -> None:
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        graph = self.document.graph
+        report = self.document.shapes.report
+        text = f"{len(graph.nodes)} blocks"
+        if report is None:
+            text += " · loading Keras…"
+        else:
+            problems = len(report.graph_errors) + sum(1 for r in report.nodes.values() if r.error and not r.blocked_by)
+            text += f" · {report.total_params:,} parameters · "
+            text += "valid" if report.valid else f"{problems} problem{'s' if problems != 1 else ''}"
+        self.summary.setText(text)
+
+    @Slot(str)
+    def _show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+
+    # ---- training and export -------------------------------------------------------------------
+    @Slot(int)
+    def _on_train_requested(self, epochs: int) -> None:
+        report = self.document.shapes.report
+        if report is not None and not report.valid:
+            show_message(self, QMessageBox.Icon.Warning, "The model cannot be trained", report.summary())
+            return
+        self.training.start(self.document.project, epochs)
+        self._show_status("Training started.")
+
+    @Slot(object)
+    def _on_training_finished(self, result) -> None:
+        what = "stopped" if result.stopped else "finished"
+        self._show_status(f"Training {what}; the model is in {result.run_dir}. File ▸ Export writes it out.")
+
+    @Slot(str)
+    def _on_training_failed(self, message: str) -> None:
+        self._show_status(message)
+        show_message(self, QMessageBox.Icon.Warning, "Training failed", message)
+
+    def export(self, fmt: str | None = None, path: str | Path | None = None) -> bool:
+        """Export the last trained model; with no arguments, ask for the format and path."""
+        result = self.training.last_result
+        if result is None:
+            show_message(self, QMessageBox.Icon.Information, "Nothing to export yet",
+                         "Export writes the model of the last training run. Train the model first (Train, below).")
+            return False
+        if self._export_task.running:
+            self._show_status("An export is already running.")
+            return False
+        if fmt is None or path is None:
+            dialog = ExportDialog(result.run_dir, self.document.project.name, self)
+            if dialog.exec() != ExportDialog.DialogCode.Accepted:
+                return False
+            fmt, path = dialog.fmt, dialog.path
+        self._export_task.start(functools.partial(_export, result.model_path, fmt, Path(path),
+                                                  snapshot(self.document.project)), "export")
+        self.export_action.setEnabled(False)
+        self._show_status(f"Exporting {fmt} to {path}…")
+        return True
+
+    @Slot(object)
+    def _on_export_succeeded(self, report) -> None:
+        self.export_action.setEnabled(True)
+        self._show_status(f"Exported {report.path}")
+        show_message(self, QMessageBox.Icon.Information, "Export finished", report.summary())
+        self.exportFinished.emit(report)
+
+    @Slot(str)
+    def _on_export_failed(self, message: str) -> None:
+        self.export_action.setEnabled(True)
+        self._show_status(message)
+        show_message(self, QMessageBox.Icon.Warning, "Export failed", message)
+        self.exportFailed.emit(message)
+
+    # ---- closing ------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """End every worker thread: training (stopped cooperatively), export, the Keras import."""
+        self.training.shutdown()
+        self._export_task.wait()
+        self.engine.wait()
+
+
+def _export(model_path: Path, fmt: str, out_path: Path, project):
+    """Runs on the export thread: the engine's export, which imports TensorFlow and converts."""
+    from builder.export import export_model
+
+    return export_model(model_path, fmt, out_path, project)

@@ -1,0 +1,111 @@
+"""The block palette: the catalogue grouped by category; drag a block onto the canvas to add it."""
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from builder import registry
+from ui.canvas import style
+
+BLOCK_MIME = "application/x-layerboard-block"
+_TYPE_ROLE = Qt.ItemDataRole.UserRole
+
+
+def make_block_mime(block_type: str) -> QMimeData:
+    mime = QMimeData()
+    mime.setData(BLOCK_MIME, block_type.encode("utf-8"))
+    mime.setText(block_type)
+    return mime
+
+
+def block_type_from_mime(mime: QMimeData) -> str | None:
+    """The block type a drag carries, if it is one this catalogue knows."""
+    if not mime.hasFormat(BLOCK_MIME):
+        return None
+    block_type = bytes(mime.data(BLOCK_MIME).data()).decode("utf-8", "replace")
+    return block_type if registry.is_known(block_type) else None
+
+
+def _swatch(colour: QColor, size: int = 12) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    painter.drawRoundedRect(1, 1, size - 2, size - 2, 3, 3)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class BlockTree(QTreeWidget):
+    """Categories as top-level rows, blocks under them; dragging a block carries its type."""
+
+    def mimeTypes(self) -> list[str]:
+        return [BLOCK_MIME]
+
+    def mimeData(self, items) -> QMimeData:
+        types = [i.data(0, _TYPE_ROLE) for i in items if i.data(0, _TYPE_ROLE)]
+        return make_block_mime(types[0]) if types else QMimeData()
+
+
+class Palette(QWidget):
+    """`blockActivated` fires on double-click (the window adds the block at the view's centre)."""
+
+    blockActivated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.filter = QLineEdit(self)
+        self.filter.setPlaceholderText("Filter blocks…")
+        self.filter.setClearButtonEnabled(True)
+        self.tree = BlockTree(self)
+        self.tree.setHeaderHidden(True)
+        self.tree.setRootIsDecorated(False)
+        self.tree.setIndentation(10)
+        self.tree.setDragEnabled(True)
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)  # a move would take the row out of the palette
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.items: dict[str, QTreeWidgetItem] = {}
+        for category, blocks in registry.palette().items():
+            head = QTreeWidgetItem(self.tree, [category])
+            head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            font = head.font(0)
+            font.setBold(True)
+            head.setFont(0, font)
+            head.setForeground(0, style.MUTED_TEXT)
+            for block in blocks:
+                item = QTreeWidgetItem(head, [block])
+                item.setData(0, _TYPE_ROLE, block)
+                item.setIcon(0, _swatch(style.category_colour(category)))
+                item.setToolTip(0, f"{block} ({category}) — drag onto the canvas, or double-click to add")
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
+                self.items[block] = item
+            head.setExpanded(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.tree)
+        self.filter.textChanged.connect(self._apply_filter)
+        self.tree.itemDoubleClicked.connect(self._on_double_click)
+
+    @Slot(str)
+    def _apply_filter(self, text: str) -> None:
+        needle = text.strip().lower()
+        for i in range(self.tree.topLevelItemCount()):
+            head = self.tree.topLevelItem(i)
+            visible = 0
+            for j in range(head.childCount()):
+                child = head.child(j)
+                hide = bool(needle) and needle not in child.text(0).lower() and needle not in head.text(0).lower()
+                child.setHidden(hide)
+                visible += not hide
+            head.setHidden(visible == 0)
+
+    @Slot(QTreeWidgetItem, int)
+    def _on_double_click(self, item: QTreeWidgetItem, _column: int) -> None:
+        block_type = item.data(0, _TYPE_ROLE)
+        if block_type:
+            self.blockActivated.emit(block_type)

@@ -1,0 +1,237 @@
+"""One editor widget per parameter kind; each shows a value and emits what the user committed.
+
+Editors parse text but do not validate ranges: the inspector asks `registry.check_param`, so
+the GUI and the engine refuse the same values with the same words.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
+
+from builder.registry import ParamSpec
+
+INT_LIMIT = 2**31 - 1
+DEFAULT_LABEL = "(default)"
+
+
+class ParamEditor(QWidget):
+    """Base: `committed(name, value)` with the parsed value (None = unset); `refused(name, message)`."""
+
+    committed = Signal(str, object)
+    refused = Signal(str, str)
+
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self._shown: Any = None
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def show_value(self, value: Any) -> None:
+        """Display a value without emitting anything (the value the graph holds, or the default)."""
+        self._shown = value
+        self._display(value)
+
+    def _display(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def _commit(self, value: Any) -> None:
+        if value != self._shown:
+            self.committed.emit(self.spec.name, value)
+
+    @property
+    def input_widget(self) -> QWidget:
+        return self._layout.itemAt(0).widget()
+
+
+class IntEditor(ParamEditor):
+    """A spin box; a nullable one keeps one step below its minimum for "default" (unset)."""
+
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.box = QSpinBox(self)
+        low = int(spec.minimum) if spec.minimum is not None else -INT_LIMIT + 1
+        high = int(spec.maximum) if spec.maximum is not None else INT_LIMIT
+        if spec.nullable:
+            low -= 1
+            self.box.setSpecialValueText(DEFAULT_LABEL)
+        self.box.setRange(low, high)
+        self.box.setKeyboardTracking(False)  # valueChanged on Enter, focus out or arrows, not per key
+        self._layout.addWidget(self.box)
+        self.box.valueChanged.connect(self._on_value_changed)
+
+    def _display(self, value: Any) -> None:
+        self.box.blockSignals(True)
+        self.box.setValue(self.box.minimum() if value is None else int(value))
+        self.box.blockSignals(False)
+
+    @Slot(int)
+    def _on_value_changed(self, value: int) -> None:
+        if self.spec.nullable and value == self.box.minimum():
+            self._commit(None)
+        else:
+            self._commit(value)
+
+
+class BoolEditor(ParamEditor):
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.box = QCheckBox(self)
+        self._layout.addWidget(self.box)
+        self.box.toggled.connect(self._on_toggled)
+
+    def _display(self, value: Any) -> None:
+        self.box.blockSignals(True)
+        self.box.setChecked(bool(value))
+        self.box.blockSignals(False)
+
+    @Slot(bool)
+    def _on_toggled(self, checked: bool) -> None:
+        self._commit(checked)
+
+
+class ChoiceEditor(ParamEditor):
+    """A combo box; nullable choices start with "(default)" for unset."""
+
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.box = QComboBox(self)
+        if spec.nullable:
+            self.box.addItem(DEFAULT_LABEL, None)
+        for choice in spec.choices or []:
+            self.box.addItem(str(choice), choice)
+        self.box.setMaxVisibleItems(16)
+        self._layout.addWidget(self.box)
+        self.box.activated.connect(self._on_activated)
+
+    def _display(self, value: Any) -> None:
+        self.box.blockSignals(True)
+        index = self.box.findData(value)
+        if index < 0 and value is not None:  # a value from a file that the list lacks: show it anyway
+            self.box.addItem(str(value), value)
+            index = self.box.count() - 1
+        self.box.setCurrentIndex(max(index, 0))
+        self.box.blockSignals(False)
+
+    @Slot(int)
+    def _on_activated(self, index: int) -> None:
+        self._commit(self.box.itemData(index))
+
+
+class TextEditor(ParamEditor):
+    """A line edit that parses its text on Enter or focus loss; empty text means unset."""
+
+    placeholder = ""
+
+    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+        super().__init__(spec, parent)
+        self.line = QLineEdit(self)
+        self.line.setPlaceholderText(DEFAULT_LABEL if not spec.required else self.placeholder)
+        self._layout.addWidget(self.line)
+        self.line.editingFinished.connect(self._on_editing_finished)
+
+    def _display(self, value: Any) -> None:
+        self.line.blockSignals(True)
+        self.line.setText("" if value is None else self.format(value))
+        self.line.blockSignals(False)
+
+    @Slot()
+    def _on_editing_finished(self) -> None:
+        text = self.line.text().strip()
+        if not text:
+            self._commit(None)
+            return
+        try:
+            value = self.parse(text)
+        except ValueError as exc:
+            self.refused.emit(self.spec.name, f"{self.spec.name}: {exc}")
+            self._display(self._shown)
+            return
+        self._commit(value)
+
+    def format(self, value: Any) -> str:
+        return str(value)
+
+    def parse(self, text: str) -> Any:
+        return text
+
+
+class FloatEditor(TextEditor):
+    placeholder = "a number, e.g. 0.5"
+
+    def format(self, value: Any) -> str:
+        return repr(float(value))
+
+    def parse(self, text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"'{text}' is not a number.") from None
+
+
+def _parse_ints(text: str, allow_none: bool) -> list[int | None]:
+    values: list[int | None] = []
+    for part in text.strip("()[] ").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if allow_none and part.lower() == "none":
+            values.append(None)
+            continue
+        try:
+            values.append(int(part))
+        except ValueError:
+            raise ValueError(f"'{part}' is not a whole number; write numbers separated by commas, e.g. 3, 3.") from None
+    if not values:
+        raise ValueError("write numbers separated by commas, e.g. 3, 3.")
+    return values
+
+
+def _format_ints(value: Any) -> str:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return ", ".join("None" if v is None else str(v) for v in items)
+
+
+class TupleEditor(TextEditor):
+    """Kernel sizes, strides: "3" is one number for every dimension, "3, 3" one per dimension."""
+
+    placeholder = "e.g. 3, 3"
+
+    def format(self, value: Any) -> str:
+        return _format_ints(value)
+
+    def parse(self, text: str) -> int | list[int]:
+        values = _parse_ints(text, allow_none=False)
+        return values[0] if len(values) == 1 else values
+
+
+class ShapeEditor(TextEditor):
+    """A shape without the batch dimension, e.g. "28, 28, 1"; None for a free dimension."""
+
+    placeholder = "e.g. 28, 28, 1"
+
+    def format(self, value: Any) -> str:
+        return _format_ints(value)
+
+    def parse(self, text: str) -> list[int | None]:
+        return _parse_ints(text, allow_none=True)
+
+
+EDITORS: dict[str, type[ParamEditor]] = {
+    "int": IntEditor,
+    "float": FloatEditor,
+    "bool": BoolEditor,
+    "choice": ChoiceEditor,
+    "tuple": TupleEditor,
+    "shape": ShapeEditor,
+    "str": TextEditor,
+}
+
+
+def make_editor(spec: ParamSpec, parent: QWidget | None = None) -> ParamEditor:
+    """The editor for a parameter's kind (plain text for kinds this GUI does not know)."""
+    if spec.kind == "choice" and not spec.choices:
+        return TextEditor(spec, parent)
+    return EDITORS.get(spec.kind, TextEditor)(spec, parent)
