@@ -22,14 +22,21 @@ class Node:
     type: str
     params: dict[str, Any] = field(default_factory=dict)
     position: tuple[float, float] = (0.0, 0.0)
+    trainable: bool = True  # False freezes the layer's weights (transfer learning)
+    output: bool = False  # marked as a model output even though other nodes read it
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "id": self.id,
             "type": self.type,
             "params": copy.deepcopy(self.params),
             "position": [float(self.position[0]), float(self.position[1])],
         }
+        if not self.trainable:
+            data["trainable"] = False
+        if self.output:
+            data["output"] = True
+        return data
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,14 @@ class ParamChanged:
 
 
 @dataclass(frozen=True)
+class FlagChanged:
+    """`trainable` or `output` of a node changed."""
+
+    node: Node
+    name: str
+
+
+@dataclass(frozen=True)
 class EdgeAdded:
     edge: Edge
 
@@ -111,9 +126,10 @@ class Graph:
         return [e for e in self.edges if e.source == node_id]
 
     def output_nodes(self) -> list[str]:
-        """Nodes with no outgoing edge: the model's outputs, in node order."""
+        """The model's output nodes, in node order: nodes with no outgoing edge, and nodes marked as outputs."""
         sources = {e.source for e in self.edges}
-        return [n for n, node in self.nodes.items() if n not in sources and node.type != "Input"]
+        return [n for n, node in self.nodes.items()
+                if node.type != "Input" and (n not in sources or node.output)]
 
     def input_nodes(self) -> list[str]:
         return [n for n, node in self.nodes.items() if node.type == "Input"]
@@ -168,6 +184,14 @@ class Graph:
             node.params[name] = value
         self.events.emit(ParamChanged(node, name))
 
+    def set_flag(self, node_id: str, name: str, value: bool) -> None:
+        """Set a node's `trainable` or `output` switch."""
+        if name not in ("trainable", "output"):
+            raise GraphError(f"'{name}' is not a node switch; use 'trainable' or 'output'.")
+        node = self.node(node_id)
+        setattr(node, name, bool(value))
+        self.events.emit(FlagChanged(node, name))
+
     def connect(self, source: str, target: str, source_port: int = 0, target_port: int = 0) -> Edge:
         self.node(source)
         self.node(target)
@@ -202,7 +226,9 @@ class Graph:
         """Build a graph from `to_dict` output; the data is assumed validated (see serialization)."""
         graph = cls()
         for n in data.get("nodes", []):
-            graph.add_node(n["type"], n.get("params", {}), n.get("position", (0, 0)), n["id"])
+            node = graph.add_node(n["type"], n.get("params", {}), n.get("position", (0, 0)), n["id"])
+            node.trainable = bool(n.get("trainable", True))
+            node.output = bool(n.get("output", False))
         for e in data.get("edges", []):
             graph.connect(e["source"], e["target"], e.get("source_port", 0), e.get("target_port", 0))
         return graph

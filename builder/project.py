@@ -40,6 +40,21 @@ def field_names(cls) -> set[str]:
     return {f.name for f in fields(cls)}
 
 
+def resolve_inside(folder: Path, relative: str) -> Path:
+    """`folder / relative`, refusing absolute paths and `..` that leave the folder."""
+    from builder.errors import LayerboardError
+
+    if Path(relative).is_absolute():
+        raise LayerboardError(f"The project refers to the absolute path '{relative}'; project files may only "
+                              "reference files inside their own folder (use a path relative to the project).")
+    base = Path(folder).resolve()
+    target = (base / relative).resolve()
+    if target != base and base not in target.parents:
+        raise LayerboardError(f"The project refers to '{relative}', which is outside the project's folder {base}; "
+                              "move the file beside the project and reference it by a relative path.")
+    return target
+
+
 @dataclass
 class Project:
     graph: Graph = field(default_factory=Graph)
@@ -48,6 +63,14 @@ class Project:
     name: str = "untitled"
     description: str = ""
     path: Path | None = None  # where it was loaded from / last saved to
+    weights: str | None = None  # HDF5 .weights.h5 file with per-node weights, relative to the project's folder
+
+    def folder(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def resolve(self, relative: str) -> Path:
+        """A path the project file references, resolved inside the project's folder (never outside it)."""
+        return resolve_inside(self.folder(), relative)
 
     def default_runs_dir(self) -> Path:
         """Where `train` puts runs when no --run-dir is given: runs/<project name>/ beside the file."""

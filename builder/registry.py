@@ -89,7 +89,54 @@ def _entry(block_type: str) -> dict[str, Any]:
 def input_count(block_type: str) -> int | None:
     """Number of input ports (no Keras import); None for merge layers that take any number."""
     n = _entry(block_type)["inputs"]
+    if isinstance(n, dict):
+        return len(n["ports"])
     return None if n == "many" else int(n)
+
+
+def input_ports(block_type: str) -> list[str] | None:
+    """Names of the input ports, in port order; None for merge layers that take any number.
+
+    A layer called with one tensor has one port named "input"; a layer with named call
+    arguments (MultiHeadAttention's query, value, key) has one port per argument.
+    """
+    n = _entry(block_type)["inputs"]
+    if isinstance(n, dict):
+        return list(n["ports"])
+    if n == "many":
+        return None
+    return ["input"] if int(n) == 1 else [f"input_{i + 1}" for i in range(int(n))]
+
+
+def required_inputs(block_type: str) -> int:
+    """How many input ports must be wired (merge layers: at least 2)."""
+    n = _entry(block_type)["inputs"]
+    if isinstance(n, dict):
+        return len(n["ports"]) - len(n.get("optional", []))
+    return 2 if n == "many" else int(n)
+
+
+def call_style(block_type: str) -> str:
+    """How the layer is called: "single" (one tensor), "list" (a list of tensors) or "kwargs"."""
+    n = _entry(block_type)["inputs"]
+    if isinstance(n, dict):
+        return n.get("call", "list")
+    if n == "many":
+        return "list"
+    return "single" if int(n) <= 1 else "list"
+
+
+def output_ports(block_type: str, count: int = 1) -> list[str]:
+    """Names of a block's `count` output ports (count comes from shape inference)."""
+    names = _entry(block_type).get("outputs", ["output"])
+    if count <= len(names):
+        return list(names[:max(count, 1)])
+    return list(names) + [f"output_{i}" for i in range(len(names), count)]
+
+
+def nested_layer_params(block_type: str) -> list[str]:
+    """Parameters that hold another layer (a wrapper's inner layer), as {"class_name", "config"}."""
+    return [name for name, p in _entry(block_type).get("params", {}).items() if p.get("kind") == "layer"]
 
 
 def initial_params(block_type: str) -> dict[str, Any]:
@@ -101,9 +148,16 @@ def keras_class(block_type: str):
     """The Keras class (or `keras.Input` for Input) that a block type names."""
     import keras
 
-    _entry(block_type)
+    entry = _entry(block_type)
     if block_type == "Input":
         return keras.Input
+    if "class" in entry:  # a Keras layer that keras.layers does not export, e.g. "keras.src.applications.convnext:LayerScale"
+        import importlib
+
+        module, _, name = entry["class"].partition(":")
+        if not module.startswith("keras."):
+            raise UnknownBlockError(f"{block_type}: only Keras classes can be blocks, not {entry['class']}.")
+        return getattr(importlib.import_module(module), name)
     return getattr(keras.layers, block_type)
 
 
@@ -208,6 +262,12 @@ def check_param(block_type: str, name: str, value: Any) -> Any:
             raise LayerboardError(f"{label} is required.")
         return None
     kind = spec.kind
+    if kind == "layer":
+        if not (isinstance(value, dict) and isinstance(value.get("class_name"), str) and isinstance(value.get("config", {}), dict)):
+            raise LayerboardError(f"{label} must be a layer: {{\"class_name\": \"LSTM\", \"config\": {{\"units\": 32}}}}, not {value!r}.")
+        if not is_known(value["class_name"]) or value["class_name"] == "Input":
+            raise LayerboardError(f"{label}: '{value['class_name']}' is not a layer block Layerboard knows.")
+        return value
     if kind == "bool" and not isinstance(value, bool):
         raise LayerboardError(f"{label} must be true or false, not {value!r}.")
     if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):

@@ -10,7 +10,7 @@ from typing import Any
 from builder import registry
 from builder.errors import GraphError, LayerboardError, ProjectFileError
 from builder.graph import Graph
-from builder.project import DatasetRef, Project, TrainingConfig, field_names
+from builder.project import DatasetRef, Project, TrainingConfig, field_names, resolve_inside
 
 FORMAT = "layerboard-project"
 VERSION = 1
@@ -25,6 +25,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "graph": project.graph.to_dict(),
         "dataset": project.dataset.to_dict(),
         "training": project.training.to_dict(),
+        **({"weights": project.weights} if project.weights else {}),
     }
 
 
@@ -85,10 +86,13 @@ def _graph(path, raw: Any) -> Graph:
         position = n.get("position", [0, 0])
         if not (isinstance(position, list) and len(position) == 2 and all(isinstance(v, (int, float)) for v in position)):
             raise ProjectFileError(path, f"{place}.position", f"expected [x, y], found {json.dumps(position)}.")
+        flags = {key: _expect(path, f"{place}.{key}", n.get(key, default), bool, "true or false")
+                 for key, default in (("trainable", True), ("output", False))}
         try:
-            graph.add_node(block_type, params, position, node_id)
+            node = graph.add_node(block_type, params, position, node_id)
         except GraphError as exc:
             raise ProjectFileError(path, f"{place}.id", str(exc)) from None
+        node.trainable, node.output = flags["trainable"], flags["output"]
     for i, e in enumerate(edges):
         place = f"graph.edges[{i}]"
         _expect(path, place, e, dict, "an object")
@@ -121,6 +125,14 @@ def project_from_dict(data: Any, path: str | Path = "<project>") -> Project:
         name=str(data.get("name") or Path(str(path)).stem),
         description=str(data.get("description", "")),
     )
+    weights = data.get("weights")
+    if weights is not None:
+        _expect(path, "weights", weights, str, "a relative path to a .weights.h5 file")
+        try:
+            resolve_inside(Path(str(path)).parent, weights)
+        except LayerboardError as exc:
+            raise ProjectFileError(path, "weights", str(exc)) from None
+        project.weights = weights
     return project
 
 

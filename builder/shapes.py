@@ -81,6 +81,31 @@ def _explain(node: Node, inputs: list[Shape], exc: Exception) -> str:
     return f"{who} cannot take input {got}: {first}"
 
 
+def _wiring_problem(graph: Graph, node: Node, edges) -> str | None:
+    """What is wrong with the wires into a node (count, port names), or None."""
+    names = registry.input_ports(node.type)
+    needed = registry.required_inputs(node.type)
+    if names == [] and edges:
+        return "is an input and cannot receive wires; remove the wire into it."
+    if names == [] and not graph.outgoing(node.id):
+        return "is not connected to anything: wire its output to a layer."
+    if names is None and len(edges) < needed:
+        return f"needs at least {needed} inputs; it has {len(edges)}. Wire more blocks into it."
+    if names is None or not names:
+        return None
+    if not edges:
+        return "has no input connected: drag a wire from another block's output to it."
+    wired = {e.target_port for e in edges}
+    extra = sorted(p for p in wired if p >= len(names))
+    if extra:
+        return (f"takes {len(names)} input(s) ({', '.join(names)}); it has a wire into port {extra[0]}. "
+                "Remove the extra wires.")
+    missing = [names[p] for p in range(needed) if p not in wired]
+    if missing:
+        return f"needs its '{missing[0]}' input wired ({', '.join(names[:needed])} are required)."
+    return None
+
+
 def _cache_key(node: Node, inputs: list[tuple[Shape, str]]) -> str:
     return json.dumps([node.type, node.id, node.params, inputs], sort_keys=True, default=str)
 
@@ -122,17 +147,9 @@ class ShapeInference:
         if not registry.is_known(node.type):
             return NodeResult(error=f"'{node.id}' has the unknown block type '{node.type}'."), None
         edges = graph.incoming(node.id)
-        wanted = registry.input_count(node.type)
-        if wanted == 0 and edges:
-            return NodeResult(error=f"{who} is an input and cannot receive wires; remove the wire into it."), None
-        if wanted == 0 and not graph.outgoing(node.id):
-            return NodeResult(error=f"{who} is not connected to anything: wire its output to a layer."), None
-        if wanted is None and len(edges) < 2:
-            return NodeResult(error=f"{who} needs at least 2 inputs; it has {len(edges)}. Wire more blocks into it."), None
-        if wanted and not edges:
-            return NodeResult(error=f"{who} has no input connected: drag a wire from another block's output to it."), None
-        if wanted and len(edges) > wanted:
-            return NodeResult(error=f"{who} takes {wanted} input(s); it has {len(edges)}. Remove the extra wires."), None
+        problem = _wiring_problem(graph, node, edges)
+        if problem:
+            return NodeResult(error=f"{who} {problem}"), None
         for e in edges:
             upstream = done[e.source]
             if not upstream.ok:
@@ -143,13 +160,14 @@ class ShapeInference:
             if e.source_port >= len(up.output_shapes):
                 return NodeResult(error=f"{who} is wired to output {e.source_port} of '{e.source}', which has no such output."), None
             inputs.append((up.output_shapes[e.source_port], up.dtype))
-        key = _cache_key(node, inputs)
+        ports = [e.target_port for e in edges]
+        key = _cache_key(node, [inputs, ports])
         if key in self._cache:
             return self._cache[key], key
         self.computed += 1
-        return self._compute(node, inputs), key
+        return self._compute(node, inputs, ports), key
 
-    def _compute(self, node: Node, inputs: list[tuple[Shape, str]]) -> NodeResult:
+    def _compute(self, node: Node, inputs: list[tuple[Shape, str]], ports: list[int]) -> NodeResult:
         import keras
 
         from builder.keras_build import apply_layer, make_input, make_layer
@@ -169,7 +187,7 @@ class ShapeInference:
             return NodeResult(error=f"{who} has invalid parameters: {str(exc).strip().splitlines()[0]}")
         tensors = [keras.KerasTensor(shape, dtype=dtype) for shape, dtype in inputs]
         try:
-            out = apply_layer(node, layer, tensors)
+            out = apply_layer(node, layer, tensors, ports)
         except Exception as exc:
             return NodeResult(error=_explain(node, [s for s, _ in inputs], exc))
         outs: list[Any] = list(out) if isinstance(out, (list, tuple)) else [out]
