@@ -13,6 +13,9 @@ from builder.graph import Graph
 from builder.project import DatasetRef, Project, TrainingConfig, field_names, resolve_inside
 
 FORMAT = "layerboard-project"
+LAMBDA_REFUSED = ("Lambda layers are refused: they run arbitrary Python code stored in the file, so opening "
+                  "them would execute code from whoever wrote it. Replace the Lambda with catalogue blocks "
+                  "(e.g. Activation, Rescaling, Reshape, a merge block).")
 VERSION = 1
 
 
@@ -80,6 +83,8 @@ def _graph(path, raw: Any) -> Graph:
         _expect(path, place, n, dict, "an object")
         node_id = _expect(path, f"{place}.id", n.get("id"), str, "a node id string")
         block_type = _expect(path, f"{place}.type", n.get("type"), str, "a block type string")
+        if block_type == "Lambda":
+            raise ProjectFileError(path, f"{place}.type", LAMBDA_REFUSED)
         if not registry.is_known(block_type):
             raise ProjectFileError(path, f"{place}.type", f"unknown block type '{block_type}'. Known: {', '.join(registry.block_types())}.")
         params = _expect(path, f"{place}.params", n.get("params", {}), dict, "an object of parameters")

@@ -51,7 +51,10 @@ class RemoveNodeCommand(QUndoCommand):
 
     def undo(self) -> None:
         node = self._node
-        self._graph.add_node(node.type, copy.deepcopy(node.params), node.position, node.id)
+        restored = self._graph.add_node(node.type, copy.deepcopy(node.params), node.position, node.id)
+        for flag in ("trainable", "output"):
+            if getattr(node, flag) != getattr(restored, flag):
+                self._graph.set_flag(node.id, flag, getattr(node, flag))
         for edge in self._edges:
             self._graph.connect(edge.source, edge.target, edge.source_port, edge.target_port)
 
@@ -140,3 +143,23 @@ class SetParamCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._graph.set_param(self._node_id, self._name, copy.deepcopy(self._old))
+
+
+class SetFlagCommand(QUndoCommand):
+    """Switches a node's `trainable` (freeze for fine-tuning) or `output` (mark as a model output)."""
+
+    def __init__(self, graph: Graph, node_id: str, name: str, value: bool) -> None:
+        words = {("trainable", False): "Freeze", ("trainable", True): "Unfreeze",
+                 ("output", True): "Mark as output", ("output", False): "Unmark output"}
+        super().__init__(f"{words[(name, bool(value))]} {node_id}")
+        self._graph = graph
+        self._node_id = node_id
+        self._name = name
+        self._old = bool(getattr(graph.node(node_id), name))
+        self._new = bool(value)
+
+    def redo(self) -> None:
+        self._graph.set_flag(self._node_id, self._name, self._new)
+
+    def undo(self) -> None:
+        self._graph.set_flag(self._node_id, self._name, self._old)

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
 
 from builder import registry
 from builder.errors import LayerboardError
-from builder.graph import NodeRemoved, ParamChanged
+from builder.graph import FlagChanged, NodeRemoved, ParamChanged
 from ui.canvas import style
-from ui.commands import SetParamCommand
+from ui.commands import SetFlagCommand, SetParamCommand
 from ui.param_editors import ParamEditor, make_editor
 
 
@@ -48,6 +48,18 @@ class Inspector(QWidget):
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {style.ERROR.name()};")
         self.message.hide()
+        self.trainable = QCheckBox("Trainable", self)
+        self.trainable.setToolTip("Unticked freezes this layer's weights during training (transfer learning).")
+        self.trainable.clicked.connect(lambda on: self._set_flag("trainable", on))
+        self.is_output = QCheckBox("Model output", self)
+        self.is_output.setToolTip("A model output even though other blocks read it; blocks with no outgoing "
+                                  "wire are outputs anyway. The output is named after the block.")
+        self.is_output.clicked.connect(lambda on: self._set_flag("output", on))
+        flags = QHBoxLayout()
+        flags.setContentsMargins(0, 0, 0, 0)
+        flags.addWidget(self.trainable)
+        flags.addWidget(self.is_output)
+        flags.addStretch(1)
         self.show_all = QCheckBox("Show all parameters", self)
         self.show_all.toggled.connect(self._update_row_visibility)
 
@@ -59,6 +71,7 @@ class Inspector(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.status)
         layout.addWidget(self.message)
+        layout.addLayout(flags)
         layout.addWidget(self._scroll, 1)
         layout.addWidget(self.show_all)
         self.show_node(None)
@@ -83,6 +96,8 @@ class Inspector(QWidget):
                 self._show_param(event.node.params, event.name)
             else:
                 self.show_node(self.node_id)
+        elif isinstance(event, FlagChanged) and event.node.id == self.node_id:
+            self._show_flags(event.node)
         elif isinstance(event, NodeRemoved) and event.node.id == self.node_id:
             self.show_node(None)
         elif self.node_id is None:
@@ -106,6 +121,8 @@ class Inspector(QWidget):
         self.message.hide()
         content = QWidget()
         self._scroll.setWidget(content)  # deletes the previous content and its editors
+        self.trainable.setVisible(node_id is not None)
+        self.is_output.setVisible(node_id is not None)
         if node_id is None:
             self.show_all.hide()
             hint = QLabel("Select a block to edit its parameters.\n\nDrag blocks from the palette; drag from "
@@ -118,6 +135,7 @@ class Inspector(QWidget):
             self._show_project()
             return
         node = graph.nodes[node_id]
+        self._show_flags(node)
         colour = style.category_colour(node.type).name()
         self.title.setText(
             f"<span style='font-size:13pt; font-weight:600; color:{colour}'>{escape(node.type)}</span>"
@@ -271,6 +289,19 @@ class Inspector(QWidget):
         if node.params.get(name) != value:
             self.document.push(SetParamCommand(graph, node.id, name, value))
         return True
+
+    def _show_flags(self, node) -> None:
+        self.trainable.setChecked(node.trainable)
+        self.trainable.setEnabled(node.type != "Input")
+        self.is_output.setChecked(node.output)
+        self.is_output.setEnabled(node.type != "Input")
+
+    def _set_flag(self, name: str, value: bool) -> None:
+        graph = self.document.graph if self.document is not None else None
+        if graph is None or self.node_id not in graph.nodes:
+            return
+        if getattr(graph.nodes[self.node_id], name) != value:
+            self.document.push(SetFlagCommand(graph, self.node_id, name, value))
 
     def _refuse(self, message: str) -> None:
         self.message.setText(message)

@@ -5,6 +5,7 @@ the GUI and the engine refuse the same values with the same words.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from PySide6.QtCore import Signal, Slot
@@ -219,6 +220,30 @@ class ShapeEditor(TextEditor):
         return _parse_ints(text, allow_none=True)
 
 
+class JsonEditor(TextEditor):
+    """Structured values as JSON text: a wrapper's inner layer ({"class_name": "LSTM", "config": {...}}),
+    an initializer or regularizer config, a vocabulary list. Plain words stay plain strings."""
+
+    placeholder = '{"class_name": "LSTM", "config": {"units": 32}}'
+
+    def format(self, value: Any) -> str:
+        return value if isinstance(value, str) else json.dumps(value)
+
+    def parse(self, text: str) -> Any:
+        if self.spec.kind != "layer" and not text.startswith(("{", "[")):
+            return text
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno}).") from None
+
+
+class StrEditor(JsonEditor):
+    """Text parameters; a value from an imported model that is a config object shows as JSON."""
+
+    placeholder = ""
+
+
 EDITORS: dict[str, type[ParamEditor]] = {
     "int": IntEditor,
     "float": FloatEditor,
@@ -226,7 +251,8 @@ EDITORS: dict[str, type[ParamEditor]] = {
     "choice": ChoiceEditor,
     "tuple": TupleEditor,
     "shape": ShapeEditor,
-    "str": TextEditor,
+    "str": StrEditor,
+    "layer": JsonEditor,
 }
 
 

@@ -22,11 +22,14 @@ class NodeItem(QGraphicsItem):
         self.colour = style.category_colour(block_type)
         self.edges: set = set()  # EdgeItems that end on this node; moved along with it
         self.input_ports: list[PortItem] = []
-        self.output_ports: list[PortItem] = [PortItem(node_id, OUTPUT, 0, self.colour, self)]
-        self.output_ports[0].setPos(style.NODE_WIDTH / 2, style.NODE_HEIGHT)
-        fixed = registry.input_count(block_type)
-        self.is_merge = fixed is None
-        self.set_input_port_count(1 if fixed is None else fixed)
+        self.output_ports: list[PortItem] = []
+        self.set_output_port_count(1)
+        names = registry.input_ports(block_type)
+        self.input_names = names or []
+        self.is_merge = names is None
+        self.set_input_port_count(1 if names is None else len(names))
+        self.trainable = True
+        self.is_output = False
         self._shape_text = PENDING
         self._params_text = ""
         self._error: str | None = None
@@ -49,11 +52,35 @@ class NodeItem(QGraphicsItem):
             if port.scene() is not None:
                 port.scene().removeItem(port)
         while len(self.input_ports) < count:
-            self.input_ports.append(PortItem(self.node_id, INPUT, len(self.input_ports), self.colour, self))
+            i = len(self.input_ports)
+            name = self.input_names[i] if i < len(self.input_names) and len(self.input_names) > 1 else ""
+            self.input_ports.append(PortItem(self.node_id, INPUT, i, self.colour, self, name))
         for i, port in enumerate(self.input_ports):
             port.setPos(style.NODE_WIDTH * (i + 1) / (count + 1), 0.0)
         for edge in self.edges:
             edge.adjust()
+
+    def set_output_port_count(self, count: int) -> None:
+        """One output port per output of the layer (an LSTM with return_state has three)."""
+        count = max(count, 1)
+        if count == len(self.output_ports):
+            return
+        for port in self.output_ports:
+            port.setParentItem(None)
+            if port.scene() is not None:
+                port.scene().removeItem(port)
+        names = registry.output_ports(self.block_type, count) if registry.is_known(self.block_type) else []
+        self.output_ports = [PortItem(self.node_id, OUTPUT, i, self.colour, self, names[i] if count > 1 else "")
+                             for i in range(count)]
+        for i, port in enumerate(self.output_ports):
+            port.setPos(style.NODE_WIDTH * (i + 1) / (count + 1), style.NODE_HEIGHT)
+        for edge in getattr(self, "edges", ()):
+            edge.adjust()
+
+    def set_flags(self, trainable: bool, is_output: bool) -> None:
+        """Show the node's switches: frozen (not trainable) and marked as a model output."""
+        self.trainable, self.is_output = trainable, is_output
+        self.update()
 
     def port(self, kind: str, index: int) -> PortItem | None:
         ports = self.input_ports if kind == INPUT else self.output_ports
@@ -76,6 +103,7 @@ class NodeItem(QGraphicsItem):
             from builder.shapes import format_shape
 
             shapes = result.output_shapes
+            self.set_output_port_count(len(shapes))
             self._shape_text = ", ".join(format_shape(s) for s in shapes) if len(shapes) > 1 else format_shape(result.shape)
             self._params_text = f"{result.params:,} params"
             self._error, self._blocked = None, False
@@ -165,6 +193,11 @@ class NodeItem(QGraphicsItem):
 
         body_rect = QRectF(box.left() + pad, box.top() + style.HEADER_HEIGHT + 2,
                            box.width() - 2 * pad, box.height() - style.HEADER_HEIGHT - 4)
+        badges = ([] if self.trainable else ["frozen"]) + (["output"] if self.is_output else [])
+        if badges:
+            painter.setFont(style.small_font())
+            painter.setPen(style.MUTED_TEXT)
+            painter.drawText(body_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, " · ".join(badges))
         line = body_rect.height() / 2
         if self._error:
             painter.setFont(style.small_font())

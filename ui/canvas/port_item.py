@@ -14,7 +14,8 @@ OUTPUT = "out"
 class PortItem(QGraphicsEllipseItem):
     """Knows which node and port number it stands for; the scene starts and ends wires on it."""
 
-    def __init__(self, node_id: str, kind: str, index: int, colour: QColor, parent: QGraphicsItem) -> None:
+    def __init__(self, node_id: str, kind: str, index: int, colour: QColor, parent: QGraphicsItem,
+                 name: str = "") -> None:
         r = style.PORT_RADIUS
         super().__init__(QRectF(-r, -r, 2 * r, 2 * r), parent)
         self.node_id = node_id
@@ -24,8 +25,10 @@ class PortItem(QGraphicsEllipseItem):
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setZValue(2)
+        self.name = name
         what = "input" if kind == INPUT else "output"
-        self.setToolTip(f"{what} {index} of {node_id} — drag to {'an output' if kind == INPUT else 'an input'} to connect")
+        label = f"'{name}' ({what} {index})" if name else f"{what} {index}"
+        self.setToolTip(f"{label} of {node_id} — drag to {'an output' if kind == INPUT else 'an input'} to connect")
         self.set_highlighted(False)
 
     def set_highlighted(self, on: bool) -> None:

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, Qt, Signal, Slot
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
 from builder import registry
-from builder.graph import Edge, EdgeAdded, EdgeRemoved, NodeAdded, NodeMoved, NodeRemoved
+from builder.graph import Edge, EdgeAdded, EdgeRemoved, FlagChanged, NodeAdded, NodeMoved, NodeRemoved
 from ui.canvas import style
 from ui.canvas.edge_item import EdgeItem
 from ui.canvas.node_item import NodeItem
@@ -64,10 +64,13 @@ class CanvasScene(QGraphicsScene):
             item.detach()
             self.removeItem(item)
             self._update_merge_ports(event.edge.target)
+        elif isinstance(event, FlagChanged):
+            self.node_items[event.node.id].set_flags(event.node.trainable, event.node.output)
         # ParamChanged changes nothing drawn until shape inference reports (see apply_report).
 
     def _add_node_item(self, node) -> NodeItem:
         item = NodeItem(node.id, node.type, node.position)
+        item.set_flags(node.trainable, node.output)
         self.node_items[node.id] = item
         self.addItem(item)
         return item
