@@ -45,10 +45,17 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export a trained model and verify the written file")
     p.add_argument("source", help="a project file (uses its latest run) or a .keras model")
-    p.add_argument("--format", required=True, choices=["keras", "savedmodel", "tflite"])
+    p.add_argument("--format", required=True, choices=["keras", "savedmodel", "tflite", "python"],
+                   help="python writes a standalone Keras script of the project (no training needed)")
     p.add_argument("-o", "--output", required=True, help="file (or folder for savedmodel) to write")
     p.add_argument("--run", help="the run directory whose model to export (default: the project's latest run)")
     p.add_argument("--json", action="store_true", help="print the verification report as JSON")
+
+    p = sub.add_parser("import", help="turn a .keras or .h5 model into a project, with its weights beside it")
+    p.add_argument("source", help="a Keras model file (.keras or .h5); no code from it is ever run")
+    p.add_argument("-o", "--output", required=True, help="project file to write; weights go to <stem>.weights.h5 beside it")
+    p.add_argument("--force", action="store_true", help="overwrite an existing project or weights file")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -155,6 +162,15 @@ def cmd_export(args) -> int:
 
     source = Path(args.source)
     project = None
+    if args.format == "python":
+        from builder.code_export import write_python
+
+        if source.suffix == ".keras":
+            raise LayerboardError("--format python exports a project file, not a .keras model; "
+                                  "import the model first: python main.py import MODEL.keras -o project.json")
+        path = write_python(load_project(source), args.output)
+        print(json.dumps({"format": "python", "path": str(path)}) if args.json else f"wrote {path}")
+        return 0
     if source.suffix == ".keras":
         model_path = source
     else:
@@ -165,7 +181,40 @@ def cmd_export(args) -> int:
     return 0
 
 
-COMMANDS = {"templates": cmd_templates, "new": cmd_new, "check": cmd_check, "train": cmd_train, "export": cmd_export}
+def cmd_import(args) -> int:
+    from builder.importer import import_model
+
+    result = import_model(args.source, args.output, force=args.force)
+    graph = result.graph
+    inputs = len(graph.input_nodes())
+    verified = result.verification or {}
+    if args.json:
+        print(json.dumps({
+            "project": str(result.project_path),
+            "weights": str(result.weights_path),
+            "nodes": len(graph.nodes),
+            "inputs": inputs,
+            "outputs": graph.output_nodes(),
+            "params": result.source_params,
+            "max_abs_diff": verified.get("max_abs_diff"),
+            "unsupported": [],
+            "notes": result.notes,
+        }))
+        return 0
+    print(f"imported {args.source} -> {result.project_path}")
+    print(f"  nodes:       {len(graph.nodes)} ({len(graph.nodes) - inputs} layers, {inputs} input(s))")
+    print(f"  parameters:  {result.source_params:,} (the rebuilt model has the same)")
+    print(f"  weights:     {result.weights_path} ({verified.get('weights_loaded', 0)} layers with weights)")
+    print("  unsupported: none")
+    if "max_abs_diff" in verified:
+        print(f"  verified:    outputs match the source model (max abs diff {verified['max_abs_diff']:.2g})")
+    for note in result.notes:
+        print(f"  note: {note}")
+    return 0
+
+
+COMMANDS = {"templates": cmd_templates, "new": cmd_new, "check": cmd_check, "train": cmd_train, "export": cmd_export,
+            "import": cmd_import}
 
 
 def main(argv: list[str]) -> int:

@@ -178,8 +178,13 @@ def _call(node: Node, graph: Graph, tensors: dict[tuple[str, int], str]) -> str:
 
 
 def _build_model_lines(project: Project, classes: _Classes) -> list[str]:
+    from builder import composites
+
     graph = project.graph
-    counts = _port_counts(graph)
+    counts = _port_counts(graph)  # checks the graph as drawn, so errors name the user's nodes
+    if composites.has_composites(graph):  # composite blocks are written out layer by layer, as build_model does
+        graph = composites.expand_all(graph)
+        counts = _port_counts(graph)
     order, _ = topological_order(graph)
     names = _Names(_RESERVED)
     var: dict[str, str] = {}

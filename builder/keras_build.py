@@ -93,6 +93,12 @@ def build_model(graph: Graph, name: str = "layerboard_model"):
     report = infer_shapes(graph)
     if not report.valid:
         raise GraphError(report.summary(), report.node_errors())
+    # ---- composite blocks: build from the expanded graph, so the model is the same either way ----
+    from builder import composites
+
+    if composites.has_composites(graph):
+        graph = composites.expand_all(graph)
+    # ---- end composite blocks ----
     tensors: dict[str, Any] = {}
     order, _ = topological_order(graph)
     for node_id in order:

@@ -62,8 +62,8 @@ def _data() -> dict[str, Any]:
 
 
 def block_types() -> list[str]:
-    """Every block type in the catalogue (no Keras import)."""
-    return list(_data()["blocks"])
+    """Every block type in the catalogue, then the composite blocks (no Keras import)."""
+    return list(_data()["blocks"]) + [t for t in _composites().definitions() if t not in _data()["blocks"]]
 
 
 def palette() -> dict[str, list[str]]:
@@ -71,17 +71,29 @@ def palette() -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {c: [] for c in _data()["categories"]}
     for name, entry in _data()["blocks"].items():
         groups[entry["category"]].append(name)
+    groups.update(_composites().palette())  # "Blocks" and "My blocks", after the catalogue
     return {c: names for c, names in groups.items() if names}
 
 
+# ---- composite blocks (builder.composites) ------------------------------------------------------
+# A type that is not in the catalogue may be a composite block (a saved sub-graph). `_entry`
+# answers for it with a catalogue-like entry, so the port and parameter queries below work as is.
+def _composites():
+    from builder import composites
+
+    return composites
+
+
 def is_known(block_type: str) -> bool:
-    return block_type in _data()["blocks"]
+    return block_type in _data()["blocks"] or _composites().is_composite(block_type)
 
 
 def _entry(block_type: str) -> dict[str, Any]:
     try:
         return _data()["blocks"][block_type]
     except KeyError:
+        if _composites().is_composite(block_type):
+            return _composites().registry_entry(block_type)
         known = ", ".join(block_types())
         raise UnknownBlockError(f"Unknown block type '{block_type}'. Known blocks: {known}.") from None
 
@@ -151,6 +163,9 @@ def keras_class(block_type: str):
     entry = _entry(block_type)
     if block_type == "Input":
         return keras.Input
+    if block_type not in _data()["blocks"]:  # a composite block is many layers, not one class
+        raise UnknownBlockError(f"{block_type} is a composite block, not a Keras layer: expand it "
+                                "(builder.composites.expand) to get its layers.")
     if "class" in entry:  # a Keras layer that keras.layers does not export, e.g. "keras.src.applications.convnext:LayerScale"
         import importlib
 
@@ -206,6 +221,8 @@ def _kind_of(default: Any) -> str:
 @functools.lru_cache(maxsize=None)
 def block_spec(block_type: str) -> BlockSpec:
     """The full catalogue entry; reads Keras's signature and docstring (imports Keras)."""
+    if block_type not in _data()["blocks"] and _composites().is_composite(block_type):
+        return _composites().block_spec(block_type)  # its exposed parameters; no Keras needed
     entry = _data()["blocks"].get(block_type) or _entry(block_type)
     shared = _data()["shared_params"]
     cls = keras_class(block_type)
@@ -215,7 +232,9 @@ def block_spec(block_type: str) -> BlockSpec:
     wanted = entry.get("keras_params")
     params: list[ParamSpec] = []
     for name, p in signature.parameters.items():
-        if name in _NOT_PARAMS or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+        if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+            continue
+        if name in _NOT_PARAMS and name not in (wanted or ()):  # unless asked for: Input's dtype
             continue
         if wanted is not None and name not in wanted:
             continue
@@ -278,6 +297,8 @@ def check_param(block_type: str, name: str, value: Any) -> Any:
         raise LayerboardError(f"{label} must be one of {', '.join(map(str, spec.choices))}; got {value!r}.")
     if kind == "tuple":
         items = value if isinstance(value, (list, tuple)) else [value]
+        # One level of nesting is allowed: ZeroPadding2D/Cropping2D take ((top, bottom), (left, right)).
+        items = [x for v in items for x in (v if isinstance(v, (list, tuple)) and v else [v])]
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
             raise LayerboardError(f"{label} must be a whole number or a list of them, not {value!r}.")
         numbers = items

@@ -178,6 +178,12 @@ class ShapeInference:
                 registry.check_param(node.type, name, value)
             except LayerboardError as exc:
                 return NodeResult(error=f"{who}: {exc}")
+        # ---- composite blocks: build the inner layers on the inputs (builder.composites) ----
+        if node.type != "Input" and node.type not in registry._data()["blocks"]:
+            from builder import composites
+
+            return composites.infer(node, inputs, ports)
+        # ---- end composite blocks ----
         try:
             if node.type == "Input":
                 tensor = make_input(node)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QGraphicsItem, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QGraphicsItem, QInputDialog, QLabel, QMainWindow,
+                               QMessageBox, QWidget)
 
 from builder.errors import LayerboardError
 from builder.templates import list_templates
@@ -103,6 +104,12 @@ class MainWindow(QMainWindow):
         self.delete_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence(Qt.Key.Key_Backspace)])
         self.select_all_action = QAction("Select &All", self, shortcut=QKeySequence.StandardKey.SelectAll,
                                          triggered=self.select_all)
+        # ---- composite blocks (builder/composites.py) ----
+        self.save_block_action = QAction("Save Selection as &Block…", self, triggered=self._on_save_block)
+        self.save_block_action.setStatusTip("Save the selected blocks as a reusable block under 'My blocks'")
+        self.expand_block_action = QAction("E&xpand Block", self, triggered=self._on_expand_block)
+        self.expand_block_action.setStatusTip("Replace the selected composite block by the layers inside it")
+        # ---- end composite blocks ----
         self.fit_action = QAction("&Fit Graph in View", self, shortcut="Ctrl+0", triggered=self._fit)
         self.zoom_in_action = QAction("Zoom &In", self, shortcut=QKeySequence.StandardKey.ZoomIn, triggered=self._zoom_in)
         self.zoom_out_action = QAction("Zoom &Out", self, shortcut=QKeySequence.StandardKey.ZoomOut,
@@ -146,6 +153,9 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addAction(self.delete_action)
         edit_menu.addAction(self.select_all_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.save_block_action)
+        edit_menu.addAction(self.expand_block_action)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.fit_action)
         view_menu.addAction(self.zoom_in_action)
@@ -261,6 +271,63 @@ class MainWindow(QMainWindow):
         for item in self.scene.items():
             if item.flags() & QGraphicsItem.GraphicsItemFlag.ItemIsSelectable:
                 item.setSelected(True)
+
+    # ---- composite blocks (builder/composites.py) ----
+    @Slot()
+    def _on_save_block(self) -> None:
+        self.save_selection_as_block()
+
+    @Slot()
+    def _on_expand_block(self) -> None:
+        self.expand_block()
+
+    def save_selection_as_block(self, name: str | None = None, description: str = "") -> Path | None:
+        """Save the selected nodes as a block in the user's blocks folder; asks for a name if none is given."""
+        from builder import composites
+
+        ids = self.scene.selected_node_ids()
+        if not ids:
+            show_message(self, QMessageBox.Icon.Information, "Nothing selected",
+                         "Select the blocks to save first (drag a rectangle, or Ctrl+click).")
+            return None
+        if name is None:
+            name, ok = QInputDialog.getText(self, "Save selection as block",
+                                            "Block name (CamelCase, e.g. MyResidualBlock):")
+            if not ok or not name.strip():
+                return None
+        try:
+            data = composites.save_selection(self.document.graph, ids, name.strip(), description)
+            path = composites.save_block(data)
+        except (LayerboardError, OSError) as exc:
+            show_message(self, QMessageBox.Icon.Warning, "Cannot save block", str(exc))
+            return None
+        self.palette.reload()
+        self._show_status(f"Saved block {data['name']} to {path}; it is in the palette under 'My blocks'.")
+        return path
+
+    def expand_block(self, node_id: str | None = None) -> list[str]:
+        """Replace a composite node (default: the selected one) by its inner nodes, as one undo step."""
+        from builder import composites
+        from ui.composite_commands import ExpandBlockCommand
+
+        if node_id is None:
+            blocks = [n for n in self.scene.selected_node_ids()
+                      if composites.is_composite(self.document.graph.nodes[n].type)]
+            if len(blocks) != 1:
+                self._show_status("Select one composite block (from 'Blocks' or 'My blocks') to expand it.")
+                return []
+            node_id = blocks[0]
+        try:
+            command = ExpandBlockCommand(self.document.graph, node_id)
+        except LayerboardError as exc:
+            show_message(self, QMessageBox.Icon.Warning, "Cannot expand block", str(exc))
+            return []
+        self.document.push(command)
+        self.scene.clearSelection()
+        for new_id in command.new_ids:
+            self.scene.node_items[new_id].setSelected(True)
+        return command.new_ids
+    # ---- end composite blocks ----
 
     @Slot()
     def _fit(self) -> None:

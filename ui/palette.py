@@ -69,6 +69,20 @@ class Palette(QWidget):
         self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)  # a move would take the row out of the palette
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.items: dict[str, QTreeWidgetItem] = {}
+        self.reload()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.tree)
+        self.filter.textChanged.connect(self._apply_filter)
+        self.tree.itemDoubleClicked.connect(self._on_double_click)
+
+    def reload(self) -> None:
+        """(Re)list the blocks: the catalogue, then the composite blocks ("Blocks", "My blocks")."""
+        from builder import composites
+
+        self.tree.clear()
+        self.items = {}
         for category, blocks in registry.palette().items():
             head = QTreeWidgetItem(self.tree, [category])
             head.setFlags(Qt.ItemFlag.ItemIsEnabled)
@@ -80,16 +94,16 @@ class Palette(QWidget):
                 item = QTreeWidgetItem(head, [block])
                 item.setData(0, _TYPE_ROLE, block)
                 item.setIcon(0, _swatch(style.category_colour(category)))
-                item.setToolTip(0, f"{block} ({category}) — drag onto the canvas, or double-click to add")
+                tip = f"{block} ({category}) — drag onto the canvas, or double-click to add"
+                defn = composites.get(block) if category in (composites.SHIPPED_CATEGORY, composites.USER_CATEGORY) else None
+                if defn is not None and defn.description:
+                    tip += f"\n\n{defn.description}"
+                item.setToolTip(0, tip)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
                 self.items[block] = item
             head.setExpanded(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.filter)
-        layout.addWidget(self.tree)
-        self.filter.textChanged.connect(self._apply_filter)
-        self.tree.itemDoubleClicked.connect(self._on_double_click)
+        if self.filter.text():
+            self._apply_filter(self.filter.text())
 
     @Slot(str)
     def _apply_filter(self, text: str) -> None:

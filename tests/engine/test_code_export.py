@@ -210,7 +210,20 @@ def awkward_names() -> Project:
     return project
 
 
+def composite() -> Project:
+    """A shipped composite block (unexpanded in the graph) is written out layer by layer."""
+    g = Graph()
+    x = g.add_node("Input", {"shape": [8, 8, 16]})
+    block = g.add_node("ResidualBlock", {"filters": 16})
+    pool = g.add_node("GlobalAveragePooling2D", {})
+    out = g.add_node("Dense", {"units": 3})
+    for a, b in [(x, block), (block, pool), (pool, out)]:
+        g.connect(a.id, b.id)
+    return _project(g, "composite")
+
+
 CASES = {
+    "composite": (composite, set()),
     "digits": (lambda: load_template("digits_cnn"), set()),
     "multi_io": (multi_io, set()),
     "skip_frozen": (skip_frozen, set()),
@@ -276,6 +289,10 @@ def test_script_is_standalone_and_trains(exported):
 def test_valid_python_with_one_line_per_layer(exported, case):
     projects, paths, _, _ = exported
     project = projects[case]
+    if case == "composite":  # the script holds the block's layers, one line each
+        from builder.composites import expand_all
+
+        project = _project(expand_all(project.graph), project.name)
     text = open(paths[case], encoding="utf-8").read()
     compile(text, paths[case], "exec")
     tree = ast.parse(text)

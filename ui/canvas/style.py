@@ -36,6 +36,13 @@ CATEGORY_COLOURS = {
     "Reshaping": QColor("#7048e8"),
     "Merging": QColor("#e67700"),
     "Preprocessing": QColor("#5c677d"),
+    "Recurrent": QColor("#2b8a3e"),
+    "Attention": QColor("#9c36b5"),
+    "Activations": QColor("#f08c00"),
+    "Augmentation": QColor("#66758c"),
+    "Applications": QColor("#364fc7"),
+    "Blocks": QColor("#1864ab"),
+    "My blocks": QColor("#0b7285"),
 }
 FALLBACK_COLOUR = QColor("#495057")
 
