@@ -56,6 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="project file to write; weights go to <stem>.weights.h5 beside it")
     p.add_argument("--force", action="store_true", help="overwrite an existing project or weights file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p = sub.add_parser("blocks", help="list composite blocks, or save part of a project as a block")
+    p.add_argument("action", nargs="?", choices=["list", "save"], default="list",
+                   help="list (default) or save: `blocks save PROJECT --nodes a,b,c --name MyBlock`")
+    p.add_argument("project", nargs="?", help="for save: the project whose nodes to save")
+    p.add_argument("--nodes", help="for save: comma-separated node ids (the selection)")
+    p.add_argument("--name", help="for save: the block's CamelCase name, e.g. MyResidualBlock")
+    p.add_argument("--description", default="", help="for save: one line shown in the palette")
+    p.add_argument("--dir", help="for save: folder to write to (default: $LAYERBOARD_BLOCKS_DIR or ~/.config/layerboard/blocks)")
+    p.add_argument("--force", action="store_true", help="for save: overwrite your block of the same name")
+    p.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
 
@@ -213,8 +223,41 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_blocks(args) -> int:
+    from builder import composites
+
+    if args.action == "save":
+        from builder.serialization import load_project
+
+        if not (args.project and args.nodes and args.name):
+            raise LayerboardError("blocks save needs a project, --nodes a,b,c and --name MyBlock.")
+        project = load_project(args.project)
+        nodes = [n.strip() for n in args.nodes.split(",") if n.strip()]
+        data = composites.save_selection(project.graph, nodes, args.name, args.description)
+        path = composites.save_block(data, args.dir, overwrite=args.force)
+        if args.json:
+            print(json.dumps({"name": data["name"], "path": str(path), "inputs": data["inputs"],
+                              "outputs": [o["name"] for o in data["outputs"]]}))
+        else:
+            print(f"saved block {data['name']} to {path} (inputs: {', '.join(data['inputs'])}; "
+                  f"outputs: {', '.join(o['name'] for o in data['outputs'])})")
+        return 0
+    rows = [{"name": d.name, "category": d.category, "inputs": d.inputs, "outputs": [o.name for o in d.outputs],
+             "params": list(d.params), "description": d.description, "path": str(d.path)}
+            for d in composites.definitions().values()]
+    if args.json:
+        print(json.dumps({"blocks": rows, "problems": composites.load_problems()}))
+        return 0
+    for r in rows:
+        print(f"{r['name']:<26} {r['category']:<10} in: {', '.join(r['inputs'])}  out: {', '.join(r['outputs'])}")
+        print(f"    {r['description']}")
+    for problem in composites.load_problems():
+        print(f"! skipped {problem}")
+    return 0
+
+
 COMMANDS = {"templates": cmd_templates, "new": cmd_new, "check": cmd_check, "train": cmd_train, "export": cmd_export,
-            "import": cmd_import}
+            "import": cmd_import, "blocks": cmd_blocks}
 
 
 def main(argv: list[str]) -> int:

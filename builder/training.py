@@ -148,6 +148,7 @@ class Trainer:
         import keras
 
         from builder.keras_build import build_model
+        from builder.weights import apply_project_weights
 
         config = self.project.training
         if self.epochs < 1:
@@ -156,6 +157,7 @@ class Trainer:
         keras.utils.set_random_seed(config.seed)
         dataset = self.dataset or load_dataset(self.project.dataset)
         self.model = model = build_model(self.project.graph, name=self.project.name)
+        apply_project_weights(model, self.project)  # an imported project fine-tunes from its weights
         optimizer = keras.optimizers.get(config.optimizer)
         optimizer.learning_rate = config.learning_rate
         model.compile(optimizer=optimizer, loss=config.loss, metrics=list(config.metrics))
