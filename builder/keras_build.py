@@ -90,6 +90,8 @@ def build_model(graph: Graph, name: str = "layerboard_model"):
 
     from builder.shapes import infer_shapes
 
+    if not graph.nodes:
+        raise GraphError("The graph is empty: add an Input block and the layers after it.")
     report = infer_shapes(graph)
     if not report.valid:
         raise GraphError(report.summary(), report.node_errors())

@@ -82,3 +82,8 @@ def test_node_switches_round_trip(tmp_path):
     bad["graph"]["nodes"][1]["trainable"] = "no"
     with pytest.raises(ProjectFileError, match=r"nodes\[1\]\.trainable"):
         load_project(write(tmp_path, bad, "bad.json"))
+
+
+def test_an_empty_graph_is_a_graph_error_not_a_keras_crash():
+    with pytest.raises(GraphError, match="empty"):
+        build_model(Graph())
