@@ -49,6 +49,10 @@ class MainWindow(QMainWindow):
         self.engine = EngineLoader(self)
         self.training = TrainingController(self)
         self._export_task = BackgroundTask(self)
+        self.import_task = BackgroundTask(self)
+        self.import_task.succeeded.connect(self._on_imported)
+        self.import_task.failed.connect(
+            lambda message: show_message(self, QMessageBox.Icon.Warning, "Cannot import model", message))
 
         self.view = CanvasView(self)
         self.setCentralWidget(self.view)
@@ -95,6 +99,7 @@ class MainWindow(QMainWindow):
         self.save_as_action = QAction("Save &As…", self, shortcut=QKeySequence.StandardKey.SaveAs,
                                       triggered=self._on_save_as)
         self.export_action = QAction("&Export Trained Model…", self, shortcut="Ctrl+E", triggered=self._on_export)
+        self.import_action = QAction("&Import Keras Model…", self, shortcut="Ctrl+I", triggered=self._on_import)
         self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
         self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
@@ -140,6 +145,7 @@ class MainWindow(QMainWindow):
             action.setStatusTip(info.description)
             action.triggered.connect(self._on_template_chosen)
         file_menu.addAction(self.open_action)
+        file_menu.addAction(self.import_action)
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
@@ -238,6 +244,32 @@ class MainWindow(QMainWindow):
             return False
         self._show_status(f"Opened {path}")
         return True
+
+    def _on_import(self) -> None:
+        if not self.maybe_save():
+            return
+        source = QFileDialog.getOpenFileName(self, "Import Keras model", "", "Keras models (*.keras *.h5)")[0]
+        if not source:
+            return
+        suggestion = str(Path(source).with_suffix(".json"))
+        target = QFileDialog.getSaveFileName(self, "Save the imported project as", suggestion, PROJECT_FILTER)[0]
+        if target:
+            self.import_model_file(source, target)
+
+    def import_model_file(self, source: str | Path, target: str | Path) -> None:
+        """Import a .keras/.h5 model into a project file (weights beside it) off the GUI thread, then open it."""
+        from builder.importer import import_model
+
+        if self.import_task.running:
+            self._show_status("An import is already running.")
+            return
+        self._show_status(f"Importing {source}…")
+        self.import_task.start(lambda: import_model(str(source), str(target), force=True), name="import-model")
+
+    def _on_imported(self, result) -> None:
+        self.open_file(result.project_path)
+        for note in result.notes:
+            self._show_status(note)
 
     def save(self) -> bool:
         if self.document.path is None:
@@ -455,6 +487,7 @@ class MainWindow(QMainWindow):
         """End every worker thread: training (stopped cooperatively), export, the Keras import."""
         self.training.shutdown()
         self._export_task.wait()
+        self.import_task.wait()
         self.engine.wait()
 
 
