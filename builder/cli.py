@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", help="for save: folder to write to (default: $LAYERBOARD_BLOCKS_DIR or ~/.config/layerboard/blocks)")
     p.add_argument("--force", action="store_true", help="for save: overwrite your block of the same name")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("doctor", help="what training will run on (CPU or GPU), and why no GPU is used")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -256,8 +259,16 @@ def cmd_blocks(args) -> int:
     return 0
 
 
+def cmd_doctor(args) -> int:
+    from builder.doctor import diagnose
+
+    report = diagnose()
+    print(json.dumps(report.to_dict()) if args.json else "\n".join(report.summary()))
+    return 0
+
+
 COMMANDS = {"templates": cmd_templates, "new": cmd_new, "check": cmd_check, "train": cmd_train, "export": cmd_export,
-            "import": cmd_import, "blocks": cmd_blocks}
+            "import": cmd_import, "blocks": cmd_blocks, "doctor": cmd_doctor}
 
 
 def main(argv: list[str]) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from builder.graph import Graph, topological_order
 
-ROW_HEIGHT = 90.0  # the canvas's node is 60 high; 30 for the wire
+ROW_HEIGHT = 110.0  # the canvas's node is 60 high; 50 for the wire and its arrow
 COLUMN_WIDTH = 260.0  # the canvas's node is 220 wide; 40 between columns
 
 
