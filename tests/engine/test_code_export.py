@@ -7,7 +7,6 @@ model built here.
 from __future__ import annotations
 
 import ast
-import copy
 import json
 import os
 import subprocess
@@ -77,36 +76,6 @@ print("RESULTS " + json.dumps(results))
 _describe_ns: dict = {"np": np}
 exec(DESCRIBE, _describe_ns)
 describe = _describe_ns["describe"]
-
-# Catalogue entries these cases need, in the form the catalogue uses. The real catalogue's entry
-# wins when it has the block; these stand in only while it does not (see the `catalogue` fixture).
-FALLBACK_BLOCKS = {
-    "LSTM": {"category": "Core", "inputs": 1, "outputs": ["output", "state_h", "state_c"],
-             "initial": {"units": 32}, "params": {"units": {"kind": "int", "min": 1}}},
-    "MultiHeadAttention": {"category": "Core", "initial": {"num_heads": 2, "key_dim": 16},
-                           "inputs": {"ports": ["query", "value", "key"], "optional": ["key"], "call": "kwargs"},
-                           "params": {"num_heads": {"kind": "int", "min": 1}, "key_dim": {"kind": "int", "min": 1}}},
-    "Bidirectional": {"category": "Core", "inputs": 1,
-                      "initial": {"layer": {"class_name": "LSTM", "config": {"units": 32}}},
-                      "params": {"layer": {"kind": "layer"}, "backward_layer": {"kind": "layer", "nullable": True}}},
-    "LayerScale": {"category": "Core", "inputs": 1, "class": "keras.src.applications.convnext:LayerScale",
-                   "initial": {"init_values": 1e-6, "projection_dim": 8}},
-}
-
-
-@pytest.fixture(scope="module")
-def catalogue():
-    """The real catalogue plus stand-ins for blocks it does not have yet; yields the stand-in names."""
-    real = registry._data()
-    missing = {k: v for k, v in FALLBACK_BLOCKS.items() if k not in real["blocks"]}
-    data = copy.deepcopy(real)
-    data["blocks"].update(copy.deepcopy(missing))
-    registry.block_spec.cache_clear()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(registry, "_data", lambda: data)
-        yield set(missing)
-    registry.block_spec.cache_clear()
-
 
 # ---- the cases ---------------------------------------------------------------------------------
 def _project(graph: Graph, name: str, dataset: str = "custom") -> Project:
@@ -235,7 +204,7 @@ CASES = {
 
 
 @pytest.fixture(scope="module")
-def exported(catalogue, tmp_path_factory):
+def exported(tmp_path_factory):
     """Every case written to a script and built in one fresh interpreter; digits also trained 1 epoch."""
     folder = tmp_path_factory.mktemp("code_export")
     projects, paths = {}, {}
@@ -254,7 +223,7 @@ def exported(catalogue, tmp_path_factory):
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_script_builds_the_same_model_as_layerboard(exported, catalogue, case):
+def test_script_builds_the_same_model_as_layerboard(exported, case):
     projects, paths, results, _ = exported
     project = projects[case]
     expected = describe(build_model(project.graph, name=project.name))
@@ -268,9 +237,6 @@ def test_script_builds_the_same_model_as_layerboard(exported, catalogue, case):
     assert [l[:3] for l in got["layers"]] == [l[:3] for l in expected["layers"]]  # class, name, trainable
     for mine, theirs in zip(got["layers"], expected["layers"]):
         assert mine[3] == theirs[3], f"config of {mine[1]} differs"
-    stand_ins = CASES[case][1] & catalogue
-    if stand_ins:  # still a pass, but say which entries were not the real catalogue's
-        print(f"{case}: used test stand-in catalogue entries for {sorted(stand_ins)}")
 
 
 def test_script_is_standalone_and_trains(exported):
@@ -316,7 +282,7 @@ def test_digits_script_reads_like_keras(exported):
     assert 'if __name__ == "__main__":\n    main()' in text
 
 
-def test_layer_kinds_are_written_as_keras_code(exported, catalogue):
+def test_layer_kinds_are_written_as_keras_code(exported):
     projects, paths, _, _ = exported
     text = {case: open(path, encoding="utf-8").read() for case, path in paths.items()}
     assert "concatenate_1 = layers.Concatenate(name=\"concatenate_1\")([dense_1, dense_2])" in text["multi_io"]
