@@ -67,6 +67,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="for save: overwrite your block of the same name")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = sub.add_parser("evaluate", help="evaluate a trained model on the project's validation split")
+    p.add_argument("project")
+    p.add_argument("--run", help="the run directory whose model to evaluate (default: the project's latest run)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("predict", help="run a trained model on .npy, .csv or image files")
+    p.add_argument("project")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help=".npy (one sample or a batch), .csv (one sample per row) or an image (.png, .jpg)")
+    p.add_argument("--run", help="the run directory whose model to use (default: the project's latest run)")
+    p.add_argument("--json", action="store_true", help="print a JSON list, one object per sample")
+
     p = sub.add_parser("doctor", help="what training will run on (CPU or GPU), and why no GPU is used")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
@@ -259,6 +271,31 @@ def cmd_blocks(args) -> int:
     return 0
 
 
+def _run_model(args):
+    from builder.serialization import load_project
+
+    project = load_project(args.project)
+    return project, (Path(args.run) / "model.keras" if args.run else latest_model(project))
+
+
+def cmd_evaluate(args) -> int:
+    from builder.evaluation import evaluate
+
+    project, model_path = _run_model(args)
+    result = evaluate(project, model_path)
+    print(json.dumps(result.to_dict()) if args.json else "\n".join(result.summary()))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from builder.evaluation import format_predictions, predict_files
+
+    project, model_path = _run_model(args)
+    rows = predict_files(project, model_path, args.inputs)
+    print(json.dumps(rows) if args.json else "\n".join(format_predictions(rows)))
+    return 0
+
+
 def cmd_doctor(args) -> int:
     from builder.doctor import diagnose
 
@@ -268,7 +305,8 @@ def cmd_doctor(args) -> int:
 
 
 COMMANDS = {"templates": cmd_templates, "new": cmd_new, "check": cmd_check, "train": cmd_train, "export": cmd_export,
-            "import": cmd_import, "blocks": cmd_blocks, "doctor": cmd_doctor}
+            "import": cmd_import, "blocks": cmd_blocks, "doctor": cmd_doctor,
+            "evaluate": cmd_evaluate, "predict": cmd_predict}
 
 
 def main(argv: list[str]) -> int:

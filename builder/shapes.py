@@ -193,7 +193,10 @@ class ShapeInference:
             return NodeResult(error=f"{who} has invalid parameters: {str(exc).strip().splitlines()[0]}")
         tensors = [keras.KerasTensor(shape, dtype=dtype) for shape, dtype in inputs]
         try:
-            out = apply_layer(node, layer, tensors, ports)
+            # StatelessScope: the layer is thrown away, so its weights need shapes, not initial values
+            # (about a quarter faster per layer).
+            with keras.StatelessScope():
+                out = apply_layer(node, layer, tensors, ports)
         except Exception as exc:
             return NodeResult(error=_explain(node, [s for s, _ in inputs], exc))
         outs: list[Any] = list(out) if isinstance(out, (list, tuple)) else [out]
