@@ -11,6 +11,18 @@ import pytest
 from builder.templates import load_template
 
 
+@pytest.fixture(autouse=True)
+def user_blocks(tmp_path, monkeypatch):
+    """Every test gets an empty "My blocks" folder (never the user's real one); yields its path."""
+    from builder import composites
+
+    folder = tmp_path / "my_blocks"
+    monkeypatch.setenv("LAYERBOARD_BLOCKS_DIR", str(folder))
+    composites.refresh()
+    yield folder
+    composites.refresh()
+
+
 @pytest.fixture
 def digits_project():
     return load_template("digits_cnn")

@@ -24,16 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ["InvertedResidualBlock", "PatchEmbedding", "ResidualBlock", "TransformerEncoderBlock"]
 
 
-@pytest.fixture(autouse=True)
-def user_blocks(tmp_path, monkeypatch):
-    """Each test gets an empty user blocks folder; the loaded definitions are forgotten after it."""
-    folder = tmp_path / "my_blocks"
-    monkeypatch.setenv("LAYERBOARD_BLOCKS_DIR", str(folder))
-    composites.refresh()
-    yield folder
-    composites.refresh()
-
-
 def standalone(name: str, params: dict | None = None, head: str | None = None) -> Graph:
     """Input(s) with the block's example shapes -> the block [-> a head layer]."""
     defn = composites.definition(name)

@@ -6,19 +6,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QInputDialog
 
-import pytest
-
-from builder import composites
 from ui.param_editors import IntEditor
-
-
-@pytest.fixture(autouse=True)
-def user_blocks(tmp_path, monkeypatch):
-    folder = tmp_path / "my_blocks"
-    monkeypatch.setenv("LAYERBOARD_BLOCKS_DIR", str(folder))
-    composites.refresh()
-    yield folder
-    composites.refresh()
 
 
 def select_nodes(window, *node_ids: str) -> None:
