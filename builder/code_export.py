@@ -98,10 +98,10 @@ class _Classes:
         self.imports: dict[str, tuple[str, str]] = {}  # local name -> (module, class name)
 
     def ref(self, block_type: str) -> str:
-        entry = registry._entry(block_type)
-        if "class" not in entry:
+        path = registry.class_path(block_type)
+        if path is None:
             return f"layers.{block_type}"
-        module, _, name = entry["class"].partition(":")
+        module, _, name = path.partition(":")
         local, i = name, 1
         while local in self.imports and self.imports[local] != (module, name):
             i += 1

@@ -180,7 +180,7 @@ def get(name: str) -> BlockDef | None:
 
 
 def is_composite(block_type: str) -> bool:
-    if block_type in registry._data()["blocks"]:
+    if registry.is_catalogue_block(block_type):
         return False
     return get(block_type) is not None or block_type in _pending
 
@@ -236,7 +236,7 @@ def check_name(name: Any, *, allow_existing_user: bool = False) -> str:
     if not isinstance(name, str) or not _NAME.match(name):
         raise BlockError(f"'{name}' is not a valid block name: use a CamelCase identifier that starts with a "
                          "capital letter and has only letters and digits, e.g. MyResidualBlock.")
-    if name in registry._data()["blocks"]:
+    if registry.is_catalogue_block(name):
         raise BlockError(f"'{name}' is already a Keras layer in the catalogue; choose another name, e.g. My{name}.")
     existing = get(name)
     if existing is not None and (existing.category == SHIPPED_CATEGORY or not allow_existing_user):
@@ -271,7 +271,7 @@ def definition_from_dict(data: Any, path: str | Path = "<block>", category: str 
     name = data.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
         fail("name", f"{json.dumps(name)} is not a CamelCase identifier (e.g. MyResidualBlock).")
-    if name in registry._data()["blocks"]:
+    if registry.is_catalogue_block(name):
         fail("name", f"'{name}' is a catalogue layer; a block needs its own name.")
     if known and name in known:
         fail("name", f"'{name}' is already defined by {known[name].path}.")
@@ -403,10 +403,7 @@ def plan_expansion(graph: Graph, node_id: str) -> Expansion:
 def apply_expansion(graph: Graph, plan: Expansion) -> None:
     graph.remove_node(plan.node.id)
     for n in plan.nodes:
-        added = graph.add_node(n.type, copy.deepcopy(n.params), n.position, n.id)
-        for flag, default in (("trainable", True), ("output", False)):
-            if getattr(n, flag) != default:
-                graph.set_flag(added.id, flag, getattr(n, flag))
+        graph.add_node(n.type, copy.deepcopy(n.params), n.position, n.id, n.trainable, n.output)
     for e in plan.edges:
         graph.connect(e.source, e.target, e.source_port, e.target_port)
 
@@ -415,10 +412,7 @@ def undo_expansion(graph: Graph, plan: Expansion) -> None:
     for n in reversed(plan.nodes):
         graph.remove_node(n.id)
     node = plan.node
-    graph.add_node(node.type, copy.deepcopy(node.params), node.position, node.id)
-    for flag, default in (("trainable", True), ("output", False)):
-        if getattr(node, flag) != default:
-            graph.set_flag(node.id, flag, getattr(node, flag))
+    graph.add_node(node.type, copy.deepcopy(node.params), node.position, node.id, node.trainable, node.output)
     for e in plan.old_edges:
         graph.connect(e.source, e.target, e.source_port, e.target_port)
 

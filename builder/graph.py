@@ -170,12 +170,14 @@ class Graph:
         params: dict[str, Any] | None = None,
         position: Iterable[float] = (0.0, 0.0),
         node_id: str | None = None,
+        trainable: bool = True,
+        output: bool = False,
     ) -> Node:
         node_id = node_id or self.new_id(block_type)
         if node_id in self.nodes:
             raise GraphError(f"A node named '{node_id}' already exists; choose another name.")
         x, y = position
-        node = Node(node_id, block_type, dict(params or {}), (float(x), float(y)))
+        node = Node(node_id, block_type, dict(params or {}), (float(x), float(y)), bool(trainable), bool(output))
         self.nodes[node_id] = node
         self.events.emit(NodeAdded(node))
         return node
@@ -257,9 +259,8 @@ class Graph:
         """Build a graph from `to_dict` output; the data is assumed validated (see serialization)."""
         graph = cls()
         for n in data.get("nodes", []):
-            node = graph.add_node(n["type"], n.get("params", {}), n.get("position", (0, 0)), n["id"])
-            node.trainable = bool(n.get("trainable", True))
-            node.output = bool(n.get("output", False))
+            graph.add_node(n["type"], n.get("params", {}), n.get("position", (0, 0)), n["id"],
+                           n.get("trainable", True), n.get("output", False))
         for e in data.get("edges", []):
             graph.connect(e["source"], e["target"], e.get("source_port", 0), e.get("target_port", 0))
         return graph

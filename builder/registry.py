@@ -84,6 +84,16 @@ def _composites():
     return composites
 
 
+def is_catalogue_block(block_type: str) -> bool:
+    """A Keras layer (or Input) from catalogue.json, as opposed to a composite block."""
+    return block_type in _data()["blocks"]
+
+
+def class_path(block_type: str) -> str | None:
+    """"module:Name" for a Keras layer that keras.layers does not export; None for the others."""
+    return _entry(block_type).get("class")
+
+
 def is_known(block_type: str) -> bool:
     return block_type in _data()["blocks"] or _composites().is_composite(block_type)
 

@@ -94,10 +94,9 @@ def _graph(path, raw: Any) -> Graph:
         flags = {key: _expect(path, f"{place}.{key}", n.get(key, default), bool, "true or false")
                  for key, default in (("trainable", True), ("output", False))}
         try:
-            node = graph.add_node(block_type, params, position, node_id)
+            graph.add_node(block_type, params, position, node_id, **flags)
         except GraphError as exc:
             raise ProjectFileError(path, f"{place}.id", str(exc)) from None
-        node.trainable, node.output = flags["trainable"], flags["output"]
     for i, e in enumerate(edges):
         place = f"graph.edges[{i}]"
         _expect(path, place, e, dict, "an object")

@@ -179,7 +179,7 @@ class ShapeInference:
             except LayerboardError as exc:
                 return NodeResult(error=f"{who}: {exc}")
         # ---- composite blocks: build the inner layers on the inputs (builder.composites) ----
-        if node.type != "Input" and node.type not in registry._data()["blocks"]:
+        if node.type != "Input" and not registry.is_catalogue_block(node.type):
             from builder import composites
 
             return composites.infer(node, inputs, ports)

@@ -51,10 +51,7 @@ class RemoveNodeCommand(QUndoCommand):
 
     def undo(self) -> None:
         node = self._node
-        restored = self._graph.add_node(node.type, copy.deepcopy(node.params), node.position, node.id)
-        for flag in ("trainable", "output"):
-            if getattr(node, flag) != getattr(restored, flag):
-                self._graph.set_flag(node.id, flag, getattr(node, flag))
+        self._graph.add_node(node.type, copy.deepcopy(node.params), node.position, node.id, node.trainable, node.output)
         for edge in self._edges:
             self._graph.connect(edge.source, edge.target, edge.source_port, edge.target_port)
 
