@@ -67,9 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="for save: overwrite your block of the same name")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = sub.add_parser("evaluate", help="evaluate a trained model on the project's validation split")
+    p = sub.add_parser("evaluate", help="evaluate a trained model on the project's test split (validation when none)")
     p.add_argument("project")
     p.add_argument("--run", help="the run directory whose model to evaluate (default: the project's latest run)")
+    p.add_argument("--split", choices=["train", "validation", "test"],
+                   help="which split (default: test when the project holds one out, else validation)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("predict", help="run a trained model on .npy, .csv or image files")
@@ -282,7 +284,7 @@ def cmd_evaluate(args) -> int:
     from builder.evaluation import evaluate
 
     project, model_path = _run_model(args)
-    result = evaluate(project, model_path)
+    result = evaluate(project, model_path, split=args.split)
     print(json.dumps(result.to_dict()) if args.json else "\n".join(result.summary()))
     return 0
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple
+from pathlib import Path
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
 from builder.errors import DatasetError
+from builder.lazy_array import is_lazy, length, take
 from builder.project import DatasetRef
 
 CLASSES = "classes"
@@ -38,6 +40,7 @@ class DatasetInfo:
     num_classes: int  # 0 for regression
     train_size: int
     validation_size: int
+    test_size: int = 0
 
     @property
     def suggested_loss(self) -> str:
@@ -48,7 +51,7 @@ class DatasetInfo:
             "name": self.name, "description": self.description, "input_shape": list(self.input_shape),
             "dtype": self.dtype, "output": self.output, "class_names": list(self.class_names),
             "num_classes": self.num_classes, "train_size": self.train_size,
-            "validation_size": self.validation_size,
+            "validation_size": self.validation_size, "test_size": self.test_size,
         }
 
 
@@ -72,6 +75,16 @@ class Dataset:
     class_names: list[str] = field(default_factory=list)
     output: str = CLASSES
     description: str = ""
+    x_test: Any = None  # empty (0 rows) when the project holds no test split out
+    y_test: Any = None
+
+    def __post_init__(self) -> None:
+        if self.x_test is None:
+            self.x_test, self.y_test = take(self.x_train, []), take(self.y_train, [])
+
+    @property
+    def has_test(self) -> bool:
+        return length(self.x_test) > 0
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -89,7 +102,8 @@ class Dataset:
         return DatasetInfo(
             name=self.name, description=self.description, input_shape=self.input_shape,
             dtype=str(self.x_train.dtype), output=self.output, class_names=list(self.class_names),
-            num_classes=self.num_classes, train_size=len(self.x_train), validation_size=len(self.x_val),
+            num_classes=self.num_classes, train_size=length(self.x_train), validation_size=length(self.x_val),
+            test_size=length(self.x_test),
         )
 
     def label(self, target) -> str:
@@ -100,12 +114,19 @@ class Dataset:
         return f"{float(target):.4g}"
 
     def preview(self, n: int = 5, subset: str = "train") -> Preview:
-        """The first n samples of the training (or "validation") split, with readable labels."""
-        if subset not in ("train", "validation"):
-            raise DatasetError(f"preview subset must be 'train' or 'validation'; got {subset!r}.")
-        x, y = (self.x_train, self.y_train) if subset == "train" else (self.x_val, self.y_val)
+        """The first n samples of the "train", "validation" or "test" split, with readable labels."""
+        x, y = self.subset(subset)
         n = max(0, int(n))
-        return Preview(x[:n], y[:n], [self.label(t) for t in y[:n]])
+        xs, ys = x[:n], np.asarray(y[:n])
+        return Preview(np.asarray(xs), ys, [self.label(t) for t in ys])
+
+    def subset(self, name: str):
+        """(x, y) of the "train", "validation" or "test" split."""
+        parts = {"train": (self.x_train, self.y_train), "validation": (self.x_val, self.y_val),
+                 "test": (self.x_test, self.y_test)}
+        if name not in parts:
+            raise DatasetError(f"subset must be 'train', 'validation' or 'test'; got {name!r}.")
+        return parts[name]
 
 
 @dataclass(frozen=True)
@@ -203,20 +224,21 @@ def _make_sequences(count: int = 2000) -> Loaded:
 
 # --- optional packages -----------------------------------------------------------------------------------------
 
-def _load_mnist1d() -> Loaded:
+def _load_mnist1d() -> "RawData":
     if importlib.util.find_spec("mnist1d") is None:
         raise DatasetError("Dataset 'mnist1d' needs the optional mnist1d package: pip install mnist1d")
     try:
         from mnist1d.data import get_dataset_args, make_dataset
 
         data = make_dataset(get_dataset_args(as_dict=False))  # generated locally from its fixed seed, no download
-        x = np.concatenate([np.asarray(data["x"]), np.asarray(data["x_test"])]).astype("float32")
-        y = np.concatenate([np.asarray(data["y"]), np.asarray(data["y_test"])]).astype("int64")
+        x, x_test = (np.asarray(data[k]).astype("float32")[..., np.newaxis] for k in ("x", "x_test"))
+        y, y_test = (np.asarray(data[k]).astype("int64") for k in ("y", "y_test"))
     except DatasetError:
         raise
     except Exception as exc:  # an incompatible mnist1d version
         raise DatasetError(f"The installed mnist1d package could not make its dataset: {exc}") from None
-    return x[..., np.newaxis], y, [str(d) for d in range(10)]
+    source = SOURCES["mnist1d"]
+    return RawData(x, y, [str(d) for d in range(10)], source.output, source.description, x_test, y_test)
 
 
 _SOURCE_LIST = [
@@ -236,7 +258,8 @@ _SOURCE_LIST = [
            "Integer token sequences (length 20, vocabulary 50): does token 7 occur more often than token 3? "
            "Generated."),
     Source("mnist1d", _load_mnist1d, CLASSES,
-           "1-D signals of length 40, shape (40, 1), 10 digit classes; needs `pip install mnist1d`.",
+           "MNIST-1D: 1-D signals of length 40, shape (40, 1), 10 digit classes; 4000 train + 1000 test, "
+           "generated locally by the mnist1d package.",
            requires="mnist1d"),
 ]
 
@@ -253,26 +276,120 @@ def source(name: str) -> Source:
     return SOURCES[name]
 
 
-def split(x: np.ndarray, y: np.ndarray, validation_split: float, seed: int, stratify: bool = True):
-    """Seeded train/validation split, stratified by class unless told otherwise (regression)."""
+@dataclass
+class RawData:
+    """What a source loads before splitting: all samples, or its own train and test parts."""
+
+    x: Any
+    y: Any
+    class_names: list[str]
+    output: str = CLASSES
+    description: str = ""
+    x_test: Any = None  # a test split the dataset already has (used when DatasetRef.use_named_split)
+    y_test: Any = None
+
+
+def _external_loaders() -> dict[str, Callable[[DatasetRef, Path], RawData]]:
+    """User files (csv, npz, hdf5, image_folder, text_folder) and the online keras.datasets sets."""
+    from builder import dataset_files, dataset_online
+
+    return {**dataset_files.LOADERS, **dataset_online.LOADERS}
+
+
+def all_dataset_names() -> list[str]:
+    """Built-in sets, then online sets and file kinds."""
+    return list(SOURCES) + [n for n in _external_loaders() if n not in SOURCES]
+
+
+def split_indices(y, fraction: float, seed: int, stratify: bool, what: str = "validation_split"):
+    """Seeded (train rows, held-out rows) over len(y), stratified by class unless told otherwise."""
     from sklearn.model_selection import train_test_split
 
+    y = np.asarray(y) if not isinstance(y, dict) else None
+    rows = np.arange(len(y)) if y is not None else None
     try:
-        return train_test_split(x, y, test_size=validation_split, random_state=seed,
-                                stratify=y if stratify else None)
-    except ValueError as exc:  # e.g. too few validation samples to hold every class
-        raise DatasetError(f"Cannot split the dataset with validation_split={validation_split}: {exc}") from None
+        return train_test_split(rows, test_size=fraction, random_state=seed,
+                                stratify=y if stratify and y is not None and y.ndim == 1 else None)
+    except ValueError as exc:  # e.g. too few held-out samples to hold every class
+        raise DatasetError(f"Cannot split the dataset with {what}={fraction}: {exc}") from None
 
 
-def load_dataset(ref: DatasetRef) -> Dataset:
-    src = source(ref.name)
+def split(x, y, validation_split: float, seed: int, stratify: bool = True):
+    """Seeded train/validation split (x_train, x_val, y_train, y_val), stratified by class unless told otherwise."""
+    train, held = split_indices(_targets_for_split(y), validation_split, seed, stratify)
+    return take(x, train), take(x, held), take(y, train), take(y, held)
+
+
+def _targets_for_split(y):
+    """The array stratification looks at: the targets, or the first output's for multi-output data."""
+    values = next(iter(y.values())) if isinstance(y, dict) else y
+    return np.asarray(values)
+
+
+def _check_fractions(ref: DatasetRef) -> None:
     if not 0.0 < ref.validation_split < 1.0:
         raise DatasetError(f"dataset.validation_split must be between 0 and 1 (exclusive); got {ref.validation_split}.")
-    x, y, names = src()
-    x_train, x_val, y_train, y_val = split(x, y, ref.validation_split, ref.seed, stratify=src.output == CLASSES)
-    return Dataset(ref.name, x_train, y_train, x_val, y_val, list(names), src.output, src.description)
+    if not 0.0 <= ref.test_split < 1.0 or ref.validation_split + ref.test_split >= 1.0:
+        raise DatasetError(f"dataset.test_split must be at least 0 and validation_split + test_split below 1; got "
+                           f"validation {ref.validation_split}, test {ref.test_split}.")
 
 
-def describe(ref: DatasetRef | str) -> DatasetInfo:
+def load_raw(ref: DatasetRef, folder: Path | None = None) -> RawData:
+    """Load a dataset's samples, unsplit (or with its own test part)."""
+    if ref.name in SOURCES:
+        src = SOURCES[ref.name]
+        loaded = src()
+        if isinstance(loaded, RawData):
+            return loaded
+        x, y, names = loaded
+        return RawData(x, y, list(names), src.output, src.description)
+    loaders = _external_loaders()
+    if ref.name not in loaders:
+        raise DatasetError(f"Unknown dataset '{ref.name}'. Datasets: {', '.join(all_dataset_names())}.")
+    return loaders[ref.name](ref, Path(folder) if folder else Path.cwd())
+
+
+def load_dataset(ref: DatasetRef, folder: Path | None = None) -> Dataset:
+    """Load and split: a test part first (the dataset's own, or test_split of the samples), then validation.
+
+    Fractions are of the whole: validation_split 0.2 and test_split 0.1 leave 70 % for training. `folder` is
+    where the project's relative `path` is resolved (the project's folder).
+    """
+    _check_fractions(ref)
+    raw = load_raw(ref, folder)
+    stratify = raw.output == CLASSES
+    x, y = raw.x, raw.y
+    x_test, y_test = raw.x_test, raw.y_test
+    if x_test is None or not ref.use_named_split:
+        if x_test is not None:  # fold the named test part back in; the fractions then apply to all samples
+            x, y = _concat(x, x_test), _concat(y, y_test)
+        if ref.test_split > 0:
+            rest, held = split_indices(_targets_for_split(y), ref.test_split, ref.seed, stratify, "test_split")
+            x, y, x_test, y_test = take(x, rest), take(y, rest), take(x, held), take(y, held)
+        else:
+            x_test, y_test = take(x, []), take(y, [])
+        validation = ref.validation_split / (1.0 - ref.test_split)
+    else:
+        validation = ref.validation_split
+    train, held = split_indices(_targets_for_split(y), validation, ref.seed, stratify)
+    return Dataset(ref.name, take(x, train), take(y, train), take(x, held), take(y, held), list(raw.class_names),
+                   raw.output, raw.description, x_test, y_test)
+
+
+def _concat(a, b):
+    if isinstance(a, dict):
+        return {k: _concat(a[k], b[k]) for k in a}
+    if is_lazy(a) or is_lazy(b):
+        raise DatasetError("use_named_split=false is not supported for HDF5 files with separate test datasets; "
+                           "set use_named_split to true.")
+    return np.concatenate([a, b])
+
+
+def load_project_dataset(project) -> Dataset:
+    """The project's dataset, with file paths resolved inside the project's folder."""
+    return load_dataset(project.dataset, project.folder())
+
+
+def describe(ref: DatasetRef | str, folder: Path | None = None) -> DatasetInfo:
     """Load a dataset (by reference, or by name with the default split) and describe it."""
-    return load_dataset(DatasetRef(name=ref) if isinstance(ref, str) else ref).describe()
+    return load_dataset(DatasetRef(name=ref) if isinstance(ref, str) else ref, folder).describe()

@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from builder.datasets import Dataset, load_dataset
+from builder.datasets import Dataset, load_project_dataset
 from builder.errors import LayerboardError
 
-SPLIT = "validation"
 WORST_COUNT = 10
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 
@@ -145,12 +144,18 @@ def _ensure_compiled(model, project) -> None:
     model.compile(optimizer=config.optimizer, loss=config.loss, metrics=list(config.metrics))
 
 
-def evaluate(project, model_path: str | Path, dataset: Dataset | None = None, worst: int = WORST_COUNT) -> Evaluation:
-    """Evaluate the model at model_path on the project's validation split."""
+def evaluate(project, model_path: str | Path, dataset: Dataset | None = None, worst: int = WORST_COUNT,
+             split: str | None = None) -> Evaluation:
+    """Evaluate the model at model_path on the project's test split (the validation split when none is held out,
+    or the split named: "train", "validation", "test")."""
     model = load_model(model_path)
     expected = _single_input_shape(model)
-    data = dataset or load_dataset(project.dataset)
-    x, y = data.x_val, data.y_val
+    data = dataset or load_project_dataset(project)
+    split = split or ("test" if data.has_test else "validation")
+    x, y = (np.asarray(v) for v in data.subset(split))
+    if len(x) == 0:
+        raise LayerboardError(f"The {split} split of '{data.name}' is empty; set dataset.test_split in the project "
+                              "(e.g. 0.1) or evaluate another split.")
     if not _shape_matches(expected, tuple(x.shape[1:])):
         raise LayerboardError(f"The model expects inputs of shape {expected}, but dataset '{data.name}' has "
                               f"samples of shape {tuple(x.shape[1:])}.")
@@ -160,10 +165,10 @@ def evaluate(project, model_path: str | Path, dataset: Dataset | None = None, wo
         results = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise LayerboardError(f"model.evaluate failed on the {SPLIT} split: {first}") from None
+        raise LayerboardError(f"model.evaluate failed on the {split} split: {first}") from None
     metrics = {k: _finite(v) for k, v in results.items()}
     raw = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
-    common = dict(model_path=str(model_path), dataset=data.name, split=SPLIT, samples=int(len(x)),
+    common = dict(model_path=str(model_path), dataset=data.name, split=split, samples=int(len(x)),
                   loss=metrics.get("loss"), metrics=metrics)
     if data.is_regression:
         return _regression(common, raw, y, worst)

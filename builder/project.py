@@ -12,9 +12,13 @@ from builder.graph import Graph
 class DatasetRef:
     """Which dataset to train on and how to split it."""
 
-    name: str = "digits"
+    name: str = "digits"  # a built-in or online dataset, or a file kind: csv, npz, hdf5, image_folder, text_folder
     validation_split: float = 0.2
+    test_split: float = 0.0  # fraction held out for `evaluate`; ignored when the dataset has its own test split
     seed: int = 42
+    path: str | None = None  # the user's file or folder, relative to the project's folder
+    options: dict[str, Any] = field(default_factory=dict)  # source-specific settings (columns, keys, image size)
+    use_named_split: bool = True  # use the test split a dataset already has (MNIST's 10,000, mnist1d's 1,000)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -24,13 +28,28 @@ class DatasetRef:
 class TrainingConfig:
     """Compile and fit settings, named as Keras names them."""
 
-    optimizer: str = "adam"
+    optimizer: str | dict[str, Any] = "adam"  # a Keras name, or {"class_name": "SGD", "config": {"momentum": 0.9}}
     learning_rate: float = 0.001
-    loss: str = "sparse_categorical_crossentropy"
-    metrics: list[str] = field(default_factory=lambda: ["accuracy"])
+    schedule: dict[str, Any] | None = None  # {"name": "cosine", "warmup_epochs": 1, ...}; see builder.optimizers
+    weight_decay: float | None = None
+    clipnorm: float | None = None
+    clipvalue: float | None = None
+    loss: str | dict[str, str] = "sparse_categorical_crossentropy"  # or one per output node
+    loss_weights: dict[str, float] | None = None
+    label_smoothing: float = 0.0
+    metrics: list[str] | dict[str, list[str]] = field(default_factory=lambda: ["accuracy"])
     epochs: int = 10
     batch_size: int = 32
     seed: int = 42
+    class_weight: str | dict[str, float] | None = None  # "balanced" computes them from the training split
+    monitor: str = "val_loss"  # what the best checkpoint, early stopping and reduce-on-plateau watch
+    early_stopping: dict[str, Any] | None = None  # {"patience": 5, "restore_best_weights": true, "min_delta": 0}
+    augmentation: dict[str, dict[str, Any]] = field(default_factory=dict)  # {"MixUp": {"alpha": 0.2}, ...}
+    mixed_precision: bool = False
+    jit_compile: bool | str = "auto"
+    steps_per_execution: int = 1
+    tensorboard: bool = True
+    strategy: str = "auto"  # auto (every GPU), none, mirrored, multiworker (TF_CONFIG)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

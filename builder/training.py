@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from builder.datasets import Dataset, load_dataset
+from builder.datasets import Dataset, load_project_dataset
 from builder.errors import LayerboardError, TrainingError
 from builder.project import Project
 from builder.serialization import atomic_write_text
@@ -155,7 +155,7 @@ class Trainer:
             raise TrainingError(f"epochs must be at least 1; got {self.epochs}.")
         start = time.perf_counter()
         keras.utils.set_random_seed(config.seed)
-        dataset = self.dataset or load_dataset(self.project.dataset)
+        dataset = self.dataset or load_project_dataset(self.project)
         self.model = model = build_model(self.project.graph, name=self.project.name)
         apply_project_weights(model, self.project)  # an imported project fine-tunes from its weights
         optimizer = keras.optimizers.get(config.optimizer)

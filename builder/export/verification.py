@@ -24,9 +24,9 @@ def load_model_file(path: str | Path):
 def verification_inputs(model, project: Project | None, count: int) -> tuple[list[np.ndarray], str]:
     """One array per model input, in the model's input order."""
     if project is not None and len(model.inputs) == 1:
-        from builder.datasets import load_dataset
+        from builder.datasets import load_project_dataset
 
-        data = load_dataset(project.dataset)
+        data = load_project_dataset(project)
         return [data.x_val[:count].astype(model.inputs[0].dtype)], f"'{data.name}' validation"
     rng = np.random.default_rng(0)
     arrays = []

@@ -72,8 +72,9 @@ def test_preview_returns_first_samples_with_labels(name):
         assert [float(s) for s in labels] == pytest.approx([float(t) for t in y], rel=1e-3, abs=1e-3)
     assert data.preview(3, subset="validation").x.shape[0] == 3
     assert data.preview(0).x.shape[0] == 0
+    assert data.preview(2, subset="test").x.shape[0] == 0  # no test split held out by default
     with pytest.raises(DatasetError):
-        data.preview(2, subset="test")
+        data.preview(2, subset="holdout")
 
 
 @pytest.mark.parametrize("name", ["spirals", "sine", "sequences"])
