@@ -153,6 +153,14 @@ def gather_facts() -> dict:
     return facts
 
 
+def device_summary() -> str:
+    """The devices training runs on, in one line: "2 x GPU (GPU:0, GPU:1)" or "CPU"."""
+    import tensorflow as tf
+
+    gpus = [d.name.replace("/physical_device:", "") for d in tf.config.list_physical_devices("GPU")]
+    return f"{len(gpus)} x GPU ({', '.join(gpus)})" if gpus else "CPU"
+
+
 def _has_gpu(facts: dict) -> bool:
     return any(d.get("kind") == "GPU" for d in facts.get("devices", []))
 

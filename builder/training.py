@@ -13,15 +13,18 @@ import os
 import platform
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from builder.datasets import Dataset, load_project_dataset
 from builder.errors import LayerboardError, TrainingError
 from builder.project import Project
 from builder.serialization import atomic_write_text
+from builder.checkpoints import save_model_atomic  # noqa: F401  (public name kept for callers)
 
 log = logging.getLogger(__name__)
 
@@ -61,48 +64,12 @@ def new_run_dir(project: Project) -> Path:
     return path
 
 
-def _floats(logs: dict[str, Any] | None) -> dict[str, float]:
-    return {k: float(v) for k, v in (logs or {}).items()}
-
-
-def _progress_bridge(trainer: "Trainer"):
-    """A keras Callback that forwards progress, honours stop/pause and catches a NaN loss."""
-    import keras
-
-    class ProgressBridge(keras.callbacks.Callback):
-        epoch = 0
-
-        def on_train_begin(self, logs=None):
-            trainer.callbacks.on_train_begin(self.params.get("epochs", 0), self.params.get("steps") or 0)
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
-
-        def on_train_batch_end(self, batch, logs=None):
-            values = _floats(logs)
-            loss = values.get("loss")
-            if loss is not None and not math.isfinite(loss):
-                trainer.failure = (
-                    f"The loss became {loss} at epoch {self.epoch + 1}, batch {batch + 1}. Likely causes: a learning "
-                    "rate too high (try 10x lower), inputs that are not scaled (add a Rescaling block), or a loss that "
-                    "does not match the last layer's activation.")
-                self.model.stop_training = True
-                return
-            trainer.callbacks.on_batch_end(self.epoch, batch, values)
-            while trainer._paused.is_set() and not trainer._stop.is_set():
-                time.sleep(0.05)
-            if trainer._stop.is_set():
-                self.model.stop_training = True
-
-        def on_epoch_end(self, epoch, logs=None):
-            if trainer.failure is None:
-                trainer.callbacks.on_epoch_end(epoch, _floats(logs))
-
-    return ProgressBridge()
-
-
 class Trainer:
-    """Builds, compiles and fits a project's model; `run()` blocks, the other methods are thread-safe."""
+    """Builds, compiles and fits a project's model; `run()` blocks, the other methods are thread-safe.
+
+    With `resume=True`, run_dir must hold a checkpoint (last.keras + checkpoint.json): training continues from
+    its epoch with its optimizer state, schedule step and learning-rate scale, up to `epochs` in total.
+    """
 
     def __init__(
         self,
@@ -111,14 +78,26 @@ class Trainer:
         callbacks: TrainingCallbacks | None = None,
         epochs: int | None = None,
         dataset: Dataset | None = None,
+        resume: bool = False,
     ) -> None:
+        from builder.run_control import LiveSettings
+
         self.project = project
+        if resume and not run_dir:
+            raise TrainingError("Resuming needs the run directory to resume (--resume RUN_DIR).")
         self.run_dir = Path(run_dir) if run_dir else new_run_dir(project)
         self.callbacks = callbacks or TrainingCallbacks()
         self.epochs = epochs if epochs is not None else project.training.epochs
         self.dataset = dataset
+        self.resumed_from: int = 0  # the epoch a resumed run continues after
+        self.resuming = resume
         self.model = None
         self.failure: str | None = None
+        self.scale = 1.0  # live learning-rate multiplier (1 until the user or reduce-on-plateau changes it)
+        self.monitor = project.training.monitor
+        self.is_chief = True
+        self.live = LiveSettings()
+        self.started_ns = time.time_ns()
         self._stop = threading.Event()
         self._paused = threading.Event()
 
@@ -130,7 +109,20 @@ class Trainer:
         self._paused.set()
 
     def resume(self) -> None:
+        """Continue after pause()."""
         self._paused.clear()
+
+    def set_learning_rate(self, value: float) -> None:
+        """Change the learning rate from the next batch on (a schedule keeps its shape, rescaled to this value)."""
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise TrainingError(f"The learning rate must be a positive number; got {value!r}.")
+        self.live.request("learning_rate", float(value))
+
+    def set_patience(self, value: int) -> None:
+        """Change early stopping's patience from the next epoch end on."""
+        if not isinstance(value, int) or value < 0:
+            raise TrainingError(f"Patience must be a whole number of epochs >= 0; got {value!r}.")
+        self.live.request("patience", value)
 
     def run(self) -> TrainingResult:
         try:
@@ -147,84 +139,300 @@ class Trainer:
     def _run(self) -> TrainingResult:
         import keras
 
-        from builder.keras_build import build_model
-        from builder.weights import apply_project_weights
+        from builder import checkpoints, losses
+        from builder.optimizers import make_schedule
+        from builder.run_control import run_control
 
         config = self.project.training
+        validate_config(config)
         if self.epochs < 1:
             raise TrainingError(f"epochs must be at least 1; got {self.epochs}.")
         start = time.perf_counter()
         keras.utils.set_random_seed(config.seed)
         dataset = self.dataset or load_project_dataset(self.project)
-        self.model = model = build_model(self.project.graph, name=self.project.name)
-        apply_project_weights(model, self.project)  # an imported project fine-tunes from its weights
-        optimizer = keras.optimizers.get(config.optimizer)
-        optimizer.learning_rate = config.learning_rate
-        model.compile(optimizer=optimizer, loss=config.loss, metrics=list(config.metrics))
+        if losses.is_reconstruction(config):
+            dataset = replace(dataset, y_train=dataset.x_train, y_val=dataset.x_val, y_test=dataset.x_test)
+        state = checkpoints.read_state(self.run_dir) if self.resuming else {}
+        self.resumed_from = int(state.get("epoch", 0))
+        if self.resuming and self.resumed_from >= self.epochs:
+            raise TrainingError(f"{self.run_dir} has already trained {self.resumed_from} epochs; ask for more "
+                                f"epochs in total to resume (e.g. --epochs {self.resumed_from + 5}).")
+        self.scale = float(state.get("learning_rate_scale", 1.0))
+        strategy = _strategy(config)
+        self.is_chief = _is_chief(config)
+        one_hot = _needs_one_hot(config)
+        with _precision(config.mixed_precision), _scope(strategy):
+            if self.resuming:
+                model = _load_checkpoint(self.run_dir / checkpoints.LAST)
+            else:
+                from builder.keras_build import build_model
+                from builder.weights import apply_project_weights
+
+                model = build_model(self.project.graph, name=self.project.name)
+                apply_project_weights(model, self.project)  # an imported project fine-tunes from its weights
+                adapt_normalization(self.project.graph, model, dataset)
+                from builder.optimizers import make_optimizer
+
+                model.compile(optimizer=make_optimizer(config), jit_compile=config.jit_compile,
+                              steps_per_execution=config.steps_per_execution,
+                              **losses.compile_arguments(self.project.graph, list(model.output_names), config, one_hot))
+        self.model = model
+        dataset = _targets_per_output(dataset, list(model.output_names))
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        train, validation = _inputs(dataset, config.batch_size, config.seed)
+        train, validation, steps = _inputs(dataset, config, one_hot)
+        schedule = make_schedule(config.schedule, config.learning_rate, steps, self.epochs)
+        early = _early_stopping(config)
+        fit_callbacks = [run_control(self, schedule, early, self.scale)]
+        if early is not None:
+            fit_callbacks.append(early)
+        fit_callbacks.append(checkpoints.checkpoint_callback(self, config.monitor, state.get("best")))
+        if self.is_chief:
+            fit_callbacks.append(keras.callbacks.CSVLogger(str(self.run_dir / "history.csv"), append=self.resuming))
+            if config.tensorboard:
+                fit_callbacks.append(_tensorboard(self.run_dir))
         history = model.fit(
             *train,
             validation_data=validation,
             epochs=self.epochs,
-            callbacks=[_progress_bridge(self), keras.callbacks.CSVLogger(str(self.run_dir / "history.csv"))],
+            initial_epoch=self.resumed_from,
+            callbacks=fit_callbacks,
             verbose=0,
+            class_weight=class_weights(config, dataset),
             **({"shuffle": False} if len(train) == 1 else {"batch_size": config.batch_size, "shuffle": True}),
         )
         if self.failure:
             raise TrainingError(self.failure)
         model_path = self.run_dir / "model.keras"
-        save_model_atomic(model, model_path)
+        if self.is_chief:
+            checkpoints.save_model_atomic(model, model_path)
         metrics = {k: v[-1] for k, v in history.history.items() if v}
         result = TrainingResult(
             run_dir=self.run_dir,
             model_path=model_path,
             history={k: [float(x) for x in v] for k, v in history.history.items()},
             final_metrics={k: float(v) for k, v in metrics.items()},
-            epochs_run=len(history.epoch),
+            epochs_run=self.resumed_from + len(history.epoch),
             stopped=self._stop.is_set(),
             duration_s=time.perf_counter() - start,
         )
-        _write_run_record(self.project, result)
+        if self.is_chief:
+            _write_run_record(self.project, result, dataset, strategy, self.resumed_from)
         self.callbacks.on_finished(result)
         return result
 
 
-def _inputs(dataset: Dataset, batch_size: int, seed: int):
-    """tf.data pipelines on the TensorFlow backend, plain arrays on the others."""
+def validate_config(config) -> None:
+    """Type checks a project file cannot express, with the setting's name in the message."""
+    from builder.distribution import STRATEGIES
+
+    if not isinstance(config.batch_size, int) or config.batch_size < 1:
+        raise TrainingError(f"training.batch_size must be a whole number >= 1; got {config.batch_size!r}.")
+    if not isinstance(config.learning_rate, (int, float)) or not config.learning_rate > 0:
+        raise TrainingError(f"training.learning_rate must be a positive number; got {config.learning_rate!r}.")
+    if not isinstance(config.steps_per_execution, int) or config.steps_per_execution < 1:
+        raise TrainingError("training.steps_per_execution must be a whole number >= 1; "
+                            f"got {config.steps_per_execution!r}.")
+    if not 0.0 <= float(config.label_smoothing or 0.0) < 1.0:
+        raise TrainingError(f"training.label_smoothing must be in [0, 1); got {config.label_smoothing!r}.")
+    if config.strategy not in STRATEGIES:
+        raise TrainingError(f"training.strategy must be one of {', '.join(STRATEGIES)}; got {config.strategy!r}.")
+    if config.jit_compile not in (True, False, "auto"):
+        raise TrainingError(f'training.jit_compile must be true, false or "auto"; got {config.jit_compile!r}.')
+
+
+def _strategy(config):
     import keras
 
+    if keras.backend.backend() != "tensorflow":
+        return None
+    from builder.distribution import make_strategy
+
+    return make_strategy(config.strategy)
+
+
+def _is_chief(config) -> bool:
+    from builder.distribution import is_chief
+
+    return config.strategy != "multiworker" or is_chief()
+
+
+def _scope(strategy):
+    import contextlib
+
+    return strategy.scope() if strategy is not None else contextlib.nullcontext()
+
+
+class _precision:
+    """Build and compile under the mixed_float16 policy when asked; the global policy is restored after."""
+
+    def __init__(self, mixed: bool) -> None:
+        self.mixed = mixed
+
+    def __enter__(self):
+        import keras
+
+        self.saved = keras.config.dtype_policy()
+        if self.mixed:
+            keras.config.set_dtype_policy("mixed_float16")
+
+    def __exit__(self, *exc):
+        import keras
+
+        keras.config.set_dtype_policy(self.saved)
+
+
+def _load_checkpoint(path: Path):
+    import keras
+
+    from builder import keras_objects  # noqa: F401  (registers Layerboard's losses and metrics)
+
+    try:
+        return keras.saving.load_model(path, compile=True, safe_mode=True)
+    except Exception as exc:
+        raise TrainingError(f"Cannot resume from {path}: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+
+
+def _needs_one_hot(config) -> bool:
+    if not config.augmentation:
+        return False
+    from builder.augmentation import needs_one_hot
+
+    return needs_one_hot(config.augmentation)
+
+
+def _early_stopping(config):
+    if not config.early_stopping:
+        return None
+    import keras
+
+    settings = dict(config.early_stopping)
+    allowed = {"patience", "restore_best_weights", "min_delta", "start_from_epoch", "baseline", "monitor"}
+    unknown = set(settings) - allowed
+    if unknown:
+        raise TrainingError(f"training.early_stopping has no setting '{sorted(unknown)[0]}'; "
+                            f"settings: {', '.join(sorted(allowed))}.")
+    settings.setdefault("monitor", config.monitor)
+    settings.setdefault("patience", 5)
+    settings.setdefault("restore_best_weights", True)
+    from builder.checkpoints import is_better
+
+    settings["mode"] = "max" if is_better(settings["monitor"], 1.0, 0.0) else "min"
+    return keras.callbacks.EarlyStopping(**settings)
+
+
+def _tensorboard(run_dir: Path):
+    import keras
+
+    return keras.callbacks.TensorBoard(log_dir=str(run_dir / "logs"), write_graph=False, update_freq="epoch",
+                                       profile_batch=0)
+
+
+def class_weights(config, dataset: Dataset) -> dict[int, float] | None:
+    """training.class_weight: None, "balanced" (computed from the training split) or {class: weight}."""
+    spec = config.class_weight
+    if spec is None:
+        return None
+    if dataset.is_regression:
+        raise TrainingError("training.class_weight applies to classification; the dataset is a regression set.")
+    if spec == "balanced":
+        from sklearn.utils.class_weight import compute_class_weight
+
+        y = np.asarray(dataset.y_train).reshape(-1).astype("int64")
+        classes = np.unique(y)
+        weights = compute_class_weight("balanced", classes=classes, y=y)
+        return {int(c): float(w) for c, w in zip(classes, weights)}
+    if isinstance(spec, dict):
+        try:
+            return {int(k): float(v) for k, v in spec.items()}
+        except ValueError:
+            raise TrainingError(f'training.class_weight keys must be class indices ("0", "1", ...); got {spec}.') from None
+    raise TrainingError(f'training.class_weight must be "balanced" or {{"0": 1.0, "1": 5.0}}; got {spec!r}.')
+
+
+def adapt_normalization(graph, model, dataset: Dataset) -> list[str]:
+    """Fit every Normalization block that reads an Input directly and has no mean/variance set to the training
+    split, so the saved model takes raw input. Returns the adapted node ids."""
+    adapted = []
+    for node in graph.nodes.values():
+        if node.type != "Normalization" or node.params.get("mean") is not None:
+            continue
+        sources = [graph.nodes[e.source].type for e in graph.edges if e.target == node.id]
+        if sources != ["Input"]:
+            continue
+        x = dataset.x_train
+        if isinstance(x, dict):
+            source = next(e.source for e in graph.edges if e.target == node.id)
+            x = x.get(source)
+            if x is None:
+                continue
+        model.get_layer(node.id).adapt(np.asarray(x, dtype="float32"))
+        adapted.append(node.id)
+    return adapted
+
+
+def _targets_per_output(dataset: Dataset, output_names: list[str]) -> Dataset:
+    """A multi-output model trained on one target array gets that array for every output."""
+    if len(output_names) < 2 or isinstance(dataset.y_train, dict):
+        return dataset
+    spread = {name: None for name in output_names}
+    return replace(dataset, y_train={k: dataset.y_train for k in spread}, y_val={k: dataset.y_val for k in spread},
+                   y_test={k: dataset.y_test for k in spread})
+
+
+def _inputs(dataset: Dataset, config, one_hot: bool):
+    """(fit arguments, validation data, steps per epoch): tf.data pipelines on TensorFlow, arrays elsewhere."""
+    import keras
+
+    from builder.lazy_array import length
+
+    steps = math.ceil(length(dataset.x_train) / config.batch_size)
     if keras.backend.backend() == "tensorflow":
         from builder.tf_data import train_and_validation
 
-        train, validation = train_and_validation(dataset, batch_size, seed)
-        return (train,), validation
-    return (dataset.x_train, dataset.y_train), (dataset.x_val, dataset.y_val)
+        train, validation = train_and_validation(dataset, config.batch_size, config.seed,
+                                                 augmentation=config.augmentation or None)
+        return (train,), validation, steps
+    return (np.asarray(dataset.x_train), np.asarray(dataset.y_train)), \
+        (np.asarray(dataset.x_val), np.asarray(dataset.y_val)), steps
 
 
-def save_model_atomic(model, path: Path) -> None:
-    """Save a .keras file through a temporary name so a crash never leaves a broken model."""
-    tmp = path.with_name(f".{path.stem}.partial.keras")
-    model.save(tmp)
-    os.replace(tmp, path)
-
-
-def _write_run_record(project: Project, result: TrainingResult) -> None:
+def _write_run_record(project: Project, result: TrainingResult, dataset: Dataset, strategy,
+                      resumed_from: int) -> None:
     import keras
+
+    from builder.distribution import replicas
 
     record = {
         "project": project.name,
-        "dataset": project.dataset.to_dict(),
+        "dataset": {**project.dataset.to_dict(), **_dataset_sizes(dataset)},
         "training": project.training.to_dict(),
         "epochs_run": result.epochs_run,
+        "resumed_from_epoch": resumed_from,
         "stopped": result.stopped,
         "final_metrics": result.final_metrics,
         "duration_s": round(result.duration_s, 3),
+        "device": _device_summary(),
+        "replicas": replicas(strategy),
         "keras_version": keras.__version__,
         "backend": keras.backend.backend(),
         "python": platform.python_version(),
     }
     atomic_write_text(result.run_dir / "run.json", json.dumps(record, indent=2) + "\n")
+
+
+def _dataset_sizes(dataset: Dataset) -> dict[str, int]:
+    info = dataset.describe()
+    return {"train_size": info.train_size, "validation_size": info.validation_size, "test_size": info.test_size}
+
+
+def _device_summary() -> str:
+    """What the model trained on, e.g. "GPU:0 (NVIDIA H100)" or "CPU"."""
+    try:
+        from builder.doctor import device_summary
+
+        return device_summary()
+    except Exception:  # a report must never fail a finished run
+        return "unknown"
 
 
 def _explain_failure(exc: Exception, project: Project) -> str:
