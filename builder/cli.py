@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="validate a project: every node's output shape and parameter count")
     p.add_argument("project")
+    p.add_argument("--dataset", action="store_true",
+                   help="also load the project's dataset and check the Inputs and outputs against it")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("train", help="train a project headless")
@@ -41,7 +43,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, help="override the project's epoch count")
     p.add_argument("--run-dir", help="where to write model.keras, history.csv and run.json "
                                       "(default: runs/<project>/<timestamp>/ beside the project)")
+    p.add_argument("--resume", metavar="RUN_DIR",
+                   help="continue a run from its last checkpoint (epoch count, optimizer state, schedule); "
+                        "--epochs is then the total")
+    p.add_argument("--strategy", choices=["auto", "none", "mirrored", "multiworker"],
+                   help="override training.strategy; multiworker reads the cluster from TF_CONFIG")
+    p.add_argument("--cpu-devices", type=int, metavar="N",
+                   help="split the CPU into N logical devices (to try mirrored training without GPUs)")
     p.add_argument("--json", action="store_true", help="end with one JSON line of the final metrics")
+
+    p = sub.add_parser("control", help="change a running training: learning rate, early-stopping patience")
+    p.add_argument("run_dir", help="the run directory of the training to change")
+    p.add_argument("--learning-rate", type=float, help="the new learning rate (a schedule is rescaled to it)")
+    p.add_argument("--patience", type=int, help="the new early-stopping patience in epochs")
+
+    p = sub.add_parser("datasets", help="list the datasets, or describe one with a preview of its samples")
+    p.add_argument("name", nargs="?", help="a dataset name, or a project file (describes its dataset)")
+    p.add_argument("--preview", type=int, default=5, metavar="N", help="samples to show (default 5)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("export", help="export a trained model and verify the written file")
     p.add_argument("source", help="a project file (uses its latest run) or a .keras model")
@@ -114,9 +133,12 @@ def cmd_check(args) -> int:
 
     project = load_project(args.project)
     report = infer_shapes(project.graph)
+    dataset_problems = _dataset_problems(project, report) if args.dataset else []
+    valid = report.valid and not dataset_problems
     if args.json:
         print(json.dumps({
-            "valid": report.valid,
+            "valid": valid,
+            "dataset_problems": dataset_problems,
             "nodes": [{"id": n, "type": project.graph.nodes[n].type,
                        "output_shape": list(r.shape) if r.shape is not None else None,
                        "params": r.params, "error": r.error} for n, r in report.nodes.items()],
@@ -132,9 +154,89 @@ def cmd_check(args) -> int:
                 print(f"  ! {r.error}")
         for error in report.graph_errors:
             print(f"! {error}")
+        for problem in dataset_problems:
+            print(f"! dataset: {problem}")
         print(f"total parameters: {report.total_params:,}")
-        print("valid" if report.valid else "INVALID")
-    return 0 if report.valid else EXIT_INVALID
+        print("valid" if valid else "INVALID")
+    return 0 if valid else EXIT_INVALID
+
+
+def _dataset_problems(project, report) -> list[str]:
+    from builder.dataset_checks import check_against_dataset, dataset_problems_text
+    from builder.datasets import load_project_dataset
+
+    info = load_project_dataset(project).describe()
+    return dataset_problems_text(check_against_dataset(project, info, report))
+
+
+def cmd_control(args) -> int:
+    from builder.run_control import write_control_request
+
+    if args.learning_rate is None and args.patience is None:
+        raise LayerboardError("Say what to change: --learning-rate X and/or --patience N.")
+    if not Path(args.run_dir).is_dir():
+        raise LayerboardError(f"{args.run_dir} is not a run directory (train writes one per run).")
+    path = write_control_request(args.run_dir, learning_rate=args.learning_rate, patience=args.patience)
+    print(f"wrote {path}; the training picks it up within a second and logs it to control.csv")
+    return 0
+
+
+def cmd_datasets(args) -> int:
+    from builder import datasets
+
+    if not args.name:
+        rows = [(name, source.description) for name, source in datasets.SOURCES.items()]
+        rows += [(name, "user file or folder (dataset.path)" if name in _file_kinds() else "online (keras.datasets)")
+                 for name in datasets.all_dataset_names() if name not in datasets.SOURCES]
+        if args.json:
+            print(json.dumps([{"name": n, "description": d} for n, d in rows]))
+        else:
+            for name, description in rows:
+                print(f"{name:<16} {description}")
+        return 0
+    if args.name.endswith(".json") and Path(args.name).exists():
+        from builder.serialization import load_project
+
+        data = datasets.load_project_dataset(load_project(args.name))
+    else:
+        data = datasets.load_dataset(datasets.DatasetRef(name=args.name))
+    info, preview = data.describe(), data.preview(args.preview)
+    if args.json:
+        print(json.dumps({**info.to_dict(), "preview": [
+            {"label": label, "target": _plain(t), "x": _plain(x)} for x, t, label in zip(*preview)]}))
+        return 0
+    print(f"{info.name}: {info.description}")
+    print(f"input shape {info.input_shape} {info.dtype}; "
+          + (f"{info.num_classes} classes: {', '.join(info.class_names)}" if info.output == "classes" else "regression"))
+    print(f"train {info.train_size}, validation {info.validation_size}, test {info.test_size}")
+    for i, (x, label) in enumerate(zip(preview.x, preview.labels)):
+        flat = np_flat(x)
+        print(f"  [{i}] {label:<12} {flat}")
+    return 0
+
+
+def _file_kinds() -> set[str]:
+    from builder import dataset_files
+
+    return set(dataset_files.LOADERS)
+
+
+def _plain(value):
+    import numpy as np
+
+    array = np.asarray(value)
+    return array.tolist() if array.dtype.kind != "O" else [str(v) for v in array.reshape(-1)]
+
+
+def np_flat(x) -> str:
+    import numpy as np
+
+    array = np.asarray(x)
+    if array.dtype.kind in "OUS":
+        return repr(str(array.reshape(-1)[0])[:60])
+    values = array.reshape(-1)
+    shown = ", ".join(f"{v:.3g}" for v in values[:8])
+    return f"[{shown}{', ...' if values.size > 8 else ''}] shape {array.shape}"
 
 
 def _format_logs(logs: dict[str, float]) -> str:
@@ -154,7 +256,16 @@ def cmd_train(args) -> int:
         def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
             print(f"epoch {epoch + 1}/{self.epochs}  {_format_logs(logs)}", flush=True)
 
-    trainer = Trainer(project, run_dir=args.run_dir, callbacks=PrintEpochs(), epochs=args.epochs)
+    if args.cpu_devices:
+        from builder.distribution import split_cpu
+
+        split_cpu(args.cpu_devices)
+    if args.strategy:
+        project.training.strategy = args.strategy
+    if args.resume and args.run_dir:
+        raise LayerboardError("--resume continues in the run directory it names; leave out --run-dir.")
+    trainer = Trainer(project, run_dir=args.resume or args.run_dir, callbacks=PrintEpochs(), epochs=args.epochs,
+                      resume=bool(args.resume))
     try:
         result = trainer.run()
     except KeyboardInterrupt:
@@ -308,7 +419,8 @@ def cmd_doctor(args) -> int:
 
 COMMANDS = {"templates": cmd_templates, "new": cmd_new, "check": cmd_check, "train": cmd_train, "export": cmd_export,
             "import": cmd_import, "blocks": cmd_blocks, "doctor": cmd_doctor,
-            "evaluate": cmd_evaluate, "predict": cmd_predict}
+            "evaluate": cmd_evaluate, "predict": cmd_predict, "control": cmd_control,
+            "datasets": cmd_datasets}
 
 
 def main(argv: list[str]) -> int:

@@ -299,13 +299,8 @@ def check_against_dataset(project, info: DatasetInfo, report: ShapeReport | None
     elif inputs:
         found += _check_input(graph, graph.nodes[inputs[0]], info, report)
 
-    outputs = graph.output_nodes()
-    if len(outputs) > 1:
-        found.append(DatasetMismatch(None, (
-            f"The model has {len(outputs)} outputs ({', '.join(repr(o) for o in outputs)}) but dataset {name} "
-            "gives one target per sample: keep one output (wire the others into it, or remove them).")))
-    elif outputs:
-        node = graph.nodes[outputs[0]]
+    for output in graph.output_nodes():  # with several outputs, the one target feeds each of them
+        node = graph.nodes[output]
         result = report.nodes.get(node.id)
         if result is not None and result.ok and result.shape is not None:
             shape = tuple(result.shape)

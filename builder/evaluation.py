@@ -24,6 +24,8 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 def load_model(model_path: str | Path):
     import keras
 
+    from builder import keras_objects  # noqa: F401  (registers Layerboard's losses and metrics for loading)
+
     path = Path(model_path)
     if not path.exists():
         raise LayerboardError(f"{path}: model file not found. Train the project first or pass --run DIR "
@@ -140,8 +142,18 @@ def _finite(value) -> float | None:
 def _ensure_compiled(model, project) -> None:
     if getattr(model, "compiled", True):
         return
-    config = project.training
-    model.compile(optimizer=config.optimizer, loss=config.loss, metrics=list(config.metrics))
+    from builder.losses import compile_arguments
+
+    model.compile(**compile_arguments(project.graph, list(model.output_names), project.training))
+
+
+def _labels_for(model, y: np.ndarray, num_classes: int) -> np.ndarray:
+    """Class ids one-hot encoded when the model was trained on one-hot labels (MixUp/CutMix runs)."""
+    loss = getattr(model, "loss", None)
+    name = getattr(loss, "name", loss) if loss is not None else None
+    if name == "categorical_crossentropy" and y.ndim == 1 and num_classes:
+        return np.eye(num_classes, dtype="float32")[y.astype("int64")]
+    return y
 
 
 def evaluate(project, model_path: str | Path, dataset: Dataset | None = None, worst: int = WORST_COUNT,
@@ -162,7 +174,8 @@ def evaluate(project, model_path: str | Path, dataset: Dataset | None = None, wo
     _ensure_compiled(model, project)
     batch_size = project.training.batch_size
     try:
-        results = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+        labels = y if data.is_regression else _labels_for(model, y, data.num_classes)
+        results = model.evaluate(x, labels, batch_size=batch_size, verbose=0, return_dict=True)
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LayerboardError(f"model.evaluate failed on the {split} split: {first}") from None

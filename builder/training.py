@@ -152,6 +152,7 @@ class Trainer:
         dataset = self.dataset or load_project_dataset(self.project)
         if losses.is_reconstruction(config):
             dataset = replace(dataset, y_train=dataset.x_train, y_val=dataset.x_val, y_test=dataset.x_test)
+        _check_dataset(self.project, dataset)
         state = checkpoints.read_state(self.run_dir) if self.resuming else {}
         self.resumed_from = int(state.get("epoch", 0))
         if self.resuming and self.resumed_from >= self.epochs:
@@ -219,6 +220,15 @@ class Trainer:
             _write_run_record(self.project, result, dataset, strategy, self.resumed_from)
         self.callbacks.on_finished(result)
         return result
+
+
+def _check_dataset(project: Project, dataset: Dataset) -> None:
+    """Refuse to start when the Inputs or the output do not fit the dataset, saying what to change."""
+    from builder.dataset_checks import check_against_dataset, dataset_problems_text
+
+    problems = dataset_problems_text(check_against_dataset(project, dataset.describe()))
+    if problems:
+        raise TrainingError(f"The model does not fit dataset '{dataset.name}':\n  " + "\n  ".join(problems))
 
 
 def validate_config(config) -> None:

@@ -156,7 +156,7 @@ def test_per_output_losses_and_weights(tmp_path):
     total, species, aux = (result.history[k][-1] for k in ("loss", "species_loss", "aux_loss"))
     assert total == pytest.approx(species, rel=0.02) and abs(total - species) < 0.2 * aux
     with pytest.raises(TrainingError, match="one entry per output"):
-        Trainer(two_output_project(loss={"species": "mse"}), run_dir=tmp_path / "bad").run()
+        Trainer(two_output_project(loss={"species": "sparse_categorical_crossentropy"}), run_dir=tmp_path / "b").run()
 
 
 def test_class_weight_balanced_is_computed_from_the_training_split():
@@ -230,9 +230,11 @@ def test_resume_continues_epochs_optimizer_step_and_schedule(tmp_path):
 
 def test_nan_loss_stops_with_causes_and_keeps_the_last_good_checkpoint(tmp_path):
     project = mlp_project(epochs=1, units=1, activation=None, loss="mse", metrics=[])
-    Trainer(project, run_dir=tmp_path).run()
+    x = np.ones((64, 4), "float32")
+    good = Dataset("ok", x, np.ones(64, "float32"), x[:8], np.ones(8, "float32"), output="regression")
+    Trainer(project, run_dir=tmp_path, dataset=good).run()
     before = (tmp_path / "last.keras").read_bytes()
-    x, y = np.ones((64, 4), "float32"), np.full(64, 1e30, "float32")  # squared error overflows float32
+    y = np.full(64, 1e30, "float32")  # the squared error overflows float32
     bad = Dataset("huge", x, y, x[:8], y[:8], output="regression")
     with pytest.raises(TrainingError, match="loss became inf.*learning rate"):
         Trainer(project, run_dir=tmp_path, dataset=bad, epochs=3, resume=True).run()
@@ -290,3 +292,16 @@ def test_bad_settings_are_named(tmp_path):
         Trainer(mlp_project(strategy="cluster"), run_dir=tmp_path).run()
     with pytest.raises(TrainingError, match="early_stopping has no setting 'wait'"):
         Trainer(mlp_project(early_stopping={"wait": 3}), run_dir=tmp_path).run()
+
+
+def test_mixup_and_erasing_train_on_one_hot_labels_and_evaluate(digits_project, tmp_path):
+    from builder.evaluation import evaluate
+
+    digits_project.training.augmentation = {"RandomErasing": {"factor": [1.0, 1.0], "value_range": [0, 16]},
+                                            "MixUp": {"alpha": 0.2}}
+    digits_project.dataset.test_split = 0.1
+    trainer = Trainer(digits_project, run_dir=tmp_path, epochs=1)
+    result = trainer.run()
+    assert trainer.model.loss.name == "categorical_crossentropy" and result.final_metrics["val_accuracy"] > 0.1
+    report = evaluate(digits_project, result.model_path)
+    assert report.split == "test" and report.samples == 180 and 0.0 <= report.accuracy <= 1.0
