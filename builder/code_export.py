@@ -229,16 +229,28 @@ def _build_model_lines(project: Project, classes: _Classes) -> list[str]:
 
 
 def _optimizer(config) -> list[str]:
+    """The optimizer line: the Keras class with the project's arguments (weight decay and clipping included)."""
     import keras
 
+    spec = config.optimizer
+    name, params = (spec["class_name"], dict(spec.get("config") or {})) if isinstance(spec, dict) else (spec, {})
+    params.pop("learning_rate", None)
+    params.update({k: getattr(config, k) for k in ("weight_decay", "clipnorm", "clipvalue")
+                   if getattr(config, k) is not None})
     try:
-        cls = type(keras.optimizers.get(config.optimizer))
+        cls = type(keras.optimizers.get(name))
     except Exception:
         cls = None
+    arguments = "".join(f", {k}={literal(v)}" for k, v in params.items())
     if cls is not None and getattr(keras.optimizers, cls.__name__, None) is cls:
-        return [f"optimizer = keras.optimizers.{cls.__name__}(learning_rate=LEARNING_RATE)"]
-    return [f"optimizer = keras.optimizers.get({literal(config.optimizer)})",
+        return [f"optimizer = keras.optimizers.{cls.__name__}(learning_rate=LEARNING_RATE{arguments})"]
+    return [f"optimizer = keras.optimizers.get({literal(name)})",
             "optimizer.learning_rate = LEARNING_RATE"]
+
+
+def _loss(loss):
+    """Keras has no "reconstruction" loss: it is mean squared error against the input."""
+    return "mean_squared_error" if loss == "reconstruction" else loss
 
 
 def _digits_shape(project: Project) -> tuple[int, ...] | None:
@@ -345,8 +357,8 @@ def python_source(project: Project) -> str:
         f"{_INDENT}keras.utils.set_random_seed(SEED)",
         f"{_INDENT}model = build_model()",
         *[_INDENT + line for line in _optimizer(training)],
-        f"{_INDENT}model.compile(optimizer=optimizer, loss={literal(training.loss)}, "
-        f"metrics={literal(list(training.metrics))})",
+        f"{_INDENT}model.compile(optimizer=optimizer, loss={literal(_loss(training.loss))}, "
+        f"metrics={literal(training.metrics if isinstance(training.metrics, dict) else list(training.metrics))})",
         f"{_INDENT}model.summary()",
         f"{_INDENT}(x_train, y_train), (x_val, y_val) = split_data(*load_data())",
         f"{_INDENT}history = model.fit(",

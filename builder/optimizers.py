@@ -76,7 +76,7 @@ class Schedule:
 
 def make_schedule(spec: dict[str, Any] | None, learning_rate: float, steps_per_epoch: int, epochs: int) -> Schedule:
     """The schedule a training config asks for; epochs in its settings are converted to steps."""
-    spec = dict(spec or {"name": "constant"})
+    spec = {"name": spec} if isinstance(spec, str) else dict(spec or {"name": "constant"})
     name = spec.pop("name", "constant")
     if name not in SCHEDULE_PARAMS:
         raise TrainingError(f"Unknown learning-rate schedule '{name}'. Schedules: {', '.join(SCHEDULE_PARAMS)}.")

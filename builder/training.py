@@ -315,7 +315,7 @@ def _early_stopping(config):
         return None
     import keras
 
-    settings = dict(config.early_stopping)
+    settings = {} if config.early_stopping is True else dict(config.early_stopping)
     allowed = {"patience", "restore_best_weights", "min_delta", "start_from_epoch", "baseline", "monitor"}
     unknown = set(settings) - allowed
     if unknown:

@@ -344,3 +344,12 @@ def test_write_python_returns_the_path(tmp_path, digits_project):
     assert path == tmp_path / "sub" / "digits.py"
     assert path.read_text(encoding="utf-8") == python_source(digits_project)
     assert [p.name for p in path.parent.iterdir()] == ["digits.py"]
+
+
+def test_script_keeps_the_optimizer_config_decay_and_clipping(digits_project):
+    digits_project.training.optimizer = {"class_name": "SGD", "config": {"momentum": 0.9, "nesterov": True}}
+    digits_project.training.clipnorm = 1.0
+    digits_project.training.metrics = ["accuracy", "top_3_accuracy"]
+    source = python_source(digits_project)
+    assert "keras.optimizers.SGD(learning_rate=LEARNING_RATE, momentum=0.9, nesterov=True, clipnorm=1.0)" in source
+    ast.parse(source)
