@@ -305,3 +305,34 @@ def test_mixup_and_erasing_train_on_one_hot_labels_and_evaluate(digits_project, 
     assert trainer.model.loss.name == "categorical_crossentropy" and result.final_metrics["val_accuracy"] > 0.1
     report = evaluate(digits_project, result.model_path)
     assert report.split == "test" and report.samples == 180 and 0.0 <= report.accuracy <= 1.0
+
+
+def test_pause_waits_between_batches_and_resume_continues(tmp_path):
+    import threading
+    import time
+
+    stamps = []
+
+    class PauseOnce(TrainingCallbacks):
+        def on_batch_end(self, epoch, batch, logs):
+            stamps.append(time.monotonic())
+            if epoch == 0 and batch == 1:
+                trainer.pause()
+                threading.Timer(0.5, trainer.resume).start()
+
+    trainer = Trainer(mlp_project(epochs=1), run_dir=tmp_path, callbacks=PauseOnce())
+    result = trainer.run()
+    gaps = np.diff(stamps)
+    assert result.epochs_run == 1 and not result.stopped and len(stamps) == 8
+    assert gaps[1] >= 0.45 and max(np.delete(gaps, 1)) < 0.45  # only the paused batch waited
+
+
+def test_out_of_memory_names_a_smaller_batch_size():
+    import tensorflow as tf
+
+    from builder.training import _explain_failure
+
+    project = mlp_project(batch_size=256)
+    error = tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor with shape[256,4096]")
+    message = _explain_failure(error, project)
+    assert "Out of memory with batch size 256" in message and "Try batch size 128" in message
