@@ -258,15 +258,8 @@ def load_npz(ref: DatasetRef, folder: Path) -> RawData:
         except ValueError as exc:  # e.g. object arrays, which would need pickle (unsafe) to read
             raise DatasetError(f"Cannot read the arrays of '{path}': {exc}. Save plain numeric arrays "
                                "(np.savez with NumPy arrays of numbers).") from None
-    _check_lengths(len(x), len(y), x_key, y_key)
-    y, class_names, output = _array_targets(y, options, names)
-    if x_test is not None:
-        _check_lengths(len(x_test), len(y_test), xt_key, yt_key)
-        y_test = _array_targets(y_test, {**options, "task": "classification" if output == CLASSES
-                                         else "regression"}, class_names or None)[0]
-    description = f"NumPy file {ref.path}: x {x.shape[1:]} {x.dtype}, {len(x)} samples" + \
-        (f" + {len(x_test)} test samples" if x_test is not None else "") + "."
-    return RawData(x, y, class_names, output, description, x_test, y_test)
+    return _arrays_raw(x, y, x_test, y_test, (x_key, y_key, xt_key, yt_key), options, names,
+                       f"NumPy file {ref.path}: x {x.shape[1:]} {x.dtype}")
 
 
 # --- HDF5 ------------------------------------------------------------------------------------------------------
@@ -307,14 +300,20 @@ def load_hdf5(ref: DatasetRef, folder: Path) -> RawData:
         y_test = np.asarray(handle[yt_key]) if yt_key else None
     x = LazyArray(path, x_key)
     x_test = LazyArray(path, xt_key) if xt_key else None
+    return _arrays_raw(x, y, x_test, y_test, (x_key, y_key, xt_key, yt_key), options, names,
+                       f"HDF5 file {ref.path}: x {x.shape[1:]} {x.dtype} read from disk as needed")
+
+
+def _arrays_raw(x, y, x_test, y_test, keys, options: dict, names, what: str) -> RawData:
+    """RawData of an npz or HDF5 file: lengths checked, targets typed, the test part's targets typed alike."""
+    x_key, y_key, xt_key, yt_key = keys
     _check_lengths(len(x), len(y), x_key, y_key)
     y, class_names, output = _array_targets(y, options, names)
     if x_test is not None:
         _check_lengths(len(x_test), len(y_test), xt_key, yt_key)
         y_test = _array_targets(y_test, {**options, "task": "classification" if output == CLASSES
                                          else "regression"}, class_names or None)[0]
-    description = f"HDF5 file {ref.path}: x {x.shape[1:]} {x.dtype} read from disk as needed, {len(x)} samples" + \
-        (f" + {len(x_test)} test samples" if x_test is not None else "") + "."
+    description = f"{what}, {len(x)} samples" + (f" + {len(x_test)} test samples" if x_test is not None else "") + "."
     return RawData(x, y, class_names, output, description, x_test, y_test)
 
 
