@@ -70,3 +70,40 @@ def is_chief() -> bool:
     kind, index = task.get("type", "worker"), int(task.get("index", 0))
     has_chief = bool(config.get("cluster", {}).get("chief"))
     return kind == "chief" or (not has_chief and kind == "worker" and index == 0)
+
+
+def prepare_multiworker_fit(model, strategy, train_ds) -> None:
+    """Work around Keras 3's fit() under MultiWorkerMirroredStrategy (tensorflow/tensorflow#72388; still in
+    Keras 3.15): fit() peeks at one batch and averages it across workers, which fails for an (x, y) tuple, and
+    averages the scalar logs of each step along axis 0, which a scalar does not have. Here the model's loss and
+    metrics are built from the pipeline's element spec instead of a peeked batch, and scalar logs are averaged
+    with axis=None. Only multi-worker runs go through this; it touches Keras's TensorFlow trainer internals, so
+    it checks they are what it expects and otherwise leaves Keras alone."""
+    import keras
+    import tensorflow as tf
+    from keras.src.backend.tensorflow import trainer as tf_trainer
+
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return
+    if not all(hasattr(tf_trainer, name) for name in ("reduce_per_replica", "_collective_all_reduce_multi_worker")) \
+            or not hasattr(model, "_symbolic_build"):
+        return
+    spec = tf.nest.map_structure(lambda s: keras.KerasTensor(s.shape, s.dtype.name), train_ds.element_spec)
+    with strategy.scope():
+        model._symbolic_build(data_batch=spec)
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+    if getattr(tf_trainer, "_layerboard_scalar_mean", False):
+        return
+    original = tf_trainer.reduce_per_replica
+
+    def reduce_per_replica(values, strategy, reduction):
+        if reduction in ("auto", "mean") and tf_trainer._collective_all_reduce_multi_worker(strategy):
+            def mean(v):
+                rank = getattr(getattr(v, "shape", None), "rank", None)
+                return strategy.reduce("MEAN", v, axis=None if rank == 0 else 0)
+
+            return tf.nest.map_structure(mean, values)
+        return original(values, strategy, reduction)
+
+    tf_trainer.reduce_per_replica = reduce_per_replica
+    tf_trainer._layerboard_scalar_mean = True

@@ -55,7 +55,8 @@ def nbytes(values) -> int:
 
 
 def make_pipeline(x, y, batch_size: int, shuffle: bool, seed: int | None, augment: Callable | None = None,
-                  sample_weight=None, *, encode_labels: Callable | None = None, stream: bool | None = None):
+                  sample_weight=None, *, encode_labels: Callable | None = None, stream: bool | None = None,
+                  endless: bool = False, start_epoch: int = 0):
     """A batched, prefetched tf.data.Dataset of (x, y) or (x, y, sample_weight).
 
     shuffle: a new order every epoch from `seed` (training); False keeps the stored order (validation, test).
@@ -64,6 +65,9 @@ def make_pipeline(x, y, batch_size: int, shuffle: bool, seed: int | None, augmen
         validation labels when MixUp/CutMix train on one-hot labels).
     stream: True streams from disk, False reads everything into memory; None (default) streams LazyArray data
         only when it does not fit in memory (`fits_in_memory`).
+    endless: one stream of epochs after another (fit it with steps_per_epoch). Keras then keeps one iterator for
+        the whole run, so the sequence of epoch orders is the same with or without a distribution strategy
+        (Keras opens extra iterators under one); start_epoch skips the orders of epochs already trained (resume).
     """
     import tensorflow as tf
 
@@ -74,18 +78,20 @@ def make_pipeline(x, y, batch_size: int, shuffle: bool, seed: int | None, augmen
     if stream is None:
         stream = lazy and not fits_in_memory(sum(nbytes(part) for part in data))
     if stream:
-        ds = _streamed(data, batch_size, shuffle, seed)
+        ds = _streamed(data, batch_size, shuffle, seed, endless, start_epoch)
     else:
-        ds = _in_memory(tuple(_materialise(part) for part in data), batch_size, shuffle, seed)
-    # Known length (batches per epoch, the last partial one included) so Keras sizes its epochs without probing.
-    ds = ds.apply(tf.data.experimental.assert_cardinality(-(-length(x) // batch_size)))
+        ds = _in_memory(tuple(_materialise(part) for part in data), batch_size, shuffle, seed, endless, start_epoch)
+    if not endless:
+        # Known length (batches per epoch, the last partial one included) so Keras sizes its epochs without probing.
+        ds = ds.apply(tf.data.experimental.assert_cardinality(-(-length(x) // batch_size)))
     mapper = _batch_map(augment, encode_labels, weighted=sample_weight is not None)
     if mapper is not None:
         ds = ds.map(mapper, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def train_and_validation(dataset: Dataset, batch_size: int, seed: int, augmentation=None):
+def train_and_validation(dataset: Dataset, batch_size: int, seed: int, augmentation=None, *, endless: bool = False,
+                         start_epoch: int = 0):
     """(train_ds, val_ds) for `model.fit(train_ds, validation_data=val_ds)`.
 
     augmentation: the training config's "augmentation" dict, or an Augmenter already built with
@@ -96,7 +102,8 @@ def train_and_validation(dataset: Dataset, batch_size: int, seed: int, augmentat
     augmenter = _augmenter(augmentation, dataset, seed)
     encode = augmenter.encode_labels if augmenter is not None and augmenter.needs_one_hot else None
     return (
-        make_pipeline(dataset.x_train, dataset.y_train, batch_size, True, seed, augment=augmenter),
+        make_pipeline(dataset.x_train, dataset.y_train, batch_size, True, seed, augment=augmenter, endless=endless,
+                      start_epoch=start_epoch),
         make_pipeline(dataset.x_val, dataset.y_val, batch_size, False, seed, encode_labels=encode),
     )
 
@@ -121,7 +128,8 @@ def _materialise(values):
     return np.asarray(values)
 
 
-def _in_memory(data: tuple, batch_size: int, shuffle: bool, seed: int | None):
+def _in_memory(data: tuple, batch_size: int, shuffle: bool, seed: int | None, endless: bool = False,
+               start_epoch: int = 0):
     import tensorflow as tf
 
     n = length(data[0])
@@ -140,8 +148,10 @@ def _in_memory(data: tuple, batch_size: int, shuffle: bool, seed: int | None):
             batches = batches.concatenate(tf.data.Dataset.from_tensors(indices[full * batch_size:]))
         return batches
 
-    # A new random seed each time the dataset is iterated (each epoch); the sequence depends only on `seed`.
-    seeds = tf.data.Dataset.random(seed=seed if seed is not None else 0, rerandomize_each_iteration=True).take(1)
+    if endless:  # one seed per epoch from a single stream; the sequence depends only on `seed`
+        seeds = tf.data.Dataset.random(seed=seed if seed is not None else 0).skip(start_epoch)
+    else:  # a new random seed each time the dataset is iterated (each epoch); the sequence depends only on `seed`
+        seeds = tf.data.Dataset.random(seed=seed if seed is not None else 0, rerandomize_each_iteration=True).take(1)
     indices = seeds.map(epoch_order).prefetch(1).flat_map(batch_indices)
 
     def gather(rows):
@@ -175,17 +185,25 @@ def _spec(values):
     return tf.TensorSpec(shape=(None,) + tuple(values.shape[1:]), dtype=tf.as_dtype(values.dtype))
 
 
-def _streamed(data: tuple, batch_size: int, shuffle: bool, seed: int | None):
+def _streamed(data: tuple, batch_size: int, shuffle: bool, seed: int | None, endless: bool = False,
+              start_epoch: int = 0):
     import tensorflow as tf
 
     n = length(data[0])
     rng = np.random.default_rng(seed)  # advances every epoch: a new, reproducible order each time
+    for _ in range(start_epoch if shuffle else 0):
+        rng.permutation(n)
 
-    def batches():
+    def one_epoch():
         order = rng.permutation(n) if shuffle else np.arange(n)
         for start in range(0, n, batch_size):
             rows = order[start:start + batch_size]
             yield _read(data, rows)
+
+    def batches():
+        yield from one_epoch()
+        while endless:
+            yield from one_epoch()
 
     return tf.data.Dataset.from_generator(batches, output_signature=tuple(_spec(part) for part in data))
 

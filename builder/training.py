@@ -148,6 +148,7 @@ class Trainer:
         if self.epochs < 1:
             raise TrainingError(f"epochs must be at least 1; got {self.epochs}.")
         start = time.perf_counter()
+        strategy = _strategy(config)  # before anything starts TensorFlow: multi-worker collectives need that
         keras.utils.set_random_seed(config.seed)
         dataset = self.dataset or load_project_dataset(self.project)
         if losses.is_reconstruction(config):
@@ -159,7 +160,6 @@ class Trainer:
             raise TrainingError(f"{self.run_dir} has already trained {self.resumed_from} epochs; ask for more "
                                 f"epochs in total to resume (e.g. --epochs {self.resumed_from + 5}).")
         self.scale = float(state.get("learning_rate_scale", 1.0))
-        strategy = _strategy(config)
         self.is_chief = _is_chief(config)
         one_hot = _needs_one_hot(config)
         with _precision(config.mixed_precision), _scope(strategy):
@@ -180,7 +180,11 @@ class Trainer:
         self.model = model
         dataset = _targets_per_output(dataset, list(model.output_names))
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        train, validation, steps = _inputs(dataset, config, one_hot)
+        train, validation, steps = _inputs(dataset, config, one_hot, self.resumed_from)
+        if strategy is not None and len(train) == 1:
+            from builder.distribution import prepare_multiworker_fit
+
+            prepare_multiworker_fit(model, strategy, train[0])
         schedule = make_schedule(config.schedule, config.learning_rate, steps, self.epochs)
         early = _early_stopping(config)
         fit_callbacks = [run_control(self, schedule, early, self.scale)]
@@ -199,7 +203,8 @@ class Trainer:
             callbacks=fit_callbacks,
             verbose=0,
             class_weight=class_weights(config, dataset),
-            **({"shuffle": False} if len(train) == 1 else {"batch_size": config.batch_size, "shuffle": True}),
+            **({"shuffle": False, "steps_per_epoch": steps} if len(train) == 1
+               else {"batch_size": config.batch_size, "shuffle": True}),
         )
         if self.failure:
             raise TrainingError(self.failure)
@@ -389,7 +394,7 @@ def _targets_per_output(dataset: Dataset, output_names: list[str]) -> Dataset:
                    y_test={k: dataset.y_test for k in spread})
 
 
-def _inputs(dataset: Dataset, config, one_hot: bool):
+def _inputs(dataset: Dataset, config, one_hot: bool, start_epoch: int = 0):
     """(fit arguments, validation data, steps per epoch): tf.data pipelines on TensorFlow, arrays elsewhere."""
     import keras
 
@@ -400,7 +405,8 @@ def _inputs(dataset: Dataset, config, one_hot: bool):
         from builder.tf_data import train_and_validation
 
         train, validation = train_and_validation(dataset, config.batch_size, config.seed,
-                                                 augmentation=config.augmentation or None)
+                                                 augmentation=config.augmentation or None, endless=True,
+                                                 start_epoch=start_epoch)
         return (train,), validation, steps
     return (np.asarray(dataset.x_train), np.asarray(dataset.y_train)), \
         (np.asarray(dataset.x_val), np.asarray(dataset.y_val)), steps

@@ -128,10 +128,6 @@ def test_mirrored_on_two_cpu_devices_matches_one_device(project, single_run, tmp
     assert mirrored["final_metrics"]["val_loss"] == pytest.approx(single["final_metrics"]["val_loss"], rel=1e-4)
 
 
-@pytest.mark.skip(reason="keras 3.15 cannot fit() under MultiWorkerMirroredStrategy: Keras' _maybe_symbolic_build "
-                         "reduces a peeked (x, y) batch that CollectiveAllReduce cannot take (keras-team/keras#20329) "
-                         "and reduce_per_replica reduces scalar logs with axis=0; builder/training.py must also "
-                         "create the strategy before TensorFlow starts. See the report for the fixes.")
 def test_two_local_workers_match_one_device(project, single_run, tmp_path):
     single_dir, _ = single_run
     ports = [_free_port(), _free_port()]

@@ -336,3 +336,15 @@ def test_out_of_memory_names_a_smaller_batch_size():
     error = tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor with shape[256,4096]")
     message = _explain_failure(error, project)
     assert "Out of memory with batch size 256" in message and "Try batch size 128" in message
+
+
+def test_resumed_run_equals_an_uninterrupted_one(tmp_path):
+    """Same seed: 1 epoch + resume to 3 gives the weights of 3 epochs in one go (data order, optimizer state)."""
+    project = mlp_project(epochs=3, schedule={"name": "exponential", "decay_rate": 0.5})
+    whole = Trainer(project, run_dir=tmp_path / "whole")
+    whole.run()
+    Trainer(project, run_dir=tmp_path / "parts", epochs=1).run()
+    parts = Trainer(project, run_dir=tmp_path / "parts", epochs=3, resume=True)
+    parts.run()
+    for a, b in zip(whole.model.get_weights(), parts.model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
