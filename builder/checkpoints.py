@@ -26,12 +26,16 @@ def save_model_atomic(model, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def maximised(monitor: str) -> bool:
+    """Whether a larger value of the monitored metric is better (accuracy, AUC, precision, recall)."""
+    name = monitor.removeprefix("val_")
+    return any(word in name for word in ("acc", "auc", "precision", "recall"))
+
+
 def is_better(monitor: str, value: float, best: float | None) -> bool:
     if best is None or not math.isfinite(best):
         return math.isfinite(value)
-    name = monitor.removeprefix("val_")
-    maximise = any(word in name for word in ("acc", "auc", "precision", "recall"))
-    return value > best if maximise else value < best
+    return value > best if maximised(monitor) else value < best
 
 
 def read_state(run_dir: Path) -> dict[str, Any]:

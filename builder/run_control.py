@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from builder.checkpoints import maximised
+
 CONTROL_FILE = "control.json"
 CONTROL_LOG = "control.csv"
 _POLL_SECONDS = 0.5
@@ -114,23 +116,28 @@ def run_control(trainer, schedule, early_stopping=None, scale: float = 1.0):
                 return {}
             if request.get("request_id") == self.control_seen:
                 return {}
-            first = self.control_seen is None and not trainer.resumed_from
             self.control_seen = request.get("request_id")
-            if first and request.get("request_id", 0) < trainer.started_ns:
-                return {}  # a request left from an earlier run in this folder
+            if int(request.get("request_id") or 0) < trainer.started_ns:
+                return {}  # a request left from an earlier run in this folder (one resumed, say)
             return {k: float(v) for k, v in request.items() if k in ("learning_rate", "patience")}
 
         # --- Keras hooks ---------------------------------------------------------------------------------------
         def on_train_begin(self, logs=None):
-            self._apply_lr(self._step())
+            self.first_step = self._step()
+            self.first_epoch = None
+            self._apply_lr(self.first_step)
             trainer.callbacks.on_train_begin(self.params.get("epochs", 0), self.params.get("steps") or 0)
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
+            if self.first_epoch is None:
+                self.first_epoch = epoch
 
         def on_train_batch_begin(self, batch, logs=None):
             if schedule.name not in ("constant", "reduce_on_plateau"):
-                self._apply_lr(self._step())
+                # The step counted in Python: reading optimizer.iterations costs ~60 us a batch.
+                steps = self.params.get("steps") or 0
+                self._apply_lr(self.first_step + (self.epoch - self.first_epoch) * steps + batch)
 
         def on_train_batch_end(self, batch, logs=None):
             values = _floats(logs)
@@ -160,7 +167,7 @@ def run_control(trainer, schedule, early_stopping=None, scale: float = 1.0):
             value = logs.get(trainer.monitor)
             if value is None:
                 return
-            value = -float(value) if _maximise(trainer.monitor) else float(value)
+            value = -float(value) if maximised(trainer.monitor) else float(value)
             if value < self.plateau_best - params["min_delta"]:
                 self.plateau_best, self.plateau_wait = value, 0
                 return
@@ -176,11 +183,6 @@ def run_control(trainer, schedule, early_stopping=None, scale: float = 1.0):
                 self.plateau_wait = 0
 
     return RunControl()
-
-
-def _maximise(monitor: str) -> bool:
-    name = monitor.removeprefix("val_")
-    return any(word in name for word in ("acc", "auc", "precision", "recall"))
 
 
 def _floats(logs: dict[str, Any] | None) -> dict[str, float]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import platform
 import threading
 import time
@@ -21,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from builder.datasets import Dataset, load_project_dataset
+from builder.distribution import scope as distribution_scope
 from builder.errors import LayerboardError, TrainingError
 from builder.project import Project
 from builder.serialization import atomic_write_text
-from builder.checkpoints import save_model_atomic  # noqa: F401  (public name kept for callers)
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +161,7 @@ class Trainer:
         self.scale = float(state.get("learning_rate_scale", 1.0))
         self.is_chief = _is_chief(config)
         one_hot = _needs_one_hot(config)
-        with _precision(config.mixed_precision), _scope(strategy):
+        with _precision(config.mixed_precision), distribution_scope(strategy):
             if self.resuming:
                 model = _load_checkpoint(self.run_dir / checkpoints.LAST)
             else:
@@ -271,12 +270,6 @@ def _is_chief(config) -> bool:
     return config.strategy != "multiworker" or is_chief()
 
 
-def _scope(strategy):
-    import contextlib
-
-    return strategy.scope() if strategy is not None else contextlib.nullcontext()
-
-
 class _precision:
     """Build and compile under the mixed_float16 policy when asked; the global policy is restored after."""
 
@@ -329,17 +322,33 @@ def _early_stopping(config):
     settings.setdefault("monitor", config.monitor)
     settings.setdefault("patience", 5)
     settings.setdefault("restore_best_weights", True)
-    from builder.checkpoints import is_better
+    from builder.checkpoints import maximised
 
-    settings["mode"] = "max" if is_better(settings["monitor"], 1.0, 0.0) else "min"
+    settings["mode"] = "max" if maximised(settings["monitor"]) else "min"
     return keras.callbacks.EarlyStopping(**settings)
 
 
 def _tensorboard(run_dir: Path):
+    """Keras's TensorBoard callback writing epoch summaries. Its batch hooks are switched off: with
+    update_freq="epoch" they write nothing, yet Keras 3 still prepares a summary per metric per batch, which
+    cost 10-20 % of a small model's step time (bench/training_overhead.py)."""
     import keras
 
-    return keras.callbacks.TensorBoard(log_dir=str(run_dir / "logs"), write_graph=False, update_freq="epoch",
-                                       profile_batch=0)
+    class EpochTensorBoard(keras.callbacks.TensorBoard):
+        def on_train_batch_begin(self, batch, logs=None):
+            pass
+
+        def on_train_batch_end(self, batch, logs=None):
+            pass
+
+        def on_test_batch_begin(self, batch, logs=None):
+            pass
+
+        def on_test_batch_end(self, batch, logs=None):
+            pass
+
+    return EpochTensorBoard(log_dir=str(run_dir / "logs"), write_graph=False, update_freq="epoch", profile_batch=0,
+                            write_steps_per_second=False)
 
 
 def class_weights(config, dataset: Dataset) -> dict[int, float] | None:
