@@ -178,9 +178,9 @@ class Inspector(QWidget):
         self.title.setText(f"<span style='font-size:13pt; font-weight:600'>{escape(project.name)}</span>")
         lines = [project.description, "",
                  f"{len(project.graph.nodes)} blocks, {len(project.graph.edges)} wires",
-                 f"Dataset: {project.dataset.name} ({project.dataset.validation_split:.0%} for validation)",
+                 f"Dataset: {project.dataset.name} ({_split_text(project.dataset)})",
                  f"Training: {training.epochs} epochs, batch {training.batch_size}, "
-                 f"{training.optimizer} (learning rate {training.learning_rate:g})"]
+                 f"{_optimizer_name(training.optimizer)} (learning rate {training.learning_rate:g})"]
         report = self.document.shapes.report
         if report is None:
             lines.append("Checking shapes once Keras has loaded…")
@@ -307,3 +307,13 @@ class Inspector(QWidget):
         self.message.setText(message)
         self.message.show()
         self.refused.emit(message)
+
+
+def _split_text(dataset) -> str:
+    held = f"{dataset.validation_split:.0%} for validation"
+    return held + (f", {dataset.test_split:.0%} for test" if dataset.test_split else "")
+
+
+def _optimizer_name(optimizer) -> str:
+    """"adam", or the class name of an optimizer given as a Keras config."""
+    return optimizer.get("class_name", "?") if isinstance(optimizer, dict) else str(optimizer)

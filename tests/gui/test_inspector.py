@@ -122,3 +122,14 @@ def test_with_nothing_selected_the_inspector_summarises_the_project(ready_window
     assert window.inspector.node_id is None
     assert "Total parameters: 9,930" in window.inspector.status.text()
     assert "The graph is valid." in window.inspector.status.text()
+
+
+def test_project_summary_names_the_test_split_and_an_optimizer_config(ready_window):
+    window = ready_window
+    project = window.document.project
+    project.dataset.test_split = 0.1
+    project.training.optimizer = {"class_name": "SGD", "config": {"momentum": 0.9}}
+    window.scene.clearSelection()
+    window.inspector._show_project()
+    text = window.inspector.status.text()
+    assert "digits (20% for validation, 10% for test)" in text and "SGD (learning rate" in text
