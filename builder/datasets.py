@@ -8,6 +8,7 @@ parts); regression sets with a plain seeded shuffle. Nothing is standardised her
 from __future__ import annotations
 
 import importlib.util
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
@@ -301,8 +302,9 @@ def all_dataset_names() -> list[str]:
     return list(SOURCES) + [n for n in _external_loaders() if n not in SOURCES]
 
 
-def split_indices(y, fraction: float, seed: int, stratify: bool, what: str = "validation_split"):
-    """Seeded (train rows, held-out rows) over len(y), stratified by class unless told otherwise."""
+def split_indices(y, fraction: float | int, seed: int, stratify: bool, what: str = "validation_split"):
+    """Seeded (train rows, held-out rows) over len(y), stratified by class unless told otherwise; `fraction` may
+    be a count of held-out rows instead."""
     from sklearn.model_selection import train_test_split
 
     y = np.asarray(y) if not isinstance(y, dict) else None
@@ -368,7 +370,8 @@ def load_dataset(ref: DatasetRef, folder: Path | None = None) -> Dataset:
             x, y, x_test, y_test = take(x, rest), take(y, rest), take(x, held), take(y, held)
         else:
             x_test, y_test = take(x, []), take(y, [])
-        validation = ref.validation_split / (1.0 - ref.test_split)
+        # A count, not a fraction of the rest: 0.2 of 5000 is 1000 whatever was held out for testing.
+        validation = max(1, math.ceil(ref.validation_split * (length(x) + length(x_test)) - 1e-9))  # as sklearn
     else:
         validation = ref.validation_split
     train, held = split_indices(_targets_for_split(y), validation, ref.seed, stratify)

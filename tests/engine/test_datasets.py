@@ -1,7 +1,6 @@
 """Built-in offline datasets: shapes, kinds, deterministic and stratified splits, and a tiny fit."""
 from __future__ import annotations
 
-import importlib.util
 
 import numpy as np
 import pytest
@@ -9,8 +8,6 @@ import pytest
 from builder.datasets import (SOURCES, Dataset, DatasetInfo, describe, load_dataset, split)
 from builder.errors import DatasetError
 from builder.project import DatasetRef
-
-HAS_MNIST1D = importlib.util.find_spec("mnist1d") is not None
 
 # name: (input shape, dtype, output kind, number of classes)
 EXPECTED = {
@@ -21,14 +18,12 @@ EXPECTED = {
     "spirals": ((2,), "float32", "classes", 2),
     "sine": ((32, 1), "float32", "regression", 0),
     "sequences": ((20,), "int32", "classes", 2),
+    "mnist1d": ((40, 1), "float32", "classes", 10),
 }
-if HAS_MNIST1D:
-    EXPECTED["mnist1d"] = ((40, 1), "float32", "classes", 10)
 
 
 def test_every_source_is_listed():
-    assert set(EXPECTED) - {"mnist1d"} <= set(SOURCES)
-    assert "mnist1d" in SOURCES
+    assert set(EXPECTED) == set(SOURCES)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -141,13 +136,6 @@ def test_bad_validation_split_is_a_dataset_error():
         load_dataset(DatasetRef(name="iris", validation_split=0.01))
 
 
-@pytest.mark.skipif(HAS_MNIST1D, reason="mnist1d is installed")
-def test_mnist1d_without_package_says_how_to_install():
-    assert not SOURCES["mnist1d"].available
-    with pytest.raises(DatasetError, match="pip install mnist1d"):
-        load_dataset(DatasetRef(name="mnist1d"))
-
-
 def test_describe_by_name_and_old_constructor_still_work():
     assert describe("iris").train_size == 120
     old = Dataset("custom", np.zeros((4, 3), "float32"), np.zeros(4, "int64"),
@@ -170,3 +158,17 @@ def test_tiny_dense_model_fits(name):
                         epochs=2, batch_size=32, verbose=0)
     assert len(history.history["loss"]) == 2
     assert np.isfinite(history.history["val_loss"]).all()
+
+
+def test_named_test_split_and_test_fractions():
+    mnist1d = load_dataset(DatasetRef(name="mnist1d", validation_split=0.2))
+    assert (len(mnist1d.x_train), len(mnist1d.x_val), len(mnist1d.x_test)) == (3200, 800, 1000)
+    folded = load_dataset(DatasetRef(name="mnist1d", validation_split=0.2, test_split=0.1, use_named_split=False))
+    assert (len(folded.x_train), len(folded.x_val), len(folded.x_test)) == (3500, 1000, 500)
+    iris = load_dataset(DatasetRef(name="iris", validation_split=0.2, test_split=0.2))
+    assert (len(iris.x_train), len(iris.x_val), len(iris.x_test)) == (90, 30, 30)
+    assert sorted(np.bincount(iris.y_test)) == [10, 10, 10]  # stratified
+    seen = np.concatenate([iris.x_train, iris.x_val, iris.x_test])
+    assert len(np.unique(seen, axis=0)) == len(np.unique(SOURCES["iris"]()[0], axis=0))  # disjoint, complete
+    with pytest.raises(DatasetError, match="test_split"):
+        load_dataset(DatasetRef(name="iris", validation_split=0.5, test_split=0.5))
