@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("project")
     p.add_argument("--dataset", action="store_true",
                    help="also load the project's dataset and check the Inputs and outputs against it")
+    p.add_argument("--target", choices=["tflite", "tflite-int8"],
+                   help="also convert every block on its own to TFLite (int8: full-integer quantised) and say "
+                        "whether it uses built-in ops, needs select TF ops, or cannot convert (answers are cached)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("train", help="train a project headless")
@@ -64,10 +67,22 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export a trained model and verify the written file")
     p.add_argument("source", help="a project file (uses its latest run) or a .keras model")
-    p.add_argument("--format", required=True, choices=["keras", "savedmodel", "tflite", "python"],
+    p.add_argument("--format", required=True, choices=["keras", "h5", "savedmodel", "tflite", "onnx", "python"],
                    help="python writes a standalone Keras script of the project (no training needed)")
     p.add_argument("-o", "--output", required=True, help="file (or folder for savedmodel) to write")
     p.add_argument("--run", help="the run directory whose model to export (default: the project's latest run)")
+    p.add_argument("--quantization", default="float32", choices=["float32", "float16", "dynamic", "int8"],
+                   help="TFLite: float16, dynamic-range int8 weights, or full-integer int8 (calibrated on "
+                        "training samples)")
+    p.add_argument("--io-type", default="float32", choices=["float32", "int8", "uint8"],
+                   help="TFLite int8: the type of the file's inputs and outputs (int8/uint8 for micro-controllers)")
+    p.add_argument("--representative-samples", type=int, default=200, metavar="N",
+                   help="TFLite int8: training samples that calibrate the quantisation (default 200)")
+    p.add_argument("--max-accuracy-drop", type=float, metavar="P",
+                   help="refuse a quantised file whose validation accuracy drops more than P percentage points "
+                        "(default 1.0 for int8)")
+    p.add_argument("--samples", type=int, metavar="N",
+                   help="validation samples to verify on (default: the validation split, up to 1000)")
     p.add_argument("--json", action="store_true", help="print the verification report as JSON")
 
     p = sub.add_parser("import", help="turn a .keras or .h5 model into a project, with its weights beside it")
@@ -128,6 +143,7 @@ def cmd_new(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from builder.model_cost import estimate
     from builder.serialization import load_project
     from builder.shapes import format_shape, infer_shapes
 
@@ -135,8 +151,16 @@ def cmd_check(args) -> int:
     report = infer_shapes(project.graph)
     dataset_problems = _dataset_problems(project, report) if args.dataset else []
     valid = report.valid and not dataset_problems
+    target = getattr(args, "target", None)
+    blocks = {}
+    if target:
+        from builder.export.compatibility import check_project
+
+        blocks = {b.node_id: b for b in check_project(project, target)}
+    cost = estimate(project)
+    unconvertible = [b for b in blocks.values() if b.status == "unsupported"]
     if args.json:
-        print(json.dumps({
+        data = {
             "valid": valid,
             "dataset_problems": dataset_problems,
             "nodes": [{"id": n, "type": project.graph.nodes[n].type,
@@ -144,21 +168,70 @@ def cmd_check(args) -> int:
                        "params": r.params, "error": r.error} for n, r in report.nodes.items()],
             "total_params": report.total_params,
             "errors": report.graph_errors,
-        }))
+            "estimates": _estimates_json(cost),
+        }
+        if target:
+            data["target"] = target
+            data["blocks"] = [b.to_dict() for b in blocks.values()]
+        print(json.dumps(data))
     else:
-        print(f"{'node':<20} {'type':<20} {'output shape':<22} {'params':>10}")
+        column = f" {target + ' (' + ('int8' if target == 'tflite-int8' else 'float') + ')':<26}" if target else ""
+        print(f"{'node':<20} {'type':<20} {'output shape':<22} {'params':>10}{column}")
         for node_id, r in report.nodes.items():
             shape = format_shape(r.shape) if r.ok else "ERROR"
-            print(f"{node_id:<20} {project.graph.nodes[node_id].type:<20} {shape:<22} {r.params:>10,}")
+            status = f" {_status_text(blocks[node_id]):<26}" if node_id in blocks else ""
+            print(f"{node_id:<20} {project.graph.nodes[node_id].type:<20} {shape:<22} {r.params:>10,}{status}".rstrip())
             if r.error:
                 print(f"  ! {r.error}")
+            b = blocks.get(node_id)
+            if b is not None and b.status in ("unsupported", "select_tf_ops") and b.message:
+                print(f"  {'!' if b.status == 'unsupported' else '-'} {b.message}")
         for error in report.graph_errors:
             print(f"! {error}")
         for problem in dataset_problems:
             print(f"! dataset: {problem}")
         print(f"total parameters: {report.total_params:,}")
+        _print_estimates(cost)
+        if target:
+            _print_target_summary(target, list(blocks.values()))
         print("valid" if valid else "INVALID")
-    return 0 if valid else EXIT_INVALID
+    return 0 if valid and not unconvertible else EXIT_INVALID
+
+
+def _status_text(block) -> str:
+    text = {"builtin": "builtin", "select_tf_ops": "select TF ops", "unsupported": "cannot convert",
+            "skipped": "-"}[block.status]
+    if block.quantized is not None and block.status != "unsupported":
+        text += f", int8: {'yes' if block.quantized else 'no'}"
+    return text
+
+
+def _estimates_json(cost) -> dict:
+    return {"params": cost.params, "size_bytes": cost.size_bytes, "flops_per_sample": cost.flops_per_sample,
+            "activation_bytes_per_sample": cost.activation_bytes_per_sample, "unknown_layers": cost.unknown_layers}
+
+
+def _print_estimates(cost) -> None:
+    sizes = ", ".join(f"{fmt} {n / 1024:,.1f} KiB" for fmt, n in cost.size_bytes.items())
+    print(f"estimated file size: {sizes}")
+    unknown = f" (no formula, counted as 0: {', '.join(cost.unknown_layers)})" if cost.unknown_layers else ""
+    print(f"per sample: {cost.flops_per_sample / 1e6:,.3f} MFLOPs (multiply-add = 2), "
+          f"activations {cost.activation_bytes_per_sample / 1024:,.1f} KiB (float32, all outputs summed){unknown}")
+
+
+def _print_target_summary(target: str, blocks: list) -> None:
+    checked = [b for b in blocks if b.status != "skipped"]
+    bad = [b.node_id for b in checked if b.status == "unsupported"]
+    select = [b.node_id for b in checked if b.status == "select_tf_ops"]
+    if bad:
+        print(f"{target}: {len(bad)} block(s) cannot convert: {', '.join(bad)}")
+    elif select:
+        print(f"{target}: converts, but {', '.join(select)} need(s) the select-TF-ops runtime (a larger TFLite build)")
+    else:
+        print(f"{target}: every block converts to TFLite built-in operators")
+    if target == "tflite-int8":
+        floats = [b.node_id for b in checked if b.status != "unsupported" and not b.quantized]
+        print(f"int8: {'every block quantises' if not floats else 'stays float: ' + ', '.join(floats)}")
 
 
 def _dataset_problems(project, report) -> list[str]:
@@ -295,7 +368,7 @@ def latest_model(project) -> Path:
 
 
 def cmd_export(args) -> int:
-    from builder.export import export_model
+    from builder.export import ExportOptions, export_model
     from builder.serialization import load_project
 
     source = Path(args.source)
@@ -314,8 +387,16 @@ def cmd_export(args) -> int:
     else:
         project = load_project(source)
         model_path = Path(args.run) / "model.keras" if args.run else latest_model(project)
-    report = export_model(model_path, args.format, args.output, project=project)
-    print(json.dumps(report.to_dict()) if args.json else report.summary())
+    options = ExportOptions(quantization=args.quantization, io_type=args.io_type,
+                            representative_samples=args.representative_samples,
+                            max_accuracy_drop=args.max_accuracy_drop, samples=args.samples)
+    report = export_model(model_path, args.format, args.output, project=project, options=options)
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(report.summary())
+        print(f"report: {Path(report.path).parent / 'export_report.json'}"
+              + (f"; labels: {report.labels_file}" if report.labels_file else ""))
     return 0
 
 

@@ -14,8 +14,10 @@ from builder.export import FORMATS
 # What the dialog calls each of the engine's formats, and the name ending it suggests.
 LABELS = {
     "keras": ("Keras model (.keras)", ".keras"),
+    "h5": ("Keras legacy HDF5 (.h5)", ".h5"),
     "savedmodel": ("TensorFlow SavedModel (folder)", "_savedmodel"),
     "tflite": ("TensorFlow Lite / LiteRT (.tflite)", ".tflite"),
+    "onnx": ("ONNX (.onnx)", ".onnx"),
 }
 
 

@@ -1,12 +1,16 @@
 """Verification of an export: sample inputs (validation data, else seeded noise) and output comparison."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from builder.errors import ExportError
 from builder.project import Project
+
+MAX_SAMPLES = 1000  # validation samples an export is checked on, at most
+RANDOM_SAMPLES = 64  # samples of seeded noise for a model without a project
 
 
 def load_model_file(path: str | Path):
@@ -21,23 +25,54 @@ def load_model_file(path: str | Path):
         raise ExportError(f"{path} is not a readable Keras model: {str(exc).splitlines()[0] if str(exc) else exc}") from None
 
 
-def verification_inputs(model, project: Project | None, count: int) -> tuple[list[np.ndarray], str]:
-    """One array per model input, in the model's input order."""
+@dataclass
+class VerificationData:
+    """Samples an export is checked on, with their labels when they come from the project's dataset."""
+
+    inputs: list[np.ndarray]
+    source: str
+    labels: np.ndarray | None = None
+    class_names: list[str] = field(default_factory=list)
+    regression: bool = False
+    representative: list[np.ndarray] | None = None  # training samples for int8 calibration
+
+
+def verification_data(model, project: Project | None, count: int | None, representative: int = 0) -> VerificationData:
+    """The validation split of the project's dataset (up to `count` samples, default all up to 1000), or
+    seeded noise for a bare model file; `representative` training samples for int8 calibration."""
     if project is not None and len(model.inputs) == 1:
         from builder.datasets import load_project_dataset
 
         data = load_project_dataset(project)
-        return [data.x_val[:count].astype(model.inputs[0].dtype)], f"'{data.name}' validation"
+        take = count or min(len(data.x_val), MAX_SAMPLES)
+        dtype = model.inputs[0].dtype
+        x = np.asarray(data.x_val[:take]).astype(dtype)
+        labels = None if isinstance(data.y_val, dict) else np.asarray(data.y_val[:take])
+        calibration = [np.asarray(data.x_train[:representative]).astype(dtype)] if representative else None
+        return VerificationData([x], f"'{data.name}' validation", labels, list(data.class_names),
+                                data.is_regression, calibration)
     rng = np.random.default_rng(0)
-    arrays = []
-    for tensor in model.inputs:
-        shape = (count,) + tuple(d if d is not None else 1 for d in tensor.shape[1:])
-        arrays.append(rng.standard_normal(shape).astype(tensor.dtype))
-    return arrays, "random"
+    take = count or RANDOM_SAMPLES
+
+    def noise(n):
+        return [rng.standard_normal((n,) + tuple(d if d is not None else 1 for d in t.shape[1:])).astype(t.dtype)
+                for t in model.inputs]
+
+    return VerificationData(noise(take), "random", representative=noise(representative) if representative else None)
+
+
+def verification_inputs(model, project: Project | None, count: int) -> tuple[list[np.ndarray], str]:
+    """One array per model input, in the model's input order (see verification_data)."""
+    data = verification_data(model, project, count)
+    return data.inputs, data.source
 
 
 def input_names(model) -> list[str]:
     return [t.name.split(":")[0] for t in model.inputs]
+
+
+def output_names(model) -> list[str]:
+    return list(model.output_names)
 
 
 def as_list(outputs) -> list[np.ndarray]:

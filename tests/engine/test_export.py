@@ -1,51 +1,125 @@
+"""Every export format, verified in its own runtime in a fresh process, for the four kinds of model people ship."""
+import json
+
 import keras
 import numpy as np
 import pytest
 
 from builder.errors import ExportError
-from builder.export import export_model
-from builder.export.tflite import run_tflite
-from builder.export.verification import max_abs_diff, require_agreement
+from builder.export import ExportOptions, export_model, verify_artifact
+from builder.export.verification import input_names, output_names, verification_data
+
+NAMES = {"keras": "m.keras", "h5": "m.h5", "savedmodel": "saved", "tflite": "m.tflite", "onnx": "m.onnx"}
 
 
-@pytest.mark.parametrize("fmt, name", [("keras", "m.keras"), ("savedmodel", "saved"), ("tflite", "m.tflite")])
-def test_each_format_is_written_and_verified_in_its_runtime(trained_digits, tmp_path, fmt, name):
+def model_of(kind: str) -> keras.Model:
+    keras.utils.set_random_seed(1)
+    if kind == "mlp":
+        inputs = keras.Input((12,), name="features")
+        x = keras.layers.Dense(32, activation="relu")(inputs)
+        outputs = keras.layers.Dense(4, activation="softmax", name="probs")(x)
+    elif kind == "cnn":
+        inputs = keras.Input((16, 16, 3), name="image")
+        x = keras.layers.Conv2D(8, 3, activation="relu")(inputs)
+        x = keras.layers.MaxPooling2D()(x)
+        x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.GlobalAveragePooling2D()(x)
+        outputs = keras.layers.Dense(5, activation="softmax", name="probs")(x)
+    elif kind == "lstm":
+        inputs = keras.Input((20, 8), name="sequence")
+        x = keras.layers.LSTM(16)(inputs)
+        outputs = keras.layers.Dense(3, activation="softmax", name="probs")(x)
+    else:  # attention
+        inputs = keras.Input((10, 16), name="tokens")
+        x = keras.layers.MultiHeadAttention(num_heads=2, key_dim=8)(inputs, inputs)
+        x = keras.layers.LayerNormalization()(x)
+        x = keras.layers.GlobalAveragePooling1D()(x)
+        outputs = keras.layers.Dense(3, activation="softmax", name="probs")(x)
+    return keras.Model(inputs, outputs, name=kind)
+
+
+@pytest.mark.parametrize("kind", ["mlp", "cnn", "lstm", "attention"])
+@pytest.mark.parametrize("fmt", ["keras", "h5", "savedmodel", "tflite", "onnx"])
+def test_every_format_of_every_model_kind_is_verified_in_its_runtime(tmp_path, fmt, kind):
+    report = export_model(model_of(kind), fmt, tmp_path / NAMES[fmt], samples=16)
+    assert report.verified and report.max_abs_diff < 1e-4 and report.tolerance == 1e-4
+    assert report.samples == 16 and report.samples_source == "random" and report.latency_ms_per_sample > 0
+    expected_runtime = {"keras": "keras", "h5": "keras", "savedmodel": "saved_model", "tflite": "LiteRT",
+                        "onnx": "onnxruntime"}[fmt]
+    assert expected_runtime in report.runtime
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([NAMES[fmt], "export_report.json"])
+    saved = json.loads((tmp_path / "export_report.json").read_text())
+    assert saved["format"] == fmt and saved["verified"] and saved["size_bytes"] == report.size_bytes > 0
+
+
+def test_tflite_float32_of_a_trained_classifier_agrees_on_every_class(trained_digits, tmp_path):
+    from builder.export.tflite_metadata import read_metadata
+
     project, result = trained_digits
-    report = export_model(result.model_path, fmt, tmp_path / name, project=project)
-    assert report.verified and report.max_abs_diff < 1e-4
-    assert report.samples == 64 and "validation" in report.samples_source
-    assert (tmp_path / name).exists() and report.size_bytes > 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # nothing temporary left
+    report = export_model(result.model_path, "tflite", tmp_path / "digits.tflite", project=project)
+    assert report.samples == 360 and report.class_agreement == 1.0 and report.accuracy_drop == 0.0
+    assert (tmp_path / "labels.txt").read_text().split() == [str(d) for d in range(10)]
+    metadata = read_metadata(tmp_path / "digits.tflite")
+    assert metadata["labels"] == [str(d) for d in range(10)]
+    assert metadata["inputs"][0]["name"] == "image" and metadata["outputs"][0]["name"] == "digit"
 
 
-def test_tflite_agrees_with_keras_on_validation_samples(trained_digits, tmp_path):
-    from builder.datasets import load_dataset
+@pytest.mark.parametrize("quantization", ["float16", "dynamic", "int8"])
+def test_quantised_tflite_keeps_accuracy_and_reports_it(trained_digits, tmp_path, quantization):
+    project, result = trained_digits
+    options = ExportOptions(quantization=quantization, representative_samples=100)
+    report = export_model(result.model_path, "tflite", tmp_path / "q.tflite", project=project, options=options)
+    assert report.quantization == quantization and report.verified
+    assert report.class_agreement >= 0.97 and report.accuracy_drop <= 1.0
+    assert report.max_accuracy_drop == (1.0 if quantization == "int8" else None)
+    assert 0.0 < report.accuracy_export <= 1.0 and report.tolerance is None
+
+
+def test_int8_io_types_for_micro_controllers(trained_digits, tmp_path):
+    from ai_edge_litert.interpreter import Interpreter
 
     project, result = trained_digits
-    export_model(result.model_path, "tflite", tmp_path / "m.tflite", project=project)
+    options = ExportOptions(quantization="int8", io_type="uint8", representative_samples=100)
+    report = export_model(result.model_path, "tflite", tmp_path / "u8.tflite", project=project, options=options)
+    assert report.verified and report.class_agreement >= 0.95
+    details = Interpreter(model_path=str(tmp_path / "u8.tflite")).get_input_details()
+    assert details[0]["dtype"] == np.uint8
+
+
+def test_accuracy_gate_refuses_and_names_the_layers_that_lose_most(trained_digits, tmp_path):
+    project, result = trained_digits
+    options = ExportOptions(quantization="int8", representative_samples=50, max_accuracy_drop=-100.0)
+    with pytest.raises(ExportError, match="Refused: .*drop of .*Layers that lose the most in int8") as info:
+        export_model(result.model_path, "tflite", tmp_path / "q.tflite", project=project, options=options)
+    assert "conv2d" in str(info.value) or "dense" in str(info.value) or "digit" in str(info.value)
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_verification_catches_a_file_written_from_another_model(trained_digits, tmp_path):
+    from builder.export import _Context
+    from builder.export.writers import write_tflite
+
+    project, result = trained_digits
     model = keras.saving.load_model(result.model_path)
-    x = load_dataset(project.dataset).x_val[:100]
-    lite = run_tflite(tmp_path / "m.tflite", ["image"], [x])[0]
-    np.testing.assert_allclose(lite, model.predict(x, verbose=0), atol=1e-5)
-    assert (lite.argmax(1) == model.predict(x, verbose=0).argmax(1)).all()
-
-
-def test_verification_catches_a_file_from_another_model(trained_digits, tmp_path):
-    project, result = trained_digits
-    export_model(result.model_path, "tflite", tmp_path / "m.tflite", project=project)
-    other = keras.models.clone_model(keras.saving.load_model(result.model_path))  # same graph, new weights
-    x = np.random.default_rng(0).random((8, 8, 8, 1), dtype=np.float32) * 16
-    diff = max_abs_diff([other.predict(x, verbose=0)], run_tflite(tmp_path / "m.tflite", ["image"], [x]))
+    other = keras.models.clone_model(model)  # same graph, other weights
+    data = verification_data(model, project, 32)
+    context = _Context(ExportOptions(), input_names(model), output_names(model), data.class_names)
+    wrong = tmp_path / "wrong.tflite"
+    write_tflite(other, wrong, context)
     with pytest.raises(ExportError, match="differ from the Keras model's"):
-        require_agreement(diff, tmp_path / "wrong.tflite")
+        verify_artifact("tflite", wrong, model, data, context, tmp_path / "m.tflite")
 
 
 def test_export_errors(tmp_path, trained_digits):
-    _, result = trained_digits
+    project, result = trained_digits
     with pytest.raises(ExportError, match="not found"):
         export_model(tmp_path / "missing.keras", "tflite", tmp_path / "m.tflite")
     with pytest.raises(ExportError, match="Unknown export format 'onnx2'"):
         export_model(result.model_path, "onnx2", tmp_path / "m.x")
     with pytest.raises(ExportError, match="must end in .tflite"):
         export_model(result.model_path, "tflite", tmp_path / "m.bin")
+    with pytest.raises(ExportError, match="Quantization is a TFLite option"):
+        export_model(result.model_path, "onnx", tmp_path / "m.onnx", options=ExportOptions(quantization="int8"))
+    with pytest.raises(ExportError, match="needs full-integer quantization"):
+        export_model(result.model_path, "tflite", tmp_path / "m.tflite", options=ExportOptions(io_type="int8"))
     assert list(tmp_path.iterdir()) == []
