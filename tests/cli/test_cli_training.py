@@ -63,3 +63,22 @@ def test_control_writes_a_request_the_trainer_reads(tmp_path, capsys):
     assert main(["control", str(tmp_path)]) == 1
     assert "--learning-rate" in capsys.readouterr().err
     assert main(["control", str(tmp_path / "missing"), "--patience", "3"]) == 1
+
+
+def test_export_quantised_tflite_with_report_and_gate(trained_digits, tmp_path, capsys):
+    from builder.serialization import save_project
+
+    project, result = trained_digits
+    path = save_project(project, tmp_path / "digits.json")
+    out = tmp_path / "out" / "digits.tflite"
+    assert main(["export", str(path), "--run", str(result.run_dir), "--format", "tflite", "--quantization", "int8",
+                 "--representative-samples", "64", "-o", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["quantization"] == "int8" and report["verified"] and report["accuracy_drop"] <= 1.0
+    assert report["max_accuracy_drop"] == 1.0 and report["latency_ms_per_sample"] > 0
+    assert json.loads((out.parent / "export_report.json").read_text()) == report
+    assert (out.parent / "labels.txt").exists()
+    refused = tmp_path / "refused" / "digits.tflite"
+    assert main(["export", str(path), "--run", str(result.run_dir), "--format", "tflite", "--quantization", "int8",
+                 "--max-accuracy-drop", "-100", "-o", str(refused)]) == 1
+    assert "Refused" in capsys.readouterr().err and not refused.exists()
