@@ -80,11 +80,7 @@ def test_h5_round_trip_matches_keras(model, tmp_path):
     path = tmp_path / "model.h5"
     write_h5(model, path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.h5"]  # nothing temporary left
-    outputs = run_h5(path, inputs)
-    expected = _keras(model, inputs)
-    assert len(outputs) == len(expected)
-    for e, o in zip(expected, outputs):
-        np.testing.assert_allclose(o, e, atol=1e-5)
+    _assert_outputs_close(run_h5(path, inputs), _keras(model, inputs), 1e-5)
 
 
 def test_h5_is_written_at_exactly_the_path_given(tmp_path):
@@ -107,11 +103,7 @@ def test_onnx_runs_in_onnxruntime_with_the_keras_names(model, tmp_path):
     assert [i.name for i in proto.graph.input] == _names(model)
     assert [o.name for o in proto.graph.output] == list(model.output_names)
     assert {o.domain: o.version for o in proto.opset_import}[""] == OPSET
-    outputs = run_onnx(path, inputs, _names(model))
-    expected = _keras(model, inputs)
-    assert len(outputs) == len(expected)
-    for e, o in zip(expected, outputs):
-        np.testing.assert_allclose(o, e, atol=1e-4)
+    _assert_outputs_close(run_onnx(path, inputs, _names(model)), _keras(model, inputs), 1e-4)
 
 
 def test_onnx_takes_a_feed_by_input_name_and_any_batch_size(tmp_path):
@@ -184,3 +176,9 @@ def test_onnx_refuses_a_tensorflow_op_with_no_onnx_equivalent(tmp_path):
     with pytest.raises(ExportError, match=r"BesselI0e.*bessel"):
         write_onnx(model, tmp_path / "m.onnx", ["x"], list(model.output_names))
     assert list(tmp_path.iterdir()) == []
+
+
+def _assert_outputs_close(outputs, expected, atol):
+    assert len(outputs) == len(expected)
+    for e, o in zip(expected, outputs):
+        np.testing.assert_allclose(o, e, atol=atol)
