@@ -440,8 +440,8 @@ class MainWindow(QMainWindow):
         self._show_status(message)
         show_message(self, QMessageBox.Icon.Warning, "Training failed", message)
 
-    def export(self, fmt: str | None = None, path: str | Path | None = None) -> bool:
-        """Export the last trained model; with no arguments, ask for the format and path."""
+    def export(self, fmt: str | None = None, path: str | Path | None = None, quantization: str = "float32") -> bool:
+        """Export the last trained model; with no arguments, ask for the format, TFLite variant and path."""
         result = self.training.last_result
         if result is None:
             show_message(self, QMessageBox.Icon.Information, "Nothing to export yet",
@@ -454,9 +454,9 @@ class MainWindow(QMainWindow):
             dialog = ExportDialog(result.run_dir, self.document.project.name, self)
             if dialog.exec() != ExportDialog.DialogCode.Accepted:
                 return False
-            fmt, path = dialog.fmt, dialog.path
+            fmt, path, quantization = dialog.fmt, dialog.path, dialog.quantization
         self._export_task.start(functools.partial(_export, result.model_path, fmt, Path(path),
-                                                  snapshot(self.document.project)), "export")
+                                                  snapshot(self.document.project), quantization), "export")
         self.export_action.setEnabled(False)
         self._show_status(f"Exporting {fmt} to {path}…")
         return True
@@ -491,8 +491,8 @@ class MainWindow(QMainWindow):
         self.engine.wait()
 
 
-def _export(model_path: Path, fmt: str, out_path: Path, project):
+def _export(model_path: Path, fmt: str, out_path: Path, project, quantization: str = "float32"):
     """Runs on the export thread: the engine's export, which imports TensorFlow and converts."""
-    from builder.export import export_model
+    from builder.export import ExportOptions, export_model
 
-    return export_model(model_path, fmt, out_path, project)
+    return export_model(model_path, fmt, out_path, project, options=ExportOptions(quantization=quantization))

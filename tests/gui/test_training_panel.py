@@ -92,3 +92,17 @@ def test_export_writes_the_last_trained_model_and_reports_its_verification(ready
     assert target.exists() and report.verified
     boxes = visible_message_boxes(window)
     assert boxes and "verified" in boxes[0].text()
+
+
+def test_export_dialog_offers_every_format_and_tflite_variants(window, tmp_path):
+    from ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog(tmp_path, "digits", window)
+    formats = [dialog.format_box.itemData(i) for i in range(dialog.format_box.count())]
+    assert formats == ["keras", "h5", "savedmodel", "tflite", "onnx"]
+    dialog.format_box.setCurrentIndex(formats.index("onnx"))
+    assert not dialog.variant_box.isEnabled() and dialog.quantization == "float32"
+    assert dialog.path == tmp_path / "digits.onnx"
+    dialog.format_box.setCurrentIndex(formats.index("tflite"))
+    dialog.variant_box.setCurrentIndex(dialog.variant_box.findData("int8"))
+    assert dialog.variant_box.isEnabled() and dialog.quantization == "int8"
