@@ -22,7 +22,6 @@ TensorFlow is imported lazily, inside the functions.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import math
 import tempfile
@@ -76,33 +75,10 @@ def _first_line(exc: Exception) -> str:
     return (lines[-1] if lines else type(exc).__name__)[:300]
 
 
-def _specs(model, batch):
-    import tensorflow as tf
-
-    specs = []
-    for t in model.inputs:
-        specs.append(tf.TensorSpec((batch,) + tuple(t.shape[1:]), t.dtype, name=t.name.split(":")[0]))
-    return specs
-
-
 def _saved_model(model, batch, directory: str) -> None:
-    """Write `model` as a SavedModel with one endpoint "serving_default" (named inputs, dict of named outputs)."""
-    from keras.src import export as keras_export
+    from builder.export.serving import write_serving_savedmodel
 
-    specs = _specs(model, batch)
-    names = list(model.output_names)
-    call = functools.partial(model.__call__, training=False)
-    single = len(specs) == 1
-
-    def serve(*args):
-        out = call(args[0] if single else list(args))
-        outs = list(out) if isinstance(out, (list, tuple)) else [out]
-        return dict(zip(names, outs))
-
-    archive = keras_export.ExportArchive()
-    archive.track(model)
-    archive.add_endpoint("serving_default", serve, input_signature=specs)
-    archive.write_out(directory, verbose=False)
+    write_serving_savedmodel(model, directory, batch)
 
 
 def _representative_gen(representative, count: int | None = None):

@@ -28,7 +28,9 @@ def write_h5(model, path: Path, context) -> None:
 
 
 def write_savedmodel(model, path: Path, context) -> None:
-    model.export(str(path), format="tf_saved_model", verbose=False)
+    from builder.export.serving import write_serving_savedmodel
+
+    write_serving_savedmodel(model, str(path))
 
 
 def write_onnx(model, path: Path, context) -> None:

@@ -123,3 +123,13 @@ def test_export_errors(tmp_path, trained_digits):
     with pytest.raises(ExportError, match="needs full-integer quantization"):
         export_model(result.model_path, "tflite", tmp_path / "m.tflite", options=ExportOptions(io_type="int8"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_savedmodel_signature_is_named_after_the_graph(trained_digits, tmp_path):
+    import tensorflow as tf
+
+    project, result = trained_digits
+    export_model(result.model_path, "savedmodel", tmp_path / "saved", project=project, samples=8)
+    serving = tf.saved_model.load(str(tmp_path / "saved")).signatures["serving_default"]
+    assert list(serving.structured_input_signature[1]) == ["image"]
+    assert list(serving.structured_outputs) == ["digit"]
