@@ -40,7 +40,7 @@ class ExportOptions:
 
 
 @dataclass
-class _Context:
+class ExportContext:
     """What a writer may need besides the model."""
 
     options: ExportOptions
@@ -82,7 +82,7 @@ def export_model(model_or_path, fmt: str, out_path: str | Path, project: Project
     model = load_model_file(model_or_path) if isinstance(model_or_path, (str, Path)) else model_or_path
     data = verification_data(model, project, options.samples,
                              options.representative_samples if options.quantization == "int8" else 0)
-    context = _Context(options, input_names(model), output_names(model), data.class_names, data.representative)
+    context = ExportContext(options, input_names(model), output_names(model), data.class_names, data.representative)
     with staged(out_path, SUFFIXES[fmt][1]) as tmp:
         WRITERS[fmt](model, tmp, context)
         report = verify_artifact(fmt, tmp, model, data, context, out_path)
@@ -94,7 +94,7 @@ def export_model(model_or_path, fmt: str, out_path: str | Path, project: Project
     return report
 
 
-def verify_artifact(fmt: str, artifact: Path, model, data, context: _Context, out_path: Path) -> ExportReport:
+def verify_artifact(fmt: str, artifact: Path, model, data, context: ExportContext, out_path: Path) -> ExportReport:
     """Run the written artifact in its own runtime (fresh process) and judge it against the Keras model;
     raises ExportError when it computes something else (float) or loses too much accuracy (quantised)."""
     from builder.export.fresh_process import run_exported

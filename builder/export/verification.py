@@ -61,12 +61,6 @@ def verification_data(model, project: Project | None, count: int | None, represe
     return VerificationData(noise(take), "random", representative=noise(representative) if representative else None)
 
 
-def verification_inputs(model, project: Project | None, count: int) -> tuple[list[np.ndarray], str]:
-    """One array per model input, in the model's input order (see verification_data)."""
-    data = verification_data(model, project, count)
-    return data.inputs, data.source
-
-
 def input_names(model) -> list[str]:
     return [t.name.split(":")[0] for t in model.inputs]
 
@@ -101,12 +95,3 @@ def max_abs_diff(expected: list[np.ndarray], actual: list[np.ndarray]) -> float:
 
 def keras_outputs(model, inputs: list[np.ndarray]) -> list[np.ndarray]:
     return as_list(model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0))
-
-
-def require_agreement(diff: float, out_path: Path) -> None:
-    """Refuse the artifact when it computes something else than the Keras model."""
-    from builder.export import TOLERANCE
-
-    if diff > TOLERANCE:
-        raise ExportError(f"Verification failed: the written file's outputs differ from the Keras model's by {diff:.3g} "
-                          f"(allowed {TOLERANCE:g}); nothing was written to {out_path}.")

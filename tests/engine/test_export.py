@@ -96,14 +96,14 @@ def test_accuracy_gate_refuses_and_names_the_layers_that_lose_most(trained_digit
 
 
 def test_verification_catches_a_file_written_from_another_model(trained_digits, tmp_path):
-    from builder.export import _Context
+    from builder.export import ExportContext
     from builder.export.writers import write_tflite
 
     project, result = trained_digits
     model = keras.saving.load_model(result.model_path)
     other = keras.models.clone_model(model)  # same graph, other weights
     data = verification_data(model, project, 32)
-    context = _Context(ExportOptions(), input_names(model), output_names(model), data.class_names)
+    context = ExportContext(ExportOptions(), input_names(model), output_names(model), data.class_names)
     wrong = tmp_path / "wrong.tflite"
     write_tflite(other, wrong, context)
     with pytest.raises(ExportError, match="differ from the Keras model's"):
