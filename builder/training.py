@@ -17,10 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 from builder.datasets import Dataset, load_project_dataset
 from builder.distribution import scope as distribution_scope
+from builder.training_callbacks import early_stopping, epoch_tensorboard
+from builder.training_data import adapt_normalization, class_weights, fit_inputs, targets_per_output
 from builder.errors import LayerboardError, TrainingError
 from builder.project import Project
 from builder.serialization import atomic_write_text
@@ -177,15 +178,15 @@ class Trainer:
                               steps_per_execution=config.steps_per_execution,
                               **losses.compile_arguments(self.project.graph, list(model.output_names), config, one_hot))
         self.model = model
-        dataset = _targets_per_output(dataset, list(model.output_names))
+        dataset = targets_per_output(dataset, list(model.output_names))
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        train, validation, steps = _inputs(dataset, config, one_hot, self.resumed_from)
+        train, validation, steps = fit_inputs(dataset, config, one_hot, self.resumed_from)
         if strategy is not None and len(train) == 1:
             from builder.distribution import prepare_multiworker_fit
 
             prepare_multiworker_fit(model, strategy, train[0])
         schedule = make_schedule(config.schedule, config.learning_rate, steps, self.epochs)
-        early = _early_stopping(config)
+        early = early_stopping(config)
         fit_callbacks = [run_control(self, schedule, early, self.scale)]
         if early is not None:
             fit_callbacks.append(early)
@@ -193,7 +194,7 @@ class Trainer:
         if self.is_chief:
             fit_callbacks.append(keras.callbacks.CSVLogger(str(self.run_dir / "history.csv"), append=self.resuming))
             if config.tensorboard:
-                fit_callbacks.append(_tensorboard(self.run_dir))
+                fit_callbacks.append(epoch_tensorboard(self.run_dir))
         history = model.fit(
             *train,
             validation_data=validation,
@@ -306,119 +307,6 @@ def _needs_one_hot(config) -> bool:
     from builder.augmentation import needs_one_hot
 
     return needs_one_hot(config.augmentation)
-
-
-def _early_stopping(config):
-    if not config.early_stopping:
-        return None
-    import keras
-
-    settings = {} if config.early_stopping is True else dict(config.early_stopping)
-    allowed = {"patience", "restore_best_weights", "min_delta", "start_from_epoch", "baseline", "monitor"}
-    unknown = set(settings) - allowed
-    if unknown:
-        raise TrainingError(f"training.early_stopping has no setting '{sorted(unknown)[0]}'; "
-                            f"settings: {', '.join(sorted(allowed))}.")
-    settings.setdefault("monitor", config.monitor)
-    settings.setdefault("patience", 5)
-    settings.setdefault("restore_best_weights", True)
-    from builder.checkpoints import maximised
-
-    settings["mode"] = "max" if maximised(settings["monitor"]) else "min"
-    return keras.callbacks.EarlyStopping(**settings)
-
-
-def _tensorboard(run_dir: Path):
-    """Keras's TensorBoard callback writing epoch summaries. Its batch hooks are switched off: with
-    update_freq="epoch" they write nothing, yet Keras 3 still prepares a summary per metric per batch, which
-    cost 10-20 % of a small model's step time (bench/training_overhead.py)."""
-    import keras
-
-    class EpochTensorBoard(keras.callbacks.TensorBoard):
-        def on_train_batch_begin(self, batch, logs=None):
-            pass
-
-        def on_train_batch_end(self, batch, logs=None):
-            pass
-
-        def on_test_batch_begin(self, batch, logs=None):
-            pass
-
-        def on_test_batch_end(self, batch, logs=None):
-            pass
-
-    return EpochTensorBoard(log_dir=str(run_dir / "logs"), write_graph=False, update_freq="epoch", profile_batch=0,
-                            write_steps_per_second=False)
-
-
-def class_weights(config, dataset: Dataset) -> dict[int, float] | None:
-    """training.class_weight: None, "balanced" (computed from the training split) or {class: weight}."""
-    spec = config.class_weight
-    if spec is None:
-        return None
-    if dataset.is_regression:
-        raise TrainingError("training.class_weight applies to classification; the dataset is a regression set.")
-    if spec == "balanced":
-        from sklearn.utils.class_weight import compute_class_weight
-
-        y = np.asarray(dataset.y_train).reshape(-1).astype("int64")
-        classes = np.unique(y)
-        weights = compute_class_weight("balanced", classes=classes, y=y)
-        return {int(c): float(w) for c, w in zip(classes, weights)}
-    if isinstance(spec, dict):
-        try:
-            return {int(k): float(v) for k, v in spec.items()}
-        except ValueError:
-            raise TrainingError(f'training.class_weight keys must be class indices ("0", "1", ...); got {spec}.') from None
-    raise TrainingError(f'training.class_weight must be "balanced" or {{"0": 1.0, "1": 5.0}}; got {spec!r}.')
-
-
-def adapt_normalization(graph, model, dataset: Dataset) -> list[str]:
-    """Fit every Normalization block that reads an Input directly and has no mean/variance set to the training
-    split, so the saved model takes raw input. Returns the adapted node ids."""
-    adapted = []
-    for node in graph.nodes.values():
-        if node.type != "Normalization" or node.params.get("mean") is not None:
-            continue
-        sources = [graph.nodes[e.source].type for e in graph.edges if e.target == node.id]
-        if sources != ["Input"]:
-            continue
-        x = dataset.x_train
-        if isinstance(x, dict):
-            source = next(e.source for e in graph.edges if e.target == node.id)
-            x = x.get(source)
-            if x is None:
-                continue
-        model.get_layer(node.id).adapt(np.asarray(x, dtype="float32"))
-        adapted.append(node.id)
-    return adapted
-
-
-def _targets_per_output(dataset: Dataset, output_names: list[str]) -> Dataset:
-    """A multi-output model trained on one target array gets that array for every output."""
-    if len(output_names) < 2 or isinstance(dataset.y_train, dict):
-        return dataset
-    spread = {name: None for name in output_names}
-    return replace(dataset, y_train={k: dataset.y_train for k in spread}, y_val={k: dataset.y_val for k in spread},
-                   y_test={k: dataset.y_test for k in spread})
-
-
-def _inputs(dataset: Dataset, config, one_hot: bool, start_epoch: int = 0):
-    """(fit arguments, validation data, steps per epoch): tf.data pipelines on TensorFlow, arrays elsewhere."""
-    import keras
-
-    from builder.lazy_array import length
-
-    steps = math.ceil(length(dataset.x_train) / config.batch_size)
-    if keras.backend.backend() == "tensorflow":
-        from builder.tf_data import train_and_validation
-
-        train, validation = train_and_validation(dataset, config.batch_size, config.seed,
-                                                 augmentation=config.augmentation or None, endless=True,
-                                                 start_epoch=start_epoch)
-        return (train,), validation, steps
-    return (np.asarray(dataset.x_train), np.asarray(dataset.y_train)), \
-        (np.asarray(dataset.x_val), np.asarray(dataset.y_val)), steps
 
 
 def _write_run_record(project: Project, result: TrainingResult, dataset: Dataset, strategy,

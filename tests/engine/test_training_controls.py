@@ -13,7 +13,8 @@ from builder.graph import Graph
 from builder.optimizers import make_optimizer, make_schedule
 from builder.project import DatasetRef, Project, TrainingConfig
 from builder.run_control import write_control_request
-from builder.training import Trainer, TrainingCallbacks, class_weights
+from builder.training import Trainer, TrainingCallbacks
+from builder.training_data import class_weights
 
 
 def mlp_project(dataset="iris", units=3, activation="softmax", normalize=False, **training) -> Project:
