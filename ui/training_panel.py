@@ -110,8 +110,11 @@ class TrainingPanel(QWidget):
         self._set_epoch_axis(epochs)
 
     def _set_epoch_axis(self, epochs: int) -> None:
+        """Whole epochs on the axis: a tick per epoch, or per 2, 5, 10… epochs for long runs."""
+        step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 10**9) if epochs / s <= 10)
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setXRange(1, max(epochs, 2), padding=0.03)
+            plot.getAxis("bottom").setTickSpacing(major=step, minor=step)
 
     def set_engine_ready(self) -> None:
         self._engine_ready = True

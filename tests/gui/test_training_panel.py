@@ -106,3 +106,11 @@ def test_export_dialog_offers_every_format_and_tflite_variants(window, tmp_path)
     dialog.format_box.setCurrentIndex(formats.index("tflite"))
     dialog.variant_box.setCurrentIndex(dialog.variant_box.findData("int8"))
     assert dialog.variant_box.isEnabled() and dialog.quantization == "int8"
+
+
+def test_epoch_axis_ticks_are_whole_epochs(window):
+    panel = window.training_panel
+    for epochs, step in ((4, 1), (15, 2), (40, 5), (300, 50)):
+        panel.set_epochs(epochs)
+        ticks = panel.loss_plot.getAxis("bottom").tickValues(1, epochs, 400)
+        assert ticks[0][0] == step and all(float(t).is_integer() for t in ticks[0][1])
