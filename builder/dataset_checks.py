@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 from builder.datasets import CLASSES, DatasetInfo
 from builder.graph import Graph, Node
+from builder.losses import RECONSTRUCTION, UNKNOWN_ACTIVATION, output_activation
 from builder.shapes import ShapeReport, format_shape, infer_shapes
 
 
@@ -23,16 +24,6 @@ class DatasetMismatch:
 
 
 # Layers that pass their input's activation through unchanged (walked over to find the output's activation).
-_PASS_THROUGH = {
-    "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
-    "AlphaDropout", "Flatten", "Reshape", "Permute", "Identity", "ActivityRegularization",
-}
-# Layers that are an activation.
-_ACTIVATION_LAYERS = {"Softmax": "softmax", "ReLU": "relu", "LeakyReLU": "leaky_relu", "PReLU": "prelu",
-                      "ELU": "elu"}
-RECONSTRUCTION = "reconstruction"  # the loss of builder.losses: the model learns to reproduce its input
-_UNKNOWN = object()  # the output's activation cannot be told from the graph
-
 _SPARSE_CE = {"sparsecategoricalcrossentropy"}
 _CATEGORICAL_CE = {"categoricalcrossentropy", "categoricalfocalcrossentropy"}
 _BINARY_CE = {"binarycrossentropy", "binaryfocalcrossentropy"}
@@ -85,42 +76,6 @@ def _loss_for(project, node_id: str) -> Any:
     if isinstance(loss, dict):
         return loss.get(node_id)
     return loss
-
-
-def _declared_activation(node: Node) -> Any:
-    """A node's own activation (None for linear), or _UNKNOWN when the node has no activation setting."""
-    if node.type in _ACTIVATION_LAYERS:
-        return _ACTIVATION_LAYERS[node.type]
-    if "activation" in node.params:
-        value = node.params["activation"]
-    else:
-        try:
-            from builder import registry
-
-            value = registry.block_spec(node.type).param("activation").default
-        except Exception:  # no such parameter, or an unknown block
-            return _UNKNOWN
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        return _UNKNOWN
-    value = value.lower()
-    return None if value == "linear" else value
-
-
-def _activation(graph: Graph, node_id: str) -> Any:
-    """The activation the output node's values come through, walking back over Dropout/Flatten-like layers."""
-    seen = set()
-    while node_id not in seen:
-        seen.add(node_id)
-        node = graph.nodes[node_id]
-        if node.type not in _PASS_THROUGH:
-            return _declared_activation(node)
-        edges = graph.incoming(node_id)
-        if len(edges) != 1:
-            return _UNKNOWN
-        node_id = edges[0].source
-    return _UNKNOWN
 
 
 def _who(node: Node) -> str:
@@ -210,7 +165,7 @@ def _check_classes(project, node: Node, shape: tuple, info: DatasetInfo) -> list
         say(f"{_who(node)} gives outputs of shape {format_shape(shape)} but {name} has one class label per "
             f"sample: add Flatten or GlobalAveragePooling before the last layer so its output is (None, {classes}).")
     units = per_sample[-1] if per_sample else None
-    activation = _activation(project.graph, node.id)
+    activation = output_activation(project.graph, node.id)
     loss = _loss_for(project, node.id)
     loss_kind = _loss_kind(loss)
     if units is None or classes <= 0:
@@ -219,7 +174,7 @@ def _check_classes(project, node: Node, shape: tuple, info: DatasetInfo) -> list
         if activation == "softmax":
             say(f"{_who(node)} has 1 unit with softmax, which always outputs 1: use activation sigmoid for "
                 "2 classes (or 2 units with softmax).")
-        elif activation is not _UNKNOWN and activation not in (None, "sigmoid"):
+        elif activation is not UNKNOWN_ACTIVATION and activation not in (None, "sigmoid"):
             say(f"{_who(node)} has activation {activation} but {name} has 2 classes and the layer 1 unit: "
                 "use sigmoid.")
         if loss_kind in ("sparse", "categorical", "regression"):
@@ -232,7 +187,7 @@ def _check_classes(project, node: Node, shape: tuple, info: DatasetInfo) -> list
     if activation == "sigmoid":
         say(f"{_who(node)} has activation sigmoid but {name} has {classes} classes, one per sample: use softmax "
             "(sigmoid scores each class on its own).")
-    elif activation is not _UNKNOWN and activation not in (None, "softmax"):
+    elif activation is not UNKNOWN_ACTIVATION and activation not in (None, "softmax"):
         say(f"{_who(node)} has activation {activation}, which does not give class probabilities: use softmax.")
     if loss_kind == "binary":
         say(f"The loss {loss} suits a single sigmoid unit, but {_who(node)} scores the {classes} classes of {name}: "
@@ -263,7 +218,7 @@ def _check_regression(project, node: Node, shape: tuple, info: DatasetInfo,
     if units is not None and units != values:
         say(_size_message(node, units, values, f"predicts {values} value{'s' if values != 1 else ''} per sample "
                                                "(regression)", name))
-    activation = _activation(project.graph, node.id)
+    activation = output_activation(project.graph, node.id)
     if activation == "softmax":
         say(f"{_who(node)} has activation softmax, which makes class probabilities, but {name} is regression: "
             "remove the activation (linear output).")

@@ -15,19 +15,55 @@ from builder.errors import TrainingError
 RECONSTRUCTION = "reconstruction"
 CROSSENTROPY = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy")
 _PROBABILITY_ACTIVATIONS = {"softmax", "sigmoid", "log_softmax"}
+# Layers an output's values pass through unchanged in kind (the activation is the one before them).
+_PASS_THROUGH = {
+    "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
+    "AlphaDropout", "Flatten", "Reshape", "Permute", "Identity", "ActivityRegularization",
+}
+# Layers that are an activation.
+_ACTIVATION_LAYERS = {"Softmax": "softmax", "ReLU": "relu", "LeakyReLU": "leaky_relu", "PReLU": "prelu",
+                      "ELU": "elu"}
+UNKNOWN_ACTIVATION = object()  # the output's activation cannot be told from the graph
 
 
 def is_reconstruction(config) -> bool:
     return config.loss == RECONSTRUCTION
 
 
-def output_activation(graph, node_id: str) -> str | None:
-    """The activation that ends an output node (None for a linear output), following Activation blocks."""
-    node = graph.nodes[node_id]
-    if node.type in ("Activation", "Softmax"):
-        return "softmax" if node.type == "Softmax" else node.params.get("activation")
-    activation = node.params.get("activation")
-    return activation if isinstance(activation, str) else None
+def _declared_activation(node) -> Any:
+    """A node's own activation (None for linear), or UNKNOWN_ACTIVATION when the node has no activation setting."""
+    if node.type in _ACTIVATION_LAYERS:
+        return _ACTIVATION_LAYERS[node.type]
+    if "activation" in node.params:
+        value = node.params["activation"]
+    else:
+        try:
+            from builder import registry
+
+            value = registry.block_spec(node.type).param("activation").default
+        except Exception:  # no such parameter, or an unknown block
+            return UNKNOWN_ACTIVATION
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return UNKNOWN_ACTIVATION
+    value = value.lower()
+    return None if value == "linear" else value
+
+
+def output_activation(graph, node_id: str) -> Any:
+    """The activation the output node's values come through, walking back over Dropout/Flatten-like layers."""
+    seen = set()
+    while node_id not in seen:
+        seen.add(node_id)
+        node = graph.nodes[node_id]
+        if node.type not in _PASS_THROUGH:
+            return _declared_activation(node)
+        edges = graph.incoming(node_id)
+        if len(edges) != 1:
+            return UNKNOWN_ACTIVATION
+        node_id = edges[0].source
+    return UNKNOWN_ACTIVATION
 
 
 def _per_output(value, outputs: list[str], what: str) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from builder.errors import ExportError
+from builder.export.serving import write_serving_savedmodel
 
 QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
 IO_TYPES = ("float32", "int8", "uint8")
@@ -73,12 +74,6 @@ def _first_line(exc: Exception) -> str:
         if "error:" in line and not line.startswith("loc("):
             return line.strip()[:300]
     return (lines[-1] if lines else type(exc).__name__)[:300]
-
-
-def _saved_model(model, batch, directory: str) -> None:
-    from builder.export.serving import write_serving_savedmodel
-
-    write_serving_savedmodel(model, directory, batch)
 
 
 def _representative_gen(representative, count: int | None = None):
@@ -147,7 +142,7 @@ def _configure(converter, quantization, representative, io_type, select_tf_ops, 
 def _make_converter(model, batch, directory):
     import tensorflow as tf
 
-    _saved_model(model, batch, directory)
+    write_serving_savedmodel(model, directory, batch)
     return tf.lite.TFLiteConverter.from_saved_model(directory, signature_keys=["serving_default"])
 
 

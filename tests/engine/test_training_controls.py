@@ -118,6 +118,11 @@ def test_linear_output_uses_logits():
     project = mlp_project(activation=None)
     loss = compile_arguments(project.graph, ["out"], project.training)["loss"]
     assert loss.get_config()["from_logits"] is True
+    softmax_then_dropout = mlp_project()
+    softmax_then_dropout.graph.add_node("Dropout", {"rate": 0.1}, node_id="drop")
+    softmax_then_dropout.graph.connect("out", "drop")
+    loss = compile_arguments(softmax_then_dropout.graph, ["drop"], softmax_then_dropout.training)["loss"]
+    assert loss.get_config()["from_logits"] is False  # the probabilities pass through Dropout
 
 
 def test_regression_metrics(tmp_path):
