@@ -9,6 +9,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from builder.project import Project
 from builder.serialization import load_project, save_project
 from builder.templates import load_template
+from ui.compatibility_badges import CompatibilityUpdater
 from ui.shape_updater import ShapeUpdater
 
 
@@ -23,6 +24,7 @@ class Document(QObject):
         self.project = project
         self.undo_stack = QUndoStack(self)
         self.shapes = ShapeUpdater(project.graph, self)
+        self.compatibility = CompatibilityUpdater(project.graph, self)  # TFLite badges; off until a target is set
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
     # ---- constructors ----------------------------------------------------------------------
@@ -72,6 +74,7 @@ class Document(QObject):
     def close(self) -> None:
         """Stop following the graph (the document is being replaced)."""
         self.shapes.close()
+        self.compatibility.close()
 
     @Slot(bool)
     def _on_clean_changed(self, clean: bool) -> None:

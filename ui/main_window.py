@@ -5,7 +5,7 @@ import functools
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QGraphicsItem, QInputDialog, QLabel, QMainWindow,
                                QMessageBox, QWidget)
 
@@ -14,6 +14,7 @@ from builder.templates import list_templates
 from ui.background_task import BackgroundTask
 from ui.canvas.scene import CanvasScene
 from ui.canvas.view import CanvasView
+from ui.compatibility_badges import TARGETS, summary
 from ui.document import Document
 from ui.engine_loader import EngineLoader
 from ui.export_dialog import ExportDialog
@@ -119,6 +120,17 @@ class MainWindow(QMainWindow):
         self.zoom_in_action = QAction("Zoom &In", self, shortcut=QKeySequence.StandardKey.ZoomIn, triggered=self._zoom_in)
         self.zoom_out_action = QAction("Zoom &Out", self, shortcut=QKeySequence.StandardKey.ZoomOut,
                                        triggered=self._zoom_out)
+        # TFLite badges: off by default, so no conversion process starts unless the user asks.
+        self.compat_target: str | None = None
+        self.compat_actions = QActionGroup(self)
+        self.compat_actions.setExclusive(True)
+        for target, label in {None: "Off", **TARGETS}.items():
+            action = QAction(label, self, checkable=True, checked=target is None)
+            action.setData(target)
+            action.setStatusTip("Badge each block with whether it converts to " + label if target else
+                                "No TFLite badges")
+            self.compat_actions.addAction(action)
+        self.compat_actions.triggered.connect(self._on_compat_target_chosen)
 
     @Slot()
     def _on_open(self) -> None:
@@ -167,6 +179,9 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.zoom_in_action)
         view_menu.addAction(self.zoom_out_action)
         view_menu.addSeparator()
+        compat_menu = view_menu.addMenu("TFLite &compatibility")
+        compat_menu.addActions(self.compat_actions.actions())
+        view_menu.addSeparator()
         for dock in self.findChildren(QDockWidget):
             view_menu.addAction(dock.toggleViewAction())
 
@@ -185,10 +200,15 @@ class MainWindow(QMainWindow):
         document.titleChanged.connect(self._update_title)
         document.dirtyChanged.connect(self._update_title)
         document.shapes.reportChanged.connect(self._on_report)
+        document.compatibility.busyChanged.connect(self._on_compat_busy)
+        document.compatibility.resultsChanged.connect(self._on_compat_results)
+        document.compatibility.checkFailed.connect(self._show_status)
+        document.compatibility.set_target(self.compat_target)
         self.inspector.set_document(document)
         self.training_panel.set_epochs(document.project.training.epochs)
         if self.engine.is_ready:
             document.shapes.set_engine_ready()
+            document.compatibility.set_engine_ready()
         if old_scene is not None:
             old_scene.close()
             old_scene.deleteLater()
@@ -383,6 +403,32 @@ class MainWindow(QMainWindow):
         ids = self.scene.selected_node_ids()
         self.inspector.show_node(ids[0] if len(ids) == 1 else None)
 
+    # ---- TFLite badges (ui/compatibility_badges.py) ----
+    def set_compat_target(self, target: str | None) -> None:
+        """Badge every block for "tflite" or "tflite-int8"; None turns the badges off."""
+        self.compat_target = target
+        for action in self.compat_actions.actions():
+            action.setChecked(action.data() == target)
+        self.document.compatibility.set_target(target)
+        if target is not None and not self.engine.is_ready:
+            self._show_status("TFLite badges appear once Keras has loaded.")
+
+    @Slot(QAction)
+    def _on_compat_target_chosen(self, action: QAction) -> None:
+        self.set_compat_target(action.data())
+
+    @Slot(bool)
+    def _on_compat_busy(self, busy: bool) -> None:
+        if busy and self.compat_target is not None and not self.document.compatibility.results:
+            self._show_status(f"Checking blocks for {TARGETS[self.compat_target]}… "
+                              "(a block not seen before takes a few seconds)")
+
+    @Slot(object)
+    def _on_compat_results(self, results: dict) -> None:
+        if results and self.compat_target is not None:
+            self._show_status(summary(self.compat_target, results))
+    # ---- end TFLite badges ----
+
     # ---- engine, shapes, status ---------------------------------------------------------------------
     def start_engine(self) -> None:
         """Import Keras in the background (call after the window is shown)."""
@@ -394,6 +440,7 @@ class MainWindow(QMainWindow):
         self.inspector.set_engine_ready()
         self.training_panel.set_engine_ready()
         self._show_status(f"Keras loaded in {self.engine.seconds:.1f} s.")
+        self.document.compatibility.set_engine_ready()
 
     @Slot(str)
     def _on_engine_failed(self, message: str) -> None:
@@ -440,8 +487,11 @@ class MainWindow(QMainWindow):
         self._show_status(message)
         show_message(self, QMessageBox.Icon.Warning, "Training failed", message)
 
-    def export(self, fmt: str | None = None, path: str | Path | None = None, quantization: str = "float32") -> bool:
-        """Export the last trained model; with no arguments, ask for the format, TFLite variant and path."""
+    def export(self, fmt: str | None = None, path: str | Path | None = None, quantization: str = "float32",
+               options=None) -> bool:  # options: an ExportOptions (then `quantization` is not used)
+        """Export the last trained model; with no arguments, ask for the format, TFLite options and path."""
+        from builder.export import ExportOptions
+
         result = self.training.last_result
         if result is None:
             show_message(self, QMessageBox.Icon.Information, "Nothing to export yet",
@@ -454,9 +504,10 @@ class MainWindow(QMainWindow):
             dialog = ExportDialog(result.run_dir, self.document.project.name, self)
             if dialog.exec() != ExportDialog.DialogCode.Accepted:
                 return False
-            fmt, path, quantization = dialog.fmt, dialog.path, dialog.quantization
+            fmt, path, options = dialog.fmt, dialog.path, dialog.options
+        options = options or ExportOptions(quantization=quantization)
         self._export_task.start(functools.partial(_export, result.model_path, fmt, Path(path),
-                                                  snapshot(self.document.project), quantization), "export")
+                                                  snapshot(self.document.project), options), "export")
         self.export_action.setEnabled(False)
         self._show_status(f"Exporting {fmt} to {path}…")
         return True
@@ -486,13 +537,14 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """End every worker thread: training (stopped cooperatively), export, the Keras import."""
         self.training.shutdown()
+        self.document.compatibility.close()
         self._export_task.wait()
         self.import_task.wait()
         self.engine.wait()
 
 
-def _export(model_path: Path, fmt: str, out_path: Path, project, quantization: str = "float32"):
+def _export(model_path: Path, fmt: str, out_path: Path, project, options):
     """Runs on the export thread: the engine's export, which imports TensorFlow and converts."""
-    from builder.export import ExportOptions, export_model
+    from builder.export import export_model
 
-    return export_model(model_path, fmt, out_path, project, options=ExportOptions(quantization=quantization))
+    return export_model(model_path, fmt, out_path, project, options=options)

@@ -31,6 +31,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from builder.errors import ExportError
+
 TARGETS = ("tflite", "tflite-int8")
 STATUSES = ("builtin", "select_tf_ops", "unsupported", "skipped")
 CACHE_FILE = "tflite_compat.json"
@@ -90,8 +92,16 @@ def cache_key(target: str, node_type: str, params: dict[str, Any], inputs: Itera
                       sort_keys=True, default=str, separators=(",", ":"))
 
 
+class CheckCancelled(ExportError):
+    """`CompatibilityChecker.cancel()` ended a check before it finished; nothing of it was cached."""
+
+
 class CompatibilityChecker:
-    """Checks blocks, converting only configurations it has not seen; `conversions` counts blocks converted."""
+    """Checks blocks, converting only configurations it has not seen; `conversions` counts blocks converted.
+
+    `cancel()` (from any thread) kills the running conversion worker and makes the check in progress, and
+    every later one, raise CheckCancelled without caching anything: for an editor window that closes mid-check.
+    """
 
     def __init__(self, cache_path: str | Path | None = None, python: str | None = None) -> None:
         self.cache_path = Path(cache_path) if cache_path else default_cache_path()
@@ -100,6 +110,8 @@ class CompatibilityChecker:
         self._lock = threading.Lock()
         self.conversions = 0
         self._tf_version = tf_version()
+        self._cancelled = False
+        self._proc: subprocess.Popen | None = None  # the conversion worker while one runs
 
     # ---- cache ---------------------------------------------------------------------------------
     def _read_disk(self) -> dict[str, dict[str, Any]]:
@@ -133,6 +145,16 @@ class CompatibilityChecker:
 
     def clear_memory(self) -> None:
         self._memory = None
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
 
     # ---- checks --------------------------------------------------------------------------------
     def check_block(self, node, input_shapes: list, target: str = "tflite",
@@ -189,6 +211,8 @@ class CompatibilityChecker:
             jobs.setdefault(key, _Job(key, {**node.to_dict(), "id": "block"}, inputs, ports, target))
         if jobs:
             fresh = self._convert(list(jobs.values()))
+            if self._cancelled:
+                raise CheckCancelled("The TFLite check was cancelled.")
             with self._lock:
                 self._store(fresh)
         out = []
@@ -207,6 +231,8 @@ class CompatibilityChecker:
         done: dict[str, dict[str, Any]] = {}
         pending = list(jobs)
         while pending:
+            if self._cancelled:
+                raise CheckCancelled("The TFLite check was cancelled.")
             answers, crashed = self._run_worker(pending)
             done.update(answers)
             self.conversions += len(answers)
@@ -229,8 +255,14 @@ class CompatibilityChecker:
         with tempfile.TemporaryFile() as errors:
             proc = subprocess.Popen([self.python, "-m", "builder.export.compatibility"], cwd=str(_ROOT), env=env,
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
-            proc.stdin.write(json.dumps([asdict(j) for j in jobs]).encode())
-            proc.stdin.close()
+            self._proc = proc
+            if self._cancelled:  # cancel() came between the check above and the start
+                proc.kill()
+            try:
+                proc.stdin.write(json.dumps([asdict(j) for j in jobs]).encode())
+                proc.stdin.close()
+            except BrokenPipeError:  # killed by cancel()
+                pass
             by_key = {j.key: j for j in jobs}
             answers: dict[str, dict[str, Any]] = {}
             current, partial = None, None
@@ -266,6 +298,7 @@ class CompatibilityChecker:
             finally:
                 selector.close()
                 code = proc.wait()
+                self._proc = None
             if current is not None and current not in answers:
                 errors.seek(0)
                 tail = [l for l in errors.read().decode(errors="replace").splitlines() if l.strip()]

@@ -181,3 +181,34 @@ def test_cli_check_without_target_keeps_its_keys(capsys, tmp_path):
     data = json.loads(capsys.readouterr().out)
     assert {"valid", "dataset_problems", "nodes", "total_params", "errors"} <= set(data)
     assert "target" not in data and "blocks" not in data
+
+
+def test_cancel_kills_the_worker_and_caches_nothing(tmp_path):
+    import threading
+
+    cache = tmp_path / "tflite_compat.json"
+    checker = CompatibilityChecker(cache)
+    outcome = {}
+
+    def run():
+        try:
+            outcome["blocks"] = checker.check_project(load_template("digits_cnn"), "tflite-int8")
+        except compat.CheckCancelled as exc:
+            outcome["cancelled"] = str(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while checker._proc is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc = checker._proc
+    assert proc is not None, "the conversion worker never started"
+    start = time.monotonic()
+    checker.cancel()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and time.monotonic() - start < 10
+    assert "cancelled" in outcome and "blocks" not in outcome
+    assert proc.poll() is not None  # killed and reaped
+    assert not cache.exists()
+    with pytest.raises(compat.CheckCancelled):  # a cancelled checker stays cancelled
+        checker.check_project(load_template("digits_cnn"), "tflite-int8")

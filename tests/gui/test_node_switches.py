@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF
 
-from tests.gui.test_inspector import select
+from test_inspector import select  # tests/gui is on sys.path (no __init__.py), with `pytest` or `python -m pytest`
 
 
 def graph_dict(window):

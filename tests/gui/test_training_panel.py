@@ -114,3 +114,26 @@ def test_epoch_axis_ticks_are_whole_epochs(window):
         panel.set_epochs(epochs)
         ticks = panel.loss_plot.getAxis("bottom").tickValues(1, epochs, 400)
         assert ticks[0][0] == step and all(float(t).is_integer() for t in ticks[0][1])
+
+
+def test_export_dialog_full_int8_options(window, tmp_path):
+    from ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog(tmp_path, "digits", window)
+    extra = (dialog.io_type_box, dialog.samples_spin)
+    assert not any(w.isVisibleTo(dialog) for w in extra)  # keras is the first format
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData("tflite"))
+    dialog.variant_box.setCurrentIndex(dialog.variant_box.findData("dynamic"))
+    assert not any(w.isVisibleTo(dialog) or w.isEnabled() for w in extra)
+    dialog.variant_box.setCurrentIndex(dialog.variant_box.findData("int8"))
+    assert all(w.isVisibleTo(dialog) and w.isEnabled() for w in extra)
+    assert dialog.samples_spin.value() == 200 and dialog.io_type_box.currentData() == "float32"
+    dialog.io_type_box.setCurrentIndex(dialog.io_type_box.findData("uint8"))
+    dialog.samples_spin.setValue(64)
+    options = dialog.options
+    assert (options.quantization, options.io_type, options.representative_samples) == ("int8", "uint8", 64)
+    dialog.variant_box.setCurrentIndex(dialog.variant_box.findData("float16"))
+    options = dialog.options  # the int8-only choices do not leak into another variant
+    assert (options.quantization, options.io_type, options.representative_samples) == ("float16", "float32", 200)
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData("onnx"))
+    assert dialog.options.quantization == "float32" and not dialog.io_type_box.isVisibleTo(dialog)

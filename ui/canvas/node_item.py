@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyle
 from builder import registry
 from ui.canvas import style
 from ui.canvas.port_item import INPUT, OUTPUT, PortItem
+from ui.canvas.tflite_badge import Badge, badge_for, badge_width, paint_badge
 
 PENDING = "…"
 
@@ -34,6 +35,9 @@ class NodeItem(QGraphicsItem):
         self._params_text = ""
         self._error: str | None = None
         self._blocked = False
+        self._result_tip = f"{block_type} '{node_id}'"
+        self.compatibility = None  # a BlockCompatibility while TFLite badges are on
+        self._badge: Badge | None = None
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -41,7 +45,7 @@ class NodeItem(QGraphicsItem):
         )
         self.setZValue(1)
         self.setPos(QPointF(*position))
-        self.setToolTip(f"{block_type} '{node_id}'")
+        self.setToolTip(self._result_tip)
 
     # ---- ports -------------------------------------------------------------------------------
     def set_input_port_count(self, count: int) -> None:
@@ -113,8 +117,23 @@ class NodeItem(QGraphicsItem):
             self._shape_text = f"waits for {result.blocked_by}" if self._blocked else result.error
             self._params_text = ""
             tip = result.error
-        self.setToolTip(tip)
+        self._result_tip = tip
+        self._update_tooltip()
         self.update()
+
+    def set_compatibility(self, result) -> None:
+        """Show a BlockCompatibility as a badge (None: no badge, e.g. the badges are off)."""
+        self.compatibility = result
+        self._badge = badge_for(result)
+        self._update_tooltip()
+        self.update()
+
+    @property
+    def badge_text(self) -> str | None:
+        return self._badge.text if self._badge is not None else None
+
+    def _update_tooltip(self) -> None:
+        self.setToolTip(self._result_tip + (f"\n{self._badge.tooltip}" if self._badge is not None else ""))
 
     @property
     def shape_text(self) -> str:
@@ -199,18 +218,24 @@ class NodeItem(QGraphicsItem):
             painter.setPen(style.MUTED_TEXT)
             painter.drawText(body_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, " · ".join(badges))
         line = body_rect.height() / 2
+        text_width = body_rect.width()
+        if self._badge is not None:
+            paint_badge(painter, self._badge, body_rect.right(), body_rect.top() + line / 2)
+            text_width -= badge_width(self._badge) + 6
         if self._error:
             painter.setFont(style.small_font())
             painter.setPen(style.BLOCKED.darker(130) if self._blocked else style.ERROR)
-            lines = _two_lines(self._shape_text, QFontMetrics(style.small_font()), int(body_rect.width()))
+            lines = _two_lines(self._shape_text, QFontMetrics(style.small_font()), int(text_width))
             for i, text in enumerate(lines):
-                painter.drawText(QRectF(body_rect.left(), body_rect.top() + i * line, body_rect.width(), line),
+                painter.drawText(QRectF(body_rect.left(), body_rect.top() + i * line, text_width, line),
                                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
             return
         painter.setFont(style.mono_font())
         painter.setPen(style.TEXT)
-        painter.drawText(QRectF(body_rect.left(), body_rect.top(), body_rect.width(), line),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._shape_text)
+        shape_text = QFontMetrics(style.mono_font()).elidedText(self._shape_text, Qt.TextElideMode.ElideRight,
+                                                                int(text_width))
+        painter.drawText(QRectF(body_rect.left(), body_rect.top(), text_width, line),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shape_text)
         painter.setFont(style.small_font())
         painter.setPen(style.MUTED_TEXT)
         painter.drawText(QRectF(body_rect.left(), body_rect.top() + line, body_rect.width(), line),

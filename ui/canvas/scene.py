@@ -39,11 +39,14 @@ class CanvasScene(QGraphicsScene):
         self._unsubscribe = graph.events.subscribe(self._on_graph_event)
         document.shapes.reportChanged.connect(self.apply_report)
         self.apply_report(document.shapes.report)
+        document.compatibility.resultsChanged.connect(self.apply_compatibility)
+        self.apply_compatibility(document.compatibility.results)
 
     def close(self) -> None:
         """Stop following the graph (the document is being replaced)."""
         self._unsubscribe()
         self.document.shapes.reportChanged.disconnect(self.apply_report)
+        self.document.compatibility.resultsChanged.disconnect(self.apply_compatibility)
 
     # ---- the graph -> items ------------------------------------------------------------------
     def _on_graph_event(self, event) -> None:
@@ -52,6 +55,7 @@ class CanvasScene(QGraphicsScene):
             report = self.document.shapes.report
             if report is not None and event.node.id in report.nodes:
                 item.set_result(report.nodes[event.node.id])
+            item.set_compatibility(self.document.compatibility.results.get(event.node.id))
         elif isinstance(event, NodeRemoved):
             item = self.node_items.pop(event.node.id)
             self.removeItem(item)
@@ -95,6 +99,12 @@ class CanvasScene(QGraphicsScene):
         """Show each node's shape, parameter count or error from a ShapeReport (None: not yet)."""
         for node_id, item in self.node_items.items():
             item.set_result(report.nodes.get(node_id) if report is not None else None)
+
+    @Slot(object)
+    def apply_compatibility(self, results: dict) -> None:
+        """Show each node's TFLite badge ({node_id: BlockCompatibility}; empty: badges off or not checked yet)."""
+        for node_id, item in self.node_items.items():
+            item.set_compatibility(results.get(node_id))
 
     # ---- edits the user asks for -------------------------------------------------------------
     def add_block(self, block_type: str, centre: QPointF) -> str:

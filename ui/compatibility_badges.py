@@ -1,0 +1,138 @@
+"""Re-checks a document's blocks for TFLite after edits (off the GUI thread) and publishes the answers."""
+from __future__ import annotations
+
+import functools
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from builder.export.compatibility import CompatibilityChecker
+from builder.graph import Graph, NodeMoved
+from ui.background_task import BackgroundTask
+
+TARGETS = {"tflite": "TFLite", "tflite-int8": "TFLite int8"}  # engine target -> what the menu calls it
+DEBOUNCE_MS = 400
+
+
+class CompatibilityUpdater(QObject):
+    """One document's TFLite badges: `set_target("tflite" | "tflite-int8" | None)`; `resultsChanged` follows.
+
+    Each check runs the engine's CompatibilityChecker on a copy of the graph, on a worker thread
+    (the checker converts unseen blocks in a worker process, ~5 s; cached ones are instant). An
+    edit during a check asks for one more check when it ends, with the graph as it is then.
+    Nothing runs before `set_engine_ready` (checking infers shapes, which imports Keras) nor
+    while the target is None, so the app starts no conversion process unless the user asks.
+    """
+
+    resultsChanged = Signal(object)  # {node_id: BlockCompatibility}; {} when off
+    checkFailed = Signal(str)
+    busyChanged = Signal(bool)
+
+    def __init__(self, graph: Graph, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._graph = graph
+        self.target: str | None = None
+        self.results: dict = {}
+        self._engine_ready = False
+        self._closed = False
+        self._again = False  # an edit (or a new target) came while a check ran
+        self._checker: CompatibilityChecker | None = None  # made when the first check starts
+        self._task = BackgroundTask(self)
+        self._task.succeeded.connect(self._on_checked)
+        self._task.failed.connect(self._on_failed)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.run_now)
+        self._unsubscribe = graph.events.subscribe(self._on_graph_event)
+
+    @property
+    def busy(self) -> bool:
+        return self._task.running
+
+    def set_engine_ready(self) -> None:
+        if not self._engine_ready:
+            self._engine_ready = True
+            self.run_now()
+
+    def set_target(self, target: str | None) -> None:
+        if target is not None and target not in TARGETS:
+            raise ValueError(f"Unknown TFLite target '{target}'; choose one of {', '.join(TARGETS)}.")
+        if target == self.target:
+            return
+        self.target = target
+        self.results = {}
+        self.resultsChanged.emit(self.results)  # the old target's badges go at once
+        self.run_now()
+
+    def close(self) -> None:
+        """Stop following the graph and end a running check (its worker process is killed, nothing cached)."""
+        if self._closed:
+            return
+        self._timer.stop()
+        self._unsubscribe()
+        self._again = False
+        self._closed = True
+        if self._task.running:
+            self._checker.cancel()  # kills its conversion worker; the check raises CheckCancelled
+            self._task.wait()
+
+    def _on_graph_event(self, event) -> None:
+        if self.target is not None and self._engine_ready and not isinstance(event, NodeMoved):
+            self._timer.start()
+
+    @Slot()
+    def run_now(self) -> None:
+        """Check at once (or once the running check ends); the timer calls this, tests may too."""
+        self._timer.stop()
+        if self.target is None or not self._engine_ready or self._closed:
+            return
+        if self._task.running:
+            self._again = True
+            return
+        self._again = False
+        if self._checker is None:
+            self._checker = CompatibilityChecker()
+        graph = Graph.from_dict(self._graph.to_dict())  # the worker must never read a graph being edited
+        self._task.start(functools.partial(_check, self._checker, graph, self.target), "tflite-compatibility")
+        self.busyChanged.emit(True)
+
+    @Slot(object)
+    def _on_checked(self, answer) -> None:
+        target, blocks = answer
+        if target == self.target and not self._closed:
+            self.results = {b.node_id: b for b in blocks}
+            self.resultsChanged.emit(self.results)
+        self._finish()
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        if self.target is not None and not self._closed:
+            self.checkFailed.emit(f"TFLite check failed: {message}")
+        self._finish()
+
+    def _finish(self) -> None:
+        self.busyChanged.emit(False)
+        if self._again and not self._closed:
+            self.run_now()
+
+
+def summary(target: str, results: dict) -> str:
+    """One status-bar line: how many checked blocks are built-in (int8), need Flex, or cannot convert."""
+    blocks = [b for b in results.values() if b.status != "skipped"]
+    if target == "tflite-int8":
+        good = sum(1 for b in blocks if b.status == "builtin" and b.quantized)
+        parts = [f"{good} of {len(blocks)} blocks built-in and int8"]
+        if (floating := sum(1 for b in blocks if b.status == "builtin" and not b.quantized)):
+            parts.append(f"{floating} not int8")
+    else:
+        parts = [f"{sum(1 for b in blocks if b.status == 'builtin')} of {len(blocks)} blocks built-in"]
+    if (flex := sum(1 for b in blocks if b.status == "select_tf_ops")):
+        parts.append(f"{flex} need select TF ops (Flex)")
+    if (bad := sum(1 for b in blocks if b.status == "unsupported")):
+        parts.append(f"{bad} cannot convert")
+    return f"{TARGETS[target]}: " + ", ".join(parts) + "."
+
+
+def _check(checker, graph: Graph, target: str):
+    """Runs on the worker thread."""
+    return target, checker.check_project(graph, target)
