@@ -32,6 +32,15 @@ def is_image(project) -> bool:
     return any(isinstance(s, list) and len(s) == 3 for s in shapes)
 
 
+def weight_bytes(path: Path) -> int:
+    """Bytes of the constant buffers (weights, biases, shapes) in a .tflite file: the file minus its fixed structure
+    (graph, tensor names, quantisation parameters, metadata)."""
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.read_model(str(path))
+    return sum(b.data.size for b in model.buffers if b.data is not None)
+
+
 def bench_template(name: str, epochs: int | None, folder: Path) -> list[dict]:
     from builder.errors import ExportError
     from builder.export import ExportOptions, export_model
@@ -47,7 +56,10 @@ def bench_template(name: str, epochs: int | None, folder: Path) -> list[dict]:
         try:
             report = export_model(result.model_path, fmt, target, project=project,
                                   options=ExportOptions(quantization=quantization))
-            rows.append({"template": name, "format": fmt, "quantization": quantization, "report": report})
+            row = {"template": name, "format": fmt, "quantization": quantization, "report": report}
+            if fmt == "tflite":
+                row["weights"] = weight_bytes(target)
+            rows.append(row)
         except ExportError as exc:
             rows.append({"template": name, "format": fmt, "quantization": quantization, "error": str(exc)})
     return rows
@@ -64,21 +76,25 @@ def main(argv: list[str] | None = None) -> int:
     failures = []
     with tempfile.TemporaryDirectory(prefix="layerboard-bench-export-") as tmp:
         rows = [row for name in names for row in bench_template(name, args.epochs, Path(tmp))]
-    print("\n| template | format | quantization | size KiB | vs float32 TFLite | accuracy Keras | accuracy file | "
-          "drop (points) | same class | max abs diff | ms/sample |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("\n| template | format | quantization | size KiB | vs float32 TFLite | weights vs float32 | accuracy Keras | "
+          "accuracy file | drop (points) | same class | max abs diff | ms/sample |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     float_sizes = {r["template"]: r["report"].size_bytes for r in rows
                    if "report" in r and r["format"] == "tflite" and r["quantization"] == "float32"}
+    float_weights = {r["template"]: r["weights"] for r in rows
+                     if "report" in r and r["format"] == "tflite" and r["quantization"] == "float32"}
     for row in rows:
         if "error" in row:
-            print(f"| {row['template']} | {row['format']} | {row['quantization']} | failed: {row['error'][:120]} |")
+            print(f"| {row['template']} | {row['format']} | {row['quantization']} | failed: {row['error'][:160]} |")
             failures.append(f"{row['template']} {row['format']} {row['quantization']}: export failed")
             continue
         r = row["report"]
         base = float_sizes.get(row["template"])
-        ratio = f"{r.size_bytes / base:.0%}" if base and r.format == "tflite" else ""
+        ratio = f"{r.size_bytes / base:.1%}" if base and r.format == "tflite" else ""
+        base_weights = float_weights.get(row["template"])
+        weights = f"{row['weights'] / base_weights:.1%}" if base_weights and "weights" in row else ""
         pct = (lambda v: "" if v is None else f"{v:.2%}")
-        print(f"| {row['template']} | {r.format} | {r.quantization} | {r.size_bytes / 1024:.1f} | {ratio} | "
+        print(f"| {row['template']} | {r.format} | {r.quantization} | {r.size_bytes / 1024:.1f} | {ratio} | {weights} | "
               f"{pct(r.accuracy_keras)} | {pct(r.accuracy_export)} | "
               f"{'' if r.accuracy_drop is None else f'{r.accuracy_drop:.2f}'} | {pct(r.class_agreement)} | "
               f"{r.max_abs_diff:.1e} | {r.latency_ms_per_sample:.3f} |")

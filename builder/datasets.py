@@ -1,7 +1,7 @@
 """Built-in offline dataset sources as NumPy arrays with a fixed-seed train/validation split (no TensorFlow here).
 
 Every source works without a network: scikit-learn's bundled sets ("digits", "iris", "wine", "breast_cancer"),
-sets generated from a fixed seed ("spirals", "sine", "sequences"), and "mnist1d" when the optional `mnist1d`
+sets generated from a fixed seed ("spirals", "sine", "sequences", "shapes"), and "mnist1d" when the optional `mnist1d`
 package is installed. Classification sets are split with stratification (class proportions kept in both
 parts); regression sets with a plain seeded shuffle. Nothing is standardised here: features come as stored.
 """
@@ -223,6 +223,54 @@ def _make_sequences(count: int = 2000) -> Loaded:
     return x[order].astype("int32"), y[order].astype("int64"), ["more 3s", "more 7s"]
 
 
+SHAPE_NAMES = ["circle", "ring", "square", "triangle", "plus"]
+SHAPES_SIZE = 32
+
+
+def _shape_masks(kind: str, u: np.ndarray, v: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Which pixels a shape of radius r covers, in coordinates (u, v) centred on it and turned with it."""
+    d2 = u * u + v * v
+    if kind == "circle":
+        return d2 <= r * r
+    if kind == "ring":
+        return (d2 <= r * r) & (d2 >= (0.55 * r) ** 2)
+    if kind == "square":
+        return np.maximum(np.abs(u), np.abs(v)) <= 0.8 * r
+    if kind == "triangle":  # equilateral, circumradius r: inside the three sides at distance r/2
+        return np.all([u * np.cos(a) + v * np.sin(a) <= 0.5 * r
+                       for a in (np.pi / 2, np.pi / 2 + 2 * np.pi / 3, np.pi / 2 + 4 * np.pi / 3)], axis=0)
+    arm = 0.3 * r  # plus
+    return ((np.abs(u) <= arm) & (np.abs(v) <= r)) | ((np.abs(v) <= arm) & (np.abs(u) <= r))
+
+
+def _make_shapes(per_class: int = 1000, size: int = SHAPES_SIZE, noise: float = 12.0) -> Loaded:
+    """Colour images of five shapes at random places, sizes, turns and colours on a random background, with
+    pixel noise: a small image-classification set whose models look like real mobile CNNs."""
+    rng = np.random.default_rng(GENERATOR_SEED)
+    count = per_class * len(SHAPE_NAMES)
+    y = np.repeat(np.arange(len(SHAPE_NAMES)), per_class)
+    centre = rng.uniform(0.33 * size, 0.67 * size, (count, 2, 1, 1))
+    radius = rng.uniform(0.17 * size, 0.3 * size, (count, 1, 1))
+    turn = rng.uniform(0.0, 2 * np.pi, (count, 1, 1))
+    rows, cols = np.mgrid[0:size, 0:size].astype("float64") + 0.5
+    dx, dy = cols[None] - centre[:, 0], rows[None] - centre[:, 1]
+    u = dx * np.cos(turn) + dy * np.sin(turn)
+    v = -dx * np.sin(turn) + dy * np.cos(turn)
+    mask = np.zeros((count, size, size), dtype=bool)
+    for k, kind in enumerate(SHAPE_NAMES):
+        pick = y == k
+        mask[pick] = _shape_masks(kind, u[pick], v[pick], radius[pick])
+    # colours far enough apart in brightness that the shape is always visible
+    background = rng.uniform(0, 255, (count, 3))
+    foreground = rng.uniform(0, 255, (count, 3))
+    dim = np.abs(foreground.mean(axis=1) - background.mean(axis=1)) < 60
+    foreground[dim] = (background[dim] + 128) % 256  # every channel 128 away
+    image = np.where(mask[..., None], foreground[:, None, None, :], background[:, None, None, :])
+    image = image + rng.normal(0.0, noise, image.shape)
+    order = rng.permutation(count)
+    return np.clip(image, 0, 255).round().astype("uint8")[order], y[order].astype("int64"), list(SHAPE_NAMES)
+
+
 # --- optional packages -----------------------------------------------------------------------------------------
 
 def _load_mnist1d() -> "RawData":
@@ -258,6 +306,9 @@ _SOURCE_LIST = [
     Source("sequences", _make_sequences, CLASSES,
            "Integer token sequences (length 20, vocabulary 50): does token 7 occur more often than token 3? "
            "Generated."),
+    Source("shapes", _make_shapes, CLASSES,
+           "32x32 colour images (uint8 RGB) of five shapes - circle, ring, square, triangle, plus - at random "
+           "places, sizes, turns and colours, with noise; 1,000 per class, generated."),
     Source("mnist1d", _load_mnist1d, CLASSES,
            "MNIST-1D: 1-D signals of length 40, shape (40, 1), 10 digit classes; 4000 train + 1000 test, "
            "generated locally by the mnist1d package.",

@@ -13,6 +13,8 @@ names the layers that lose the most.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,13 +171,24 @@ def _worst_layers(model, data) -> list[dict]:
         rows = quantization_report(model, data.representative)
     except Exception:  # the debugger is a help for the message, never a second failure
         return []
-    layers = {layer.name for layer in model.layers}
     worst: dict[str, float] = {}
     for row in rows:
-        parts = [p for piece in row.name.split(";") for p in piece.split("/")]
-        name = next((p for p in parts if p in layers), parts[0] if parts else row.name)
-        worst.setdefault(name, float(row.rmse_per_scale))
+        worst.setdefault(_layer_of_tensor(row.name, model), float(row.rmse_per_scale))
     return [{"layer": k, "error": v} for k, v in list(worst.items())[:10]]
+
+
+def _layer_of_tensor(tensor_name: str, model) -> str:
+    """The block a TFLite tensor comes from: its name is a ';'-joined list of TF op paths such as
+    'digits_cnn_1/conv2d_2_1/Relu', in which Keras's tracing added '_1' to the model's and layers' names."""
+    layers = {layer.name for layer in model.layers}
+    parts = [p for piece in tensor_name.split(";") for p in piece.split("/")]
+    for part in parts:
+        for candidate in (part, re.sub(r"_\d+$", "", part)):
+            if candidate in layers and candidate != model.name:
+                return candidate
+    if tensor_name.startswith("StatefulPartitionedCall"):
+        return "model output (" + ", ".join(model.output_names) + ")"
+    return tensor_name
 
 
 __all__ = ["export_model", "ExportOptions", "ExportReport", "FORMATS", "QUANTIZATIONS", "IO_TYPES", "TOLERANCE"]

@@ -19,6 +19,7 @@ EXPECTED = {
     "sine": ((32, 1), "float32", "regression", 0),
     "sequences": ((20,), "int32", "classes", 2),
     "mnist1d": ((40, 1), "float32", "classes", 10),
+    "shapes": ((32, 32, 3), "uint8", "classes", 5),
 }
 
 
@@ -72,7 +73,7 @@ def test_preview_returns_first_samples_with_labels(name):
         data.preview(2, subset="holdout")
 
 
-@pytest.mark.parametrize("name", ["spirals", "sine", "sequences"])
+@pytest.mark.parametrize("name", ["spirals", "sine", "sequences", "shapes"])
 def test_generated_data_and_split_are_deterministic(name):
     a = load_dataset(DatasetRef(name=name, seed=7))
     b = load_dataset(DatasetRef(name=name, seed=7))
@@ -114,6 +115,29 @@ def test_sequence_labels_follow_the_rule():
     assert x.min() >= 1 and x.max() < 50
     np.testing.assert_array_equal(y, ((x == 7).sum(axis=1) > (x == 3).sum(axis=1)).astype("int64"))
     assert names[int(y[0])] in ("more 3s", "more 7s")
+
+
+def test_shapes_are_balanced_visible_and_drawn_as_named():
+    from builder.datasets import _shape_masks
+
+    x, y, names = SOURCES["shapes"]()
+    assert names == ["circle", "ring", "square", "triangle", "plus"]
+    assert np.bincount(y).tolist() == [1000] * 5
+    # every image holds a shape: a good share of its pixels is far from the image's most common colour
+    flat = x.reshape(len(x), -1, 3).astype("int16")
+    background = np.median(flat, axis=1)[:, None, :]
+    far = (np.abs(flat - background).max(axis=2) > 60).mean(axis=1)
+    assert far.min() > 0.03 and far.max() < 0.6
+    # the masks: a ring is a circle without its middle, a plus crosses the centre, a triangle is smallest
+    grid = np.linspace(-16, 16, 65)
+    u, v = np.meshgrid(grid, grid)
+    r = np.full_like(u, 8.0)
+    area = {kind: _shape_masks(kind, u, v, r).mean() for kind in names}
+    centre = (32, 32)
+    assert _shape_masks("circle", u, v, r)[centre] and not _shape_masks("ring", u, v, r)[centre]
+    assert _shape_masks("plus", u, v, r)[centre] and _shape_masks("square", u, v, r)[centre]
+    assert area["ring"] < area["circle"] and min(area, key=area.get) == "triangle"
+    assert np.all(_shape_masks("ring", u, v, r) <= _shape_masks("circle", u, v, r))
 
 
 def test_tabular_features_are_not_standardised():
