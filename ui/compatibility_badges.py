@@ -6,8 +6,9 @@ import functools
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from builder.export.compatibility import CompatibilityChecker
-from builder.graph import Graph, NodeMoved
+from builder.graph import Graph
 from ui.background_task import BackgroundTask
+from ui.shape_updater import ShapeUpdater
 
 TARGETS = {"tflite": "TFLite", "tflite-int8": "TFLite int8"}  # engine target -> what the menu calls it
 DEBOUNCE_MS = 400
@@ -16,23 +17,24 @@ DEBOUNCE_MS = 400
 class CompatibilityUpdater(QObject):
     """One document's TFLite badges: `set_target("tflite" | "tflite-int8" | None)`; `resultsChanged` follows.
 
-    Each check runs the engine's CompatibilityChecker on a copy of the graph, on a worker thread
-    (the checker converts unseen blocks in a worker process, ~5 s; cached ones are instant). An
-    edit during a check asks for one more check when it ends, with the graph as it is then.
-    Nothing runs before `set_engine_ready` (checking infers shapes, which imports Keras) nor
-    while the target is None, so the app starts no conversion process unless the user asks.
+    It follows the document's ShapeUpdater: 400 ms after a new shape report (edits come in bursts), the
+    engine's CompatibilityChecker runs on a worker thread with a copy of the graph and that report, so
+    the worker needs no Keras (the checker converts unseen blocks in a worker process, ~5 s; cached
+    ones are instant). A report that came during a check asks for one more check when it ends.
+    Nothing runs before the first report (the engine is not loaded yet) nor while the target is None,
+    so the app starts no conversion process unless the user asks.
     """
 
     resultsChanged = Signal(object)  # {node_id: BlockCompatibility}; {} when off
     checkFailed = Signal(str)
     busyChanged = Signal(bool)
 
-    def __init__(self, graph: Graph, parent: QObject | None = None) -> None:
+    def __init__(self, graph: Graph, shapes: ShapeUpdater, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._graph = graph
+        self._shapes = shapes
         self.target: str | None = None
         self.results: dict = {}
-        self._engine_ready = False
         self._closed = False
         self._again = False  # an edit (or a new target) came while a check ran
         self._checker: CompatibilityChecker | None = None  # made when the first check starts
@@ -43,16 +45,11 @@ class CompatibilityUpdater(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self.run_now)
-        self._unsubscribe = graph.events.subscribe(self._on_graph_event)
+        shapes.reportChanged.connect(self._on_report)
 
     @property
     def busy(self) -> bool:
         return self._task.running
-
-    def set_engine_ready(self) -> None:
-        if not self._engine_ready:
-            self._engine_ready = True
-            self.run_now()
 
     def set_target(self, target: str | None) -> None:
         if target is not None and target not in TARGETS:
@@ -69,22 +66,25 @@ class CompatibilityUpdater(QObject):
         if self._closed:
             return
         self._timer.stop()
-        self._unsubscribe()
+        self._shapes.reportChanged.disconnect(self._on_report)
         self._again = False
         self._closed = True
         if self._task.running:
             self._checker.cancel()  # kills its conversion worker; the check raises CheckCancelled
             self._task.wait()
 
-    def _on_graph_event(self, event) -> None:
-        if self.target is not None and self._engine_ready and not isinstance(event, NodeMoved):
+    @Slot(object)
+    def _on_report(self, _report) -> None:
+        if self.target is not None and not self._closed:
             self._timer.start()
 
     @Slot()
     def run_now(self) -> None:
         """Check at once (or once the running check ends); the timer calls this, tests may too."""
         self._timer.stop()
-        if self.target is None or not self._engine_ready or self._closed:
+        report = self._shapes.report
+        # No report yet (Keras not loaded), or one that no longer describes the graph: the next report calls again.
+        if self.target is None or self._closed or report is None or self._shapes.pending:
             return
         if self._task.running:
             self._again = True
@@ -93,7 +93,8 @@ class CompatibilityUpdater(QObject):
         if self._checker is None:
             self._checker = CompatibilityChecker()
         graph = Graph.from_dict(self._graph.to_dict())  # the worker must never read a graph being edited
-        self._task.start(functools.partial(_check, self._checker, graph, self.target), "tflite-compatibility")
+        self._task.start(functools.partial(_check, self._checker, graph, report, self.target),
+                         "tflite-compatibility")
         self.busyChanged.emit(True)
 
     @Slot(object)
@@ -133,6 +134,6 @@ def summary(target: str, results: dict) -> str:
     return f"{TARGETS[target]}: " + ", ".join(parts) + "."
 
 
-def _check(checker, graph: Graph, target: str):
-    """Runs on the worker thread."""
-    return target, checker.check_project(graph, target)
+def _check(checker, graph: Graph, report, target: str):
+    """Runs on the worker thread (no Keras: the shapes come from the GUI thread's report)."""
+    return target, checker.check_project(graph, target, report=report)

@@ -208,7 +208,6 @@ class MainWindow(QMainWindow):
         self.training_panel.set_epochs(document.project.training.epochs)
         if self.engine.is_ready:
             document.shapes.set_engine_ready()
-            document.compatibility.set_engine_ready()
         if old_scene is not None:
             old_scene.close()
             old_scene.deleteLater()
@@ -440,7 +439,6 @@ class MainWindow(QMainWindow):
         self.inspector.set_engine_ready()
         self.training_panel.set_engine_ready()
         self._show_status(f"Keras loaded in {self.engine.seconds:.1f} s.")
-        self.document.compatibility.set_engine_ready()
 
     @Slot(str)
     def _on_engine_failed(self, message: str) -> None:

@@ -38,6 +38,11 @@ class ShapeUpdater(QObject):
             self._inference = ShapeInference()
             self._timer.start()
 
+    @property
+    def pending(self) -> bool:
+        """An edit came after the latest report: `report` does not describe the graph until the next one."""
+        return self._timer.isActive()
+
     def close(self) -> None:
         self._timer.stop()
         self._unsubscribe()

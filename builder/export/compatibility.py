@@ -162,14 +162,19 @@ class CompatibilityChecker:
         """One block. `input_shapes`: one shape per input, with or without the batch dimension (a leading None)."""
         return self._check([(node, _strip_batch(input_shapes), input_dtypes, ports)], target)[0]
 
-    def check_project(self, project_or_graph, target: str = "tflite") -> list[BlockCompatibility]:
-        """Every block of a project (or graph), in data-flow order; shape inference supplies the inputs."""
+    def check_project(self, project_or_graph, target: str = "tflite", report=None) -> list[BlockCompatibility]:
+        """Every block of a project (or graph), in data-flow order; shape inference supplies the inputs.
+
+        `report`: a ShapeReport already inferred for exactly this graph (the editor's), so that this call
+        needs no Keras and may run on any thread; without it, shapes are inferred here."""
         from builder.graph import topological_order
-        from builder.shapes import infer_shapes
 
         _check_target(target)
         graph = getattr(project_or_graph, "graph", project_or_graph)
-        report = infer_shapes(graph)
+        if report is None:
+            from builder.shapes import infer_shapes
+
+            report = infer_shapes(graph)
         order, stuck = topological_order(graph)
         results: dict[str, BlockCompatibility] = {}
         todo = []

@@ -55,7 +55,8 @@ def test_badges_show_each_blocks_tflite_status_and_follow_edits(ready_window, qt
     assert not document.compatibility.busy
 
     choose_target(window, "tflite")
-    assert document.compatibility.busy  # the check runs on its own thread; the GUI goes on
+    # the check starts once the new document's shapes are known, and runs on its own thread; the GUI goes on
+    qtbot.waitUntil(lambda: document.compatibility.busy, timeout=5_000)
     # An edit while the check runs: one more check follows, with the new block in it.
     command = AddNodeCommand(document.graph, "Dense", {"units": 3}, (-150, 240))
     document.push(command)
