@@ -112,6 +112,10 @@ class Trainer:
         """Continue after pause()."""
         self._paused.clear()
 
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
     def set_learning_rate(self, value: float) -> None:
         """Change the learning rate from the next batch on (a schedule keeps its shape, rescaled to this value)."""
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):

@@ -21,6 +21,7 @@ class TrainingController(QObject):
     """One training at a time. Widgets connect to these signals; they always arrive on the GUI thread."""
 
     runningChanged = Signal(bool)
+    pausedChanged = Signal(bool)
     trainBegan = Signal(int, int)  # epochs, steps per epoch
     batchEnded = Signal(int, int, object)  # epoch, batch, logs (throttled by the worker)
     epochEnded = Signal(int, object)  # epoch, logs
@@ -33,10 +34,15 @@ class TrainingController(QObject):
         self.run_dir_override: Path | None = None  # tests put runs in a temporary folder
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
+        self._paused = False
 
     @property
     def running(self) -> bool:
         return self._thread is not None
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
 
     def start(self, project: Project, epochs: int | None = None) -> None:
         if self._thread is not None:
@@ -58,6 +64,21 @@ class TrainingController(QObject):
         """Ask the trainer to stop after its current batch; `finished` follows with result.stopped."""
         if self._worker is not None:
             self._worker.stop()
+
+    def pause(self) -> None:
+        """Hold training after its current batch (the model and optimizer stay as they are) until resume()."""
+        if self._worker is not None and not self._paused:
+            self._worker.pause()
+            self._set_paused(True)
+
+    def resume(self) -> None:
+        if self._worker is not None and self._paused:
+            self._worker.resume()
+            self._set_paused(False)
+
+    def _set_paused(self, paused: bool) -> None:
+        self._paused = paused
+        self.pausedChanged.emit(paused)
 
     def shutdown(self) -> None:
         """Stop and wait for the thread (the window is closing)."""
@@ -99,4 +120,6 @@ class TrainingController(QObject):
         self._thread.deleteLater()
         self._worker.deleteLater()
         self._thread, self._worker = None, None
+        if self._paused:
+            self._set_paused(False)
         self.runningChanged.emit(False)

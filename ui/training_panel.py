@@ -1,4 +1,4 @@
-"""The training panel: Train/Stop, epoch progress with an ETA, and live loss and accuracy curves."""
+"""The training panel: Train/Stop, Pause/Resume, epoch progress with an ETA, and live loss and accuracy curves."""
 from __future__ import annotations
 
 import time
@@ -56,11 +56,17 @@ class TrainingPanel(QWidget):
         self._epochs = 0
         self._steps = 0
         self._started_at = 0.0
+        self._paused_at: float | None = None
+        self._last_progress: tuple[int, int, dict] = (0, -1, {})
         self.history: dict[str, list[float]] = {}
 
         self.train_button = QPushButton("Train", self)
         self.train_button.setMinimumWidth(96)
         self.train_button.clicked.connect(self._on_train_clicked)
+        self.pause_button = QPushButton("Pause", self)
+        self.pause_button.setMinimumWidth(80)
+        self.pause_button.setToolTip("Hold training after the current batch; Resume goes on where it stopped")
+        self.pause_button.clicked.connect(self._on_pause_clicked)
         self.epochs_box = QSpinBox(self)
         self.epochs_box.setRange(1, 10_000)
         self.epochs_box.setSuffix(" epochs")
@@ -84,6 +90,7 @@ class TrainingPanel(QWidget):
 
         controls = QHBoxLayout()
         controls.addWidget(self.train_button)
+        controls.addWidget(self.pause_button)
         controls.addWidget(self.epochs_box)
         controls.addWidget(self.progress, 1)
         controls.addWidget(self.status, 1)
@@ -96,6 +103,7 @@ class TrainingPanel(QWidget):
         layout.addLayout(plots, 1)
 
         controller.runningChanged.connect(self._on_running_changed)
+        controller.pausedChanged.connect(self._on_paused_changed)
         controller.trainBegan.connect(self._on_train_began)
         controller.batchEnded.connect(self._on_batch_ended)
         controller.epochEnded.connect(self._on_epoch_ended)
@@ -128,6 +136,8 @@ class TrainingPanel(QWidget):
         self.train_button.setEnabled(self._engine_ready and not self._stopping)
         self.train_button.setToolTip("" if self._engine_ready else "Training is available once Keras has loaded.")
         self.epochs_box.setEnabled(not running)
+        self.pause_button.setEnabled(running and not self._stopping)
+        self.pause_button.setText("Resume" if self.controller.paused else "Pause")
 
     def _set_status(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
@@ -143,6 +153,13 @@ class TrainingPanel(QWidget):
         else:
             self.trainRequested.emit(self.epochs_box.value())
 
+    @Slot()
+    def _on_pause_clicked(self) -> None:
+        if self.controller.paused:
+            self.controller.resume()
+        else:
+            self.controller.pause()
+
     # ---- controller signals (GUI thread) ---------------------------------------------------------
     @Slot(bool)
     def _on_running_changed(self, running: bool) -> None:
@@ -151,10 +168,26 @@ class TrainingPanel(QWidget):
             for curve in (self.train_curve, self.val_curve, self.train_accuracy_curve, self.val_accuracy_curve):
                 curve.setData([], [])
             self.progress.setValue(0)
+            self._epochs, self._last_progress = 0, (0, -1, {})
             self.progress.setFormat("preparing…")
             self._set_status("Building the model and loading the data…")
         else:
             self._stopping = False
+        self._update_button()
+
+    @Slot(bool)
+    def _on_paused_changed(self, paused: bool) -> None:
+        if paused:
+            self._paused_at = time.monotonic()
+            if self._epochs:
+                self._show_progress(*self._last_progress)
+            else:  # still building the model or loading the data
+                self._set_status("Will pause after the first batch.")
+        elif self._paused_at is not None:
+            self._started_at += time.monotonic() - self._paused_at  # the ETA leaves the pause out
+            self._paused_at = None
+            if self.controller.running and self._epochs:
+                self._show_progress(*self._last_progress)
         self._update_button()
 
     @Slot(int, int)
@@ -201,12 +234,17 @@ class TrainingPanel(QWidget):
 
     def _show_progress(self, epoch: int, batch: int, logs: dict) -> None:
         """`epoch` epochs are complete plus `batch + 1` batches of the next (batch -1: none yet)."""
+        self._last_progress = (epoch, batch, logs)
         steps = self._steps or 1
         done = min(1.0, (epoch + (batch + 1) / steps) / self._epochs)
         self.progress.setValue(int(done * self.progress.maximum()))
         current = min(epoch + (1 if batch >= 0 else 0), self._epochs) or 1
         batch_text = f" · batch {batch + 1}/{self._steps}" if batch >= 0 and self._steps else ""
-        self.progress.setFormat(f"epoch {current}/{self._epochs}{batch_text}")
+        paused = self.controller.paused
+        self.progress.setFormat(f"epoch {current}/{self._epochs}{batch_text}" + (" · paused" if paused else ""))
+        if paused:
+            self._set_status("Paused: Resume goes on, Stop ends the run and keeps the model.")
+            return
         elapsed = time.monotonic() - self._started_at
         eta = f"ETA {format_duration(elapsed * (1 - done) / done)}" if done > 0 else "ETA …"
         metrics = _metrics_text(logs)

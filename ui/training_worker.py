@@ -20,7 +20,7 @@ BATCH_INTERVAL_S = 0.05  # at most 20 batch-end signals per second reach the GUI
 
 
 class TrainingWorker(QObject):
-    """Runs one training; `stop()` may be called from the GUI thread at any time."""
+    """Runs one training; `stop()`, `pause()` and `resume()` may be called from the GUI thread at any time."""
 
     trainBegan = Signal(int, int)  # epochs, steps per epoch
     batchEnded = Signal(int, int, object)  # epoch, batch, logs
@@ -35,6 +35,7 @@ class TrainingWorker(QObject):
         self._epochs = epochs
         self._trainer = None
         self._stop_requested = False
+        self._pause_requested = False
         self._last_batch_signal = 0.0
 
     def stop(self) -> None:
@@ -42,6 +43,17 @@ class TrainingWorker(QObject):
         self._stop_requested = True
         if self._trainer is not None:
             self._trainer.stop()
+
+    def pause(self) -> None:
+        """The trainer waits after its current batch until resume() or stop()."""
+        self._pause_requested = True
+        if self._trainer is not None:
+            self._trainer.pause()
+
+    def resume(self) -> None:
+        self._pause_requested = False
+        if self._trainer is not None:
+            self._trainer.resume()
 
     @Slot()
     def run(self) -> None:
@@ -52,6 +64,8 @@ class TrainingWorker(QObject):
                                     callbacks=_signal_callbacks(self), epochs=self._epochs)
             if self._stop_requested:  # stop() came before the trainer existed
                 self._trainer.stop()
+            if self._pause_requested:  # so did pause()
+                self._trainer.pause()
             result = self._trainer.run()
         except LayerboardError as exc:  # TrainingError, GraphError, DatasetError: already worded for the user
             self.failed.emit(str(exc))

@@ -137,3 +137,46 @@ def test_export_dialog_full_int8_options(window, tmp_path):
     assert (options.quantization, options.io_type, options.representative_samples) == ("float16", "float32", 200)
     dialog.format_box.setCurrentIndex(dialog.format_box.findData("onnx"))
     assert dialog.options.quantization == "float32" and not dialog.io_type_box.isVisibleTo(dialog)
+
+
+def test_pause_holds_training_and_resume_goes_on(ready_window, qtbot):
+    window = ready_window
+    panel, controller = window.training_panel, window.training
+    assert not panel.pause_button.isEnabled()  # nothing to pause yet
+    panel.epochs_box.setValue(4)
+    with qtbot.waitSignal(controller.epochEnded, timeout=TRAIN_TIMEOUT_MS):
+        panel.train_button.click()
+    assert panel.pause_button.isEnabled() and panel.pause_button.text() == "Pause"
+
+    panel.pause_button.click()
+    assert controller.paused and panel.pause_button.text() == "Resume"
+    qtbot.wait(500)  # the batch that was running ends, its queued signals arrive
+    epochs_during_pause = []
+    controller.epochEnded.connect(lambda epoch, logs: epochs_during_pause.append(epoch))
+    value = panel.progress.value()
+    qtbot.wait(2500)  # an unpaused digits epoch takes well under a second
+    assert panel.progress.value() == value and epochs_during_pause == []
+    assert "paused" in panel.progress.format() and "Paused" in panel.status.text()
+    assert controller.running
+
+    with qtbot.waitSignal(controller.finished, timeout=TRAIN_TIMEOUT_MS) as finished:
+        panel.pause_button.click()  # Resume
+        assert not controller.paused and panel.pause_button.text() == "Pause"
+    result = finished.args[0]
+    assert not result.stopped and result.epochs_run == 4
+    assert not panel.pause_button.isEnabled()
+
+
+def test_stop_while_paused_ends_the_run_and_keeps_the_model(ready_window, qtbot):
+    window = ready_window
+    panel, controller = window.training_panel, window.training
+    panel.epochs_box.setValue(200)
+    with qtbot.waitSignal(controller.epochEnded, timeout=TRAIN_TIMEOUT_MS):
+        panel.train_button.click()
+    panel.pause_button.click()
+    with qtbot.waitSignal(controller.finished, timeout=TRAIN_TIMEOUT_MS) as finished:
+        panel.train_button.click()  # Stop
+    result = finished.args[0]
+    assert result.stopped and result.epochs_run < 200 and result.model_path.exists()
+    assert not controller.paused and panel.pause_button.text() == "Pause"
+    assert "Stopped" in panel.progress.format()
