@@ -247,3 +247,33 @@ def test_wheel_zooms_the_view(window):
                         Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(view.viewport(), event)
     assert view.zoom > before * 1.2
+
+
+def _points(path, n: int = 400) -> list[QPointF]:
+    return [path.pointAtPercent(i / n) for i in range(1, n)]
+
+
+def test_a_wire_up_to_the_next_column_goes_around_the_blocks_not_through_them():
+    from PySide6.QtCore import QRectF
+
+    from ui.canvas.edge_item import wire_path
+    from ui.canvas.style import NODE_HEIGHT, NODE_WIDTH
+
+    # shapes_cnn's layout: columns 240 apart, rows 90 apart; the last block of one column feeds the first of the next
+    blocks = [QRectF(240 * c, 90 * r, NODE_WIDTH, NODE_HEIGHT) for c, rows in ((0, 6), (1, 4)) for r in range(rows)]
+    start = QPointF(NODE_WIDTH / 2, 90 * 5 + NODE_HEIGHT)
+    end = QPointF(240 + NODE_WIDTH / 2, 0)
+    inside = [p for p in _points(wire_path(start, end)) if any(b.adjusted(1, 1, -1, -1).contains(p) for b in blocks)]
+    assert inside == []
+    # a stacked block wired back up to the one above: beside the column, not through it
+    inside = [p for p in _points(wire_path(QPointF(NODE_WIDTH / 2, 90 + NODE_HEIGHT), QPointF(NODE_WIDTH / 2, 0)))
+              if any(b.adjusted(1, 1, -1, -1).contains(p) for b in blocks[:2])]
+    assert inside == []
+
+
+def test_a_wire_going_down_is_one_smooth_curve():
+    from ui.canvas.edge_item import wire_path
+
+    path = wire_path(QPointF(0, 60), QPointF(40, 90))
+    assert path.elementCount() == 4  # move + one cubic (3 elements)
+    assert path.pointAtPercent(1.0) == QPointF(40, 90)

@@ -14,11 +14,44 @@ from ui.canvas.port_item import INPUT, OUTPUT
 ARROW = 9.0
 
 
+LANE = 22.0  # how far an upward wire runs below its output and above its input
+CORNER = 10.0
+
+
 def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
-    """The curve every wire uses: leaves its output downwards, enters its input from above."""
-    bend = max(30.0, abs(end.y() - start.y()) * 0.5, abs(end.x() - start.x()) * 0.25)
-    path = QPainterPath(start)
-    path.cubicTo(QPointF(start.x(), start.y() + bend), QPointF(end.x(), end.y() - bend), end)
+    """Every wire leaves its output downwards and enters its input from above.
+
+    A wire going down is one smooth curve. A wire going up (an input above its output, e.g. from the
+    bottom of one column to the top of the next) would cut across the blocks between; it runs instead
+    below the output, up a lane between the two blocks (or beside them when they are stacked), and
+    over the input, with rounded corners.
+    """
+    if end.y() > start.y():
+        bend = max(30.0, abs(end.y() - start.y()) * 0.5, abs(end.x() - start.x()) * 0.25)
+        path = QPainterPath(start)
+        path.cubicTo(QPointF(start.x(), start.y() + bend), QPointF(end.x(), end.y() - bend), end)
+        return path
+    if abs(end.x() - start.x()) >= style.NODE_WIDTH + 2 * CORNER:
+        lane_x = (start.x() + end.x()) / 2  # the gap between the two blocks
+    else:
+        lane_x = max(start.x(), end.x()) + style.NODE_WIDTH / 2 + LANE  # beside them
+    low, high = start.y() + LANE, end.y() - LANE
+    return _rounded([start, QPointF(start.x(), low), QPointF(lane_x, low), QPointF(lane_x, high),
+                     QPointF(end.x(), high), end])
+
+
+def _rounded(points: list[QPointF]) -> QPainterPath:
+    """A polyline whose inner corners are rounded (radius at most half of each adjoining segment)."""
+    path = QPainterPath(points[0])
+    for before, corner, after in zip(points, points[1:], points[2:]):
+        into, out = corner - before, after - corner
+        len_in, len_out = math.hypot(into.x(), into.y()), math.hypot(out.x(), out.y())
+        if len_in < 1e-6 or len_out < 1e-6:
+            continue
+        r = min(CORNER, len_in / 2, len_out / 2)
+        path.lineTo(corner - into * (r / len_in))
+        path.quadTo(corner, corner + out * (r / len_out))
+    path.lineTo(points[-1])
     return path
 
 
