@@ -59,6 +59,8 @@ class CompatibilityUpdater(QObject):
         self.target = target
         self.results = {}
         self.resultsChanged.emit(self.results)  # the old target's badges go at once
+        if target is None:
+            self._end_worker()
         self.run_now()
 
     def close(self) -> None:
@@ -72,6 +74,12 @@ class CompatibilityUpdater(QObject):
         if self._task.running:
             self._checker.cancel()  # kills its conversion worker; the check raises CheckCancelled
             self._task.wait()
+        self._end_worker()
+
+    def _end_worker(self) -> None:
+        """Free the kept conversion process (and its TensorFlow) once no check runs."""
+        if self._checker is not None and not self._task.running:
+            self._checker.close()
 
     @Slot(object)
     def _on_report(self, _report) -> None:
@@ -91,7 +99,7 @@ class CompatibilityUpdater(QObject):
             return
         self._again = False
         if self._checker is None:
-            self._checker = CompatibilityChecker()
+            self._checker = CompatibilityChecker(keep_worker=True)  # TensorFlow stays loaded between checks
         graph = Graph.from_dict(self._graph.to_dict())  # the worker must never read a graph being edited
         self._task.start(functools.partial(_check, self._checker, graph, report, self.target),
                          "tflite-compatibility")
@@ -115,6 +123,8 @@ class CompatibilityUpdater(QObject):
         self.busyChanged.emit(False)
         if self._again and not self._closed:
             self.run_now()
+        elif self.target is None:  # turned off during the check
+            self._end_worker()
 
 
 def summary(target: str, results: dict) -> str:

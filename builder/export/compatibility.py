@@ -101,9 +101,14 @@ class CompatibilityChecker:
 
     `cancel()` (from any thread) kills the running conversion worker and makes the check in progress, and
     every later one, raise CheckCancelled without caching anything: for an editor window that closes mid-check.
+
+    `keep_worker=True` keeps one worker process (with TensorFlow imported) alive between checks, so that a
+    block not seen before costs its conversion (~0.5 s) rather than a new process (~5 s): for the editor,
+    which checks after every edit. `close()` ends it (it also ends with this process).
     """
 
-    def __init__(self, cache_path: str | Path | None = None, python: str | None = None) -> None:
+    def __init__(self, cache_path: str | Path | None = None, python: str | None = None,
+                 keep_worker: bool = False) -> None:
         self.cache_path = Path(cache_path) if cache_path else default_cache_path()
         self.python = python or sys.executable
         self._memory: dict[str, dict[str, Any]] | None = None
@@ -111,7 +116,10 @@ class CompatibilityChecker:
         self.conversions = 0
         self._tf_version = tf_version()
         self._cancelled = False
-        self._proc: subprocess.Popen | None = None  # the conversion worker while one runs
+        self.keep_worker = keep_worker
+        self._proc: subprocess.Popen | None = None  # the conversion worker while one runs (or is kept)
+        self._errors = None  # its stderr (a temporary file)
+        self.workers_started = 0
 
     # ---- cache ---------------------------------------------------------------------------------
     def _read_disk(self) -> dict[str, dict[str, Any]]:
@@ -151,6 +159,15 @@ class CompatibilityChecker:
         proc = self._proc
         if proc is not None and proc.poll() is None:
             proc.kill()
+
+    def close(self) -> None:
+        """End a kept worker process (no check may be running)."""
+        proc = self._proc
+        if proc is None:
+            return
+        proc.kill()  # idle between batches: nothing is lost, and nobody waits for TensorFlow to tear down
+        proc.wait()
+        self._forget_worker()
 
     @property
     def cancelled(self) -> bool:
@@ -254,64 +271,90 @@ class CompatibilityChecker:
                 pending = []
         return done
 
-    def _run_worker(self, jobs: list[_Job]):
+    def _start_worker(self) -> subprocess.Popen:
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": os.pathsep.join(
             p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)}
-        with tempfile.TemporaryFile() as errors:
-            proc = subprocess.Popen([self.python, "-m", "builder.export.compatibility"], cwd=str(_ROOT), env=env,
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
-            self._proc = proc
-            if self._cancelled:  # cancel() came between the check above and the start
-                proc.kill()
-            try:
-                proc.stdin.write(json.dumps([asdict(j) for j in jobs]).encode())
+        self._errors = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen([self.python, "-m", "builder.export.compatibility"], cwd=str(_ROOT), env=env,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors)
+        self.workers_started += 1
+        return self._proc
+
+    def _forget_worker(self) -> None:
+        if self._errors is not None:
+            self._errors.close()
+        self._proc, self._errors = None, None
+
+    def _run_worker(self, jobs: list[_Job]):
+        """Send one batch of jobs (a JSON line) to the worker, read its answers until it says "done".
+
+        Returns (answers, crashed): crashed is (job, partial answer, why) when the worker died on a job."""
+        proc = self._proc if self._proc is not None and self._proc.poll() is None else None
+        if proc is None:
+            if self._proc is not None:
+                self._forget_worker()
+            proc = self._start_worker()
+        if self._cancelled:  # cancel() came between the check in _convert and the start
+            proc.kill()
+        try:
+            proc.stdin.write(json.dumps([asdict(j) for j in jobs]).encode() + b"\n")
+            proc.stdin.flush()
+            if not self.keep_worker:
                 proc.stdin.close()
-            except BrokenPipeError:  # killed by cancel()
-                pass
-            by_key = {j.key: j for j in jobs}
-            answers: dict[str, dict[str, Any]] = {}
-            current, partial = None, None
-            selector = selectors.DefaultSelector()
-            selector.register(proc.stdout, selectors.EVENT_READ)
-            started = time.monotonic()
-            buffer = b""
-            try:
-                while True:
-                    if not selector.select(timeout=1.0):
-                        if current is not None and time.monotonic() - started > BLOCK_TIMEOUT_S:
-                            proc.kill()
-                            proc.wait()
-                            return answers, (by_key[current], partial, f"took over {BLOCK_TIMEOUT_S:.0f} s")
+        except (BrokenPipeError, ValueError):  # killed by cancel(), or died
+            pass
+        by_key = {j.key: j for j in jobs}
+        answers: dict[str, dict[str, Any]] = {}
+        current, partial = None, None
+        finished = False  # the worker said "done" for this batch
+        selector = selectors.DefaultSelector()
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        started = time.monotonic()
+        buffer = b""
+        try:
+            while not finished:
+                if not selector.select(timeout=1.0):
+                    if current is not None and time.monotonic() - started > BLOCK_TIMEOUT_S:
+                        proc.kill()
+                        proc.wait()
+                        self._forget_worker()
+                        return answers, (by_key[current], partial, f"took over {BLOCK_TIMEOUT_S:.0f} s")
+                    continue
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    try:
+                        msg = json.loads(line)
+                    except ValueError:
                         continue
-                    chunk = os.read(proc.stdout.fileno(), 65536)
-                    if not chunk:
-                        break
-                    buffer += chunk
-                    while b"\n" in buffer:
-                        line, buffer = buffer.split(b"\n", 1)
-                        try:
-                            msg = json.loads(line)
-                        except ValueError:
-                            continue
-                        if "start" in msg:
-                            current, partial, started = msg["start"], None, time.monotonic()
-                        elif "float" in msg:
-                            partial = msg
-                        elif "answer" in msg:
-                            answers[msg["key"]] = msg["answer"]
-                            current = None
-            finally:
-                selector.close()
-                code = proc.wait()
-                self._proc = None
-            if current is not None and current not in answers:
-                errors.seek(0)
-                tail = [l for l in errors.read().decode(errors="replace").splitlines() if l.strip()]
-                why = f"exit code {code}" if code >= 0 else f"signal {-code}"
-                if code < 0 and -code == 11:
-                    why = "segmentation fault"
-                return answers, (by_key[current], partial, why + (f"; {tail[-1][:200]}" if tail and code > 0 else ""))
+                    if "start" in msg:
+                        current, partial, started = msg["start"], None, time.monotonic()
+                    elif "float" in msg:
+                        partial = msg
+                    elif "answer" in msg:
+                        answers[msg["key"]] = msg["answer"]
+                        current = None
+                    elif "done" in msg:
+                        finished = True
+        finally:
+            selector.close()
+        if finished and self.keep_worker:
             return answers, None
+        code = proc.wait()  # the worker ended: after its batch (not kept), or on a crash
+        tail = []
+        if self._errors is not None:
+            self._errors.seek(0)
+            tail = [l for l in self._errors.read().decode(errors="replace").splitlines() if l.strip()]
+        self._forget_worker()
+        if current is not None and current not in answers:
+            why = f"exit code {code}" if code >= 0 else f"signal {-code}"
+            if code < 0 and -code == 11:
+                why = "segmentation fault"
+            return answers, (by_key[current], partial, why + (f"; {tail[-1][:200]}" if tail and code > 0 else ""))
+        return answers, None
 
 
 def _crash_answer(job: _Job, partial: dict[str, Any] | None, why: str) -> dict[str, Any]:
@@ -494,8 +537,10 @@ def _check_job(job: dict[str, Any], emit) -> dict[str, Any]:
 
 
 def _worker_main() -> int:
+    """Read batches of jobs, one JSON list per line, until the end of the input; answer each job as it is
+    checked, then say "done" for the batch (the checker may keep this process for its next batch)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    jobs = json.loads(sys.stdin.read() or "[]")
+    source = sys.stdin
     out = sys.stdout
     sys.stdout = sys.stderr  # the converter's chatter must not mix with the answers
 
@@ -511,14 +556,18 @@ def _worker_main() -> int:
     import tensorflow as tf
 
     tf.get_logger().setLevel(logging.ERROR)
-    for job in jobs:
-        emit({"start": job["key"]})
-        try:
-            answer = _check_job(job, emit)
-        except Exception as exc:
-            answer = {"status": "unsupported", "quantized": False if job["target"] == "tflite-int8" else None,
-                      "message": f"check failed: {_first_error(exc)}"}
-        emit({"key": job["key"], "answer": answer})
+    while line := source.readline():
+        if not line.strip():
+            continue
+        for job in json.loads(line):
+            emit({"start": job["key"]})
+            try:
+                answer = _check_job(job, emit)
+            except Exception as exc:
+                answer = {"status": "unsupported", "quantized": False if job["target"] == "tflite-int8" else None,
+                          "message": f"check failed: {_first_error(exc)}"}
+            emit({"key": job["key"], "answer": answer})
+        emit({"done": True})
     return 0
 
 

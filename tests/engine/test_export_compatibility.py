@@ -212,3 +212,31 @@ def test_cancel_kills_the_worker_and_caches_nothing(tmp_path):
     assert not cache.exists()
     with pytest.raises(compat.CheckCancelled):  # a cancelled checker stays cancelled
         checker.check_project(load_template("digits_cnn"), "tflite-int8")
+
+
+def test_a_kept_worker_serves_later_checks_and_is_replaced_after_a_crash(tmp_path):
+    """keep_worker (the editor's mode): one process with TensorFlow loaded answers check after check; the int8
+    LSTM crash kills it, and the next check starts a new one."""
+    checker = CompatibilityChecker(tmp_path / "kept.json", keep_worker=True)
+    try:
+        first = checker.check_block(Node("a", "Dense", {"units": 3}), [(4,)], "tflite")
+        worker = checker._proc
+        assert first.status == "builtin" and worker is not None and worker.poll() is None  # still alive
+        second = checker.check_block(Node("b", "Dense", {"units": 5}), [(4,)], "tflite")
+        assert second.status == "builtin" and not second.cached
+        assert checker._proc is worker and checker.workers_started == 1 and checker.conversions == 2
+
+        crashed = checker.check_block(Node("lstm", "LSTM", {"units": 8}), [(6, 4)], "tflite-int8")
+        assert crashed.quantized is False and worker.poll() is not None  # the segfault took the worker
+        third = checker.check_block(Node("c", "Dense", {"units": 7}), [(4,)], "tflite")
+        assert third.status == "builtin" and checker.workers_started == 2
+    finally:
+        kept = checker._proc
+        checker.close()
+    assert checker._proc is None and (kept is None or kept.poll() is not None)
+
+
+def test_a_one_off_checker_leaves_no_worker_behind(tmp_path):
+    checker = CompatibilityChecker(tmp_path / "once.json")
+    assert checker.check_block(Node("a", "Dense", {"units": 3}), [(4,)], "tflite").status == "builtin"
+    assert checker._proc is None and checker.workers_started == 1

@@ -76,6 +76,7 @@ def test_badges_show_each_blocks_tflite_status_and_follow_edits(ready_window, qt
     assert badges(window) == {"x": None, "dense": None, "counts": None, command.node_id: None}
     assert "TFLite" not in window.scene.node_items["dense"].toolTip()
     qtbot.waitUntil(lambda: not document.compatibility.busy, timeout=CHECK_TIMEOUT_MS)
+    assert not _worker_pids()  # badges off: the kept conversion process (and its TensorFlow) is gone
 
 
 def test_closing_during_a_check_kills_the_worker_and_caches_nothing(ready_window, qtbot, cache_dir):
