@@ -103,7 +103,7 @@ class CompatibilityChecker:
     every later one, raise CheckCancelled without caching anything: for an editor window that closes mid-check.
 
     `keep_worker=True` keeps one worker process (with TensorFlow imported) alive between checks, so that a
-    block not seen before costs its conversion (~0.5 s) rather than a new process (~5 s): for the editor,
+    block not seen before costs its conversion (0.1-0.5 s) rather than a new process (~5 s): for the editor,
     which checks after every edit. `close()` ends it (it also ends with this process).
     """
 
