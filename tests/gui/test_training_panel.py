@@ -44,12 +44,17 @@ def test_training_draws_loss_curves_and_finishes(ready_window, qtbot, no_thread_
     assert "training" in no_thread_left  # the guard saw the training thread (and it has ended)
 
 
-def test_stop_ends_training_early_and_keeps_the_model(ready_window, qtbot):
-    window = ready_window
+def train_one_epoch_of(window, qtbot, epochs: int):
+    """Press Train for `epochs` epochs and return (panel, controller) once the first epoch has ended."""
     panel, controller = window.training_panel, window.training
-    panel.epochs_box.setValue(200)
+    panel.epochs_box.setValue(epochs)
     with qtbot.waitSignal(controller.epochEnded, timeout=TRAIN_TIMEOUT_MS):
         panel.train_button.click()
+    return panel, controller
+
+
+def test_stop_ends_training_early_and_keeps_the_model(ready_window, qtbot):
+    panel, controller = train_one_epoch_of(ready_window, qtbot, 200)
 
     with qtbot.waitSignal(controller.finished, timeout=TRAIN_TIMEOUT_MS) as finished:
         panel.train_button.click()  # Stop
@@ -140,12 +145,8 @@ def test_export_dialog_full_int8_options(window, tmp_path):
 
 
 def test_pause_holds_training_and_resume_goes_on(ready_window, qtbot):
-    window = ready_window
-    panel, controller = window.training_panel, window.training
-    assert not panel.pause_button.isEnabled()  # nothing to pause yet
-    panel.epochs_box.setValue(4)
-    with qtbot.waitSignal(controller.epochEnded, timeout=TRAIN_TIMEOUT_MS):
-        panel.train_button.click()
+    assert not ready_window.training_panel.pause_button.isEnabled()  # nothing to pause yet
+    panel, controller = train_one_epoch_of(ready_window, qtbot, 4)
     assert panel.pause_button.isEnabled() and panel.pause_button.text() == "Pause"
 
     panel.pause_button.click()
@@ -168,11 +169,7 @@ def test_pause_holds_training_and_resume_goes_on(ready_window, qtbot):
 
 
 def test_stop_while_paused_ends_the_run_and_keeps_the_model(ready_window, qtbot):
-    window = ready_window
-    panel, controller = window.training_panel, window.training
-    panel.epochs_box.setValue(200)
-    with qtbot.waitSignal(controller.epochEnded, timeout=TRAIN_TIMEOUT_MS):
-        panel.train_button.click()
+    panel, controller = train_one_epoch_of(ready_window, qtbot, 200)
     panel.pause_button.click()
     with qtbot.waitSignal(controller.finished, timeout=TRAIN_TIMEOUT_MS) as finished:
         panel.train_button.click()  # Stop
