@@ -7,6 +7,7 @@ parts); regression sets with a plain seeded shuffle. Nothing is standardised her
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import math
 from dataclasses import dataclass, field
@@ -243,9 +244,17 @@ def _shape_masks(kind: str, u: np.ndarray, v: np.ndarray, r: np.ndarray) -> np.n
     return ((np.abs(u) <= arm) & (np.abs(v) <= r)) | ((np.abs(v) <= arm) & (np.abs(u) <= r))
 
 
-def _make_shapes(per_class: int = 1000, size: int = SHAPES_SIZE, noise: float = 12.0) -> Loaded:
+def _make_shapes() -> Loaded:
     """Colour images of five shapes at random places, sizes, turns and colours on a random background, with
-    pixel noise: a small image-classification set whose models look like real mobile CNNs."""
+    pixel noise: a small image-classification set whose models look like real mobile CNNs. Drawing them takes
+    ~2 s, so one process draws them once (training, evaluation and each export load the set again); every
+    caller gets its own copy."""
+    x, y, names = _draw_shapes()
+    return x.copy(), y.copy(), list(names)
+
+
+@functools.lru_cache(maxsize=1)
+def _draw_shapes(per_class: int = 1000, size: int = SHAPES_SIZE, noise: float = 12.0) -> Loaded:
     rng = np.random.default_rng(GENERATOR_SEED)
     count = per_class * len(SHAPE_NAMES)
     y = np.repeat(np.arange(len(SHAPE_NAMES)), per_class)

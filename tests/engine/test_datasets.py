@@ -122,6 +122,10 @@ def test_shapes_are_balanced_visible_and_drawn_as_named():
 
     x, y, names = SOURCES["shapes"]()
     assert names == ["circle", "ring", "square", "triangle", "plus"]
+    again = SOURCES["shapes"]()  # drawn once per process: the same images, but a copy the caller may change
+    np.testing.assert_array_equal(again[0], x)
+    again[0][...] = 0
+    assert x.max() > 0 and SOURCES["shapes"]()[0].max() > 0
     assert np.bincount(y).tolist() == [1000] * 5
     # every image holds a shape: a good share of its pixels is far from the image's most common colour
     flat = x.reshape(len(x), -1, 3).astype("int16")
