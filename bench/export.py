@@ -58,7 +58,10 @@ def bench_template(name: str, epochs: int | None, folder: Path) -> list[dict]:
                                   options=ExportOptions(quantization=quantization))
             row = {"template": name, "format": fmt, "quantization": quantization, "report": report}
             if fmt == "tflite":
-                row["weights"] = weight_bytes(target)
+                try:
+                    row["weights"] = weight_bytes(target)
+                except Exception as exc:  # tensorflow.lite.tools moved or gone: leave the cell empty
+                    print(f"weights of {target}: {type(exc).__name__}: {exc}", file=sys.stderr)
             rows.append(row)
         except ExportError as exc:
             rows.append({"template": name, "format": fmt, "quantization": quantization, "error": str(exc)})

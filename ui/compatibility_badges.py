@@ -60,6 +60,7 @@ class CompatibilityUpdater(QObject):
         self.results = {}
         self.resultsChanged.emit(self.results)  # the old target's badges go at once
         if target is None:
+            self._again = False  # an edit made during a running check asked for one more: not any longer
             self._end_worker()
         self.run_now()
 
@@ -71,10 +72,12 @@ class CompatibilityUpdater(QObject):
         self._shapes.reportChanged.disconnect(self._on_report)
         self._again = False
         self._closed = True
+        if self._checker is None:
+            return
         if self._task.running:
             self._checker.cancel()  # kills its conversion worker; the check raises CheckCancelled
             self._task.wait()
-        self._end_worker()
+        self._checker.close()  # the thread has ended: reap the (killed or idle) worker
 
     def _end_worker(self) -> None:
         """Free the kept conversion process (and its TensorFlow) once no check runs."""
@@ -121,10 +124,10 @@ class CompatibilityUpdater(QObject):
 
     def _finish(self) -> None:
         self.busyChanged.emit(False)
-        if self._again and not self._closed:
-            self.run_now()
-        elif self.target is None:  # turned off during the check
+        if self.target is None:  # turned off during the check
             self._end_worker()
+        elif self._again and not self._closed:
+            self.run_now()
 
 
 def summary(target: str, results: dict) -> str:

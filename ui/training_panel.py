@@ -194,6 +194,8 @@ class TrainingPanel(QWidget):
     def _on_train_began(self, epochs: int, steps: int) -> None:
         self._epochs, self._steps = max(epochs, 1), steps
         self._started_at = time.monotonic()
+        if self._paused_at is not None:  # paused while the model was built: the pause counts from here
+            self._paused_at = self._started_at
         self._set_epoch_axis(self._epochs)
         self._show_progress(0, -1, {})
 

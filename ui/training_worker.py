@@ -77,7 +77,8 @@ class TrainingWorker(QObject):
 
     def _batch_ended(self, epoch: int, batch: int, logs: dict) -> None:
         now = time.monotonic()
-        if now - self._last_batch_signal >= BATCH_INTERVAL_S:
+        # A paused run holds after this batch: always show it, so "paused" names the batch it held at.
+        if self._pause_requested or now - self._last_batch_signal >= BATCH_INTERVAL_S:
             self._last_batch_signal = now
             self.batchEnded.emit(epoch, batch, dict(logs))
 

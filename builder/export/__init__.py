@@ -181,11 +181,15 @@ def _layer_of_tensor(tensor_name: str, model) -> str:
     """The block a TFLite tensor comes from: its name is a ';'-joined list of TF op paths such as
     'digits_cnn_1/conv2d_2_1/Relu', in which Keras's tracing added '_1' to the model's and layers' names."""
     layers = {layer.name for layer in model.layers}
-    parts = [p for piece in tensor_name.split(";") for p in piece.split("/")]
-    for part in parts:
-        for candidate in (part, re.sub(r"_\d+$", "", part)):
-            if candidate in layers and candidate != model.name:
-                return candidate
+    traced_model = re.compile(re.escape(model.name) + r"_\d+")
+    for piece in tensor_name.split(";"):
+        parts = piece.split("/")
+        traced = bool(traced_model.fullmatch(parts[0]))  # 'digits_cnn_1/...': every name in it got a suffix
+        for part in parts[1:] if traced else parts:
+            stripped = re.sub(r"_\d+$", "", part)
+            for candidate in ((stripped, part) if traced else (part, stripped)):
+                if candidate in layers and candidate != model.name:
+                    return candidate
     if tensor_name.startswith("StatefulPartitionedCall"):
         return "model output (" + ", ".join(model.output_names) + ")"
     return tensor_name

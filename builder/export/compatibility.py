@@ -99,8 +99,9 @@ class CheckCancelled(ExportError):
 class CompatibilityChecker:
     """Checks blocks, converting only configurations it has not seen; `conversions` counts blocks converted.
 
-    `cancel()` (from any thread) kills the running conversion worker and makes the check in progress, and
-    every later one, raise CheckCancelled without caching anything: for an editor window that closes mid-check.
+    `cancel()` (from any thread) kills the conversion worker and makes the check in progress, and every later
+    one (even one the cache could answer), raise CheckCancelled without caching anything: for an editor
+    window that closes mid-check.
 
     `keep_worker=True` keeps one worker process (with TensorFlow imported) alive between checks, so that a
     block not seen before costs its conversion (0.1-0.5 s) rather than a new process (~5 s): for the editor,
@@ -216,6 +217,8 @@ class CompatibilityChecker:
 
     def _check(self, items: list, target: str) -> list[BlockCompatibility]:
         _check_target(target)
+        if self._cancelled:
+            raise CheckCancelled("The TFLite check was cancelled.")
         answers: list[BlockCompatibility | None] = []
         jobs: dict[str, _Job] = {}
         for node, shapes, dtypes, ports in items:
@@ -281,6 +284,13 @@ class CompatibilityChecker:
         return self._proc
 
     def _forget_worker(self) -> None:
+        """Drop an ended worker: close its pipes and its stderr file."""
+        if self._proc is not None:
+            for pipe in (self._proc.stdin, self._proc.stdout):
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
         if self._errors is not None:
             self._errors.close()
         self._proc, self._errors = None, None
@@ -296,6 +306,7 @@ class CompatibilityChecker:
             proc = self._start_worker()
         if self._cancelled:  # cancel() came between the check in _convert and the start
             proc.kill()
+        errors_from = os.fstat(self._errors.fileno()).st_size  # a kept worker's stderr holds earlier batches too
         try:
             proc.stdin.write(json.dumps([asdict(j) for j in jobs]).encode() + b"\n")
             proc.stdin.flush()
@@ -309,20 +320,27 @@ class CompatibilityChecker:
         finished = False  # the worker said "done" for this batch
         selector = selectors.DefaultSelector()
         selector.register(proc.stdout, selectors.EVENT_READ)
-        started = time.monotonic()
+        started = heard = time.monotonic()
         buffer = b""
         try:
             while not finished:
                 if not selector.select(timeout=1.0):
-                    if current is not None and time.monotonic() - started > BLOCK_TIMEOUT_S:
+                    now = time.monotonic()
+                    if current is not None and now - started > BLOCK_TIMEOUT_S:
                         proc.kill()
                         proc.wait()
                         self._forget_worker()
                         return answers, (by_key[current], partial, f"took over {BLOCK_TIMEOUT_S:.0f} s")
+                    if current is None and now - heard > BLOCK_TIMEOUT_S:  # silent between jobs: a lost line
+                        proc.kill()
+                        proc.wait()
+                        self._forget_worker()
+                        return answers, None  # _convert reports the unanswered jobs
                     continue
                 chunk = os.read(proc.stdout.fileno(), 65536)
                 if not chunk:
                     break
+                heard = time.monotonic()
                 buffer += chunk
                 while b"\n" in buffer:
                     line, buffer = buffer.split(b"\n", 1)
@@ -346,7 +364,7 @@ class CompatibilityChecker:
         code = proc.wait()  # the worker ended: after its batch (not kept), or on a crash
         tail = []
         if self._errors is not None:
-            self._errors.seek(0)
+            self._errors.seek(errors_from)
             tail = [l for l in self._errors.read().decode(errors="replace").splitlines() if l.strip()]
         self._forget_worker()
         if current is not None and current not in answers:
@@ -541,8 +559,11 @@ def _worker_main() -> int:
     checked, then say "done" for the batch (the checker may keep this process for its next batch)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     source = sys.stdin
-    out = sys.stdout
-    sys.stdout = sys.stderr  # the converter's chatter must not mix with the answers
+    # The answers get a private copy of stdout; file descriptor 1 itself then points at stderr, so that the
+    # converter's chatter (Python's or native code's) never mixes with them.
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
 
     def emit(msg: dict[str, Any]) -> None:
         out.write(json.dumps(msg) + "\n")

@@ -137,3 +137,17 @@ def test_savedmodel_signature_is_named_after_the_graph(trained_digits, tmp_path)
     serving = tf.saved_model.load(str(tmp_path / "saved")).signatures["serving_default"]
     assert list(serving.structured_input_signature[1]) == ["image"]
     assert list(serving.structured_outputs) == ["digit"]
+
+
+def test_int8_tensor_names_map_to_the_block_they_come_from():
+    """Tracing suffixes every name in the model's scope with _1: a layer 'dense' is 'm_1/dense_1/…' and a layer
+    'dense_1' is 'm_1/dense_1_1/…' — the refusal must name the block the tensor really comes from."""
+    from builder.export import _layer_of_tensor
+
+    inputs = keras.Input((4,), name="x")
+    hidden = keras.layers.Dense(3, activation="relu", name="dense")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(2, name="dense_1")(hidden), name="m")
+    assert _layer_of_tensor("m_1/dense_1/MatMul;m_1/dense_1/Relu", model) == "dense"
+    assert _layer_of_tensor("m_1/dense_1_1/MatMul;m_1/dense_1_1/BiasAdd", model) == "dense_1"
+    assert _layer_of_tensor("StatefulPartitionedCall:0", model) == "model output (dense_1)"
+    assert _layer_of_tensor("tfl.quantize", model) == "tfl.quantize"

@@ -265,6 +265,13 @@ def test_a_wire_up_to_the_next_column_goes_around_the_blocks_not_through_them():
     end = QPointF(240 + NODE_WIDTH / 2, 0)
     inside = [p for p in _points(wire_path(start, end)) if any(b.adjusted(1, 1, -1, -1).contains(p) for b in blocks)]
     assert inside == []
+    # skipping a column: up the gap next to the output's column, over the middle column's first block
+    blocks3 = [QRectF(240 * c, 90 * r, NODE_WIDTH, NODE_HEIGHT) for c in range(3) for r in range(4)]
+    far = wire_path(QPointF(NODE_WIDTH / 2, 90 * 3 + NODE_HEIGHT), QPointF(480 + NODE_WIDTH / 2, 0))
+    assert [p for p in _points(far) if any(b.adjusted(1, 1, -1, -1).contains(p) for b in blocks3)] == []
+    # and leftwards, to a column on the left
+    back = wire_path(QPointF(240 + NODE_WIDTH / 2, 90 * 3 + NODE_HEIGHT), QPointF(NODE_WIDTH / 2, 0))
+    assert [p for p in _points(back) if any(b.adjusted(1, 1, -1, -1).contains(p) for b in blocks3)] == []
     # a stacked block wired back up to the one above: beside the column, not through it
     inside = [p for p in _points(wire_path(QPointF(NODE_WIDTH / 2, 90 + NODE_HEIGHT), QPointF(NODE_WIDTH / 2, 0)))
               if any(b.adjusted(1, 1, -1, -1).contains(p) for b in blocks[:2])]
