@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import json
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -26,6 +27,7 @@ class CompatibilityUpdater(QObject):
     """
 
     resultsChanged = Signal(object)  # {node_id: BlockCompatibility}; {} when off
+    staleChanged = Signal(object)  # set of node ids whose badge answers an older version of the block
     checkFailed = Signal(str)
     busyChanged = Signal(bool)
 
@@ -35,6 +37,9 @@ class CompatibilityUpdater(QObject):
         self._shapes = shapes
         self.target: str | None = None
         self.results: dict = {}
+        self.stale: set[str] = set()
+        self._checked: dict[str, str] = {}  # node id -> signature of the block the results describe
+        self._asked: dict[str, str] = {}  # the same for the check running now
         self._closed = False
         self._again = False  # an edit (or a new target) came while a check ran
         self._checker: CompatibilityChecker | None = None  # made when the first check starts
@@ -59,6 +64,7 @@ class CompatibilityUpdater(QObject):
         self.target = target
         self.results = {}
         self.resultsChanged.emit(self.results)  # the old target's badges go at once
+        self._update_stale()
         if target is None:
             self._again = False  # an edit made during a running check asked for one more: not any longer
             self._end_worker()
@@ -87,7 +93,19 @@ class CompatibilityUpdater(QObject):
     @Slot(object)
     def _on_report(self, _report) -> None:
         if self.target is not None and not self._closed:
+            self._update_stale()
             self._timer.start()
+
+    def _update_stale(self) -> None:
+        """Dim the badges of blocks changed since their answer (type, parameters or input shapes)."""
+        report = self._shapes.report
+        if report is None or self._shapes.pending:
+            return
+        now = _signatures(self._graph, report)
+        stale = {n for n in self.results if now.get(n) != self._checked.get(n)}
+        if stale != self.stale:
+            self.stale = stale
+            self.staleChanged.emit(stale)
 
     @Slot()
     def run_now(self) -> None:
@@ -104,6 +122,7 @@ class CompatibilityUpdater(QObject):
         if self._checker is None:
             self._checker = CompatibilityChecker(keep_worker=True)  # TensorFlow stays loaded between checks
         graph = Graph.from_dict(self._graph.to_dict())  # the worker must never read a graph being edited
+        self._asked = _signatures(graph, report)
         self._task.start(functools.partial(_check, self._checker, graph, report, self.target),
                          "tflite-compatibility")
         self.busyChanged.emit(True)
@@ -112,8 +131,10 @@ class CompatibilityUpdater(QObject):
     def _on_checked(self, answer) -> None:
         target, blocks = answer
         if target == self.target and not self._closed:
+            self._checked = self._asked
             self.results = {b.node_id: b for b in blocks}
             self.resultsChanged.emit(self.results)
+            self._update_stale()
         self._finish()
 
     @Slot(str)
@@ -145,6 +166,20 @@ def summary(target: str, results: dict) -> str:
     if (bad := sum(1 for b in blocks if b.status == "unsupported")):
         parts.append(f"{bad} cannot convert")
     return f"{TARGETS[target]}: " + ", ".join(parts) + "."
+
+
+def _signatures(graph: Graph, report) -> dict[str, str]:
+    """What a block's TFLite answer depends on, per node: its type, parameters and input shapes."""
+    signatures = {}
+    for node_id, node in graph.nodes.items():
+        inputs = []
+        for edge in graph.incoming(node_id):
+            result = report.nodes.get(edge.source)
+            shapes = result.output_shapes if result is not None and result.output_shapes else None
+            inputs.append([edge.target_port, shapes[edge.source_port] if shapes and edge.source_port < len(shapes)
+                           else None])
+        signatures[node_id] = json.dumps([node.type, node.params, inputs], sort_keys=True, default=str)
+    return signatures
 
 
 def _check(checker, graph: Graph, report, target: str):

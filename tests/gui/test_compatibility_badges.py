@@ -48,7 +48,7 @@ def badges(window) -> dict:
 
 
 def test_badges_show_each_blocks_tflite_status_and_follow_edits(ready_window, qtbot, cache_dir):
-    from ui.commands import AddNodeCommand, ConnectCommand
+    from ui.commands import AddNodeCommand, ConnectCommand, SetParamCommand
 
     window = ready_window
     document = small_document(window)
@@ -72,6 +72,14 @@ def test_badges_show_each_blocks_tflite_status_and_follow_edits(ready_window, qt
     assert "TFLite:" in window.statusBar().currentMessage() and "1 need select TF ops" in \
         window.statusBar().currentMessage()
     assert (cache_dir / "tflite_compat.json").exists()
+
+    # An edited block's badge fades until its new answer comes; the others stay as they are.
+    document.push(SetParamCommand(document.graph, "dense", "units", 6))
+    document.shapes.run_now()
+    assert window.scene.node_items["dense"].badge_stale and not window.scene.node_items["counts"].badge_stale
+    qtbot.waitUntil(lambda: not window.scene.node_items["dense"].badge_stale, timeout=CHECK_TIMEOUT_MS)
+    assert badges(window)["dense"] == "TFLite" and not document.compatibility.stale
+    window.grab()  # paints faded and plain badges alike
 
     choose_target(window, None)
     assert badges(window) == {"x": None, "dense": None, "counts": None, command.node_id: None}

@@ -38,6 +38,7 @@ class NodeItem(QGraphicsItem):
         self._result_tip = f"{block_type} '{node_id}'"
         self.compatibility = None  # a BlockCompatibility while TFLite badges are on
         self._badge: Badge | None = None
+        self.badge_stale = False  # the block changed since its badge's answer: drawn faded until the next
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -127,6 +128,11 @@ class NodeItem(QGraphicsItem):
         self._badge = badge_for(result)
         self._update_tooltip()
         self.update()
+
+    def set_badge_stale(self, stale: bool) -> None:
+        if stale != self.badge_stale:
+            self.badge_stale = stale
+            self.update()
 
     @property
     def badge_text(self) -> str | None:
@@ -220,7 +226,10 @@ class NodeItem(QGraphicsItem):
         line = body_rect.height() / 2
         text_width = body_rect.width()
         if self._badge is not None:
+            painter.save()
+            painter.setOpacity(0.35 if self.badge_stale else 1.0)
             paint_badge(painter, self._badge, body_rect.right(), body_rect.top() + line / 2)
+            painter.restore()
             text_width -= badge_width(self._badge) + 6
         if self._error:
             painter.setFont(style.small_font())

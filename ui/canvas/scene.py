@@ -40,6 +40,7 @@ class CanvasScene(QGraphicsScene):
         document.shapes.reportChanged.connect(self.apply_report)
         self.apply_report(document.shapes.report)
         document.compatibility.resultsChanged.connect(self.apply_compatibility)
+        document.compatibility.staleChanged.connect(self.apply_stale_badges)
         self.apply_compatibility(document.compatibility.results)
 
     def close(self) -> None:
@@ -47,6 +48,7 @@ class CanvasScene(QGraphicsScene):
         self._unsubscribe()
         self.document.shapes.reportChanged.disconnect(self.apply_report)
         self.document.compatibility.resultsChanged.disconnect(self.apply_compatibility)
+        self.document.compatibility.staleChanged.disconnect(self.apply_stale_badges)
 
     # ---- the graph -> items ------------------------------------------------------------------
     def _on_graph_event(self, event) -> None:
@@ -105,6 +107,12 @@ class CanvasScene(QGraphicsScene):
         """Show each node's TFLite badge ({node_id: BlockCompatibility}; empty: badges off or not checked yet)."""
         for node_id, item in self.node_items.items():
             item.set_compatibility(results.get(node_id))
+
+    @Slot(object)
+    def apply_stale_badges(self, stale: set) -> None:
+        """Dim the badges of blocks edited since their answer, until the new answer comes."""
+        for node_id, item in self.node_items.items():
+            item.set_badge_stale(node_id in stale)
 
     # ---- edits the user asks for -------------------------------------------------------------
     def add_block(self, block_type: str, centre: QPointF) -> str:
