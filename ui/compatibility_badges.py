@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import json
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -38,8 +37,8 @@ class CompatibilityUpdater(QObject):
         self.target: str | None = None
         self.results: dict = {}
         self.stale: set[str] = set()
-        self._checked: dict[str, str] = {}  # node id -> signature of the block the results describe
-        self._asked: dict[str, str] = {}  # the same for the check running now
+        self._checked: dict[str, str | None] = {}  # node id -> the engine's key of the block the results describe
+        self._asked: dict[str, str | None] = {}  # the same for the check running now
         self._closed = False
         self._again = False  # an edit (or a new target) came while a check ran
         self._checker: CompatibilityChecker | None = None  # made when the first check starts
@@ -97,12 +96,14 @@ class CompatibilityUpdater(QObject):
             self._timer.start()
 
     def _update_stale(self) -> None:
-        """Dim the badges of blocks changed since their answer (type, parameters or input shapes)."""
+        """Dim the badges of blocks changed since their answer (their cache key: type, parameters, inputs)."""
         report = self._shapes.report
-        if report is None or self._shapes.pending:
+        if report is None or self._shapes.pending or self._checker is None:
             return
-        now = _signatures(self._graph, report)
-        stale = {n for n in self.results if now.get(n) != self._checked.get(n)}
+        stale = set()
+        if self.results:
+            now = self._checker.block_keys(self._graph, report, self.target)
+            stale = {n for n in self.results if now.get(n) != self._checked.get(n)}
         if stale != self.stale:
             self.stale = stale
             self.staleChanged.emit(stale)
@@ -121,8 +122,11 @@ class CompatibilityUpdater(QObject):
         self._again = False
         if self._checker is None:
             self._checker = CompatibilityChecker(keep_worker=True)  # TensorFlow stays loaded between checks
+        keys = self._checker.block_keys(self._graph, report, self.target)
+        if self.results and keys == self._checked:
+            return  # nothing a badge depends on changed (a block was moved, say): no check
         graph = Graph.from_dict(self._graph.to_dict())  # the worker must never read a graph being edited
-        self._asked = _signatures(graph, report)
+        self._asked = keys
         self._task.start(functools.partial(_check, self._checker, graph, report, self.target),
                          "tflite-compatibility")
         self.busyChanged.emit(True)
@@ -166,20 +170,6 @@ def summary(target: str, results: dict) -> str:
     if (bad := sum(1 for b in blocks if b.status == "unsupported")):
         parts.append(f"{bad} cannot convert")
     return f"{TARGETS[target]}: " + ", ".join(parts) + "."
-
-
-def _signatures(graph: Graph, report) -> dict[str, str]:
-    """What a block's TFLite answer depends on, per node: its type, parameters and input shapes."""
-    signatures = {}
-    for node_id, node in graph.nodes.items():
-        inputs = []
-        for edge in graph.incoming(node_id):
-            result = report.nodes.get(edge.source)
-            shapes = result.output_shapes if result is not None and result.output_shapes else None
-            inputs.append([edge.target_port, shapes[edge.source_port] if shapes and edge.source_port < len(shapes)
-                           else None])
-        signatures[node_id] = json.dumps([node.type, node.params, inputs], sort_keys=True, default=str)
-    return signatures
 
 
 def _check(checker, graph: Graph, report, target: str):

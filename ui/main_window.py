@@ -485,9 +485,9 @@ class MainWindow(QMainWindow):
         self._show_status(message)
         show_message(self, QMessageBox.Icon.Warning, "Training failed", message)
 
-    def export(self, fmt: str | None = None, path: str | Path | None = None, quantization: str = "float32",
-               options=None) -> bool:  # options: an ExportOptions (then `quantization` is not used)
-        """Export the last trained model; with no arguments, ask for the format, TFLite options and path."""
+    def export(self, fmt: str | None = None, path: str | Path | None = None, options=None) -> bool:
+        """Export the last trained model (`options`: an ExportOptions, default float32); with no arguments, ask
+        for the format, TFLite options and path."""
         from builder.export import ExportOptions
 
         result = self.training.last_result
@@ -503,7 +503,7 @@ class MainWindow(QMainWindow):
             if dialog.exec() != ExportDialog.DialogCode.Accepted:
                 return False
             fmt, path, options = dialog.fmt, dialog.path, dialog.options
-        options = options or ExportOptions(quantization=quantization)
+        options = options or ExportOptions()
         self._export_task.start(functools.partial(_export, result.model_path, fmt, Path(path),
                                                   snapshot(self.document.project), options), "export")
         self.export_action.setEnabled(False)

@@ -198,22 +198,34 @@ class CompatibilityChecker:
         todo = []
         for node_id in order + sorted(stuck):
             node = graph.nodes[node_id]
-            result = report.nodes[node_id]
-            if node.type == "Input":
-                results[node_id] = BlockCompatibility(node_id, node.type, "skipped", None,
-                                                      "an Input block: nothing to convert")
-                continue
-            if not result.ok:
-                results[node_id] = BlockCompatibility(node_id, node.type, "skipped", None,
-                                                      f"fix the wiring first: {result.error}")
-                continue
-            edges = graph.incoming(node_id)
-            shapes = [report.nodes[e.source].output_shapes[e.source_port] for e in edges]
-            dtypes = [report.nodes[e.source].dtype for e in edges]
-            todo.append((node, _strip_batch(shapes), dtypes, [e.target_port for e in edges]))
+            item = _block_item(graph, report, node_id)
+            if item is None:
+                why = ("an Input block: nothing to convert" if node.type == "Input"
+                       else f"fix the wiring first: {report.nodes[node_id].error}")
+                results[node_id] = BlockCompatibility(node_id, node.type, "skipped", None, why)
+            else:
+                todo.append(item)
         for answer in self._check(todo, target):
             results[answer.node_id] = answer
         return [results[n] for n in order + sorted(stuck) if n in results]
+
+    def block_keys(self, graph, report, target: str) -> dict[str, str | None]:
+        """Every block's cache key — what its answer depends on: target, type, parameters, input shapes and
+        dtypes, TensorFlow version — or None for a block that is not checked (an Input, a wiring problem).
+        Cheap (no Keras, no conversion): the editor compares keys to know which badges an edit made stale."""
+        keys = {}
+        for node_id in graph.nodes:
+            item = _block_item(graph, report, node_id)
+            keys[node_id] = None if item is None else self._key(target, item)[0]
+        return keys
+
+    def _key(self, target: str, item) -> tuple[str, list, list]:
+        """(cache key, inputs as [shape, dtype] pairs, ports) of one (node, shapes, dtypes, ports) item."""
+        node, shapes, dtypes, ports = item
+        dtypes = list(dtypes or ["float32"] * len(shapes))
+        ports = list(ports if ports is not None else range(len(shapes)))
+        inputs = [(list(s), str(d)) for s, d in zip(shapes, dtypes)]
+        return cache_key(target, node.type, node.params, inputs, ports, self._tf_version), inputs, ports
 
     def _check(self, items: list, target: str) -> list[BlockCompatibility]:
         _check_target(target)
@@ -221,11 +233,11 @@ class CompatibilityChecker:
             raise CheckCancelled("The TFLite check was cancelled.")
         answers: list[BlockCompatibility | None] = []
         jobs: dict[str, _Job] = {}
-        for node, shapes, dtypes, ports in items:
-            dtypes = list(dtypes or ["float32"] * len(shapes))
-            ports = list(ports if ports is not None else range(len(shapes)))
-            inputs = [(list(s), str(d)) for s, d in zip(shapes, dtypes)]
-            key = cache_key(target, node.type, node.params, inputs, ports, self._tf_version)
+        keys = []
+        for item in items:
+            node = item[0]
+            key, inputs, ports = self._key(target, item)
+            keys.append(key)
             with self._lock:
                 hit = self._entries().get(key)
             if hit is not None:
@@ -241,11 +253,9 @@ class CompatibilityChecker:
             with self._lock:
                 self._store(fresh)
         out = []
-        for (node, shapes, dtypes, ports), answer in zip(items, answers):
+        for (node, *_), key, answer in zip(items, keys, answers):
             if answer is None:
-                inputs = [(list(s), str(d)) for s, d in zip(shapes, list(dtypes or ["float32"] * len(shapes)))]
-                ports = list(ports if ports is not None else range(len(shapes)))
-                entry = fresh[cache_key(target, node.type, node.params, inputs, ports, self._tf_version)]
+                entry = fresh[key]
                 answer = BlockCompatibility(node.id, node.type, entry["status"], entry["quantized"], entry["message"])
             out.append(answer)
         return out
@@ -383,6 +393,19 @@ def _crash_answer(job: _Job, partial: dict[str, Any] | None, why: str) -> dict[s
                 + f"int8: the converter crashed during full-integer quantisation ({why})"}
     return {"status": "unsupported", "quantized": False if job.target == "tflite-int8" else None,
             "message": f"the TFLite converter crashed on this block ({why})"}
+
+
+def _block_item(graph, report, node_id: str):
+    """(node, input shapes without batch, input dtypes, ports) of a block to check; None for an Input or a
+    block whose shapes could not be inferred."""
+    node = graph.nodes[node_id]
+    result = report.nodes.get(node_id)
+    if node.type == "Input" or result is None or not result.ok:
+        return None
+    edges = graph.incoming(node_id)
+    shapes = [report.nodes[e.source].output_shapes[e.source_port] for e in edges]
+    dtypes = [report.nodes[e.source].dtype for e in edges]
+    return node, _strip_batch(shapes), dtypes, [e.target_port for e in edges]
 
 
 def _strip_batch(shapes: list) -> list[list]:

@@ -240,3 +240,28 @@ def test_a_one_off_checker_leaves_no_worker_behind(tmp_path):
     checker = CompatibilityChecker(tmp_path / "once.json")
     assert checker.check_block(Node("a", "Dense", {"units": 3}), [(4,)], "tflite").status == "builtin"
     assert checker._proc is None and checker.workers_started == 1
+
+
+def test_block_keys_change_exactly_with_what_an_answer_depends_on(tmp_path):
+    from builder.shapes import infer_shapes
+
+    graph = Graph()
+    graph.add_node("Input", {"shape": [4]}, node_id="x")
+    graph.add_node("Dense", {"units": 3}, node_id="d")
+    graph.add_node("Dense", {"units": 2}, node_id="head")
+    graph.add_node("Dense", {"units": 2}, node_id="loose")
+    graph.connect("x", "d")
+    graph.connect("d", "head")
+    checker = CompatibilityChecker(tmp_path / "keys.json")
+    before = checker.block_keys(graph, infer_shapes(graph), "tflite")
+    assert before["x"] is None and before["loose"] is None and before["d"] and before["head"]
+    graph.set_param("d", "units", 5)  # d's parameters and head's input shape change
+    after = checker.block_keys(graph, infer_shapes(graph), "tflite")
+    assert after["d"] != before["d"] and after["head"] != before["head"]
+    graph.set_param("d", "units", 3)
+    assert checker.block_keys(graph, infer_shapes(graph), "tflite") == before
+    assert checker.block_keys(graph, infer_shapes(graph), "tflite-int8")["d"] != before["d"]
+    # the keys are the cache's: a checked block's answer is stored under its key
+    checker._convert = lambda jobs: {j.key: {"status": "builtin", "quantized": None, "message": ""} for j in jobs}
+    checker.check_project(graph, "tflite")
+    assert {before["d"], before["head"]} <= set(json.loads((tmp_path / "keys.json").read_text())["entries"])

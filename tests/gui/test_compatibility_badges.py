@@ -48,7 +48,7 @@ def badges(window) -> dict:
 
 
 def test_badges_show_each_blocks_tflite_status_and_follow_edits(ready_window, qtbot, cache_dir):
-    from ui.commands import AddNodeCommand, ConnectCommand, SetParamCommand
+    from ui.commands import AddNodeCommand, ConnectCommand, MoveNodesCommand, SetParamCommand
 
     window = ready_window
     document = small_document(window)
@@ -80,6 +80,12 @@ def test_badges_show_each_blocks_tflite_status_and_follow_edits(ready_window, qt
     qtbot.waitUntil(lambda: not window.scene.node_items["dense"].badge_stale, timeout=CHECK_TIMEOUT_MS)
     assert badges(window)["dense"] == "TFLite" and not document.compatibility.stale
     window.grab()  # paints faded and plain badges alike
+    qtbot.waitUntil(lambda: not document.compatibility.busy, timeout=CHECK_TIMEOUT_MS)
+    # Moving a block changes nothing a badge depends on: no check starts.
+    document.push(MoveNodesCommand(document.graph, {"dense": ((-150, 120), (-300, 200))}))
+    document.shapes.run_now()
+    document.compatibility.run_now()
+    assert not document.compatibility.busy
 
     choose_target(window, None)
     assert badges(window) == {"x": None, "dense": None, "counts": None, command.node_id: None}
