@@ -44,8 +44,8 @@ def weight_bytes(path: Path) -> int:
 def bench_template(name: str, epochs: int | None, folder: Path) -> list[dict]:
     from builder.errors import ExportError
     from builder.export import ExportOptions, export_model
-    from builder.templates import load_template
-    from builder.training import Trainer
+    from builder.project import load_template
+    from builder.training.trainer import Trainer
 
     project = load_template(name)
     project.training.tensorboard = False
@@ -69,7 +69,7 @@ def bench_template(name: str, epochs: int | None, folder: Path) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from builder.templates import list_templates, load_template
+    from builder.project import list_templates, load_template
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--templates", help="comma-separated template names (default: all)")

@@ -116,7 +116,7 @@ def main() -> None:
     args = parser.parse_args()
     import keras  # noqa: F401  (import cost is not part of any measurement)
 
-    from builder.shapes import ShapeInference
+    from builder.model import ShapeInference
 
     plan = layer_plan(args.nodes)
     graph = build_graph(plan)

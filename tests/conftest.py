@@ -8,13 +8,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from builder.templates import load_template
+from builder.project import load_template
 
 
 @pytest.fixture(autouse=True)
 def user_blocks(tmp_path, monkeypatch):
     """Every test gets an empty "My blocks" folder (never the user's real one); yields its path."""
-    from builder import composites
+    from builder.blocks import composites
 
     folder = tmp_path / "my_blocks"
     monkeypatch.setenv("LAYERBOARD_BLOCKS_DIR", str(folder))
@@ -31,7 +31,7 @@ def digits_project():
 @pytest.fixture(scope="session")
 def trained_digits(tmp_path_factory):
     """The digits template trained for 3 epochs; returns (project, TrainingResult)."""
-    from builder.training import Trainer
+    from builder.training.trainer import Trainer
 
     project = load_template("digits_cnn")
     result = Trainer(project, run_dir=tmp_path_factory.mktemp("run"), epochs=3).run()

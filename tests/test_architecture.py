@@ -16,9 +16,9 @@ def test_import_contracts_hold():
 
 def test_catalogue_and_project_files_load_without_keras():
     """The GUI lists blocks (composite blocks too) and opens projects before Keras is imported."""
-    code = ("import sys; from builder import registry, serialization, templates; "
-            "p = registry.palette(); registry.initial_params('Conv2D'); templates.load_template('digits_cnn'); "
-            "assert 'ResidualBlock' in p['Blocks'], p; registry.input_ports('PatchEmbedding'); "
+    code = ("import sys; from builder.blocks import catalogue; from builder.project import files, templates; "
+            "p = blocks.palette(); blocks.initial_params('Conv2D'); templates.load_template('digits_cnn'); "
+            "assert 'ResidualBlock' in p['Blocks'], p; blocks.input_ports('PatchEmbedding'); "
             "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules, 'keras was imported'")
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand
 
-from builder import composites
+from builder.blocks import composites
 from builder.graph import Graph
 
 

@@ -7,8 +7,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from builder.project import Project
-from builder.serialization import load_project, save_project
-from builder.templates import load_template
+from builder.project import load_project, save_project
+from builder.project import load_template
 from ui.compatibility_badges import CompatibilityUpdater
 from ui.shape_updater import ShapeUpdater
 

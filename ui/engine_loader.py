@@ -5,7 +5,7 @@ import time
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from builder import registry
+from builder import blocks
 from ui.background_task import BackgroundTask
 
 
@@ -14,8 +14,8 @@ def load_engine() -> float:
     start = time.monotonic()
     import keras  # noqa: F401  (the import is the work)
 
-    for block_type in registry.block_types():
-        registry.block_spec(block_type)
+    for block_type in blocks.block_types():
+        blocks.block_spec(block_type)
     return time.monotonic() - start
 
 

@@ -1,6 +1,6 @@
 """The property inspector: the selected block's output and an editor per parameter.
 
-Edits become SetParamCommands after `registry.check_param` accepts them; the editors then show
+Edits become SetParamCommands after `blocks.check_param` accepts them; the editors then show
 what the graph holds (through its ParamChanged event), so undo updates them as well.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget,
 )
 
-from builder import registry
+from builder import blocks
 from builder.errors import LayerboardError
 from builder.graph import FlagChanged, NodeRemoved, ParamChanged
 from ui.canvas import style
@@ -159,7 +159,7 @@ class Inspector(QWidget):
             self.status.setText("Output shape: …")
             self.status.setStyleSheet("")
         elif result.ok:
-            from builder.shapes import format_shape
+            from builder.model import format_shape
 
             self.status.setText(f"Output shape: {format_shape(result.shape)}\nParameters: {result.params:,}")
             self.status.setStyleSheet("")
@@ -201,7 +201,7 @@ class Inspector(QWidget):
         layout.addRow(note)
 
     def _build_form(self, content: QWidget, node) -> None:
-        spec = registry.block_spec(node.type)
+        spec = blocks.block_spec(node.type)
         form = QFormLayout(content)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setContentsMargins(0, 4, 0, 4)
@@ -280,7 +280,7 @@ class Inspector(QWidget):
             return False  # an editor losing focus after its node went away
         node = graph.nodes[self.node_id]
         try:
-            registry.check_param(node.type, name, value)
+            blocks.check_param(node.type, name, value)
         except LayerboardError as exc:
             self._refuse(str(exc))
             self._show_param(node.params, name)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QGraphicsItem, QInputDi
                                QMessageBox, QWidget)
 
 from builder.errors import LayerboardError
-from builder.templates import list_templates
+from builder.project import list_templates
 from ui.background_task import BackgroundTask
 from ui.canvas.scene import CanvasScene
 from ui.canvas.view import CanvasView
@@ -277,7 +277,7 @@ class MainWindow(QMainWindow):
 
     def import_model_file(self, source: str | Path, target: str | Path) -> None:
         """Import a .keras/.h5 model into a project file (weights beside it) off the GUI thread, then open it."""
-        from builder.importer import import_model
+        from builder.importer.importer import import_model
 
         if self.import_task.running:
             self._show_status("An import is already running.")
@@ -334,7 +334,8 @@ class MainWindow(QMainWindow):
 
     def save_selection_as_block(self, name: str | None = None, description: str = "") -> Path | None:
         """Save the selected nodes as a block in the user's blocks folder; asks for a name if none is given."""
-        from builder import composites
+        from builder.blocks import composites
+        from builder.model import save_selection
 
         ids = self.scene.selected_node_ids()
         if not ids:
@@ -347,7 +348,7 @@ class MainWindow(QMainWindow):
             if not ok or not name.strip():
                 return None
         try:
-            data = composites.save_selection(self.document.graph, ids, name.strip(), description)
+            data = save_selection(self.document.graph, ids, name.strip(), description)
             path = composites.save_block(data)
         except (LayerboardError, OSError) as exc:
             show_message(self, QMessageBox.Icon.Warning, "Cannot save block", str(exc))
@@ -358,7 +359,7 @@ class MainWindow(QMainWindow):
 
     def expand_block(self, node_id: str | None = None) -> list[str]:
         """Replace a composite node (default: the selected one) by its inner nodes, as one undo step."""
-        from builder import composites
+        from builder.blocks import composites
         from ui.composite_commands import ExpandBlockCommand
 
         if node_id is None:

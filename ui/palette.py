@@ -5,7 +5,7 @@ from PySide6.QtCore import QMimeData, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from builder import registry
+from builder import blocks
 from ui.canvas import style
 
 BLOCK_MIME = "application/x-layerboard-block"
@@ -24,7 +24,7 @@ def block_type_from_mime(mime: QMimeData) -> str | None:
     if not mime.hasFormat(BLOCK_MIME):
         return None
     block_type = bytes(mime.data(BLOCK_MIME).data()).decode("utf-8", "replace")
-    return block_type if registry.is_known(block_type) else None
+    return block_type if blocks.is_known(block_type) else None
 
 
 def _swatch(colour: QColor, size: int = 12) -> QIcon:
@@ -79,11 +79,11 @@ class Palette(QWidget):
 
     def reload(self) -> None:
         """(Re)list the blocks: the catalogue, then the composite blocks ("Blocks", "My blocks")."""
-        from builder import composites
+        from builder.blocks import composites
 
         self.tree.clear()
         self.items = {}
-        for category, blocks in registry.palette().items():
+        for category, blocks in blocks.palette().items():
             head = QTreeWidgetItem(self.tree, [category])
             head.setFlags(Qt.ItemFlag.ItemIsEnabled)
             font = head.font(0)

@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
 
-from builder.registry import ParamSpec
+from builder.blocks import ParamSpec
 
 INT_LIMIT = 2**31 - 1
 DEFAULT_LABEL = "(default)"

@@ -32,7 +32,7 @@ class ShapeUpdater(QObject):
         return self._inference is not None
 
     def set_engine_ready(self) -> None:
-        from builder.shapes import ShapeInference  # imports Keras: only once the loader has
+        from builder.model import ShapeInference  # imports Keras: only once the loader has
 
         if self._inference is None:
             self._inference = ShapeInference()

@@ -6,7 +6,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from builder.project import Project
-from builder.serialization import project_from_dict, project_to_dict
+from builder.project import project_from_dict, project_to_dict
 from ui.training_worker import TrainingWorker
 
 

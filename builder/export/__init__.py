@@ -71,7 +71,7 @@ def _check_options(fmt: str, options: ExportOptions) -> None:
 def export_model(model_or_path, fmt: str, out_path: str | Path, project: Project | None = None,
                  samples: int | None = None, options: ExportOptions | None = None) -> ExportReport:
     """Write `fmt` to `out_path` and verify it; raises ExportError (and writes nothing) on failure."""
-    from builder.export.staging import staged
+    from builder.files import atomic_path
     from builder.export.verification import input_names, load_model_file, output_names, verification_data
     from builder.export.writers import SUFFIXES, WRITERS, check_target
 
@@ -85,7 +85,7 @@ def export_model(model_or_path, fmt: str, out_path: str | Path, project: Project
     data = verification_data(model, project, options.samples,
                              options.representative_samples if options.quantization == "int8" else 0)
     context = ExportContext(options, input_names(model), output_names(model), data.class_names, data.representative)
-    with staged(out_path, SUFFIXES[fmt][1]) as tmp:
+    with atomic_path(out_path, SUFFIXES[fmt][1]) as tmp:
         WRITERS[fmt](model, tmp, context)
         report = verify_artifact(fmt, tmp, model, data, context, out_path)
     if fmt == "tflite" and data.class_names and not data.regression:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from builder.errors import ExportError
+from builder.files import atomic_write_text
 
 TARGETS = ("tflite", "tflite-int8")
 STATUSES = ("builtin", "select_tf_ops", "unsupported", "skipped")
@@ -144,11 +145,7 @@ class CompatibilityChecker:
         merged = {**self._read_disk(), **self._entries()}
         self._memory = merged
         try:
-            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tflite_compat.", suffix=".tmp", dir=self.cache_path.parent)
-            with os.fdopen(fd, "w") as f:
-                json.dump({"version": CACHE_VERSION, "entries": merged}, f)
-            os.replace(tmp, self.cache_path)
+            atomic_write_text(self.cache_path, json.dumps({"version": CACHE_VERSION, "entries": merged}))
         except OSError:
             pass  # a read-only home: the answers still live in memory
 
@@ -190,7 +187,7 @@ class CompatibilityChecker:
         _check_target(target)
         graph = getattr(project_or_graph, "graph", project_or_graph)
         if report is None:
-            from builder.shapes import infer_shapes
+            from builder.model import infer_shapes
 
             report = infer_shapes(graph)
         order, stuck = topological_order(graph)
@@ -458,7 +455,7 @@ def _first_error(exc: Exception) -> str:
 def _tiny_model(job: dict[str, Any]):
     """Input(s) -> the block, as a keras.Model (composites are expanded by build_model)."""
     from builder.graph import Graph
-    from builder.keras_build import build_model
+    from builder.model import build_model
 
     graph = Graph()
     for i, (shape, dtype) in enumerate(job["inputs"]):

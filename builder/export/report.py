@@ -53,7 +53,7 @@ class ExportReport:
 
     def write_json(self) -> Path:
         """export_report.json beside the exported file (or folder)."""
-        from builder.serialization import atomic_write_text
+        from builder.files import atomic_write_text
 
         target = Path(self.path).parent / REPORT_FILE
         atomic_write_text(target, json.dumps(self.to_dict(), indent=2) + "\n")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.cli import main
+from builder.cli.commands import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,7 +113,7 @@ def test_export_python_writes_a_script_that_builds_the_project(tmp_path):
     import subprocess
     import sys
 
-    from builder.cli import main
+    from builder.cli.commands import main
 
     project = tmp_path / "p.json"
     assert main(["new", "digits_cnn", "-o", str(project)]) == 0
@@ -122,8 +122,8 @@ def test_export_python_writes_a_script_that_builds_the_project(tmp_path):
     driver = (f"import importlib.util, json; s = importlib.util.spec_from_file_location('m', {str(script)!r}); "
               "m = importlib.util.module_from_spec(s); s.loader.exec_module(m); print(m.build_model().count_params())")
     out = subprocess.run([sys.executable, "-c", driver], capture_output=True, text=True, timeout=300)
-    from builder.keras_build import build_model
-    from builder.serialization import load_project
+    from builder.model import build_model
+    from builder.project import load_project
 
     assert out.returncode == 0, out.stderr[-2000:]
     assert int(out.stdout.strip().splitlines()[-1]) == build_model(load_project(project).graph).count_params()

@@ -2,7 +2,7 @@
 import csv
 import json
 
-from builder.cli import main
+from builder.cli.commands import main
 
 
 def new_project(tmp_path, capsys, **changes):
@@ -66,7 +66,7 @@ def test_control_writes_a_request_the_trainer_reads(tmp_path, capsys):
 
 
 def test_export_quantised_tflite_with_report_and_gate(trained_digits, tmp_path, capsys):
-    from builder.serialization import save_project
+    from builder.project import save_project
 
     project, result = trained_digits
     path = save_project(project, tmp_path / "digits.json")

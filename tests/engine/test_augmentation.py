@@ -6,12 +6,12 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from builder.augmentation import (  # noqa: E402
+from builder.data.augmentation import (  # noqa: E402
     build_augmenter, categorical_loss_name, known_augmentations, needs_one_hot,
 )
-from builder.datasets import Dataset  # noqa: E402
+from builder.data.datasets import Dataset  # noqa: E402
 from builder.errors import TrainingError  # noqa: E402
-from builder.tf_data import make_pipeline, train_and_validation  # noqa: E402
+from builder.data.tf_pipeline import make_pipeline, train_and_validation  # noqa: E402
 
 CLASSES = 4
 

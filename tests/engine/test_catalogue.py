@@ -8,12 +8,13 @@ import json
 
 import pytest
 
-from builder import registry
+from builder import blocks
+from builder.blocks.catalogue import entry as catalogue_entry
 from builder.graph import Graph
 from builder.project import Project
-from builder.serialization import project_from_dict, project_to_dict
+from builder.project import project_from_dict, project_to_dict
 
-CATALOGUE = list(registry._data()["blocks"])  # the catalogue's own entries (not composite blocks)
+CATALOGUE = blocks.catalogue_types()  # the catalogue's own entries (not composite blocks)
 LAYERS = [t for t in CATALOGUE if t != "Input"]
 KINDS = {"int", "float", "bool", "str", "choice", "tuple", "shape", "layer"}
 
@@ -62,8 +63,8 @@ def sample_input(block_type: str):
 
 def wired_ports(block_type: str) -> int:
     """How many inputs the test wires: merges get two, multi-port blocks their required ports."""
-    ports = registry.input_ports(block_type)
-    return 2 if ports is None else registry.required_inputs(block_type)
+    ports = blocks.input_ports(block_type)
+    return 2 if ports is None else blocks.required_inputs(block_type)
 
 
 @functools.lru_cache(maxsize=1)
@@ -92,7 +93,7 @@ def keras_reference(block_type: str, params: dict, n_inputs: int):
     keras = _keras()
     shape, dtype = sample_input(block_type)
     inputs = [keras.Input(shape=shape, dtype=dtype) for _ in range(n_inputs)]
-    entry = registry._data()["blocks"][block_type]
+    entry = catalogue_entry(block_type)
     if "class" in entry:  # ConvNeXt's helper layers, which keras.layers does not export
         import importlib
 
@@ -117,7 +118,7 @@ def block_graph(block_type: str, params: dict | None = None) -> Graph:
     """Input(s) -> block, the block holding its initial params (or `params`)."""
     shape, dtype = sample_input(block_type)
     g = Graph()
-    block = g.add_node(block_type, registry.initial_params(block_type) if params is None else params, node_id="block")
+    block = g.add_node(block_type, blocks.initial_params(block_type) if params is None else params, node_id="block")
     for port in range(wired_ports(block_type)):
         inp = g.add_node("Input", {"shape": list(shape), "dtype": dtype}, node_id=f"in_{port}")
         g.connect(inp.id, block.id, target_port=port)
@@ -126,7 +127,7 @@ def block_graph(block_type: str, params: dict | None = None) -> Graph:
 
 # ---- (a) the spec ---------------------------------------------------------------------------------
 def test_palette_lists_the_catalogue_in_category_order():
-    palette = registry.palette()
+    palette = blocks.palette()
     listed = [t for names in palette.values() for t in names]
     assert set(CATALOGUE) <= set(listed)
     order = ["Core", "Convolution", "Pooling", "Normalization", "Regularization", "Reshaping", "Merging",
@@ -137,14 +138,14 @@ def test_palette_lists_the_catalogue_in_category_order():
 
 @pytest.mark.parametrize("block_type", CATALOGUE)
 def test_spec_loads_and_initial_values_are_accepted(block_type):
-    spec = registry.block_spec(block_type)
-    assert block_type in registry.palette()[spec.category]
+    spec = blocks.block_spec(block_type)
+    assert block_type in blocks.palette()[spec.category]
     assert all(p.kind in KINDS for p in spec.params), [(p.name, p.kind) for p in spec.params]
     names = {p.name for p in spec.params}
     assert set(spec.primary) <= names, set(spec.primary) - names
-    initial = registry.initial_params(block_type)
+    initial = blocks.initial_params(block_type)
     for name, value in initial.items():
-        assert registry.check_param(block_type, name, value) == value
+        assert blocks.check_param(block_type, name, value) == value
     for p in spec.params:  # every required argument has a first value, so a dropped block builds
         assert not p.required or p.name in initial or block_type == "Input", p.name
         if p.kind == "choice" and p.default is not None:
@@ -154,21 +155,21 @@ def test_spec_loads_and_initial_values_are_accepted(block_type):
 # ---- (b) shapes and (c) the built model, against plain Keras --------------------------------------
 @pytest.mark.parametrize("block_type", LAYERS)
 def test_shapes_match_plain_keras(block_type):
-    from builder.shapes import infer_shapes
+    from builder.model import infer_shapes
 
     report = infer_shapes(block_graph(block_type))
     assert report.valid, report.summary()
-    shapes, params = keras_reference(block_type, registry.initial_params(block_type), wired_ports(block_type))
+    shapes, params = keras_reference(block_type, blocks.initial_params(block_type), wired_ports(block_type))
     assert report.nodes["block"].output_shapes == shapes
     assert report.nodes["block"].params == params
 
 
 @pytest.mark.parametrize("block_type", LAYERS)
 def test_built_model_matches_plain_keras(block_type):
-    from builder.keras_build import build_model
+    from builder.model import build_model
 
     model = build_model(block_graph(block_type))
-    shapes, params = keras_reference(block_type, registry.initial_params(block_type), wired_ports(block_type))
+    shapes, params = keras_reference(block_type, blocks.initial_params(block_type), wired_ports(block_type))
     assert model.count_params() == params
     outputs = model.outputs
     assert [tuple(t.shape) for t in outputs] == shapes[:1]  # unwired extra outputs only come with return_state
@@ -179,12 +180,12 @@ def test_built_model_matches_plain_keras(block_type):
 def test_project_round_trip_keeps_type_and_params(block_type):
     graph = block_graph(block_type) if block_type != "Input" else Graph()
     if block_type == "Input":
-        graph.add_node("Input", registry.initial_params("Input"), node_id="block")
+        graph.add_node("Input", blocks.initial_params("Input"), node_id="block")
     data = json.loads(json.dumps(project_to_dict(Project(graph=graph, name="one_block"))))
     loaded = project_from_dict(data)
     node = loaded.graph.nodes["block"]
     assert node.type == block_type
-    assert node.params == registry.initial_params(block_type)
+    assert node.params == blocks.initial_params(block_type)
     assert project_to_dict(loaded)["graph"] == project_to_dict(Project(graph=graph))["graph"]
 
 
@@ -196,34 +197,34 @@ def test_project_round_trip_keeps_type_and_params(block_type):
     ("ConvLSTM2D", ["output", "state_h", "state_c"]),
 ])
 def test_return_state_gives_named_output_ports_with_keras_shapes(block_type, ports):
-    from builder.keras_build import build_model
-    from builder.shapes import infer_shapes
+    from builder.model import build_model
+    from builder.model import infer_shapes
 
-    params = {**registry.initial_params(block_type), "return_state": True, "return_sequences": True}
+    params = {**blocks.initial_params(block_type), "return_state": True, "return_sequences": True}
     graph = block_graph(block_type, params)
     result = infer_shapes(graph).nodes["block"]
     assert result.ok, result.error
     shapes, count = keras_reference(block_type, params, 1)
     assert result.output_shapes == shapes
     assert len(shapes) == len(ports)
-    assert registry.output_ports(block_type, len(result.output_shapes)) == ports
+    assert blocks.output_ports(block_type, len(result.output_shapes)) == ports
     model = build_model(graph)  # no port wired: every output port is a model output
     assert [tuple(t.shape) for t in model.outputs] == shapes
     assert model.count_params() == count
 
 
 def test_multi_head_attention_with_query_and_value_only_builds():
-    from builder.keras_build import build_model
+    from builder.model import build_model
 
     graph = block_graph("MultiHeadAttention")
     assert {e.target_port for e in graph.incoming("block")} == {0, 1}  # query, value; key unwired
     model = build_model(graph)
     assert tuple(model.output.shape) == (None, 6, 4)
-    assert model.count_params() == keras_reference("MultiHeadAttention", registry.initial_params("MultiHeadAttention"), 2)[1]
+    assert model.count_params() == keras_reference("MultiHeadAttention", blocks.initial_params("MultiHeadAttention"), 2)[1]
 
 
 def test_attention_takes_key_when_wired():
-    from builder.keras_build import build_model
+    from builder.model import build_model
 
     g = block_graph("Attention")
     key = g.add_node("Input", {"shape": [6, 4]}, node_id="key")
@@ -242,10 +243,10 @@ def test_attention_takes_key_when_wired():
     ("Dot", [0], "b"),
 ])
 def test_missing_required_port_is_a_per_node_error_naming_it(block_type, wired, missing):
-    from builder.shapes import infer_shapes
+    from builder.model import infer_shapes
 
     g = Graph()
-    g.add_node(block_type, registry.initial_params(block_type), node_id="block")
+    g.add_node(block_type, blocks.initial_params(block_type), node_id="block")
     for port in wired:
         g.add_node("Input", {"shape": [6, 4]}, node_id=f"in_{port}")
         g.connect(f"in_{port}", "block", target_port=port)
@@ -263,7 +264,7 @@ def test_missing_required_port_is_a_per_node_error_naming_it(block_type, wired, 
     ("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 7}}}, (None, 6, 7)),
 ])
 def test_wrappers_build_with_their_inner_layer(block_type, params, expected):
-    from builder.keras_build import build_model
+    from builder.model import build_model
 
     model = build_model(block_graph(block_type, params))
     shapes, count = keras_reference(block_type, params, 1)
@@ -283,10 +284,10 @@ def test_wrappers_build_with_their_inner_layer(block_type, params, expected):
     ("CategoryEncoding", {"num_tokens": 4, "output_mode": "count"}),
 ])
 def test_non_default_values_check_and_match_keras(block_type, params):
-    from builder.shapes import infer_shapes
+    from builder.model import infer_shapes
 
     for name, value in params.items():
-        registry.check_param(block_type, name, value)
+        blocks.check_param(block_type, name, value)
     if block_type == "EinsumDense":
         graph = Graph()
         graph.add_node("Input", {"shape": [6, 4]}, node_id="in_0")
@@ -303,17 +304,17 @@ def test_non_default_values_check_and_match_keras(block_type, params):
 
 
 def test_input_dtype_is_a_parameter():
-    spec = registry.block_spec("Input")
+    spec = blocks.block_spec("Input")
     assert [p.name for p in spec.params] == ["shape", "dtype"]
-    assert registry.check_param("Input", "dtype", "string") == "string"
+    assert blocks.check_param("Input", "dtype", "string") == "string"
 
 
 def test_rank_errors_use_the_catalogue_needs_text():
-    from builder.shapes import infer_shapes
+    from builder.model import infer_shapes
 
     g = Graph()
     g.add_node("Input", {"shape": [8]}, node_id="x")
-    g.add_node("Conv1D", registry.initial_params("Conv1D"), node_id="conv")
+    g.add_node("Conv1D", blocks.initial_params("Conv1D"), node_id="conv")
     g.connect("x", "conv")
     error = infer_shapes(g).node_errors()["conv"]
     assert "a 2-D input per sample (steps, channels)" in error
@@ -333,5 +334,5 @@ def test_convnext_layers_are_all_in_the_catalogue():
     assert len(types) > 5
     for cls in types:
         name = cls.__name__
-        assert registry.is_known(name), name
-        assert registry.keras_class(name) is cls, name
+        assert blocks.is_known(name), name
+        assert blocks.keras_class(name) is cls, name

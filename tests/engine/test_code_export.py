@@ -15,13 +15,13 @@ import sys
 import numpy as np
 import pytest
 
-from builder import registry
-from builder.code_export import literal, python_source, write_python
+from builder import blocks
+from builder.export.python_code import literal, python_source, write_python
 from builder.errors import GraphError
 from builder.graph import Graph
-from builder.keras_build import build_model
+from builder.model import build_model
 from builder.project import DatasetRef, Project, TrainingConfig
-from builder.templates import load_template
+from builder.project import load_template
 
 # The same description of a model, here and in the subprocess.
 DESCRIBE = r'''
@@ -256,7 +256,7 @@ def test_valid_python_with_one_line_per_layer(exported, case):
     projects, paths, _, _ = exported
     project = projects[case]
     if case == "composite":  # the script holds the block's layers, one line each
-        from builder.composites import expand_all
+        from builder.blocks.composites import expand_all
 
         project = _project(expand_all(project.graph), project.name)
     text = open(paths[case], encoding="utf-8").read()
@@ -293,7 +293,7 @@ def test_layer_kinds_are_written_as_keras_code(exported):
     assert "dense_2_layer.trainable = False" in text["skip_frozen"]
     assert "dense_2 = dense_2_layer(batch_normalization_1)" in text["skip_frozen"]
     assert "batch_normalization_1_layer.trainable = False" in text["skip_frozen"]
-    _, h, c = (f"lstm_1_{port}" for port in registry.output_ports("LSTM", 3))  # the catalogue names the ports
+    _, h, c = (f"lstm_1_{port}" for port in blocks.output_ports("LSTM", 3))  # the catalogue names the ports
     assert f"lstm_1, {h}, {c} = layers.LSTM(4, return_state=True" in text["lstm_state"]
     assert f"({h})" in text["lstm_state"] and f"outputs=[{c}, y, from_state]" in text["lstm_state"]
     assert "(query=q, value=v)" in text["attention"]

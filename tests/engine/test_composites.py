@@ -7,15 +7,18 @@ import json
 import numpy as np
 import pytest
 
-from builder import composites, registry
-from builder.cli import main as cli_main
+from builder.blocks import composites
+
+from builder.model import save_selection
+from builder import blocks
+from builder.cli.commands import main as cli_main
 from builder.errors import GraphError, LayerboardError
 from builder.graph import Graph
-from builder.keras_build import build_model
+from builder.model import build_model
 from builder.project import Project
-from builder.serialization import load_project, save_project
-from builder.shapes import infer_shapes
-from builder.templates import load_template
+from builder.project import load_project, save_project
+from builder.model import infer_shapes
+from builder.project import load_template
 
 SHIPPED = ["InvertedResidualBlock", "PatchEmbedding", "ResidualBlock", "TransformerEncoderBlock"]
 
@@ -31,7 +34,7 @@ def standalone(name: str, params: dict | None = None, head: str | None = None) -
     for port, input_name in enumerate(defn.inputs):
         g.connect(f"in_{input_name}", node.id, 0, port)
     if head:
-        g.add_node(head, registry.initial_params(head), (0, 180), node_id="head")
+        g.add_node(head, blocks.initial_params(head), (0, 180), node_id="head")
         g.connect(node.id, "head")
     return g
 
@@ -44,14 +47,14 @@ def layer_signature(model) -> list[tuple[str, str, dict]]:
 def test_shipped_blocks_load_and_show_in_the_palette():
     assert sorted(composites.definitions()) == SHIPPED
     assert composites.load_problems() == []
-    assert registry.palette()["Blocks"] == SHIPPED
-    assert "My blocks" not in registry.palette()
-    assert set(SHIPPED) <= set(registry.block_types())
+    assert blocks.palette()["Blocks"] == SHIPPED
+    assert "My blocks" not in blocks.palette()
+    assert set(SHIPPED) <= set(blocks.block_types())
     for name in SHIPPED:
-        assert registry.is_known(name)
-        assert registry.input_ports(name) == ["input"] and registry.required_inputs(name) == 1
-        assert registry.output_ports(name) == ["output"]
-        assert registry.initial_params(name) == {}
+        assert blocks.is_known(name)
+        assert blocks.input_ports(name) == ["input"] and blocks.required_inputs(name) == 1
+        assert blocks.output_ports(name) == ["output"]
+        assert blocks.initial_params(name) == {}
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -115,7 +118,7 @@ def test_exposed_parameters_set_the_inner_layers_and_mistakes_name_the_inner_lay
     error = infer_shapes(g).nodes["res"].error
     assert "res_add" in error and "(None, 8, 8, 8)" in error and "Expand the block" in error
     with pytest.raises(LayerboardError, match="at least 1"):
-        registry.check_param("ResidualBlock", "filters", 0)
+        blocks.check_param("ResidualBlock", "filters", 0)
 
 
 def test_a_block_as_model_output_and_with_a_frozen_switch():
@@ -158,13 +161,13 @@ def test_expanding_needs_a_block_with_its_inputs_wired():
     with pytest.raises(GraphError, match="not a composite block"):
         composites.expand(g, "d")
     with pytest.raises(LayerboardError, match="composite block, not a Keras layer"):
-        registry.keras_class("ResidualBlock")
+        blocks.keras_class("ResidualBlock")
 
 
 # ---- saving a selection ----------------------------------------------------------------------
 def test_save_selection_round_trip(user_blocks):
     original = load_template("digits_cnn").graph
-    data = composites.save_selection(original, ["conv2d_1", "max_pooling2d", "conv2d_2"], "ConvStack", "two convs")
+    data = save_selection(original, ["conv2d_1", "max_pooling2d", "conv2d_2"], "ConvStack", "two convs")
     assert data["inputs"] == ["input"]
     assert data["outputs"] == [{"name": "output", "node": "conv2d_2", "port": 0}]
     inner_input = [n for n in data["graph"]["nodes"] if n["type"] == "Input"][0]
@@ -172,7 +175,7 @@ def test_save_selection_round_trip(user_blocks):
     path = composites.save_block(data)
     assert path == user_blocks / "ConvStack.json"
     assert json.loads(path.read_text())["format"] == "layerboard-block"
-    assert registry.palette()["My blocks"] == ["ConvStack"]
+    assert blocks.palette()["My blocks"] == ["ConvStack"]
     assert composites.definition("ConvStack").description == "two convs"
 
     # The same model with the three layers replaced by the block.
@@ -200,11 +203,11 @@ def test_save_selection_with_a_shared_input_and_two_outputs():
     for s, t, port in [("x", "a", 0), ("x", "b", 0), ("a", "sum", 0), ("b", "sum", 1), ("sum", "tail", 0),
                        ("a", "side", 0)]:
         g.connect(s, t, 0, port)
-    data = composites.save_selection(g, ["a", "b", "sum"], "TwoWay")
+    data = save_selection(g, ["a", "b", "sum"], "TwoWay")
     assert data["inputs"] == ["input"]  # x feeds both a and b: one input
     assert [(o["name"], o["node"]) for o in data["outputs"]] == [("output_1", "a"), ("output_2", "sum")]
     composites.save_block(data)
-    assert registry.output_ports("TwoWay", 2) == ["output_1", "output_2"]
+    assert blocks.output_ports("TwoWay", 2) == ["output_1", "output_2"]
 
     h = Graph()
     h.add_node("Input", {"shape": [6]}, node_id="x")
@@ -230,27 +233,27 @@ def test_save_selection_with_a_shared_input_and_two_outputs():
 def test_bad_block_names_are_refused(name, message):
     g = load_template("digits_cnn").graph
     with pytest.raises(composites.BlockError, match=message):
-        composites.save_selection(g, ["conv2d_1"], name)
+        save_selection(g, ["conv2d_1"], name)
 
 
 def test_bad_selections_are_refused_with_the_reason():
     g = load_template("digits_cnn").graph
     with pytest.raises(composites.BlockError, match="Select the blocks"):
-        composites.save_selection(g, [], "Empty")
+        save_selection(g, [], "Empty")
     with pytest.raises(composites.BlockError, match="is an Input"):
-        composites.save_selection(g, ["image", "rescaling"], "WithInput")
+        save_selection(g, ["image", "rescaling"], "WithInput")
     with pytest.raises(composites.BlockError, match="gap: 'max_pooling2d'"):
-        composites.save_selection(g, ["conv2d_1", "conv2d_2"], "Gappy")
+        save_selection(g, ["conv2d_1", "conv2d_2"], "Gappy")
     with pytest.raises(GraphError, match="no node 'nope'"):
-        composites.save_selection(g, ["nope"], "Missing")
+        save_selection(g, ["nope"], "Missing")
 
 
 def test_a_saved_name_is_not_overwritten_by_accident(user_blocks):
     g = load_template("digits_cnn").graph
-    composites.save_block(composites.save_selection(g, ["conv2d_1"], "OneConv"))
+    composites.save_block(save_selection(g, ["conv2d_1"], "OneConv"))
     with pytest.raises(composites.BlockError, match="already exists"):
-        composites.save_block(composites.save_selection(g, ["conv2d_2"], "OneConv"))
-    composites.save_block(composites.save_selection(g, ["conv2d_2"], "OneConv"), overwrite=True)
+        composites.save_block(save_selection(g, ["conv2d_2"], "OneConv"))
+    composites.save_block(save_selection(g, ["conv2d_2"], "OneConv"), overwrite=True)
     assert composites.definition("OneConv").graph().nodes["conv2d_2"].params["filters"] == 32
 
 
@@ -274,7 +277,7 @@ def test_a_block_can_use_another_block():
     g.add_node("Flatten", node_id="f")
     for s, t in [("x", "r1"), ("r1", "r2"), ("r2", "f")]:
         g.connect(s, t)
-    composites.save_block(composites.save_selection(g, ["r1", "r2"], "TwoResiduals"))
+    composites.save_block(save_selection(g, ["r1", "r2"], "TwoResiduals"))
     h = Graph()
     h.add_node("Input", {"shape": [8, 8, 16]}, node_id="x")
     h.add_node("TwoResiduals", node_id="two")

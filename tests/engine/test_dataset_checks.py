@@ -5,12 +5,12 @@ import dataclasses
 
 import pytest
 
-from builder.dataset_checks import DatasetMismatch, check_against_dataset, dataset_problems_text
-from builder.datasets import describe
+from builder.data.checks import DatasetMismatch, check_against_dataset, dataset_problems_text
+from builder.data.datasets import describe
 from builder.graph import Graph
 from builder.project import Project, TrainingConfig
-from builder.shapes import infer_shapes
-from builder.templates import load_template
+from builder.model import infer_shapes
+from builder.project import load_template
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import socket
 import numpy as np
 import pytest
 
-from builder import dataset_online
-from builder.datasets import load_dataset
+from builder.data import online_sources
+from builder.data.datasets import load_dataset
 from builder.errors import DatasetError
 from builder.project import DatasetRef
 
@@ -23,7 +23,7 @@ def keras_home(tmp_path, monkeypatch):
     home.mkdir()
     monkeypatch.setenv("KERAS_HOME", str(home))
     monkeypatch.setattr(config, "_KERAS_DIR", str(home))
-    assert dataset_online.keras_cache_dir() == home / "datasets"
+    assert online_sources.keras_cache_dir() == home / "datasets"
     return home
 
 
@@ -46,9 +46,9 @@ def write_idx(path, array: np.ndarray) -> None:
 def test_fashion_mnist_from_the_keras_cache(keras_home):
     rng = np.random.default_rng(0)
     train_y, test_y = np.arange(40) % 10, np.arange(20) % 10
-    files = dict(zip([p.name for p in dataset_online.cache_paths("fashion_mnist")], [
+    files = dict(zip([p.name for p in online_sources.cache_paths("fashion_mnist")], [
         train_y, rng.integers(0, 256, (40, 28, 28)), test_y, rng.integers(0, 256, (20, 28, 28))]))
-    for path in dataset_online.cache_paths("fashion_mnist"):
+    for path in online_sources.cache_paths("fashion_mnist"):
         write_idx(path, files[path.name])
     data = load_dataset(DatasetRef(name="fashion_mnist", validation_split=0.25, seed=0))
     assert data.input_shape == (28, 28, 1) and data.x_train.dtype == np.uint8
@@ -72,16 +72,16 @@ def test_image_arrays_in_keras_layout():
     """CIFAR-10's load_data shapes: (n, 32, 32, 3) uint8 and labels (n, 1); grey sets get a channel axis."""
     parts = ((np.zeros((6, 32, 32, 3), "uint8"), np.arange(6).reshape(6, 1)),
              (np.zeros((2, 32, 32, 3), "uint8"), np.array([[1], [2]], "uint8")))
-    raw = dataset_online.image_arrays(parts, dataset_online.CIFAR10_NAMES, "")
+    raw = online_sources.image_arrays(parts, online_sources.CIFAR10_NAMES, "")
     assert raw.x.shape == (6, 32, 32, 3) and raw.y.shape == (6,) and raw.y_test.dtype == np.int64
     grey = ((np.zeros((3, 28, 28), "uint8"), np.arange(3)), (np.zeros((1, 28, 28), "uint8"), np.arange(1)))
-    assert dataset_online.image_arrays(grey, [], "").x_test.shape == (1, 28, 28, 1)
+    assert online_sources.image_arrays(grey, [], "").x_test.shape == (1, 28, 28, 1)
 
 
 def test_imdb_arrays_are_padded_and_cut():
     """IMDB's load_data gives ragged lists of word ids; they come back as one (n, maxlen) int array."""
     x = np.array([[1, 5, 6], [1, 7, 8, 9, 10, 11]], dtype=object)
-    raw = dataset_online.imdb_arrays(((x, np.array([0, 1])), (x[:1], np.array([1]))), maxlen=4)
+    raw = online_sources.imdb_arrays(((x, np.array([0, 1])), (x[:1], np.array([1]))), maxlen=4)
     assert raw.x.shape == (2, 4) and raw.x_test.shape == (1, 4)
     assert raw.x[0].tolist() == [0, 1, 5, 6] and raw.x[1].tolist() == [8, 9, 10, 11]
     assert raw.class_names == ["negative", "positive"] and raw.y.dtype == np.int64

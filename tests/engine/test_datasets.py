@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from builder.datasets import (SOURCES, Dataset, DatasetInfo, describe, load_dataset, split)
+from builder.data.datasets import (SOURCES, Dataset, DatasetInfo, describe, load_dataset, split)
 from builder.errors import DatasetError
 from builder.project import DatasetRef
 
@@ -118,7 +118,7 @@ def test_sequence_labels_follow_the_rule():
 
 
 def test_shapes_are_balanced_visible_and_drawn_as_named():
-    from builder.datasets import _shape_masks
+    from builder.data.datasets import _shape_masks
 
     x, y, names = SOURCES["shapes"]()
     assert names == ["circle", "ring", "square", "triangle", "plus"]

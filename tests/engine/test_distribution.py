@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from builder.distribution import is_chief
+from builder.training.distribution import is_chief
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 240
@@ -67,7 +67,7 @@ def _free_port() -> int:
 def project(tmp_path_factory) -> Path:
     """An iris MLP: 120 training samples, batch 16 (7 full batches and one of 8, all split evenly in two), 2 epochs."""
     from builder.project import DatasetRef, Project, TrainingConfig
-    from builder.serialization import save_project
+    from builder.project import save_project
 
     project = Project(name="iris_mlp")
     graph = project.graph

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from builder.cli import main
-from builder.doctor import AND_CUDA, diagnose, explain, report_from_facts
+from builder.cli.commands import main
+from builder.training.doctor import AND_CUDA, diagnose, explain, report_from_facts
 
 JSON_KEYS = {"python", "keras", "tensorflow", "backend", "devices", "gpu_available", "built_with_cuda",
              "reasons", "will_train_on"}

@@ -4,9 +4,9 @@ import json
 import numpy as np
 import pytest
 
-from builder.cli import main
-from builder.datasets import load_dataset
-from builder.evaluation import evaluate
+from builder.cli.commands import main
+from builder.data.datasets import load_dataset
+from builder.training.evaluation import evaluate
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def model(trained_digits):
 
 @pytest.fixture
 def project_file(trained_digits, tmp_path):
-    from builder.serialization import save_project
+    from builder.project import save_project
 
     project, result = trained_digits
     path = tmp_path / "p.json"

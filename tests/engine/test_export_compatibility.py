@@ -9,7 +9,7 @@ import pytest
 from builder.export import compatibility as compat
 from builder.export.compatibility import CompatibilityChecker
 from builder.graph import Graph, Node
-from builder.templates import load_template
+from builder.project import load_template
 
 
 @pytest.fixture(scope="module")
@@ -134,8 +134,8 @@ def test_unknown_target_is_refused():
 
 
 def test_cli_check_target_json(digits_int8, cache_dir, monkeypatch, capsys, tmp_path):
-    from builder.cli import main
-    from builder.serialization import save_project
+    from builder.cli.commands import main
+    from builder.project import save_project
 
     monkeypatch.setenv("LAYERBOARD_CACHE_DIR", str(cache_dir))
     path = tmp_path / "digits.json"
@@ -157,8 +157,8 @@ def test_cli_check_target_json(digits_int8, cache_dir, monkeypatch, capsys, tmp_
 
 
 def test_cli_exit_code_2_when_a_block_cannot_convert(monkeypatch, capsys, tmp_path):
-    from builder.cli import main
-    from builder.serialization import save_project
+    from builder.cli.commands import main
+    from builder.project import save_project
 
     def fake(project, target):
         return [compat.BlockCompatibility("digit", "Dense", "unsupported", None, "nope")]
@@ -172,8 +172,8 @@ def test_cli_exit_code_2_when_a_block_cannot_convert(monkeypatch, capsys, tmp_pa
 
 
 def test_cli_check_without_target_keeps_its_keys(capsys, tmp_path):
-    from builder.cli import main
-    from builder.serialization import save_project
+    from builder.cli.commands import main
+    from builder.project import save_project
 
     path = tmp_path / "digits.json"
     save_project(load_template("digits_cnn"), path)
@@ -243,7 +243,7 @@ def test_a_one_off_checker_leaves_no_worker_behind(tmp_path):
 
 
 def test_block_keys_change_exactly_with_what_an_answer_depends_on(tmp_path):
-    from builder.shapes import infer_shapes
+    from builder.model import infer_shapes
 
     graph = Graph()
     graph.add_node("Input", {"shape": [4]}, node_id="x")

@@ -7,13 +7,13 @@ import pytest
 keras = pytest.importorskip("keras")
 from keras import layers  # noqa: E402
 
-from builder import registry  # noqa: E402
-from builder.cli import main  # noqa: E402
+from builder import blocks  # noqa: E402
+from builder.cli.commands import main  # noqa: E402
 from builder.errors import LayerboardError  # noqa: E402
-from builder.importer import _comparable, import_model, project_from_model  # noqa: E402
-from builder.keras_build import build_model  # noqa: E402
-from builder.serialization import load_project  # noqa: E402
-from builder.weights import apply_project_weights, load_node_weights, save_node_weights  # noqa: E402
+from builder.importer.importer import _comparable, import_model, project_from_model  # noqa: E402
+from builder.model import build_model  # noqa: E402
+from builder.project import load_project  # noqa: E402
+from builder.model import apply_project_weights, load_node_weights, save_node_weights  # noqa: E402
 
 
 def _leaf_layers(model):
@@ -206,7 +206,7 @@ def transformer_model():
 
 def test_transformer_encoder(tmp_path):
     project, _ = round_trip(transformer_model(), tmp_path)
-    ports = {registry.input_ports("MultiHeadAttention")[e.target_port] for e in project.graph.incoming("attention")}
+    ports = {blocks.input_ports("MultiHeadAttention")[e.target_port] for e in project.graph.incoming("attention")}
     assert {"query", "value"} <= ports
 
 
@@ -222,7 +222,7 @@ def test_frozen_layer_stays_frozen_and_h5_sequential(tmp_path):
 
 
 def test_trainer_fine_tunes_from_the_imported_weights(tmp_path):
-    from builder.training import Trainer
+    from builder.training.trainer import Trainer
 
     model = keras.Sequential([keras.Input((8, 8, 1)), layers.Flatten(name="flat"),
                               layers.Dense(16, activation="relu", name="frozen"),
@@ -258,7 +258,7 @@ def test_unsupported_parts_are_reported_by_name(monkeypatch):
     y = shared(shared(inputs))
     z = keras.ops.sin(y)
     model = keras.Model(inputs, layers.Dense(2, name="head")(layers.Flatten(name="flat")(z)))
-    known = registry.is_known
+    known = blocks.is_known
     monkeypatch.setattr(registry, "is_known", lambda t: t != "Flatten" and known(t))
     with pytest.raises(LayerboardError) as info:
         project_from_model(model)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from builder.graph import Graph
-from builder.model_cost import FILE_OVERHEAD, LAYER_OVERHEAD, estimate
-from builder.templates import load_template
+from builder.model import FILE_OVERHEAD, LAYER_OVERHEAD, estimate
+from builder.project import load_template
 
 
 def _chain(input_shape, *layers):
@@ -72,7 +72,7 @@ def test_digits_flops_match_tensorflow_profiler_and_sizes_match_real_files():
     import tensorflow as tf
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-    from builder.keras_build import build_model
+    from builder.model import build_model
 
     project = load_template("digits_cnn")
     e = estimate(project)
@@ -104,6 +104,6 @@ def test_model_cost_does_not_import_tensorflow():
     import subprocess
     import sys
 
-    code = ("import sys; import builder.model_cost; "
+    code = ("import sys; import builder.model.cost; "
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0

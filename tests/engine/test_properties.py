@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from builder import registry
+from builder import blocks
 from builder.errors import GraphError, LayerboardError
 from builder.graph import Graph, topological_order
-from builder.keras_build import build_model
-from builder.shapes import ShapeInference, infer_shapes
+from builder.model import build_model
+from builder.model import ShapeInference, infer_shapes
 
 
 # ---- incrementality ------------------------------------------------------------------------
@@ -161,14 +161,14 @@ _TEXT = ["relu", "same", "valid", "linear", "channels_last", "float32", "x"]
 @pytest.fixture(scope="module")
 def block_specs():
     """Read every block's spec (this imports Keras) before Hypothesis starts drawing examples."""
-    for block_type in registry.block_types():
+    for block_type in blocks.block_types():
         _specs(block_type)
 
 
 def _specs(block_type: str) -> dict:
     """A block's parameter specs by name; none when the catalogue cannot describe it."""
     try:
-        return {p.name: p for p in registry.block_spec(block_type).params}
+        return {p.name: p for p in blocks.block_spec(block_type).params}
     except LayerboardError:
         return {}
 
@@ -198,9 +198,9 @@ def _value(draw, spec, depth):
 
 def _params(draw, block_type, depth=0):
     """A node's params: the block's starting values with 0-2 of them (or an unknown one) changed."""
-    if not registry.is_known(block_type):
+    if not blocks.is_known(block_type):
         return {}
-    params = registry.initial_params(block_type)
+    params = blocks.initial_params(block_type)
     if block_type == "Input":  # keep tensors tiny: 1-4 axes of at most 5
         params["shape"] = draw(st.one_of(st.sampled_from([[4, 4, 2], [6], [3, 4]]),
                                          st.lists(st.integers(1, 5), min_size=1, max_size=4)))
@@ -226,7 +226,7 @@ def _nested_layer(depth):
 
     @st.composite
     def inner(draw):
-        block_type = draw(st.sampled_from(registry.block_types() + ["Nope"]))
+        block_type = draw(st.sampled_from(blocks.block_types() + ["Nope"]))
         return {"class_name": block_type, "config": _params(draw, block_type, depth + 1)}
 
     return inner()
@@ -237,7 +237,7 @@ def random_graphs(draw):
     """Up to 6 nodes of any catalogue type (and an unknown one). Mostly wired as a DAG from earlier
     nodes into each node's ports, so that Keras gets to see them; then some random wires (wrong
     ports, loops back, ports too many), some ports left empty, and some output/trainable switches."""
-    types = registry.block_types()
+    types = blocks.block_types()
     first = draw(st.sampled_from(["Input", "Input", "Input", None]))
     picked = draw(st.lists(st.sampled_from(types + ["NoSuchLayer"]), min_size=0, max_size=6 if first is None else 5))
     g = Graph()
@@ -249,9 +249,9 @@ def random_graphs(draw):
     wires = []
     for i, node_id in enumerate(ids):
         block_type = g.nodes[node_id].type
-        if i == 0 or not registry.is_known(block_type):
+        if i == 0 or not blocks.is_known(block_type):
             continue
-        ports = registry.input_ports(block_type)
+        ports = blocks.input_ports(block_type)
         count = draw(st.integers(2, 3)) if ports is None else len(ports)
         for port in range(count):
             if draw(st.integers(0, 9)) == 9:  # (Hypothesis favours 0: make the plain case the common one)

@@ -3,7 +3,7 @@ import inspect
 import keras
 import pytest
 
-from builder import registry
+from builder import blocks
 from builder.errors import LayerboardError
 
 SKELETON = ["Input", "Dense", "Conv2D", "MaxPooling2D", "Flatten", "Dropout", "Activation",
@@ -11,14 +11,14 @@ SKELETON = ["Input", "Dense", "Conv2D", "MaxPooling2D", "Flatten", "Dropout", "A
 
 
 def test_catalogue_has_the_skeleton_blocks_grouped_in_the_palette():
-    listed = [t for names in registry.palette().values() for t in names]
+    listed = [t for names in blocks.palette().values() for t in names]
     assert set(SKELETON) <= set(listed)
-    assert sorted(listed) == sorted(registry.block_types())
+    assert sorted(listed) == sorted(blocks.block_types())
 
 
 @pytest.mark.parametrize("block_type", [t for t in SKELETON if t != "Input"])
 def test_defaults_and_help_come_from_keras(block_type):
-    spec = registry.block_spec(block_type)
+    spec = blocks.block_spec(block_type)
     signature = inspect.signature(getattr(keras.layers, block_type).__init__)
     for p in spec.params:
         default = signature.parameters[p.name].default
@@ -31,12 +31,12 @@ def test_defaults_and_help_come_from_keras(block_type):
 
 
 def test_param_details():
-    conv = registry.block_spec("Conv2D")
+    conv = blocks.block_spec("Conv2D")
     assert [p.name for p in conv.params][:3] == ["filters", "kernel_size", "strides"]
     assert conv.param("padding").choices == ["valid", "same"]
     assert "relu" in conv.param("activation").choices
     assert conv.param("filters").help.startswith("int, the dimension of the output space")
-    rate = registry.block_spec("Dropout").param("rate")
+    rate = blocks.block_spec("Dropout").param("rate")
     assert (rate.minimum, rate.maximum, rate.required) == (0.0, 1.0, True)
 
 
@@ -50,9 +50,9 @@ def test_param_details():
 ])
 def test_check_param_refuses_bad_values(block_type, name, value, error):
     with pytest.raises(LayerboardError, match=error):
-        registry.check_param(block_type, name, value)
+        blocks.check_param(block_type, name, value)
 
 
 def test_unknown_block():
     with pytest.raises(LayerboardError, match="Unknown block type 'Conv9D'"):
-        registry.block_spec("Conv9D")
+        blocks.block_spec("Conv9D")

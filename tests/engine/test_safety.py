@@ -7,9 +7,9 @@ import pytest
 
 from builder.errors import GraphError, LayerboardError, ProjectFileError
 from builder.graph import Graph
-from builder.keras_build import build_model
+from builder.model import build_model
 from builder.project import Project, resolve_inside
-from builder.serialization import load_project, project_to_dict, save_project
+from builder.project import load_project, project_to_dict, save_project
 
 
 def write(tmp_path, data, name="p.json"):

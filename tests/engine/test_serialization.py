@@ -3,7 +3,7 @@ import json
 import pytest
 
 from builder.errors import ProjectFileError
-from builder.serialization import load_project, project_to_dict, save_project
+from builder.project import load_project, project_to_dict, save_project
 
 
 def test_save_load_round_trip(tmp_path, digits_project):

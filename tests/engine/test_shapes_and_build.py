@@ -1,9 +1,9 @@
 import pytest
 
 from builder.graph import Graph
-from builder.keras_build import build_model
+from builder.model import build_model
 from builder.errors import GraphError
-from builder.shapes import ShapeInference, infer_shapes
+from builder.model import ShapeInference, infer_shapes
 
 
 def test_template_shapes_and_param_count_match_the_built_model(digits_project):

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from builder.dataset_checks import check_against_dataset
-from builder.datasets import load_project_dataset
-from builder.keras_build import build_model
-from builder.shapes import infer_shapes
-from builder.templates import list_templates, load_template
+from builder.data.checks import check_against_dataset
+from builder.data.datasets import load_project_dataset
+from builder.model import build_model
+from builder.model import infer_shapes
+from builder.project import list_templates, load_template
 
 NAMES = [t.name for t in list_templates()]
 

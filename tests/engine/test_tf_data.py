@@ -7,9 +7,9 @@ import pytest
 tf = pytest.importorskip("tensorflow")
 h5py = pytest.importorskip("h5py")
 
-from builder.datasets import Dataset  # noqa: E402
-from builder.lazy_array import LazyArray  # noqa: E402
-from builder.tf_data import (  # noqa: E402
+from builder.data.datasets import Dataset  # noqa: E402
+from builder.data.lazy_array import LazyArray  # noqa: E402
+from builder.data.tf_pipeline import (  # noqa: E402
     evaluation_pipeline, fits_in_memory, make_pipeline, nbytes, total_memory, train_and_validation,
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QMessageBox
 
-from builder.serialization import load_project
+from builder.project import load_project
 
 
 def test_the_app_opens_the_digits_template_as_an_unsaved_project(window):

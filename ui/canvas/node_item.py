@@ -5,7 +5,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyle
 
-from builder import registry
+from builder import blocks
 from ui.canvas import style
 from ui.canvas.port_item import INPUT, OUTPUT, PortItem
 from ui.canvas.tflite_badge import Badge, badge_for, badge_width, paint_badge
@@ -25,7 +25,7 @@ class NodeItem(QGraphicsItem):
         self.input_ports: list[PortItem] = []
         self.output_ports: list[PortItem] = []
         self.set_output_port_count(1)
-        names = registry.input_ports(block_type)
+        names = blocks.input_ports(block_type)
         self.input_names = names or []
         self.is_merge = names is None
         self.set_input_port_count(1 if names is None else len(names))
@@ -74,7 +74,7 @@ class NodeItem(QGraphicsItem):
             port.setParentItem(None)
             if port.scene() is not None:
                 port.scene().removeItem(port)
-        names = registry.output_ports(self.block_type, count) if registry.is_known(self.block_type) else []
+        names = blocks.output_ports(self.block_type, count) if blocks.is_known(self.block_type) else []
         self.output_ports = [PortItem(self.node_id, OUTPUT, i, self.colour, self, names[i] if count > 1 else "")
                              for i in range(count)]
         for i, port in enumerate(self.output_ports):
@@ -105,7 +105,7 @@ class NodeItem(QGraphicsItem):
             self._shape_text, self._params_text, self._error, self._blocked = PENDING, "", None, False
             tip = f"{self.block_type} '{self.node_id}'"
         elif result.ok:
-            from builder.shapes import format_shape
+            from builder.model import format_shape
 
             shapes = result.output_shapes
             self.set_output_port_count(len(shapes))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, Qt, Signal, Slot
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
-from builder import registry
+from builder import blocks
 from builder.graph import Edge, EdgeAdded, EdgeRemoved, FlagChanged, NodeAdded, NodeMoved, NodeRemoved
 from ui.canvas import style
 from ui.canvas.edge_item import EdgeItem
@@ -119,7 +119,7 @@ class CanvasScene(QGraphicsScene):
         """Add a block centred on a scene point; returns its id and selects it."""
         x = round((centre.x() - style.NODE_WIDTH / 2) / 10) * 10
         y = round((centre.y() - style.NODE_HEIGHT / 2) / 10) * 10
-        command = AddNodeCommand(self.document.graph, block_type, registry.initial_params(block_type), (x, y))
+        command = AddNodeCommand(self.document.graph, block_type, blocks.initial_params(block_type), (x, y))
         self.document.push(command)
         self.clearSelection()
         self.node_items[command.node_id].setSelected(True)

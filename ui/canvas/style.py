@@ -5,7 +5,7 @@ import functools
 
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 
-from builder import registry
+from builder import blocks
 
 NODE_WIDTH = 220.0
 NODE_HEIGHT = 60.0
@@ -49,7 +49,7 @@ FALLBACK_COLOUR = QColor("#495057")
 
 @functools.lru_cache(maxsize=None)
 def _categories() -> dict[str, str]:
-    return {block: category for category, blocks in registry.palette().items() for block in blocks}
+    return {block: category for category, names in blocks.palette().items() for block in names}
 
 
 def category_of(block_type: str) -> str:

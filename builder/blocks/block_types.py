@@ -1,0 +1,155 @@
+"""Block-type queries that answer alike for Keras catalogue layers and composite blocks (ports, specs, checks).
+
+The canvas, shape inference, project files and the CLI ask here; a composite block answers with a
+catalogue-like entry (builder.blocks.composites), so every query works the same for both kinds.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from builder.blocks import catalogue, composites
+from builder.blocks.catalogue import BlockSpec
+from builder.errors import LayerboardError, UnknownBlockError
+
+
+def block_types() -> list[str]:
+    """Every block type in the catalogue, then the composite blocks (no Keras import)."""
+    return catalogue.catalogue_types() + [t for t in composites.definitions() if not catalogue.is_catalogue_block(t)]
+
+
+def palette() -> dict[str, list[str]]:
+    """Block types grouped by palette category, in display order (no Keras import)."""
+    groups = catalogue.catalogue_palette()
+    groups.update(composites.palette())  # "Blocks" and "My blocks", after the catalogue
+    return {c: names for c, names in groups.items() if names}
+
+
+def is_known(block_type: str) -> bool:
+    return catalogue.is_catalogue_block(block_type) or composites.is_composite(block_type)
+
+
+def is_catalogue_block(block_type: str) -> bool:
+    """A Keras layer (or Input) from the catalogue, as opposed to a composite block."""
+    return catalogue.is_catalogue_block(block_type)
+
+
+def _entry(block_type: str) -> dict[str, Any]:
+    found = catalogue.entry(block_type)
+    if found is not None:
+        return found
+    if composites.is_composite(block_type):
+        return composites.catalogue_entry(block_type)
+    known = ", ".join(block_types())
+    raise UnknownBlockError(f"Unknown block type '{block_type}'. Known blocks: {known}.")
+
+
+def class_path(block_type: str) -> str | None:
+    """"module:Name" for a Keras layer that keras.layers does not export; None for the others."""
+    return _entry(block_type).get("class")
+
+
+def input_count(block_type: str) -> int | None:
+    """Number of input ports (no Keras import); None for merge layers that take any number."""
+    return catalogue.entry_input_count(_entry(block_type))
+
+
+def input_ports(block_type: str) -> list[str] | None:
+    """Names of the input ports, in port order; None for merge layers that take any number.
+
+    A layer called with one tensor has one port named "input"; a layer with named call
+    arguments (MultiHeadAttention's query, value, key) has one port per argument.
+    """
+    return catalogue.entry_input_ports(_entry(block_type))
+
+
+def required_inputs(block_type: str) -> int:
+    """How many input ports must be wired (merge layers: at least 2)."""
+    return catalogue.entry_required_inputs(_entry(block_type))
+
+
+def call_style(block_type: str) -> str:
+    """How the layer is called: "single" (one tensor), "list" (a list of tensors) or "kwargs"."""
+    return catalogue.entry_call_style(_entry(block_type))
+
+
+def output_ports(block_type: str, count: int = 1) -> list[str]:
+    """Names of a block's `count` output ports (count comes from shape inference)."""
+    names = _entry(block_type).get("outputs", ["output"])
+    if count <= len(names):
+        return list(names[:max(count, 1)])
+    return list(names) + [f"output_{i}" for i in range(len(names), count)]
+
+
+def nested_layer_params(block_type: str) -> list[str]:
+    """Parameters that hold another layer (a wrapper's inner layer), as {"class_name", "config"}."""
+    return [name for name, p in _entry(block_type).get("params", {}).items() if p.get("kind") == "layer"]
+
+
+def initial_params(block_type: str) -> dict[str, Any]:
+    """Parameters a freshly dropped block starts with (no Keras import)."""
+    return json.loads(json.dumps(_entry(block_type).get("initial", {})))
+
+
+def keras_class(block_type: str):
+    """The Keras class (or `keras.Input` for Input) that a block type names."""
+    _entry(block_type)  # an unknown type says so
+    if not catalogue.is_catalogue_block(block_type):  # a composite block is many layers, not one class
+        raise UnknownBlockError(f"{block_type} is a composite block, not a Keras layer: expand it "
+                                "(builder.blocks.composites.expand) to get its layers.")
+    return catalogue.keras_class(block_type)
+
+
+def block_spec(block_type: str) -> BlockSpec:
+    """The block type's ports and parameters: Keras's for a catalogue layer (imports Keras), the exposed ones
+    for a composite block (no Keras)."""
+    if catalogue.is_catalogue_block(block_type):
+        return catalogue.block_spec(block_type)
+    _entry(block_type)
+    return composites.block_spec(block_type)
+
+
+def check_param(block_type: str, name: str, value: Any) -> Any:
+    """Validate one parameter value against its spec; returns it or raises with a clear reason."""
+    spec = block_spec(block_type).param(name)
+    label = f"{block_type}.{name}"
+    if value is None:
+        if spec.required:
+            raise LayerboardError(f"{label} is required.")
+        return None
+    kind = spec.kind
+    if kind == "layer":
+        if not (isinstance(value, dict) and isinstance(value.get("class_name"), str) and isinstance(value.get("config", {}), dict)):
+            raise LayerboardError(f"{label} must be a layer: {{\"class_name\": \"LSTM\", \"config\": {{\"units\": 32}}}}, not {value!r}.")
+        if not is_known(value["class_name"]) or value["class_name"] == "Input":
+            raise LayerboardError(f"{label}: '{value['class_name']}' is not a layer block Layerboard knows.")
+        return value
+    if kind == "bool" and not isinstance(value, bool):
+        raise LayerboardError(f"{label} must be true or false, not {value!r}.")
+    if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+        raise LayerboardError(f"{label} must be a whole number, not {value!r}.")
+    if kind == "float" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise LayerboardError(f"{label} must be a number, not {value!r}.")
+    if kind == "choice" and spec.choices is not None and value not in spec.choices:
+        raise LayerboardError(f"{label} must be one of {', '.join(map(str, spec.choices))}; got {value!r}.")
+    if kind == "tuple":
+        items = value if isinstance(value, (list, tuple)) else [value]
+        # One level of nesting is allowed: ZeroPadding2D/Cropping2D take ((top, bottom), (left, right)).
+        items = [x for v in items for x in (v if isinstance(v, (list, tuple)) and v else [v])]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
+            raise LayerboardError(f"{label} must be a whole number or a list of them, not {value!r}.")
+        numbers = items
+    elif kind == "shape":
+        if not isinstance(value, (list, tuple)) or not all(v is None or (isinstance(v, int) and v > 0) for v in value):
+            raise LayerboardError(f"{label} must be a list of positive whole numbers (or null), not {value!r}.")
+        numbers = []
+    elif kind in ("int", "float"):
+        numbers = [value]
+    else:
+        numbers = []
+    for v in numbers:
+        if spec.minimum is not None and v < spec.minimum:
+            raise LayerboardError(f"{label} must be at least {spec.minimum}; got {v}.")
+        if spec.maximum is not None and v > spec.maximum:
+            raise LayerboardError(f"{label} must be at most {spec.maximum}; got {v}.")
+    return value

@@ -1,0 +1,278 @@
+"""Does the model fit its dataset? Input shape and dtype, output size, activation and loss against a DatasetInfo.
+
+Shape inference (builder.shapes) says what each node gives; this module compares the Inputs and the output
+node with what the dataset feeds and expects, and says in one sentence per problem what to change. Nodes whose
+shape is unknown (wiring or parameter problems) get no dataset message: shape inference already reports them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from builder.data.datasets import CLASSES, DatasetInfo
+from builder.graph import Graph, Node
+from builder.model import UNKNOWN_ACTIVATION, output_activation
+from builder.project import RECONSTRUCTION
+from builder.model import ShapeReport, format_shape, infer_shapes
+
+
+@dataclass(frozen=True)
+class DatasetMismatch:
+    """One way the model does not fit the dataset; `node_id` is None for a problem of the whole model."""
+
+    node_id: str | None
+    message: str
+
+
+# Layers that pass their input's activation through unchanged (walked over to find the output's activation).
+_SPARSE_CE = {"sparsecategoricalcrossentropy"}
+_CATEGORICAL_CE = {"categoricalcrossentropy", "categoricalfocalcrossentropy"}
+_BINARY_CE = {"binarycrossentropy", "binaryfocalcrossentropy"}
+_REGRESSION_LOSSES = {
+    "mse", "meansquarederror", "mae", "meanabsoluteerror", "huber", "huberloss", "logcosh", "mape",
+    "meanabsolutepercentageerror", "msle", "meansquaredlogarithmicerror",
+}
+
+
+# ---- helpers ---------------------------------------------------------------------------------------------------
+
+def _dtype_kind(dtype: Any) -> str:
+    """'string', 'int', 'float', 'bool' or '' (unknown) for a NumPy / Keras dtype name."""
+    name = str(dtype or "").lower()
+    if not name:
+        return ""
+    if name in ("string", "str", "object", "bytes") or name.startswith(("<u", ">u", "|s", "<s", "|o", "str")):
+        return "string"
+    try:
+        import numpy as np
+
+        kind = np.dtype(name).kind
+    except TypeError:
+        kind = ""
+    if kind in ("U", "S", "O"):
+        return "string"
+    if kind in ("i", "u"):
+        return "int"
+    if kind == "f" or name.startswith("bfloat"):
+        return "float"
+    if kind == "b":
+        return "bool"
+    return ""
+
+
+def _loss_kind(loss: Any) -> str:
+    """'sparse', 'categorical', 'binary', 'regression' or '' (unknown/other) for a Keras loss name."""
+    if not isinstance(loss, str):
+        return ""
+    key = loss.lower().replace("_", "")
+    for kind, names in (("sparse", _SPARSE_CE), ("categorical", _CATEGORICAL_CE), ("binary", _BINARY_CE),
+                        ("regression", _REGRESSION_LOSSES)):
+        if key in names:
+            return kind
+    return "crossentropy" if "crossentropy" in key else ""
+
+
+def _loss_for(project, node_id: str) -> Any:
+    loss = project.training.loss
+    if isinstance(loss, dict):
+        return loss.get(node_id)
+    return loss
+
+
+def _who(node: Node) -> str:
+    return f"{node.type} '{node.id}'"
+
+
+def _as_list(shape: Sequence) -> str:
+    return "[" + ", ".join("None" if d is None else str(d) for d in shape) + "]"
+
+
+def _input_shape(node: Node, report: ShapeReport) -> tuple | None:
+    shape = node.params.get("shape")
+    if isinstance(shape, (list, tuple)):
+        return tuple(shape)
+    if isinstance(shape, int):
+        return (shape,)
+    result = report.nodes.get(node.id)
+    if result is not None and result.ok and result.shape is not None:
+        return tuple(result.shape[1:])
+    return None
+
+
+def _shapes_match(model: tuple, data: tuple) -> bool:
+    return len(model) == len(data) and all(m is None or m == d for m, d in zip(model, data))
+
+
+# ---- inputs ----------------------------------------------------------------------------------------------------
+
+def _check_input(graph: Graph, node: Node, info: DatasetInfo, report: ShapeReport) -> list[DatasetMismatch]:
+    found: list[DatasetMismatch] = []
+    result = report.nodes.get(node.id)
+    if result is None or not result.ok:
+        return found  # shape inference reports what is wrong with this Input
+    name = f"'{info.name}'"
+    data_shape = tuple(info.input_shape)
+    shape = _input_shape(node, report)
+    text = _dtype_kind(info.dtype) == "string" and {tuple(shape or ()), data_shape} <= {(), (1,), (None,)}
+    if shape is not None and not text and not _shapes_match(shape, data_shape):
+        found.append(DatasetMismatch(node.id, (
+            f"Input '{node.id}' has shape {format_shape(shape)} but dataset {name} gives samples of shape "
+            f"{format_shape(data_shape)}: set the Input's shape to {_as_list(data_shape)}.")))
+
+    data_kind = _dtype_kind(info.dtype)
+    declared = node.params.get("dtype") or result.dtype or "float32"
+    input_kind = _dtype_kind(declared)
+    if not data_kind or not input_kind:
+        return found
+    if data_kind == "string" and input_kind != "string":
+        found.append(DatasetMismatch(node.id, (
+            f"Input '{node.id}' has dtype {declared} but dataset {name} gives text (strings): set the Input's "
+            "dtype to 'string' and follow it with TextVectorization or StringLookup.")))
+    elif data_kind != "string" and input_kind == "string":
+        wanted = "int32" if data_kind == "int" else "float32"
+        found.append(DatasetMismatch(node.id, (
+            f"Input '{node.id}' has dtype string but dataset {name} gives {info.dtype} numbers: set the Input's "
+            f"dtype to {wanted}.")))
+    elif data_kind == "float" and input_kind in ("int", "bool"):
+        found.append(DatasetMismatch(node.id, (
+            f"Input '{node.id}' has dtype {declared} but dataset {name} gives {info.dtype} values, which would "
+            "be cut to whole numbers: set the Input's dtype to float32.")))
+    elif data_kind == "float":
+        for edge in graph.outgoing(node.id):
+            target = graph.nodes[edge.target]
+            if target.type == "Embedding":
+                found.append(DatasetMismatch(target.id, (
+                    f"Embedding '{target.id}' needs integer token ids but dataset {name} gives {info.dtype} "
+                    "values: use a dataset of token ids, or replace the Embedding with a Dense layer.")))
+    return found
+
+
+# ---- outputs ---------------------------------------------------------------------------------------------------
+
+def _size_message(node: Node, got: int, wanted: int, what: str, name: str, extra: str = "") -> str:
+    if node.type == "Dense" and "units" in node.params:
+        return f"{_who(node)} has {got} units but {name} {what}: set units to {wanted}{extra}."
+    return (f"{_who(node)} gives {got} values per sample but {name} {what}: make its last dimension {wanted} "
+            f"(end with Dense(units={wanted})){extra}.")
+
+
+def _check_classes(project, node: Node, shape: tuple, info: DatasetInfo) -> list[DatasetMismatch]:
+    found: list[DatasetMismatch] = []
+    say = lambda message: found.append(DatasetMismatch(node.id, message))  # noqa: E731
+    name = f"'{info.name}'"
+    classes = info.num_classes
+    per_sample = tuple(shape[1:])
+    if len(per_sample) != 1:
+        say(f"{_who(node)} gives outputs of shape {format_shape(shape)} but {name} has one class label per "
+            f"sample: add Flatten or GlobalAveragePooling before the last layer so its output is (None, {classes}).")
+    units = per_sample[-1] if per_sample else None
+    activation = output_activation(project.graph, node.id)
+    loss = _loss_for(project, node.id)
+    loss_kind = _loss_kind(loss)
+    if units is None or classes <= 0:
+        return found
+    if classes == 2 and units == 1:  # one sigmoid unit: binary classification
+        if activation == "softmax":
+            say(f"{_who(node)} has 1 unit with softmax, which always outputs 1: use activation sigmoid for "
+                "2 classes (or 2 units with softmax).")
+        elif activation is not UNKNOWN_ACTIVATION and activation not in (None, "sigmoid"):
+            say(f"{_who(node)} has activation {activation} but {name} has 2 classes and the layer 1 unit: "
+                "use sigmoid.")
+        if loss_kind in ("sparse", "categorical", "regression"):
+            say(f"{_who(node)} has 1 unit for the 2 classes of {name}, so the loss should be binary_crossentropy, "
+                f"not {loss}: set the loss to binary_crossentropy (or use 2 units with softmax).")
+        return found
+    if units != classes:
+        extra = " (or 1 unit with sigmoid and binary_crossentropy)" if classes == 2 else ""
+        say(_size_message(node, units, classes, f"has {classes} classes", name, extra))
+    if activation == "sigmoid":
+        say(f"{_who(node)} has activation sigmoid but {name} has {classes} classes, one per sample: use softmax "
+            "(sigmoid scores each class on its own).")
+    elif activation is not UNKNOWN_ACTIVATION and activation not in (None, "softmax"):
+        say(f"{_who(node)} has activation {activation}, which does not give class probabilities: use softmax.")
+    if loss_kind == "binary":
+        say(f"The loss {loss} suits a single sigmoid unit, but {_who(node)} scores the {classes} classes of {name}: "
+            "set the loss to sparse_categorical_crossentropy.")
+    elif loss_kind == "categorical":
+        say(f"The loss {loss} expects one-hot labels but {name} gives class ids: set the loss to "
+            "sparse_categorical_crossentropy.")
+    elif loss_kind == "regression":
+        say(f"The loss {loss} is a regression loss but {name} is classification: set the loss to "
+            "sparse_categorical_crossentropy.")
+    return found
+
+
+def _check_regression(project, node: Node, shape: tuple, info: DatasetInfo,
+                      target_shape: tuple) -> list[DatasetMismatch]:
+    found: list[DatasetMismatch] = []
+    say = lambda message: found.append(DatasetMismatch(node.id, message))  # noqa: E731
+    name = f"'{info.name}'"
+    per_sample = tuple(shape[1:])
+    values = target_shape[-1] if target_shape else 1
+    wanted = (None, *target_shape) if target_shape else (None, 1)
+    what = "one target value per sample" if values == 1 and len(target_shape) <= 1 else \
+        f"targets of shape {format_shape(target_shape)} per sample"
+    if len(per_sample) != max(len(target_shape), 1):
+        say(f"{_who(node)} gives outputs of shape {format_shape(shape)} but {name} has {what}: flatten or pool "
+            f"before the last layer (or set return_sequences to false) so its output is {format_shape(wanted)}.")
+    units = per_sample[-1] if per_sample else None
+    if units is not None and units != values:
+        say(_size_message(node, units, values, f"predicts {values} value{'s' if values != 1 else ''} per sample "
+                                               "(regression)", name))
+    activation = output_activation(project.graph, node.id)
+    if activation == "softmax":
+        say(f"{_who(node)} has activation softmax, which makes class probabilities, but {name} is regression: "
+            "remove the activation (linear output).")
+    loss = _loss_for(project, node.id)
+    if _loss_kind(loss) in ("sparse", "categorical", "binary", "crossentropy"):
+        say(f"The loss {loss} is for classification but {name} is regression: set the loss to "
+            "mean_squared_error (or mean_absolute_error, huber).")
+    return found
+
+
+# ---- public API --------------------------------------------------------------------------------------------------
+
+def check_against_dataset(project, info: DatasetInfo, report: ShapeReport | None = None,
+                          target_shape: Sequence[int] | None = None) -> list[DatasetMismatch]:
+    """Every way the project's model does not fit the dataset, each with the change that fixes it.
+
+    `report` reuses a shape inference already run on `project.graph`; `target_shape` is the per-sample shape
+    of regression targets when they are vectors (default: one value per sample). Never raises for a
+    half-built graph: nodes whose shape is unknown are skipped.
+    """
+    graph: Graph = project.graph
+    if report is None:
+        report = infer_shapes(graph)
+    found: list[DatasetMismatch] = []
+    name = f"'{info.name}'"
+
+    inputs = graph.input_nodes()
+    if len(inputs) > 1:
+        found.append(DatasetMismatch(None, (
+            f"The model has {len(inputs)} Inputs ({', '.join(repr(i) for i in inputs)}) but dataset {name} feeds "
+            f"a single input of shape {format_shape(tuple(info.input_shape))}: keep one Input, or use a dataset "
+            "with one array per Input.")))
+    elif inputs:
+        found += _check_input(graph, graph.nodes[inputs[0]], info, report)
+
+    for output in graph.output_nodes():  # with several outputs, the one target feeds each of them
+        node = graph.nodes[output]
+        result = report.nodes.get(node.id)
+        if result is not None and result.ok and result.shape is not None:
+            shape = tuple(result.shape)
+            if _loss_for(project, node.id) == RECONSTRUCTION:  # the target is the input itself
+                if not _shapes_match(tuple(shape[1:]), tuple(info.input_shape)):
+                    found.append(DatasetMismatch(node.id, (
+                        f"{_who(node)} gives outputs of shape {format_shape(shape)} but the loss 'reconstruction' "
+                        f"compares them with the samples of {name}, of shape {format_shape(tuple(info.input_shape))}"
+                        f": make the output's shape (None, {', '.join(map(str, info.input_shape))}).")))
+            elif info.output == CLASSES:
+                found += _check_classes(project, node, shape, info)
+            else:
+                found += _check_regression(project, node, shape, info, tuple(target_shape or ()))
+    return found
+
+
+def dataset_problems_text(mismatches: Sequence[DatasetMismatch]) -> list[str]:
+    """One line per mismatch: "node 'dense_1': message", or just the message for a whole-model problem."""
+    return [f"node '{m.node_id}': {m.message}" if m.node_id else m.message for m in mismatches]

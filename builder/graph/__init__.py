@@ -1,0 +1,12 @@
+"""The graph model: nodes, wires between numbered ports, change events, graph algorithms and layout."""
+from builder.graph.algorithms import nodes_on_cycles, topological_order
+from builder.graph.events import (EdgeAdded, EdgeRemoved, EventEmitter, FlagChanged, NodeAdded, NodeMoved,
+                                  NodeRemoved, ParamChanged)
+from builder.graph.elements import Edge, Node
+from builder.graph.graph import Graph, snake_case
+from builder.graph.layout import apply_layout
+
+__all__ = [
+    "Edge", "EdgeAdded", "EdgeRemoved", "EventEmitter", "FlagChanged", "Graph", "Node", "NodeAdded", "NodeMoved",
+    "NodeRemoved", "ParamChanged", "apply_layout", "nodes_on_cycles", "snake_case", "topological_order",
+]

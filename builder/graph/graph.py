@@ -1,0 +1,181 @@
+"""The model graph: nodes (Keras layer type + constructor arguments), edges between numbered ports.
+
+The graph is the single source of truth. Every change goes through a method here, and each
+method emits one plain-Python event so that views (the Qt canvas, a test) can follow.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from builder.errors import GraphError
+from builder.graph.elements import Edge, Node
+from builder.graph.events import (EdgeAdded, EdgeRemoved, EventEmitter, FlagChanged, NodeAdded, NodeMoved, NodeRemoved,
+                                  ParamChanged)
+
+
+def snake_case(name: str) -> str:
+    """Keras's own layer naming (keras.src.utils.naming.to_snake_case): Conv2D -> conv2d."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+class Graph:
+    """Nodes by id and the edges between them; emits an event for every change.
+
+    `nodes` and `edges` are read-only views: the graph changes only through its methods, each of which
+    emits one event. Per-node indexes of incoming and outgoing wires (in wiring order) make
+    `incoming`/`outgoing` cost O(degree), not O(wires), so walking a 500-node graph stays linear.
+    """
+
+    def __init__(self) -> None:
+        self._nodes: dict[str, Node] = {}
+        self._edges: list[Edge] = []
+        self._edges_view: tuple[Edge, ...] | None = ()
+        self.events = EventEmitter()
+        self._in: dict[str, list[Edge]] = {}  # target id -> wires into it, in `edges` order
+        self._out: dict[str, list[Edge]] = {}  # source id -> wires out of it, in `edges` order
+
+    @property
+    def nodes(self) -> Mapping[str, Node]:
+        """Nodes by id, in the order they were added (read-only: change them through the methods below)."""
+        return MappingProxyType(self._nodes)
+
+    @property
+    def edges(self) -> tuple[Edge, ...]:
+        """The wires in the order they were made (read-only)."""
+        if self._edges_view is None:
+            self._edges_view = tuple(self._edges)
+        return self._edges_view
+
+    # ---- queries -------------------------------------------------------------------------
+    def node(self, node_id: str) -> Node:
+        try:
+            return self._nodes[node_id]
+        except KeyError:
+            raise GraphError(f"There is no node '{node_id}' in the graph.") from None
+
+    def incoming(self, node_id: str) -> list[Edge]:
+        """Edges into a node, in input-port order (the order a merge layer receives them)."""
+        return sorted(self._in.get(node_id, ()), key=lambda e: e.target_port)
+
+    def outgoing(self, node_id: str) -> list[Edge]:
+        return list(self._out.get(node_id, ()))
+
+    def output_nodes(self) -> list[str]:
+        """The model's output nodes, in node order: nodes with no outgoing edge, and nodes marked as outputs."""
+        return [n for n, node in self._nodes.items()
+                if node.type != "Input" and (not self._out.get(n) or node.output)]
+
+    def input_nodes(self) -> list[str]:
+        return [n for n, node in self._nodes.items() if node.type == "Input"]
+
+    def new_id(self, block_type: str) -> str:
+        """A fresh id in Keras's style: `conv2d_1`, `conv2d_2`..."""
+        base = snake_case(block_type)
+        i = 1
+        while f"{base}_{i}" in self._nodes:
+            i += 1
+        return f"{base}_{i}"
+
+    # ---- edits ---------------------------------------------------------------------------
+    def add_node(
+        self,
+        block_type: str,
+        params: dict[str, Any] | None = None,
+        position: Iterable[float] = (0.0, 0.0),
+        node_id: str | None = None,
+        trainable: bool = True,
+        output: bool = False,
+    ) -> Node:
+        node_id = node_id or self.new_id(block_type)
+        if node_id in self._nodes:
+            raise GraphError(f"A node named '{node_id}' already exists; choose another name.")
+        x, y = position
+        node = Node(node_id, block_type, dict(params or {}), (float(x), float(y)), bool(trainable), bool(output))
+        self._nodes[node_id] = node
+        self.events.emit(NodeAdded(node))
+        return node
+
+    def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
+        """Remove a node and its edges; returns both so an undo can restore them."""
+        node = self.node(node_id)
+        edges = [e for e in self._edges if node_id in (e.source, e.target)]  # in wiring order, for undo
+        for edge in edges:
+            self.disconnect(edge)
+        del self._nodes[node_id]
+        self._in.pop(node_id, None)
+        self._out.pop(node_id, None)
+        self.events.emit(NodeRemoved(node))
+        return node, edges
+
+    def move_node(self, node_id: str, position: Iterable[float]) -> None:
+        node = self.node(node_id)
+        x, y = position
+        node.position = (float(x), float(y))
+        self.events.emit(NodeMoved(node))
+
+    def set_param(self, node_id: str, name: str, value: Any) -> None:
+        """Set one constructor argument; `value=None` removes it (Keras's default applies)."""
+        node = self.node(node_id)
+        if value is None:
+            node.params.pop(name, None)
+        else:
+            node.params[name] = value
+        self.events.emit(ParamChanged(node, name))
+
+    def set_flag(self, node_id: str, name: str, value: bool) -> None:
+        """Set a node's `trainable` or `output` switch."""
+        if name not in ("trainable", "output"):
+            raise GraphError(f"'{name}' is not a node switch; use 'trainable' or 'output'.")
+        node = self.node(node_id)
+        setattr(node, name, bool(value))
+        self.events.emit(FlagChanged(node, name))
+
+    def connect(self, source: str, target: str, source_port: int = 0, target_port: int = 0) -> Edge:
+        self.node(source)
+        self.node(target)
+        if source == target:
+            raise GraphError(f"'{source}' cannot be connected to itself.")
+        for e in self._in.get(target, ()):
+            if e.target_port == target_port:
+                raise GraphError(
+                    f"Input port {target_port} of '{target}' is already connected to '{e.source}'; "
+                    "remove that wire first."
+                )
+        edge = Edge(source, target, source_port, target_port)
+        self._edges.append(edge)
+        self._edges_view = None
+        self._in.setdefault(target, []).append(edge)
+        self._out.setdefault(source, []).append(edge)
+        self.events.emit(EdgeAdded(edge))
+        return edge
+
+    def disconnect(self, edge: Edge) -> None:
+        if edge not in self._out.get(edge.source, ()):
+            raise GraphError(f"There is no wire from '{edge.source}' to '{edge.target}'.")
+        self._edges.remove(edge)
+        self._edges_view = None
+        self._in[edge.target].remove(edge)
+        self._out[edge.source].remove(edge)
+        self.events.emit(EdgeRemoved(edge))
+
+    # ---- (de)serialisation -----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "nodes": [n.to_dict() for n in self._nodes.values()],
+            "edges": [e.to_dict() for e in self._edges],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Graph":
+        """Build a graph from `to_dict` output; the data is assumed validated (see serialization)."""
+        graph = cls()
+        for n in data.get("nodes", []):
+            graph.add_node(n["type"], n.get("params", {}), n.get("position", (0, 0)), n["id"],
+                           n.get("trainable", True), n.get("output", False))
+        for e in data.get("edges", []):
+            graph.connect(e["source"], e["target"], e.get("source_port", 0), e.get("target_port", 0))
+        return graph

@@ -1,0 +1,21 @@
+"""The model: per-node Keras layer calls, graph -> keras.Model, shape inference and its explanations, weights, cost.
+
+Nothing here imports Keras when imported; Keras is imported by the first call that needs it.
+"""
+from builder.model.block_selection import save_selection
+from builder.model.build import build_model, model_outputs
+from builder.model.cost import FILE_OVERHEAD, LAYER_OVERHEAD, CostEstimate, estimate, estimate_sizes, layer_flops
+from builder.model.explanations import explain
+from builder.model.layers import apply_layer, keras_kwargs, make_input, make_layer, output_tensors
+from builder.model.output_activation import UNKNOWN_ACTIVATION, output_activation
+from builder.model.shape_inference import ShapeInference, infer_shapes
+from builder.model.shape_report import NodeResult, Shape, ShapeReport, format_shape
+from builder.model.weights import WeightsReport, apply_project_weights, load_node_weights, save_node_weights
+
+__all__ = [
+    "FILE_OVERHEAD", "LAYER_OVERHEAD", "UNKNOWN_ACTIVATION", "CostEstimate", "NodeResult", "Shape", "ShapeInference",
+    "ShapeReport", "WeightsReport", "apply_layer", "apply_project_weights", "build_model", "estimate",
+    "estimate_sizes", "explain", "format_shape", "infer_shapes", "keras_kwargs", "layer_flops", "load_node_weights",
+    "make_input", "make_layer", "model_outputs", "output_activation", "output_tensors", "save_node_weights",
+    "save_selection",
+]

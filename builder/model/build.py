@@ -1,0 +1,61 @@
+"""Graph -> keras.Model through the functional API."""
+from __future__ import annotations
+
+from typing import Any
+
+from builder import blocks
+from builder.blocks import composites
+from builder.errors import GraphError
+from builder.graph import Graph, topological_order
+from builder.model.layers import apply_layer, make_input, make_layer, output_tensors
+from builder.model.shape_inference import infer_shapes
+
+
+def model_outputs(graph: Graph, port_counts: dict[str, int]) -> list[tuple[str, int, str]]:
+    """The model's outputs as (node id, output port, output name).
+
+    An output node (see Graph.output_nodes) gives every output port that has no wire, or port 0
+    when all are wired; port 0 is named after the node, other ports `<node>_<port name>`.
+    """
+    outputs = []
+    for node_id in graph.output_nodes():
+        node = graph.nodes[node_id]
+        count = port_counts.get(node_id, 1)
+        wired = {e.source_port for e in graph.outgoing(node_id)}
+        free = [p for p in range(count) if p not in wired] or [0]
+        names = blocks.output_ports(node.type, count)
+        for p in free:
+            outputs.append((node_id, p, node_id if p == 0 else f"{node_id}_{names[p]}"))
+    return outputs
+
+
+def build_model(graph: Graph, name: str = "layerboard_model"):
+    """Build the functional `keras.Model` the graph describes; raises GraphError if it is invalid."""
+    import keras
+
+    if not graph.nodes:
+        raise GraphError("The graph is empty: add an Input block and the layers after it.")
+    report = infer_shapes(graph)
+    if not report.valid:
+        raise GraphError(report.summary(), report.node_errors())
+    if composites.has_composites(graph):  # built from the expanded graph, so the model is the same either way
+        graph = composites.expand_all(graph)
+    tensors: dict[str, Any] = {}
+    order, _ = topological_order(graph)
+    for node_id in order:
+        node = graph.nodes[node_id]
+        if node.type == "Input":
+            tensors[node_id] = [make_input(node)]
+            continue
+        edges = graph.incoming(node_id)
+        inputs = [tensors[e.source][e.source_port] for e in edges]
+        out = apply_layer(node, make_layer(node), inputs, [e.target_port for e in edges])
+        tensors[node_id] = output_tensors(out)
+    inputs = [tensors[n][0] for n in graph.input_nodes()]
+    counts = {n: len(t) for n, t in tensors.items()}
+    outputs = [tensors[n][p] for n, p, _ in model_outputs(graph, counts)]
+    return keras.Model(
+        inputs=inputs[0] if len(inputs) == 1 else inputs,
+        outputs=outputs[0] if len(outputs) == 1 else outputs,
+        name=name,
+    )

@@ -1,0 +1,66 @@
+"""Per-node Keras calls: a node's constructor arguments, its layer, and calling it on input tensors (shape inference and model building share them)."""
+from __future__ import annotations
+
+from typing import Any
+
+from builder import blocks
+from builder.errors import GraphError
+from builder.graph import Graph, Node, topological_order
+
+
+def keras_kwargs(node: Node) -> dict[str, Any]:
+    """A node's params as Keras constructor arguments.
+
+    JSON lists become the tuples Keras expects, and a wrapper's inner layer
+    ({"class_name": "LSTM", "config": {...}}) becomes a layer instance. Only catalogue classes
+    are ever instantiated: a project file cannot name arbitrary code.
+    """
+    nested = set(blocks.nested_layer_params(node.type))
+    kwargs = {}
+    for key, value in node.params.items():
+        if key in nested and isinstance(value, dict):
+            blocks.check_param(node.type, key, value)
+            inner = Node(id="", type=value["class_name"], params=dict(value.get("config", {})))
+            cls = blocks.keras_class(inner.type)
+            kwargs[key] = cls(**keras_kwargs(inner))
+        else:
+            kwargs[key] = tuple(value) if isinstance(value, list) else value
+    return kwargs
+
+
+def make_input(node: Node):
+    """A `keras.Input` tensor for an Input node."""
+    import keras
+
+    kwargs = keras_kwargs(node)
+    return keras.Input(shape=kwargs.get("shape"), dtype=kwargs.get("dtype"), name=node.id)
+
+
+def make_layer(node: Node):
+    """A fresh Keras layer for a non-Input node, named after the node."""
+    cls = blocks.keras_class(node.type)
+    layer = cls(name=node.id, **keras_kwargs(node))
+    if not node.trainable:
+        layer.trainable = False
+    return layer
+
+
+def apply_layer(node: Node, layer, inputs: list, ports: list[int] | None = None):
+    """Call the layer on its input tensors, which arrive on input ports `ports` (default 0, 1, ...).
+
+    One tensor for ordinary layers, a list for merges and list-called layers (Attention),
+    keyword arguments named after the ports for layers like MultiHeadAttention.
+    """
+    style = blocks.call_style(node.type)
+    if style == "kwargs":
+        names = blocks.input_ports(node.type) or []
+        ports = list(range(len(inputs))) if ports is None else ports
+        return layer(**{names[p]: t for p, t in zip(ports, inputs)})
+    if style == "list":
+        return layer(list(inputs))
+    return layer(*inputs)
+
+
+def output_tensors(out) -> list:
+    """A layer call's result as a list (one entry per output port)."""
+    return list(out) if isinstance(out, (list, tuple)) else [out]

@@ -1,0 +1,138 @@
+"""Shape inference: each node's output shape and parameter count, or a plain-language error.
+
+Keras computes every shape (layers are called on symbolic `KerasTensor`s); this module only
+walks the graph, caches per-node results so an edit re-infers just what changed, and turns
+Keras's exceptions into messages that name the node, what it got, what it needs and the fix.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from builder import blocks
+from builder.errors import LayerboardError
+from builder.graph import Graph, Node, nodes_on_cycles, topological_order
+from builder.model.composite_inference import infer_composite
+from builder.model.explanations import explain
+from builder.model.layers import apply_layer, make_input, make_layer
+from builder.model.shape_report import NodeResult, Shape, ShapeReport
+
+def _wiring_problem(graph: Graph, node: Node, edges) -> str | None:
+    """What is wrong with the wires into a node (count, port names), or None."""
+    names = blocks.input_ports(node.type)
+    needed = blocks.required_inputs(node.type)
+    if names == [] and edges:
+        return "is an input and cannot receive wires; remove the wire into it."
+    if names == [] and not graph.outgoing(node.id):
+        return "is not connected to anything: wire its output to a layer."
+    if names is None and len(edges) < needed:
+        return f"needs at least {needed} inputs; it has {len(edges)}. Wire more blocks into it."
+    if names is None or not names:
+        return None
+    if not edges:
+        return "has no input connected: drag a wire from another block's output to it."
+    wired = {e.target_port for e in edges}
+    extra = sorted(p for p in wired if p >= len(names))
+    if extra:
+        return (f"takes {len(names)} input(s) ({', '.join(names)}); it has a wire into port {extra[0]}. "
+                "Remove the extra wires.")
+    missing = [names[p] for p in range(needed) if p not in wired]
+    if missing:
+        return f"needs its '{missing[0]}' input wired ({', '.join(names[:needed])} are required)."
+    return None
+
+
+def _cache_key(node: Node, inputs: list[tuple[Shape, str]]) -> str:
+    return json.dumps([node.type, node.id, node.params, inputs], sort_keys=True, default=str)
+
+
+class ShapeInference:
+    """Infers shapes for a graph, reusing per-node results whose type, params and inputs are unchanged."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, NodeResult] = {}
+        self.computed = 0  # nodes actually sent to Keras in the last run (for tests and benchmarks)
+
+    def run(self, graph: Graph) -> ShapeReport:
+        self.computed = 0
+        order, stuck = topological_order(graph)
+        results: dict[str, NodeResult] = {}
+        graph_errors: list[str] = []
+        if graph.nodes and not graph.input_nodes():
+            graph_errors.append("The graph has no Input block: add one (Core > Input) and wire it to the first layer.")
+        new_cache: dict[str, NodeResult] = {}
+        for node_id in order:
+            node = graph.nodes[node_id]
+            result, key = self._infer_node(graph, node, results)
+            results[node_id] = result
+            if key is not None:
+                new_cache[key] = result
+        cyclic = nodes_on_cycles(graph, stuck)
+        for node_id in graph.nodes:
+            if node_id in cyclic:
+                results[node_id] = NodeResult(error=(
+                    f"{graph.nodes[node_id].type} '{node_id}' is part of a cycle: data must flow one way. "
+                    "Remove one of the wires that loop back."))
+            elif node_id in stuck:
+                results[node_id] = NodeResult(error=f"Waits for a cycle upstream to be removed.", blocked_by="cycle")
+        self._cache = new_cache
+        return ShapeReport({n: results[n] for n in graph.nodes}, graph_errors)
+
+    def _infer_node(self, graph: Graph, node: Node, done: dict[str, NodeResult]):
+        who = f"{node.type} '{node.id}'"
+        if not blocks.is_known(node.type):
+            return NodeResult(error=f"'{node.id}' has the unknown block type '{node.type}'."), None
+        edges = graph.incoming(node.id)
+        problem = _wiring_problem(graph, node, edges)
+        if problem:
+            return NodeResult(error=f"{who} {problem}"), None
+        for e in edges:
+            upstream = done[e.source]
+            if not upstream.ok:
+                return NodeResult(error=f"Waits for '{e.source}', which has a problem.", blocked_by=e.source), None
+        inputs = []
+        for e in edges:
+            up = done[e.source]
+            if e.source_port >= len(up.output_shapes):
+                return NodeResult(error=f"{who} is wired to output {e.source_port} of '{e.source}', which has no such output."), None
+            inputs.append((up.output_shapes[e.source_port], up.dtype))
+        ports = [e.target_port for e in edges]
+        key = _cache_key(node, [inputs, ports])
+        if key in self._cache:
+            return self._cache[key], key
+        self.computed += 1
+        return self._compute(node, inputs, ports), key
+
+    def _compute(self, node: Node, inputs: list[tuple[Shape, str]], ports: list[int]) -> NodeResult:
+        import keras
+
+        who = f"{node.type} '{node.id}'"
+        for name, value in node.params.items():
+            try:
+                blocks.check_param(node.type, name, value)
+            except LayerboardError as exc:
+                return NodeResult(error=f"{who}: {exc}")
+        if node.type != "Input" and not blocks.is_catalogue_block(node.type):  # a composite block
+            return infer_composite(node, inputs, ports)
+        try:
+            if node.type == "Input":
+                tensor = make_input(node)
+                return NodeResult([tuple(tensor.shape)], str(tensor.dtype), 0)
+            layer = make_layer(node)
+        except Exception as exc:  # Keras rejects the arguments: say which
+            return NodeResult(error=f"{who} has invalid parameters: {str(exc).strip().splitlines()[0]}")
+        tensors = [keras.KerasTensor(shape, dtype=dtype) for shape, dtype in inputs]
+        try:
+            # StatelessScope: the layer is thrown away, so its weights need shapes, not initial values
+            # (about a quarter faster per layer).
+            with keras.StatelessScope():
+                out = apply_layer(node, layer, tensors, ports)
+        except Exception as exc:
+            return NodeResult(error=explain(node, [s for s, _ in inputs], exc))
+        outs: list[Any] = list(out) if isinstance(out, (list, tuple)) else [out]
+        return NodeResult([tuple(t.shape) for t in outs], str(outs[0].dtype), int(layer.count_params()))
+
+
+def infer_shapes(graph: Graph) -> ShapeReport:
+    """One-off shape inference (no cache kept between calls)."""
+    return ShapeInference().run(graph)

@@ -1,0 +1,93 @@
+"""Project files: JSON load with precise error messages, atomic save, format version checks."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from builder import blocks
+from builder.blocks import expect_type, read_graph
+from builder.files import atomic_write_text
+from builder.errors import GraphError, LayerboardError, ProjectFileError
+from builder.graph import Graph
+from builder.project.record import DatasetRef, Project, TrainingConfig, field_names, resolve_inside
+
+FORMAT = "layerboard-project"
+VERSION = 1
+
+
+def project_to_dict(project: Project) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": project.name,
+        "description": project.description,
+        "graph": project.graph.to_dict(),
+        "dataset": project.dataset.to_dict(),
+        "training": project.training.to_dict(),
+        **({"weights": project.weights} if project.weights else {}),
+    }
+
+
+def save_project(project: Project, path: str | Path) -> Path:
+    path = Path(path)
+    atomic_write_text(path, json.dumps(project_to_dict(project), indent=2) + "\n")
+    project.path = path
+    return path
+
+
+def _section(path, data: dict, key: str, cls):
+    raw = data.get(key, {})
+    expect_type(path, key, raw, dict, "an object")
+    unknown = set(raw) - field_names(cls)
+    if unknown:
+        raise ProjectFileError(path, f"{key}.{sorted(unknown)[0]}", f"unknown setting; known settings: {', '.join(sorted(field_names(cls)))}.")
+    try:
+        return cls(**raw)
+    except TypeError as exc:
+        raise ProjectFileError(path, key, str(exc)) from None
+
+
+def project_from_dict(data: Any, path: str | Path = "<project>") -> Project:
+    expect_type(path, "", data, dict, "a JSON object")
+    if data.get("format") != FORMAT:
+        raise ProjectFileError(path, "format", f"not a Layerboard project (expected \"format\": \"{FORMAT}\", found {json.dumps(data.get('format'))}).")
+    version = data.get("version")
+    if version != VERSION:
+        raise ProjectFileError(path, "version", f"unsupported version {json.dumps(version)}; this Layerboard reads version {VERSION}. Update Layerboard to open newer files.")
+    project = Project(
+        graph=read_graph(path, data.get("graph"), blocks.is_known, blocks.block_types),
+        dataset=_section(path, data, "dataset", DatasetRef),
+        training=_section(path, data, "training", TrainingConfig),
+        name=str(data.get("name") or Path(str(path)).stem),
+        description=str(data.get("description", "")),
+    )
+    weights = data.get("weights")
+    if weights is not None:
+        expect_type(path, "weights", weights, str, "a relative path to a .weights.h5 file")
+        try:
+            resolve_inside(Path(str(path)).parent, weights)
+        except LayerboardError as exc:
+            raise ProjectFileError(path, "weights", str(exc)) from None
+        project.weights = weights
+    return project
+
+
+def load_project(path: str | Path) -> Project:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProjectFileError(path, "", "file not found. Check the path, or create one with `new TEMPLATE -o FILE`.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProjectFileError(path, "", f"cannot be read ({exc}).") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProjectFileError(path, f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}.") from None
+    project = project_from_dict(data, path)
+    project.path = path
+    return project
+
+
+__all__ = ["load_project", "save_project", "project_from_dict", "project_to_dict", "LayerboardError"]

@@ -1,0 +1,103 @@
+"""Losses and metrics of a training config, as Keras objects (per output node for multi-output models).
+
+Loss names are Keras's ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
+"mse", "mae", "huber", ...), plus "reconstruction" (the model learns to reproduce its input; mean squared error).
+Cross-entropy on an output without softmax/sigmoid is computed from logits. Metric names: "accuracy",
+"top_k_accuracy" (or "top_5_accuracy"), "precision", "recall", "auc", "mae", "mse", "rmse", or any Keras metric.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from builder.errors import TrainingError
+from builder.model import UNKNOWN_ACTIVATION, output_activation
+from builder.project import RECONSTRUCTION
+
+CROSSENTROPY = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy")
+_PROBABILITY_ACTIVATIONS = {"softmax", "sigmoid", "log_softmax"}
+
+
+def is_reconstruction(config) -> bool:
+    return config.loss == RECONSTRUCTION
+
+
+def _per_output(value, outputs: list[str], what: str) -> dict[str, Any]:
+    if isinstance(value, dict):
+        missing = [o for o in outputs if o not in value]
+        unknown = [k for k in value if k not in outputs]
+        if unknown or missing:
+            raise TrainingError(f"training.{what} names outputs {sorted(value)}, but the model's outputs are "
+                                f"{outputs}; give one entry per output node.")
+        return dict(value)
+    return {o: value for o in outputs}
+
+
+def make_loss(name: str, config, activation: str | None, one_hot_labels: bool = False):
+    import keras
+
+    from builder.training import keras_objects
+
+    if name == RECONSTRUCTION:
+        return keras.losses.MeanSquaredError()
+    logits = name in CROSSENTROPY and activation not in _PROBABILITY_ACTIVATIONS
+    smoothing = float(config.label_smoothing or 0.0)
+    if name == "sparse_categorical_crossentropy" and one_hot_labels:
+        name = "categorical_crossentropy"  # MixUp/CutMix mix one-hot labels
+    if name == "sparse_categorical_crossentropy":
+        if smoothing:
+            return keras_objects.SmoothedSparseCategoricalCrossentropy(smoothing, from_logits=logits)
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=logits)
+    if name == "categorical_crossentropy":
+        return keras.losses.CategoricalCrossentropy(from_logits=logits, label_smoothing=smoothing)
+    if name == "binary_crossentropy":
+        return keras.losses.BinaryCrossentropy(from_logits=logits, label_smoothing=smoothing)
+    try:
+        return keras.losses.get(name)
+    except ValueError:
+        raise TrainingError(f"Unknown loss '{name}'. Common losses: sparse_categorical_crossentropy, "
+                            "categorical_crossentropy, binary_crossentropy, mse, mae, huber, reconstruction.") from None
+
+
+def make_metric(name: str, loss_name: str):
+    import keras
+
+    from builder.training import keras_objects
+
+    sparse = loss_name == "sparse_categorical_crossentropy"
+    top_k = re.fullmatch(r"top_(k|\d+)_accuracy", name)
+    if top_k:
+        k = 5 if top_k.group(1) == "k" else int(top_k.group(1))
+        cls = keras.metrics.SparseTopKCategoricalAccuracy if sparse else keras.metrics.TopKCategoricalAccuracy
+        return cls(k=k, name=name)
+    named = {"precision": keras_objects.SparsePrecision, "recall": keras_objects.SparseRecall,
+             "auc": keras_objects.SparseAUC}
+    if name in named:
+        return named[name](name=name) if sparse else getattr(keras.metrics, named[name].__name__[6:])(name=name)
+    if name == "rmse":
+        return keras.metrics.RootMeanSquaredError(name="rmse")
+    if name in ("accuracy", "acc"):
+        return "accuracy"
+    try:
+        keras.metrics.get(name)
+    except ValueError:
+        raise TrainingError(f"Unknown metric '{name}'. Metrics: accuracy, top_k_accuracy, precision, recall, auc, "
+                            "mae, mse, rmse, or any Keras metric name.") from None
+    return name
+
+
+def compile_arguments(graph, output_names: list[str], config, one_hot_labels: bool = False) -> dict[str, Any]:
+    """loss, loss_weights and metrics for model.compile, one per output when the model has several."""
+    losses = _per_output(config.loss, output_names, "loss")
+    metrics = config.metrics if isinstance(config.metrics, dict) else {o: list(config.metrics) for o in output_names}
+    metrics = _per_output(metrics, output_names, "metrics")
+    built = {o: make_loss(losses[o], config, output_activation(graph, o) if o in graph.nodes else None,
+                          one_hot_labels) for o in output_names}
+    built_metrics = {o: [make_metric(m, losses[o] if not one_hot_labels else "categorical_crossentropy")
+                         for m in metrics[o]] for o in output_names}
+    weights = _per_output(config.loss_weights, output_names, "loss_weights") if config.loss_weights else None
+    if len(output_names) == 1:
+        only = output_names[0]
+        return {"loss": built[only], "metrics": built_metrics[only],
+                "loss_weights": [weights[only]] if weights else None}
+    return {"loss": built, "metrics": built_metrics, "loss_weights": weights}
