@@ -1,6 +1,6 @@
 """One editor widget per parameter kind; each shows a value and emits what the user committed.
 
-Editors parse text but do not validate ranges: the inspector asks `registry.check_param`, so
+Editors parse text but do not validate ranges: the inspector asks `builder.blocks.check_param`, so
 the GUI and the engine refuse the same values with the same words.
 """
 from __future__ import annotations

@@ -33,6 +33,7 @@ from typing import Any, Iterable
 
 from builder.errors import ExportError
 from builder.files import atomic_write_text
+from builder.model import random_inputs
 
 TARGETS = ("tflite", "tflite-int8")
 STATUSES = ("builtin", "select_tf_ops", "unsupported", "skipped")
@@ -490,14 +491,8 @@ def _representative(inputs, count: int = 8):
 
     def data():
         for _ in range(count):
-            sample = []
-            for shape, dtype in inputs:
-                full = [1] + [4 if d is None else d for d in shape]
-                if dtype.startswith(("int", "uint", "bool")):
-                    sample.append(rng.integers(0, 2, size=full).astype(dtype))
-                else:
-                    sample.append(rng.standard_normal(full).astype(dtype))
-            yield sample
+            yield random_inputs([(tuple(shape), dtype) for shape, dtype in inputs], 1, unknown_dim=4, normal=True,
+                                rng=rng)
     return data
 
 

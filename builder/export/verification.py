@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from builder.errors import ExportError
+from builder.model import UnreadableModelError, load_model_safely, model_input_specs, random_inputs
 from builder.project import Project
 
 MAX_SAMPLES = 1000  # validation samples an export is checked on, at most
@@ -14,15 +15,13 @@ RANDOM_SAMPLES = 64  # samples of seeded noise for a model without a project
 
 
 def load_model_file(path: str | Path):
-    import keras
-
     path = Path(path)
     if not path.exists():
         raise ExportError(f"Model file {path} not found. Train the project first (`train PROJECT`).")
     try:
-        return keras.saving.load_model(path, safe_mode=True)
-    except Exception as exc:
-        raise ExportError(f"{path} is not a readable Keras model: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+        return load_model_safely(path)
+    except UnreadableModelError as exc:
+        raise ExportError(f"{path} is not a readable Keras model: {exc.reason}") from None
 
 
 @dataclass
@@ -55,8 +54,7 @@ def verification_data(model, project: Project | None, count: int | None, represe
     take = count or RANDOM_SAMPLES
 
     def noise(n):
-        return [rng.standard_normal((n,) + tuple(d if d is not None else 1 for d in t.shape[1:])).astype(t.dtype)
-                for t in model.inputs]
+        return random_inputs(model_input_specs(model), n, unknown_dim=1, normal=True, rng=rng)
 
     return VerificationData(noise(take), "random", representative=noise(representative) if representative else None)
 

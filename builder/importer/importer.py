@@ -22,6 +22,7 @@ from typing import Any
 
 from builder import blocks
 from builder.errors import LayerboardError
+from builder.model import UnreadableModelError, load_model_safely, model_input_specs, random_inputs
 from builder.graph import Graph, Node, snake_case
 
 log = logging.getLogger(__name__)
@@ -108,13 +109,11 @@ def load_keras_file(path: str | Path):
             except LayerboardError:  # not a Keras layer (a composite block)
                 continue
     try:
-        return keras.saving.load_model(path, custom_objects=extra, compile=False, safe_mode=True)
-    except Exception as exc:  # Keras's refusal (safe mode) or a file it cannot read
-        message = str(exc).strip()
-        if "Lambda" in message or "safe_mode" in message or "arbitrary code" in message:
+        return load_model_safely(path, custom_objects=extra, compile=False)
+    except UnreadableModelError as exc:
+        if exc.refused_code:
             raise LayerboardError(f"{path.name}: {LAMBDA_FIX}.") from None
-        first = message.splitlines()[0] if message else type(exc).__name__
-        raise LayerboardError(f"Keras cannot load {path.name}: {first}") from None
+        raise LayerboardError(f"Keras cannot load {path.name}: {exc.reason}") from None
 
 
 # ---- layer configs -> node params ----------------------------------------------------------------
@@ -581,30 +580,12 @@ def _raise_unsupported(model, problems: list[str]) -> None:
 
 
 # ---- the whole import -------------------------------------------------------------------------
-def random_inputs(model, batch: int = 2, seed: int = 0) -> list:
-    """Random input arrays for every model input (floats in [0, 1), integers 0 or 1)."""
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    arrays = []
-    for tensor in model.inputs:
-        shape = (batch,) + tuple(d or 8 for d in tensor.shape[1:])
-        dtype = str(tensor.dtype)
-        if "int" in dtype:
-            arrays.append(rng.integers(0, 2, size=shape).astype(dtype))
-        elif dtype == "bool":
-            arrays.append(rng.integers(0, 2, size=shape).astype(bool))
-        else:
-            arrays.append(rng.random(shape).astype(dtype))
-    return arrays
-
-
 def compare_outputs(source, rebuilt, batch: int = 2, seed: int = 0) -> float:
     """Largest absolute difference between the two models' outputs on the same random input."""
     import keras
     import numpy as np
 
-    x = random_inputs(source, batch, seed)
+    x = random_inputs(model_input_specs(source), batch, seed=seed)
     feed = x[0] if len(x) == 1 else x
     want = keras.tree.flatten(source(feed, training=False))
     got = keras.tree.flatten(rebuilt(feed, training=False))

@@ -16,25 +16,20 @@ import numpy as np
 
 from builder.data.datasets import Dataset, load_project_dataset
 from builder.errors import LayerboardError
+from builder.model import load_model_safely
 
 WORST_COUNT = 10
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 
 
 def load_model(model_path: str | Path):
-    import keras
-
     from builder.training import keras_objects  # noqa: F401  (registers Layerboard's losses and metrics for loading)
 
     path = Path(model_path)
     if not path.exists():
         raise LayerboardError(f"{path}: model file not found. Train the project first or pass --run DIR "
                               "(a run folder holding model.keras).")
-    try:
-        return keras.saving.load_model(str(path), safe_mode=True)
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise LayerboardError(f"{path}: cannot load the model: {first}") from None
+    return load_model_safely(path)  # its error says "<path>: cannot load the model: <Keras's reason>"
 
 
 def _single_input_shape(model) -> tuple:

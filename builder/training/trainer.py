@@ -23,6 +23,7 @@ from builder.training.distribution import scope as distribution_scope
 from builder.training.callbacks import early_stopping, epoch_tensorboard
 from builder.training.fit_data import adapt_normalization, class_weights, fit_inputs, targets_per_output
 from builder.errors import LayerboardError, TrainingError
+from builder.model import UnreadableModelError, load_model_safely
 from builder.project import Project
 from builder.files import atomic_write_text
 
@@ -296,14 +297,12 @@ class _precision:
 
 
 def _load_checkpoint(path: Path):
-    import keras
-
     from builder.training import keras_objects  # noqa: F401  (registers Layerboard's losses and metrics)
 
     try:
-        return keras.saving.load_model(path, compile=True, safe_mode=True)
-    except Exception as exc:
-        raise TrainingError(f"Cannot resume from {path}: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+        return load_model_safely(path, compile=True)
+    except UnreadableModelError as exc:
+        raise TrainingError(f"Cannot resume from {path}: {exc.reason}") from None
 
 
 def _needs_one_hot(config) -> bool:

@@ -259,7 +259,7 @@ def test_unsupported_parts_are_reported_by_name(monkeypatch):
     z = keras.ops.sin(y)
     model = keras.Model(inputs, layers.Dense(2, name="head")(layers.Flatten(name="flat")(z)))
     known = blocks.is_known
-    monkeypatch.setattr(registry, "is_known", lambda t: t != "Flatten" and known(t))
+    monkeypatch.setattr(blocks, "is_known", lambda t: t != "Flatten" and known(t))
     with pytest.raises(LayerboardError) as info:
         project_from_model(model)
     message = str(info.value)
