@@ -83,14 +83,14 @@ class Palette(QWidget):
 
         self.tree.clear()
         self.items = {}
-        for category, blocks in blocks.palette().items():
+        for category, block_types in blocks.palette().items():
             head = QTreeWidgetItem(self.tree, [category])
             head.setFlags(Qt.ItemFlag.ItemIsEnabled)
             font = head.font(0)
             font.setBold(True)
             head.setFont(0, font)
             head.setForeground(0, style.MUTED_TEXT)
-            for block in blocks:
+            for block in block_types:
                 item = QTreeWidgetItem(head, [block])
                 item.setData(0, _TYPE_ROLE, block)
                 item.setIcon(0, _swatch(style.category_colour(category)))

@@ -1,15 +1,16 @@
-"""Template discovery: the ready projects shipped in the top-level `templates/` folder."""
+"""Template discovery: the ready projects shipped in the top-level `templates/` folder (builder.shipped finds it)."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from builder import shipped
 from builder.errors import LayerboardError
 from builder.project.record import Project
 from builder.project.files import load_project
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES_DIR = shipped.TEMPLATES_DIR
 
 
 @dataclass

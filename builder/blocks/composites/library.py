@@ -11,9 +11,10 @@ from builder.blocks import catalogue
 from builder.blocks.composites.definition import (
     NAME_PATTERN, SHIPPED_CATEGORY, USER_CATEGORY, BlockDef, BlockError, parse_definition)
 from builder.errors import LayerboardError, ProjectFileError
+from builder import shipped
 from builder.files import atomic_write_text
 
-SHIPPED_DIR = Path(__file__).resolve().parents[3] / "templates" / "blocks"
+SHIPPED_DIR = shipped.SHIPPED_BLOCKS_DIR
 
 
 # ---- where blocks live, and the cache of loaded definitions -----------------------------------
