@@ -8,7 +8,7 @@ from typing import Any
 
 @dataclass
 class Node:
-    """One block: `type` is the Keras class name, `params` its constructor arguments."""
+    """One node of the graph: `type` is its block type (a Keras class name or a composite block), `params` its constructor arguments."""
 
     id: str
     type: str

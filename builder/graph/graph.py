@@ -1,4 +1,4 @@
-"""The model graph: nodes (Keras layer type + constructor arguments), edges between numbered ports.
+"""The graph: nodes (a block type + its constructor arguments) by id, and the edges between their numbered ports.
 
 The graph is the single source of truth. Every change goes through a method here, and each
 method emits one plain-Python event so that views (the Qt canvas, a test) can follow.
