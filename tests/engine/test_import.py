@@ -10,7 +10,7 @@ from keras import layers  # noqa: E402
 from builder import blocks  # noqa: E402
 from builder.cli.commands import main  # noqa: E402
 from builder.errors import LayerboardError  # noqa: E402
-from builder.importer.importer import _comparable, import_model, project_from_model  # noqa: E402
+from builder.importer.graph_walk import _comparable, import_model, project_from_model  # noqa: E402
 from builder.model import build_model  # noqa: E402
 from builder.project import load_project  # noqa: E402
 from builder.model import apply_project_weights, load_node_weights, save_node_weights  # noqa: E402
