@@ -277,7 +277,7 @@ class MainWindow(QMainWindow):
 
     def import_model_file(self, source: str | Path, target: str | Path) -> None:
         """Import a .keras/.h5 model into a project file (weights beside it) off the GUI thread, then open it."""
-        from builder.importer.graph_walk import import_model
+        from builder.importer import import_model
 
         if self.import_task.running:
             self._show_status("An import is already running.")

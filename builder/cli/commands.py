@@ -401,7 +401,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from builder.importer.graph_walk import import_model
+    from builder.importer import import_model
 
     result = import_model(args.source, args.output, force=args.force)
     graph = result.graph

@@ -10,7 +10,7 @@ from keras import layers  # noqa: E402
 from builder import blocks  # noqa: E402
 from builder.cli.commands import main  # noqa: E402
 from builder.errors import LayerboardError  # noqa: E402
-from builder.importer.graph_walk import _comparable, import_model, project_from_model  # noqa: E402
+from builder.importer import comparable_config, import_model, project_from_model  # noqa: E402
 from builder.model import build_model  # noqa: E402
 from builder.project import load_project  # noqa: E402
 from builder.model import apply_project_weights, load_node_weights, save_node_weights  # noqa: E402
@@ -76,8 +76,8 @@ def round_trip(model, tmp_path, suffix=".keras", scale=1.0):
     for node_id, source_layer in result.layers.items():
         twin = by_id[node_id]
         assert type(twin) is type(source_layer)
-        assert _comparable(type(twin).__name__, twin.get_config()) == \
-            _comparable(type(source_layer).__name__, source_layer.get_config()), node_id
+        assert comparable_config(type(twin).__name__, twin.get_config()) == \
+            comparable_config(type(source_layer).__name__, source_layer.get_config()), node_id
         assert twin.trainable == source_layer.trainable, node_id
     x = _inputs(model, scale=scale)
     want, got = _outputs(model, x), _outputs(rebuilt, x)

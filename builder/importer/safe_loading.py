@@ -1,0 +1,94 @@
+"""Loading a .keras/.h5 model file without running code from it: its stored config is read as plain JSON
+and refused before Keras reads the file when it needs Lambda layers, functions or classes from outside Keras."""
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from builder import blocks
+from builder.errors import LayerboardError
+from builder.model import UnreadableModelError, load_model_safely
+
+LAMBDA_FIX = (
+    "Layerboard refuses Lambda layers because they run arbitrary Python code stored in the model file. "
+    "Replace each Lambda with a built-in Keras layer that does the same (Rescaling, Activation, Reshape, "
+    "Permute, Multiply, Add...), save the model again and re-import it")
+
+
+def _iter_dicts(value: Any):
+    if isinstance(value, dict):
+        yield value
+        for v in value.values():
+            yield from _iter_dicts(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _iter_dicts(v)
+
+
+def _stored_config(path: Path) -> Any:
+    """The model config stored in the file, read as plain JSON (nothing is deserialised)."""
+    try:
+        if path.suffix == ".keras":
+            with zipfile.ZipFile(path) as archive:
+                return json.loads(archive.read("config.json"))
+        import h5py
+
+        with h5py.File(path, "r") as f:
+            raw = f.attrs.get("model_config")
+            if raw is None:
+                raise LayerboardError(f"{path} holds no model (only weights?); save the whole model with "
+                                      "model.save('model.keras') and import that.")
+            return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+    except LayerboardError:
+        raise
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise LayerboardError(f"{path} is not a readable Keras model file ({exc}).") from None
+
+
+def check_stored_config(config: Any, path: Path) -> None:
+    """Refuse, before Keras reads the file, a model that would need code from the file or elsewhere."""
+    lambdas, custom = [], []
+    for d in _iter_dicts(config):
+        class_name = d.get("class_name")
+        if class_name == "Lambda":
+            lambdas.append(str((d.get("config") or {}).get("name") or d.get("name") or "?"))
+        elif class_name in ("__lambda__", "__function__") or (
+                isinstance(d.get("module"), str) and not d["module"].split(".")[0] in ("keras", "builtins")):
+            custom.append(f"{class_name} from {d.get('module') or 'Python code in the file'}")
+    if lambdas:
+        raise LayerboardError(f"{path.name}: {LAMBDA_FIX}. Lambda layers found: {', '.join(sorted(set(lambdas)))}.")
+    if custom:
+        raise LayerboardError(
+            f"{path.name} needs code that is not part of Keras ({', '.join(sorted(set(custom)))}); Layerboard only "
+            "imports models made of built-in Keras layers and never runs code from a model file. Rebuild those "
+            "parts with built-in layers and save again.")
+
+
+def load_keras_file(path: str | Path):
+    """Load a .keras or .h5 model without running code from it (compile=False, safe_mode=True)."""
+    import keras
+
+    path = Path(path)
+    if not path.is_file():
+        raise LayerboardError(f"{path} does not exist. Give the path of a .keras or .h5 model file.")
+    if path.suffix not in (".keras", ".h5", ".hdf5"):
+        raise LayerboardError(f"{path} is not a .keras or .h5 model file. Save the model with "
+                              "model.save('model.keras') and import that.")
+    check_stored_config(_stored_config(path), path)
+    # catalogue blocks that keras.layers does not export (ConvNeXt's LayerScale): Keras classes only,
+    # which the legacy .h5 loader cannot find by name on its own
+    extra = {}
+    for block_type in blocks.block_types():
+        if block_type != "Input" and not hasattr(keras.layers, block_type):
+            try:
+                extra[block_type] = blocks.keras_class(block_type)
+            except LayerboardError:  # not a Keras layer (a composite block)
+                continue
+    try:
+        return load_model_safely(path, custom_objects=extra, compile=False)
+    except UnreadableModelError as exc:
+        if exc.refused_code:
+            raise LayerboardError(f"{path.name}: {LAMBDA_FIX}.") from None
+        raise LayerboardError(f"Keras cannot load {path.name}: {exc.reason}") from None
