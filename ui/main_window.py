@@ -11,17 +11,17 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QGraphicsItem, QInputDi
 
 from builder.errors import LayerboardError
 from builder.project import list_templates
-from ui.background_task import BackgroundTask
+from ui.workers.background_task import BackgroundTask
 from ui.canvas.scene import CanvasScene
 from ui.canvas.view import CanvasView
-from ui.compatibility_badges import TARGETS, summary
+from ui.workers.compatibility_updater import TARGETS, summary
 from ui.document import Document
-from ui.engine_loader import EngineLoader
-from ui.export_dialog import ExportDialog
-from ui.inspector import Inspector
-from ui.palette import Palette
-from ui.training_controller import TrainingController, snapshot
-from ui.training_panel import TrainingPanel
+from ui.workers.engine_loader import EngineLoader
+from ui.panels.export_dialog import ExportDialog
+from ui.panels.inspector import Inspector
+from ui.panels.palette import Palette
+from ui.workers.training_controller import TrainingController, snapshot
+from ui.panels.training_panel import TrainingPanel
 
 PROJECT_FILTER = "Layerboard projects (*.json);;All files (*)"
 DEFAULT_TEMPLATE = "digits_cnn"
@@ -360,7 +360,7 @@ class MainWindow(QMainWindow):
     def expand_block(self, node_id: str | None = None) -> list[str]:
         """Replace a composite node (default: the selected one) by its inner nodes, as one undo step."""
         from builder.blocks import composites
-        from ui.composite_commands import ExpandBlockCommand
+        from ui.document.composite_commands import ExpandBlockCommand
 
         if node_id is None:
             blocks = [n for n in self.scene.selected_node_ids()

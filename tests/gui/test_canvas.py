@@ -187,7 +187,7 @@ def test_delete_removes_selected_nodes_and_wires_and_undo_restores_them(window, 
 
 def test_undo_and_redo_of_every_kind_of_edit_keep_the_drawing_equal_to_the_graph(window):
     scene, graph, stack = window.scene, window.document.graph, window.document.undo_stack
-    from ui.commands import MoveNodesCommand, SetParamCommand
+    from ui.document.commands import MoveNodesCommand, SetParamCommand
 
     snapshots = [canonical(graph)]
     scene.add_block("Concatenate", QPointF(600, 400))
@@ -257,7 +257,7 @@ def test_a_wire_up_to_the_next_column_goes_around_the_blocks_not_through_them():
     from PySide6.QtCore import QRectF
 
     from ui.canvas.edge_item import wire_path
-    from ui.canvas.style import NODE_HEIGHT, NODE_WIDTH
+    from ui.style import NODE_HEIGHT, NODE_WIDTH
 
     # shapes_cnn's layout: columns 240 apart, rows 90 apart; the last block of one column feeds the first of the next
     blocks = [QRectF(240 * c, 90 * r, NODE_WIDTH, NODE_HEIGHT) for c, rows in ((0, 6), (1, 4)) for r in range(rows)]

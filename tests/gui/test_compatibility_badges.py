@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPointF
 
-from builder.export.compatibility import BlockCompatibility
+from builder.export import BlockCompatibility
 from builder.graph import Graph
 from builder.project import Project
 
@@ -48,7 +48,7 @@ def badges(window) -> dict:
 
 
 def test_badges_show_each_blocks_tflite_status_and_follow_edits(ready_window, qtbot, cache_dir):
-    from ui.commands import AddNodeCommand, ConnectCommand, MoveNodesCommand, SetParamCommand
+    from ui.document.commands import AddNodeCommand, ConnectCommand, MoveNodesCommand, SetParamCommand
 
     window = ready_window
     document = small_document(window)
@@ -100,19 +100,19 @@ def test_closing_during_a_check_kills_the_worker_and_caches_nothing(ready_window
     window.set_compat_target("tflite-int8")
     qtbot.waitUntil(lambda: bool(_worker_pids()), timeout=10_000)
     pids = _worker_pids()
-    worker = document.compatibility._checker._proc
+    worker = document.compatibility._checker.worker.process
     start = time.monotonic()
     document.compatibility.close()
     assert time.monotonic() - start < 5  # not the whole conversion
     assert pids and not _worker_pids()  # killed, and no other one started
     assert worker.returncode is not None  # reaped by close() (a zombie would have no cmdline to find it by)
-    assert document.compatibility._checker._proc is None
+    assert document.compatibility._checker.worker.process is None
     assert not (cache_dir / "tflite_compat.json").exists()  # no "crashed" answers were kept
     assert badges(window) == {"x": None, "dense": None, "counts": None}
 
 
 def test_turning_badges_off_during_a_check_ends_the_worker_after_it(ready_window, qtbot, cache_dir):
-    from ui.commands import AddNodeCommand
+    from ui.document.commands import AddNodeCommand
 
     window = ready_window
     document = small_document(window)
@@ -125,7 +125,7 @@ def test_turning_badges_off_during_a_check_ends_the_worker_after_it(ready_window
     qtbot.waitUntil(lambda: not document.compatibility.busy, timeout=CHECK_TIMEOUT_MS)
     qtbot.wait(DEBOUNCE_WAIT_MS)  # no further check starts
     assert not document.compatibility.busy and not _worker_pids()
-    assert document.compatibility._checker._proc is None
+    assert document.compatibility._checker.worker.process is None
     assert badges(window)["dense"] is None
 
 
@@ -157,14 +157,14 @@ def test_badge_text_and_tooltip_per_status(qtbot, status, quantized, text):
 
 
 def _worker_pids() -> list[int]:
-    """This process's TFLite conversion workers (children running builder.export.compatibility), from /proc."""
+    """This process's TFLite conversion workers (children running builder.export.compatibility.worker), from /proc."""
     me, found = os.getpid(), []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if parent == me and b"builder.export.compatibility" in (entry / "cmdline").read_bytes():
+            if parent == me and b"builder.export.compatibility.worker" in (entry / "cmdline").read_bytes():
                 found.append(int(entry.name))
         except (OSError, ValueError, IndexError):
             continue

@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QInputDialog
 
-from ui.param_editors import IntEditor
+from ui.panels.param_editors import IntEditor
 
 
 def select_nodes(window, *node_ids: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from ui.param_editors import ChoiceEditor, FloatEditor, IntEditor, ShapeEditor, TupleEditor
+from ui.panels.param_editors import ChoiceEditor, FloatEditor, IntEditor, ShapeEditor, TupleEditor
 
 
 def select(window, node_id: str):

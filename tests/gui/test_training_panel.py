@@ -100,7 +100,7 @@ def test_export_writes_the_last_trained_model_and_reports_its_verification(ready
 
 
 def test_export_dialog_offers_every_format_and_tflite_variants(window, tmp_path):
-    from ui.export_dialog import ExportDialog
+    from ui.panels.export_dialog import ExportDialog
 
     dialog = ExportDialog(tmp_path, "digits", window)
     formats = [dialog.format_box.itemData(i) for i in range(dialog.format_box.count())]
@@ -122,7 +122,7 @@ def test_epoch_axis_ticks_are_whole_epochs(window):
 
 
 def test_export_dialog_full_int8_options(window, tmp_path):
-    from ui.export_dialog import ExportDialog
+    from ui.panels.export_dialog import ExportDialog
 
     dialog = ExportDialog(tmp_path, "digits", window)
     extra = (dialog.io_type_box, dialog.samples_spin)

@@ -8,7 +8,7 @@ from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPainterPathStroker, Q
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyle
 
 from builder.graph import Edge
-from ui.canvas import style
+from ui import style
 from ui.canvas.port_item import INPUT, OUTPUT
 
 ARROW = 9.0

@@ -6,7 +6,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyle
 
 from builder import blocks
-from ui.canvas import style
+from ui import style
 from ui.canvas.port_item import INPUT, OUTPUT, PortItem
 from ui.canvas.tflite_badge import Badge, badge_for, badge_width, paint_badge
 

@@ -10,12 +10,12 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
 from builder import blocks
 from builder.graph import Edge, EdgeAdded, EdgeRemoved, FlagChanged, NodeAdded, NodeMoved, NodeRemoved
-from ui.canvas import style
+from ui import style
 from ui.canvas.edge_item import EdgeItem
 from ui.canvas.node_item import NodeItem
 from ui.canvas.port_item import PortItem
 from ui.canvas.wire_draft import WireDraft
-from ui.commands import AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNodesCommand, RemoveNodeCommand
+from ui.document.commands import AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNodesCommand, RemoveNodeCommand
 from ui.document import Document
 
 

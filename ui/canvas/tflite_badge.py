@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 
-from ui.canvas import style
+from ui import style
 
 GOOD = QColor("#2b8a3e")
 WARN = QColor("#c77700")

@@ -7,8 +7,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Slot
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
-from ui.canvas import style
-from ui.palette import block_type_from_mime
+from ui import style
+from ui.canvas.block_type_mime import block_type_from_mime
 
 MIN_ZOOM = 0.25
 MAX_ZOOM = 3.0

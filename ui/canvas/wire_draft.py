@@ -5,7 +5,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
 
-from ui.canvas import style
+from ui import style
 from ui.canvas.edge_item import wire_path
 from ui.canvas.port_item import INPUT, OUTPUT, PortItem
 

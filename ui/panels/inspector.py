@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
 from builder import blocks
 from builder.errors import LayerboardError
 from builder.graph import FlagChanged, NodeRemoved, ParamChanged
-from ui.canvas import style
-from ui.commands import SetFlagCommand, SetParamCommand
-from ui.param_editors import ParamEditor, make_editor
+from ui import style
+from ui.document.commands import SetFlagCommand, SetParamCommand
+from ui.panels.param_editors import ParamEditor, make_editor
 
 
 class Inspector(QWidget):

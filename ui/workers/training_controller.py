@@ -7,7 +7,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from builder.project import Project
 from builder.project import project_from_dict, project_to_dict
-from ui.training_worker import TrainingWorker
+from ui.workers.training_worker import TrainingWorker
 
 
 def snapshot(project: Project) -> Project:

@@ -57,7 +57,7 @@ class TrainingWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        from builder.training.trainer import Trainer  # imports Keras: only ever on this thread
+        from builder.training import Trainer  # imports Keras: only ever on this thread
 
         try:
             self._trainer = Trainer(self._project, run_dir=self._run_dir,
@@ -89,7 +89,7 @@ def _signal_callbacks(worker: TrainingWorker):
     Built on the worker thread: builder.training belongs to the engine's Keras side, which
     the GUI's start-up path must not import.
     """
-    from builder.training.trainer import TrainingCallbacks
+    from builder.training import TrainingCallbacks
 
     class SignalCallbacks(TrainingCallbacks):
         def on_train_begin(self, epochs: int, steps_per_epoch: int) -> None:

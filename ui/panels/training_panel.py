@@ -7,8 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
-from ui.canvas import style
-from ui.training_controller import TrainingController
+from ui import style
+from ui.workers.training_controller import TrainingController
 
 TRAIN_COLOUR = "#2f7cf6"
 VALIDATION_COLOUR = "#e8590c"

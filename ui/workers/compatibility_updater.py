@@ -5,10 +5,10 @@ import functools
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from builder.export.compatibility import CompatibilityChecker
+from builder.export import CompatibilityChecker
 from builder.graph import Graph
-from ui.background_task import BackgroundTask
-from ui.shape_updater import ShapeUpdater
+from ui.workers.background_task import BackgroundTask
+from ui.workers.shape_updater import ShapeUpdater
 
 TARGETS = {"tflite": "TFLite", "tflite-int8": "TFLite int8"}  # engine target -> what the menu calls it
 DEBOUNCE_MS = 400

@@ -9,8 +9,8 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from builder.project import Project
 from builder.project import load_project, save_project
 from builder.project import load_template
-from ui.compatibility_badges import CompatibilityUpdater
-from ui.shape_updater import ShapeUpdater
+from ui.workers.compatibility_updater import CompatibilityUpdater
+from ui.workers.shape_updater import ShapeUpdater
 
 
 class Document(QObject):

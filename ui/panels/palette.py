@@ -6,25 +6,10 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from builder import blocks
-from ui.canvas import style
+from ui import style
+from ui.canvas.block_type_mime import BLOCK_TYPE_MIME, make_block_type_mime
 
-BLOCK_MIME = "application/x-layerboard-block"
 _TYPE_ROLE = Qt.ItemDataRole.UserRole
-
-
-def make_block_mime(block_type: str) -> QMimeData:
-    mime = QMimeData()
-    mime.setData(BLOCK_MIME, block_type.encode("utf-8"))
-    mime.setText(block_type)
-    return mime
-
-
-def block_type_from_mime(mime: QMimeData) -> str | None:
-    """The block type a drag carries, if it is one this catalogue knows."""
-    if not mime.hasFormat(BLOCK_MIME):
-        return None
-    block_type = bytes(mime.data(BLOCK_MIME).data()).decode("utf-8", "replace")
-    return block_type if blocks.is_known(block_type) else None
 
 
 def _swatch(colour: QColor, size: int = 12) -> QIcon:
@@ -43,11 +28,11 @@ class BlockTree(QTreeWidget):
     """Categories as top-level rows, blocks under them; dragging a block carries its type."""
 
     def mimeTypes(self) -> list[str]:
-        return [BLOCK_MIME]
+        return [BLOCK_TYPE_MIME]
 
     def mimeData(self, items) -> QMimeData:
         types = [i.data(0, _TYPE_ROLE) for i in items if i.data(0, _TYPE_ROLE)]
-        return make_block_mime(types[0]) if types else QMimeData()
+        return make_block_type_mime(types[0]) if types else QMimeData()
 
 
 class Palette(QWidget):

@@ -6,7 +6,7 @@ import time
 from PySide6.QtCore import QObject, Signal, Slot
 
 from builder import blocks
-from ui.background_task import BackgroundTask
+from ui.workers.background_task import BackgroundTask
 
 
 def load_engine() -> float:

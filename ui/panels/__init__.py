@@ -1,0 +1,1 @@
+"""The docked panels and dialogs around the canvas: palette, inspector and its parameter editors, training, export."""
