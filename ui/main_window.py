@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
         self.undo_group.setActiveStack(document.undo_stack)
         self.scene = CanvasScene(document, self)
         self.scene.selectionChanged.connect(self._on_selection_changed)
-        self.scene.message.connect(self._show_status)
+        self.scene.interactions.message.connect(self._show_status)
         self.view.setScene(self.scene)
         document.titleChanged.connect(self._update_title)
         document.dirtyChanged.connect(self._update_title)

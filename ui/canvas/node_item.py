@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem, QStyle
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QStyle
 
 from builder import blocks
 from ui import style
@@ -11,6 +11,11 @@ from ui.canvas.port_item import INPUT, OUTPUT, PortItem
 from ui.canvas.tflite_badge import Badge, badge_for, badge_width, paint_badge
 
 PENDING = "…"
+
+
+def selected_node_ids(scene: QGraphicsScene) -> list[str]:
+    """The ids of the nodes selected in a scene."""
+    return [i.node_id for i in scene.selectedItems() if isinstance(i, NodeItem)]
 
 
 class NodeItem(QGraphicsItem):

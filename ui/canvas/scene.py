@@ -1,36 +1,29 @@
-"""The canvas scene: node and wire items that follow the graph's events, and the mouse edits.
+"""The canvas scene: node and wire items that follow the graph's events, and nothing else.
 
-Items are created, moved and removed only in `_on_graph_event`; mouse handlers push undo
-commands on the document and let the resulting graph events redraw the canvas.
+Items are created, moved and removed only in `_on_graph_event`. The user's edits on the canvas (drops,
+wiring, drags, delete) are `CanvasInteractions` (ui/canvas/interactions.py): they push undo commands on the
+document, and the graph events those commands cause redraw the canvas.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt, Signal, Slot
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
+from PySide6.QtCore import QPointF, Slot
+from PySide6.QtWidgets import QGraphicsScene
 
-from builder import blocks
 from builder.graph import Edge, EdgeAdded, EdgeRemoved, FlagChanged, NodeAdded, NodeMoved, NodeRemoved
-from ui import style
 from ui.canvas.edge_item import EdgeItem
-from ui.canvas.node_item import NodeItem
-from ui.canvas.port_item import PortItem
-from ui.canvas.wire_draft import WireDraft
-from ui.document.commands import AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNodesCommand, RemoveNodeCommand
+from ui.canvas.interactions import CanvasInteractions
+from ui.canvas.node_item import NodeItem, selected_node_ids
 from ui.document import Document
 
 
 class CanvasScene(QGraphicsScene):
-    """Draws one document's graph; `message` carries short notes for the status bar."""
-
-    message = Signal(str)
+    """Draws one document's graph; `interactions` turns the user's mouse edits on it into undo commands."""
 
     def __init__(self, document: Document, parent=None) -> None:
         super().__init__(parent)
         self.document = document
         self.node_items: dict[str, NodeItem] = {}
         self.edge_items: dict[Edge, EdgeItem] = {}
-        self._draft: WireDraft | None = None
-        self._press_positions: dict[str, QPointF] = {}
         graph = document.graph
         for node in graph.nodes.values():
             self._add_node_item(node)
@@ -42,6 +35,7 @@ class CanvasScene(QGraphicsScene):
         document.compatibility.resultsChanged.connect(self.apply_compatibility)
         document.compatibility.staleChanged.connect(self.apply_stale_badges)
         self.apply_compatibility(document.compatibility.results)
+        self.interactions = CanvasInteractions(self, document, self.node_items)
 
     def close(self) -> None:
         """Stop following the graph (the document is being replaced)."""
@@ -114,97 +108,16 @@ class CanvasScene(QGraphicsScene):
         for node_id, item in self.node_items.items():
             item.set_badge_stale(node_id in stale)
 
-    # ---- edits the user asks for -------------------------------------------------------------
+    def selected_node_ids(self) -> list[str]:
+        return selected_node_ids(self)
+
+    # ---- edits: one-line delegates to the interactions, for scripts and tests that drive the scene ---
     def add_block(self, block_type: str, centre: QPointF) -> str:
-        """Add a block centred on a scene point; returns its id and selects it."""
-        x = round((centre.x() - style.NODE_WIDTH / 2) / 10) * 10
-        y = round((centre.y() - style.NODE_HEIGHT / 2) / 10) * 10
-        command = AddNodeCommand(self.document.graph, block_type, blocks.initial_params(block_type), (x, y))
-        self.document.push(command)
-        self.clearSelection()
-        self.node_items[command.node_id].setSelected(True)
-        return command.node_id
+        """Add a node of `block_type` centred on a scene point; returns its id and selects it."""
+        return self.interactions.add_node(block_type, centre)
 
     def connect_ports(self, source: str, target: str, source_port: int = 0, target_port: int = 0) -> bool:
-        """Wire an output to an input; a wire already on that input is replaced."""
-        graph = self.document.graph
-        if source == target:
-            self.message.emit(f"'{source}' cannot be connected to itself.")
-            return False
-        new = Edge(source, target, source_port, target_port)
-        old = next((e for e in graph.edges if e.target == target and e.target_port == target_port), None)
-        if old == new:
-            return False
-        if old is None:
-            self.document.push(ConnectCommand(graph, source, target, source_port, target_port))
-            return True
-        stack = self.document.undo_stack
-        stack.beginMacro(f"Reconnect {target}")
-        stack.push(DisconnectCommand(graph, old))
-        stack.push(ConnectCommand(graph, source, target, source_port, target_port))
-        stack.endMacro()
-        return True
-
-    def selected_node_ids(self) -> list[str]:
-        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+        return self.interactions.connect_ports(source, target, source_port, target_port)
 
     def delete_selection(self) -> None:
-        """Remove the selected nodes (with their wires) and the selected wires, as one undo step."""
-        nodes = self.selected_node_ids()
-        edges = [i.edge for i in self.selectedItems()
-                 if isinstance(i, EdgeItem) and i.edge.source not in nodes and i.edge.target not in nodes]
-        if not nodes and not edges:
-            return
-        graph = self.document.graph
-        stack = self.document.undo_stack
-        stack.beginMacro("Delete " + ", ".join(nodes + [f"{e.source} → {e.target}" for e in edges]))
-        for edge in edges:
-            stack.push(DisconnectCommand(graph, edge))
-        for node_id in nodes:
-            stack.push(RemoveNodeCommand(graph, node_id))
-        stack.endMacro()
-
-    # ---- mouse: wires from ports, moves on release -------------------------------------------
-    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            port = next((i for i in self.items(event.scenePos()) if isinstance(i, PortItem)), None)
-            if port is not None:
-                self._draft = WireDraft(self, port)
-                event.accept()
-                return
-        super().mousePressEvent(event)
-        self._press_positions = {i.node_id: i.pos() for i in self.selectedItems() if isinstance(i, NodeItem)}
-
-    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if self._draft is not None:
-            self._draft.move_to(event.scenePos())
-            event.accept()
-            return
-        super().mouseMoveEvent(event)
-
-    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if self._draft is not None:
-            self._draft.move_to(event.scenePos())
-            wire = self._draft.connection()
-            self._draft.discard()
-            self._draft = None
-            if wire is not None:
-                self.connect_ports(*wire)
-            event.accept()
-            return
-        super().mouseReleaseEvent(event)
-        self._commit_moves()
-
-    def _commit_moves(self) -> None:
-        """Turn a finished drag into one MoveNodesCommand (the items moved; now the graph does)."""
-        graph = self.document.graph
-        moves = {}
-        for node_id, start in self._press_positions.items():
-            item = self.node_items.get(node_id)
-            if item is None or item.pos() == start:
-                continue
-            old = graph.node(node_id).position
-            moves[node_id] = (old, (item.pos().x(), item.pos().y()))
-        self._press_positions = {}
-        if moves:
-            self.document.push(MoveNodesCommand(graph, moves))
+        self.interactions.delete_selection()

@@ -1,14 +1,16 @@
-"""The canvas view: wheel zoom, a dotted background, and the drop target for palette blocks."""
+"""The canvas view: wheel zoom, middle-button pan, fitting the graph, a dotted background.
+
+Drags from the palette pass through to the scene, where the canvas interactions take the drop.
+"""
 from __future__ import annotations
 
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Slot
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtGui import QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from ui import style
-from ui.canvas.block_type_mime import block_type_from_mime
 
 MIN_ZOOM = 0.25
 MAX_ZOOM = 3.0
@@ -23,7 +25,7 @@ class CanvasView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
-        self.setAcceptDrops(True)
+        self.setAcceptDrops(True)  # palette drags reach the scene (QGraphicsView forwards them)
         self.setBackgroundBrush(style.CANVAS_BACKGROUND)
         self._panning: QPointF | None = None
         self._fit_pending = False
@@ -105,29 +107,6 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         super().mouseReleaseEvent(event)
-
-    # ---- drops from the palette -------------------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if block_type_from_mime(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if block_type_from_mime(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        block_type = block_type_from_mime(event.mimeData())
-        if block_type is None or self.scene() is None:
-            event.ignore()
-            return
-        self.scene().add_block(block_type, self.mapToScene(event.position().toPoint()))
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        self.setFocus()
 
     # ---- background ----------------------------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
