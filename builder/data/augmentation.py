@@ -10,7 +10,7 @@ switches itself to TensorFlow ops inside a tf.data graph. Nothing in this module
 
 Order: the per-image layers run first, in the order the setting lists them; the batch-mixing layers
 (MixUp, CutMix) run last, in the order listed. Only training batches are augmented; validation and test batches
-never are (see builder.tf_data).
+never are (see builder.data.tf_pipeline).
 
 Labels and the loss
 -------------------
@@ -19,9 +19,9 @@ Augmenter's `needs_one_hot` is True and:
 
 * sparse integer labels (shape (batch,) or (batch, 1)) are one-hot encoded to `num_classes` columns inside the
   map before mixing; labels already one-hot (batch, num_classes) are used as they are;
-* the caller must therefore give the model one-hot / soft targets everywhere: builder.tf_data one-hot encodes
-  the validation labels too (no augmentation), `evaluation_pipeline(..., one_hot=num_classes)` does it for a
-  test split, and the trainer must compile with `categorical_*` instead of `sparse_categorical_*`
+* the caller must therefore give the model one-hot / soft targets everywhere: builder.data.tf_pipeline
+  one-hot encodes the validation labels too (no augmentation), `evaluation_pipeline(..., one_hot=num_classes)`
+  does it for a test split, and the trainer must compile with `categorical_*` instead of `sparse_categorical_*`
   (`categorical_loss_name` does the renaming for a loss or metric name).
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Does the model fit its dataset? Input shape and dtype, output size, activation and loss against a DatasetInfo.
 
-Shape inference (builder.shapes) says what each node gives; this module compares the Inputs and the output
+Shape inference (builder.model) says what each node gives; this module compares the Inputs and the output
 node with what the dataset feeds and expects, and says in one sentence per problem what to change. Nodes whose
 shape is unknown (wiring or parameter problems) get no dataset message: shape inference already reports them.
 """
@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from builder.data.datasets import CLASSES, DatasetInfo
+from builder.data.records import CLASSES, DatasetInfo
 from builder.graph import Graph, Node
-from builder.model import UNKNOWN_ACTIVATION, output_activation
+from builder.model import UNKNOWN_ACTIVATION, ShapeReport, format_shape, infer_shapes, output_activation
 from builder.project import RECONSTRUCTION
-from builder.model import ShapeReport, format_shape, infer_shapes
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from builder.data.datasets import CLASSES, REGRESSION, RawData
+from builder.data.lazy_array import LazyArray
+from builder.data.records import CLASSES, REGRESSION, RawData
 from builder.errors import DatasetError, LayerboardError
 from builder.project import DatasetRef, resolve_inside
 
@@ -280,8 +281,6 @@ def load_hdf5(ref: DatasetRef, folder: Path) -> RawData:
     """An HDF5 file: inputs read lazily (LazyArray), targets read into memory."""
     import h5py
 
-    from builder.data.lazy_array import LazyArray
-
     options = dict(ref.options)
     path = _resolve(ref, folder, "HDF5 file")
     if not h5py.is_hdf5(path):
@@ -387,3 +386,6 @@ LOADERS = {
     "image_folder": load_image_folder,
     "text_folder": load_text_folder,
 }
+
+# The kinds of user file or folder a project's dataset may name.
+FILE_KINDS = tuple(LOADERS)

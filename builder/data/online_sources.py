@@ -11,41 +11,21 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
-from builder.data.datasets import CLASSES, RawData
+from builder.data.records import CLASSES, RawData
 from builder.errors import DatasetError
 from builder.project import DatasetRef
 
 _GOOGLE = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
+DIGIT_NAMES = [str(d) for d in range(10)]
 FASHION_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                  "Ankle boot"]
 CIFAR10_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 IMDB_NAMES = ["negative", "positive"]
-
-
-@dataclass(frozen=True)
-class OnlineSet:
-    """Where Keras caches one set: files (origin URL, name under the cache's datasets folder) and its size."""
-
-    name: str
-    files: tuple[tuple[str, str], ...]
-    size: str
-
-
-ONLINE_SETS = {
-    "mnist": OnlineSet("mnist", ((_GOOGLE + "mnist.npz", "mnist.npz"),), "11 MB"),
-    "fashion_mnist": OnlineSet("fashion_mnist", tuple(
-        (_GOOGLE + f, f"fashion-mnist/{f}") for f in ("train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz",
-                                                       "t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz")),
-        "30 MB"),
-    # Keras 3 saves the archive under this name and unpacks it beside it (cifar-10-batches-py-target/).
-    "cifar10": OnlineSet("cifar10", (("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
-                                      "cifar-10-batches-py-target_archive"),), "163 MB"),
-    "imdb": OnlineSet("imdb", ((_GOOGLE + "imdb.npz", "imdb.npz"),), "17 MB"),
-}
 
 
 def keras_cache_dir() -> Path:
@@ -67,11 +47,14 @@ def cache_paths(name: str) -> list[Path]:
     return [keras_cache_dir() / relative for _, relative in ONLINE_SETS[name].files]
 
 
-def _download(name: str, load):
-    """Run a keras.datasets load_data call; a failed download becomes a DatasetError that says what to do."""
+def download(name: str, **arguments):
+    """keras.datasets.<name>.load_data(**arguments); a failed download becomes a DatasetError that says what to do."""
+    import keras
+
+    load_data = getattr(keras.datasets, name).load_data
     spec = ONLINE_SETS[name]
     try:
-        return load()
+        return load_data(**arguments)
     except Exception as exc:  # get_file raises a bare Exception for URL errors, ValueError for a bad hash
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         places = "; ".join(f"{url} -> {path}" for (url, _), path in zip(spec.files, cache_paths(name)))
@@ -109,46 +92,50 @@ def _positive_int(options: dict, key: str, default: int) -> int:
     return value
 
 
-def load_mnist(ref: DatasetRef, folder: Path) -> RawData:
-    import keras
-
-    parts = _download("mnist", keras.datasets.mnist.load_data)
-    return image_arrays(parts, [str(d) for d in range(10)],
-                   "MNIST handwritten digits: 28x28x1 grey images (0..255), 10 classes; 60000 train + 10000 test "
-                   "(keras.datasets).")
-
-
-def load_fashion_mnist(ref: DatasetRef, folder: Path) -> RawData:
-    import keras
-
-    parts = _download("fashion_mnist", keras.datasets.fashion_mnist.load_data)
-    return image_arrays(parts, list(FASHION_NAMES),
-                   "Fashion-MNIST clothing: 28x28x1 grey images (0..255), 10 classes; 60000 train + 10000 test "
-                   "(keras.datasets).")
-
-
-def load_cifar10(ref: DatasetRef, folder: Path) -> RawData:
-    import keras
-
-    parts = _download("cifar10", keras.datasets.cifar10.load_data)
-    return image_arrays(parts, list(CIFAR10_NAMES),
-                   "CIFAR-10: 32x32x3 colour images (0..255), 10 classes; 50000 train + 10000 test "
-                   "(keras.datasets).")
+def load_image_set(ref: DatasetRef, folder: Path) -> RawData:
+    """An image set (MNIST, Fashion-MNIST, CIFAR-10), by ref.name, with its own train and test parts."""
+    spec = ONLINE_SETS[ref.name]
+    return image_arrays(download(ref.name), list(spec.class_names), spec.description)
 
 
 def load_imdb(ref: DatasetRef, folder: Path) -> RawData:
     """IMDB sentiment; options num_words (vocabulary kept, default 10000) and maxlen (default 200)."""
-    import keras
-
     num_words = _positive_int(ref.options, "num_words", 10000)
     maxlen = _positive_int(ref.options, "maxlen", 200)
-    parts = _download("imdb", lambda: keras.datasets.imdb.load_data(num_words=num_words))
-    return imdb_arrays(parts, maxlen)
+    return imdb_arrays(download("imdb", num_words=num_words), maxlen)
 
 
-LOADERS = {
-    "mnist": load_mnist,
-    "fashion_mnist": load_fashion_mnist,
-    "cifar10": load_cifar10,
-    "imdb": load_imdb,
+@dataclass(frozen=True)
+class OnlineSet:
+    """One keras.datasets set: its loader, the files Keras caches (origin URL, name under the cache's datasets
+    folder) and their size; an image set also has its class names and description."""
+
+    name: str
+    load: Callable[[DatasetRef, Path], RawData]
+    files: tuple[tuple[str, str], ...]
+    size: str
+    class_names: tuple[str, ...] = ()
+    description: str = ""
+
+
+ONLINE_SETS = {
+    "mnist": OnlineSet(
+        "mnist", load_image_set, ((_GOOGLE + "mnist.npz", "mnist.npz"),), "11 MB", tuple(DIGIT_NAMES),
+        "MNIST handwritten digits: 28x28x1 grey images (0..255), 10 classes; 60000 train + 10000 test "
+        "(keras.datasets)."),
+    "fashion_mnist": OnlineSet(
+        "fashion_mnist", load_image_set, tuple(
+            (_GOOGLE + f, f"fashion-mnist/{f}") for f in ("train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz",
+                                                           "t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz")),
+        "30 MB", tuple(FASHION_NAMES),
+        "Fashion-MNIST clothing: 28x28x1 grey images (0..255), 10 classes; 60000 train + 10000 test "
+        "(keras.datasets)."),
+    # Keras 3 saves the archive under this name and unpacks it beside it (cifar-10-batches-py-target/).
+    "cifar10": OnlineSet(
+        "cifar10", load_image_set, (("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+                                     "cifar-10-batches-py-target_archive"),), "163 MB", tuple(CIFAR10_NAMES),
+        "CIFAR-10: 32x32x3 colour images (0..255), 10 classes; 50000 train + 10000 test (keras.datasets)."),
+    "imdb": OnlineSet("imdb", load_imdb, ((_GOOGLE + "imdb.npz", "imdb.npz"),), "17 MB", tuple(IMDB_NAMES)),
 }
+
+LOADERS = {name: spec.load for name, spec in ONLINE_SETS.items()}

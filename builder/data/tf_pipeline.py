@@ -12,7 +12,7 @@ Two kinds of source:
   otherwise. Nothing is cached.
 
 Both keep the last partial batch, so every sample is seen exactly once per epoch. Augmentation (see
-builder.augmentation) maps training batches only, after batching; then everything is prefetched.
+builder.data.augmentation) maps training batches only, after batching; then everything is prefetched.
 """
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from builder.data.datasets import Dataset
-from builder.errors import TrainingError
+from builder.data.augmentation import Augmenter, build_augmenter
 from builder.data.lazy_array import LazyArray, is_lazy, length
+from builder.data.records import Dataset
+from builder.errors import TrainingError
 
 # Data may be read whole into memory when it takes at most this share of the machine's RAM.
 MEMORY_FRACTION = 0.25
@@ -60,7 +61,7 @@ def make_pipeline(x, y, batch_size: int, shuffle: bool, seed: int | None, augmen
     """A batched, prefetched tf.data.Dataset of (x, y) or (x, y, sample_weight).
 
     shuffle: a new order every epoch from `seed` (training); False keeps the stored order (validation, test).
-    augment: a batch map (x, y) -> (x', y'), e.g. a builder.augmentation.Augmenter; give it for training only.
+    augment: a batch map (x, y) -> (x', y'), e.g. a builder.data.Augmenter; give it for training only.
     encode_labels: a batch map y -> y' used when there is no `augment` (e.g. the Augmenter's one-hot encoding of
         validation labels when MixUp/CutMix train on one-hot labels).
     stream: True streams from disk, False reads everything into memory; None (default) streams LazyArray data
@@ -95,9 +96,9 @@ def train_and_validation(dataset: Dataset, batch_size: int, seed: int, augmentat
     """(train_ds, val_ds) for `model.fit(train_ds, validation_data=val_ds)`.
 
     augmentation: the training config's "augmentation" dict, or an Augmenter already built with
-    builder.augmentation.build_augmenter. Only training batches are augmented. When it mixes labels
+    builder.data.build_augmenter. Only training batches are augmented. When it mixes labels
     (`augmenter.needs_one_hot`) the validation labels are one-hot encoded as well, and the model must be compiled
-    with a categorical (not sparse) loss: see builder.augmentation.
+    with a categorical (not sparse) loss: see builder.data.augmentation.
     """
     augmenter = _augmenter(augmentation, dataset, seed)
     encode = augmenter.encode_labels if augmenter is not None and augmenter.needs_one_hot else None
@@ -242,8 +243,6 @@ def _sample_shape(x) -> tuple | None:
 
 
 def _augmenter(augmentation: Any, dataset: Dataset, seed: int):
-    from builder.data.augmentation import Augmenter, build_augmenter
-
     if augmentation is None or isinstance(augmentation, Augmenter):
         return augmentation
     if callable(augmentation):

@@ -40,7 +40,7 @@ def verification_data(model, project: Project | None, count: int | None, represe
     """The validation split of the project's dataset (up to `count` samples, default all up to 1000), or
     seeded noise for a bare model file; `representative` training samples for int8 calibration."""
     if project is not None and len(model.inputs) == 1:
-        from builder.data.datasets import load_project_dataset
+        from builder.data import load_project_dataset
 
         data = load_project_dataset(project)
         take = count or min(len(data.x_val), MAX_SAMPLES)

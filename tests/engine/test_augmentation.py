@@ -6,12 +6,11 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from builder.data.augmentation import (  # noqa: E402
-    build_augmenter, categorical_loss_name, known_augmentations, needs_one_hot,
+from builder.data import (  # noqa: E402
+    Dataset, build_augmenter, categorical_loss_name, known_augmentations, make_pipeline, needs_one_hot,
+    train_and_validation,
 )
-from builder.data.datasets import Dataset  # noqa: E402
 from builder.errors import TrainingError  # noqa: E402
-from builder.data.tf_pipeline import make_pipeline, train_and_validation  # noqa: E402
 
 CLASSES = 4
 

@@ -5,8 +5,7 @@ import dataclasses
 
 import pytest
 
-from builder.data.checks import DatasetMismatch, check_against_dataset, dataset_problems_text
-from builder.data.datasets import describe
+from builder.data import DatasetMismatch, check_against_dataset, dataset_problems_text, describe
 from builder.graph import Graph
 from builder.project import Project, TrainingConfig
 from builder.model import infer_shapes

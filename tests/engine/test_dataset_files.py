@@ -4,9 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from builder.data.datasets import load_dataset, load_raw
+from builder.data import LazyArray, load_dataset, load_raw
 from builder.errors import DatasetError
-from builder.data.lazy_array import LazyArray
 from builder.project import DatasetRef
 
 

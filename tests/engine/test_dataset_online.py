@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from builder.data import online_sources
-from builder.data.datasets import load_dataset
+from builder.data import load_dataset
 from builder.errors import DatasetError
 from builder.project import DatasetRef
 

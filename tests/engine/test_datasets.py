@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from builder.data.datasets import (SOURCES, Dataset, DatasetInfo, describe, load_dataset, split)
+from builder.data import SOURCES, Dataset, DatasetInfo, describe, load_dataset, split
 from builder.errors import DatasetError
 from builder.project import DatasetRef
 
@@ -118,7 +118,7 @@ def test_sequence_labels_follow_the_rule():
 
 
 def test_shapes_are_balanced_visible_and_drawn_as_named():
-    from builder.data.datasets import _shape_masks
+    from builder.data.generated import shape_mask
 
     x, y, names = SOURCES["shapes"]()
     assert names == ["circle", "ring", "square", "triangle", "plus"]
@@ -136,12 +136,12 @@ def test_shapes_are_balanced_visible_and_drawn_as_named():
     grid = np.linspace(-16, 16, 65)
     u, v = np.meshgrid(grid, grid)
     r = np.full_like(u, 8.0)
-    area = {kind: _shape_masks(kind, u, v, r).mean() for kind in names}
+    area = {kind: shape_mask(kind, u, v, r).mean() for kind in names}
     centre = (32, 32)
-    assert _shape_masks("circle", u, v, r)[centre] and not _shape_masks("ring", u, v, r)[centre]
-    assert _shape_masks("plus", u, v, r)[centre] and _shape_masks("square", u, v, r)[centre]
+    assert shape_mask("circle", u, v, r)[centre] and not shape_mask("ring", u, v, r)[centre]
+    assert shape_mask("plus", u, v, r)[centre] and shape_mask("square", u, v, r)[centre]
     assert area["ring"] < area["circle"] and min(area, key=area.get) == "triangle"
-    assert np.all(_shape_masks("ring", u, v, r) <= _shape_masks("circle", u, v, r))
+    assert np.all(shape_mask("ring", u, v, r) <= shape_mask("circle", u, v, r))
 
 
 def test_tabular_features_are_not_standardised():

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from builder.data.checks import check_against_dataset
-from builder.data.datasets import load_project_dataset
+from builder.data import check_against_dataset, load_project_dataset
 from builder.model import build_model
 from builder.model import infer_shapes
 from builder.project import list_templates, load_template

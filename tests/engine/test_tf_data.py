@@ -7,10 +7,8 @@ import pytest
 tf = pytest.importorskip("tensorflow")
 h5py = pytest.importorskip("h5py")
 
-from builder.data.datasets import Dataset  # noqa: E402
-from builder.data.lazy_array import LazyArray  # noqa: E402
-from builder.data.tf_pipeline import (  # noqa: E402
-    evaluation_pipeline, fits_in_memory, make_pipeline, nbytes, total_memory, train_and_validation,
+from builder.data import (  # noqa: E402
+    Dataset, LazyArray, evaluation_pipeline, fits_in_memory, make_pipeline, nbytes, total_memory, train_and_validation,
 )
 
 
