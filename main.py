@@ -10,7 +10,7 @@ def main(argv: list[str] | None = None) -> int:
         from ui.app import main as run_app
 
         return run_app([])
-    from builder.cli.commands import main as run_cli
+    from builder.cli import main as run_cli
 
     return run_cli(argv)
 

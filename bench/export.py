@@ -45,7 +45,7 @@ def bench_template(name: str, epochs: int | None, folder: Path) -> list[dict]:
     from builder.errors import ExportError
     from builder.export import ExportOptions, export_model
     from builder.project import load_template
-    from builder.training.trainer import Trainer
+    from builder.training import Trainer
 
     project = load_template(name)
     project.training.tensorboard = False

@@ -31,7 +31,7 @@ def digits_project():
 @pytest.fixture(scope="session")
 def trained_digits(tmp_path_factory):
     """The digits template trained for 3 epochs; returns (project, TrainingResult)."""
-    from builder.training.trainer import Trainer
+    from builder.training import Trainer
 
     project = load_template("digits_cnn")
     result = Trainer(project, run_dir=tmp_path_factory.mktemp("run"), epochs=3).run()

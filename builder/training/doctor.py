@@ -1,6 +1,6 @@
 """What the engine will train on, and why: versions, devices, and — when no GPU is found — the likely fix.
 
-`diagnose()` gathers facts (it imports TensorFlow, so call it only when asked); `explain(facts)` turns
+`diagnose()` gathers facts (it imports TensorFlow, so call it only when asked); `explain_devices(facts)` turns
 facts into reasons and is a pure function, so every platform can be tested without TensorFlow.
 """
 from __future__ import annotations
@@ -107,7 +107,7 @@ def _nvidia_driver() -> bool:
 
 
 def gather_facts() -> dict:
-    """Everything explain() needs. Imports TensorFlow and Keras (slow); never raises for a missing package."""
+    """Everything explain_devices() needs. Imports TensorFlow and Keras (slow); never raises for a missing package."""
     facts: dict = {
         "python": platform.python_version(),
         "platform": sys.platform,
@@ -165,7 +165,7 @@ def _has_gpu(facts: dict) -> bool:
     return any(d.get("kind") == "GPU" for d in facts.get("devices", []))
 
 
-def explain(facts: dict) -> list[Reason]:
+def explain_devices(facts: dict) -> list[Reason]:
     """Why the engine will (not) use a GPU, each with a fix. Pure: depends only on `facts` (see gather_facts)."""
     reasons: list[Reason] = []
     backend = facts.get("backend")
@@ -249,7 +249,7 @@ def report_from_facts(facts: dict) -> Report:
         devices=devices,
         gpu_available=gpu,
         built_with_cuda=bool(facts.get("built_with_cuda")),
-        reasons=explain(facts),
+        reasons=explain_devices(facts),
         will_train_on="GPU" if gpu else "CPU",
     )
 

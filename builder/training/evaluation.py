@@ -1,9 +1,8 @@
-"""Evaluate a trained model on the project's validation split, and run it on input files (no Qt here).
+"""Evaluate a trained model on one of the project's splits: metrics, a confusion matrix, the worst samples.
 
 `evaluate(project, model_path)` gives loss and compiled metrics (via model.evaluate) plus, for classification,
 a confusion matrix, per-class precision/recall/F1 and the worst-predicted samples; for regression MAE/RMSE,
-a residuals summary and the samples with the largest error. `predict_files(project, model_path, paths)` runs
-the model on .npy, .csv and image files. Models are always loaded with safe_mode=True.
+a residuals summary and the samples with the largest error. Models are always loaded with safe_mode=True.
 """
 from __future__ import annotations
 
@@ -14,48 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from builder.data.datasets import Dataset, load_project_dataset
+from builder.data import Dataset, load_project_dataset
 from builder.errors import LayerboardError
-from builder.model import load_model_safely
+from builder.training.losses import compile_arguments
+from builder.training.trained_model import class_name, load_model, probabilities, shape_matches, single_input_shape
 
 WORST_COUNT = 10
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
-
-
-def load_model(model_path: str | Path):
-    from builder.training import keras_objects  # noqa: F401  (registers Layerboard's losses and metrics for loading)
-
-    path = Path(model_path)
-    if not path.exists():
-        raise LayerboardError(f"{path}: model file not found. Train the project first or pass --run DIR "
-                              "(a run folder holding model.keras).")
-    return load_model_safely(path)  # its error says "<path>: cannot load the model: <Keras's reason>"
-
-
-def _single_input_shape(model) -> tuple:
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
-        raise LayerboardError(f"The model has {len(model.inputs)} input(s) and {len(model.outputs)} output(s); "
-                              "evaluate and predict support models with one input and one output.")
-    return tuple(model.inputs[0].shape[1:])
-
-
-def _probabilities(raw: np.ndarray) -> np.ndarray:
-    """Class probabilities from the model's output: kept when already a distribution, else softmax/sigmoid."""
-    raw = np.asarray(raw, dtype="float64")
-    raw = raw.reshape(len(raw), -1)
-    if raw.shape[1] == 1:  # one sigmoid unit: binary classification
-        p = raw[:, 0]
-        if p.size and (p.min() < 0 or p.max() > 1):
-            p = 1.0 / (1.0 + np.exp(-p))
-        return np.stack([1.0 - p, p], axis=1)
-    if raw.size and raw.min() >= 0 and np.allclose(raw.sum(axis=1), 1.0, atol=1e-3):
-        return raw
-    shifted = np.exp(raw - raw.max(axis=1, keepdims=True))  # logits
-    return shifted / shifted.sum(axis=1, keepdims=True)
-
-
-def _class_name(names: list[str], index: int) -> str:
-    return names[index] if 0 <= index < len(names) else str(index)
 
 
 @dataclass
@@ -137,8 +100,6 @@ def _finite(value) -> float | None:
 def _ensure_compiled(model, project) -> None:
     if getattr(model, "compiled", True):
         return
-    from builder.training.losses import compile_arguments
-
     model.compile(**compile_arguments(project.graph, list(model.output_names), project.training))
 
 
@@ -156,14 +117,14 @@ def evaluate(project, model_path: str | Path, dataset: Dataset | None = None, wo
     """Evaluate the model at model_path on the project's test split (the validation split when none is held out,
     or the split named: "train", "validation", "test")."""
     model = load_model(model_path)
-    expected = _single_input_shape(model)
+    expected = single_input_shape(model)
     data = dataset or load_project_dataset(project)
     split = split or ("test" if data.has_test else "validation")
     x, y = (np.asarray(v) for v in data.subset(split))
     if len(x) == 0:
         raise LayerboardError(f"The {split} split of '{data.name}' is empty; set dataset.test_split in the project "
                               "(e.g. 0.1) or evaluate another split.")
-    if not _shape_matches(expected, tuple(x.shape[1:])):
+    if not shape_matches(expected, tuple(x.shape[1:])):
         raise LayerboardError(f"The model expects inputs of shape {expected}, but dataset '{data.name}' has "
                               f"samples of shape {tuple(x.shape[1:])}.")
     _ensure_compiled(model, project)
@@ -184,7 +145,7 @@ def evaluate(project, model_path: str | Path, dataset: Dataset | None = None, wo
 
 
 def _classification(common: dict, raw: np.ndarray, y: np.ndarray, names: list[str], worst: int) -> Evaluation:
-    probs = _probabilities(raw)
+    probs = probabilities(raw)
     k = max(probs.shape[1], len(names))
     names = names + [str(i) for i in range(len(names), k)]
     true = np.asarray(y).astype("int64").reshape(-1)
@@ -202,8 +163,8 @@ def _classification(common: dict, raw: np.ndarray, y: np.ndarray, names: list[st
         per_class.append({"class": name, "precision": precision, "recall": recall, "f1": f1, "support": support})
     true_p = probs[np.arange(len(true)), true]
     order = np.argsort(true_p, kind="stable")[:worst]
-    worst_rows = [{"index": int(i), "true": _class_name(names, int(true[i])), "true_probability": float(true_p[i]),
-                   "predicted": _class_name(names, int(pred[i])), "confidence": float(probs[i, pred[i]])}
+    worst_rows = [{"index": int(i), "true": class_name(names, int(true[i])), "true_probability": float(true_p[i]),
+                   "predicted": class_name(names, int(pred[i])), "confidence": float(probs[i, pred[i]])}
                   for i in order]
     accuracy = float(np.trace(matrix) / matrix.sum()) if matrix.sum() else 0.0
     return Evaluation(task="classification", class_names=names, accuracy=accuracy,
@@ -223,126 +184,3 @@ def _regression(common: dict, raw: np.ndarray, y: np.ndarray, worst: int) -> Eva
         task="regression", mae=float(np.abs(flat).mean()), rmse=float(np.sqrt((flat ** 2).mean())),
         residuals={"mean": float(flat.mean()), "std": float(flat.std()), "max_abs": float(np.abs(flat).max())},
         worst=worst_rows, **common)
-
-
-# --- predict on files ------------------------------------------------------------------------------------------
-
-def _shape_matches(expected: tuple, got: tuple) -> bool:
-    return len(expected) == len(got) and all(e is None or e == g for e, g in zip(expected, got))
-
-
-def _fmt(shape: tuple) -> str:
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def load_input(path: str | Path, expected: tuple) -> np.ndarray:
-    """A batch (N, *expected) from one .npy, .csv or image file, or a clear error naming expected vs got."""
-    path = Path(path)
-    if not path.exists():
-        raise LayerboardError(f"{path}: input file not found.")
-    suffix = path.suffix.lower()
-    if suffix == ".npy":
-        try:
-            array = np.load(path, allow_pickle=False)
-        except Exception as exc:
-            raise LayerboardError(f"{path}: not a readable .npy array ({exc}).") from None
-        if _shape_matches(expected, tuple(array.shape)):
-            return array[np.newaxis]
-        if array.ndim >= 1 and _shape_matches(expected, tuple(array.shape[1:])):
-            return array
-        raise LayerboardError(f"{path}: the model expects one sample of shape {_fmt(expected)} or a batch of shape "
-                              f"{_fmt((None,) + expected)}; got an array of shape {_fmt(tuple(array.shape))}.")
-    if suffix == ".csv":
-        if any(d is None for d in expected):
-            raise LayerboardError(f"{path}: the model's input shape {_fmt(expected)} has an unknown size, so CSV rows "
-                                  "cannot be reshaped to it; use a .npy file.")
-        size = int(np.prod(expected))
-        try:
-            rows = np.loadtxt(path, delimiter=",", ndmin=2, dtype="float64")
-        except Exception as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise LayerboardError(f"{path}: CSV rows must be numbers separated by commas ({first}).") from None
-        if rows.shape[1] != size:
-            raise LayerboardError(f"{path}: each CSV row must hold {size} numbers (one sample of shape "
-                                  f"{_fmt(expected)}); got rows of {rows.shape[1]} numbers.")
-        return rows.reshape((len(rows),) + tuple(expected))
-    if suffix in IMAGE_SUFFIXES:
-        import keras
-
-        if len(expected) != 3 or expected[2] not in (1, 3, 4):
-            raise LayerboardError(f"{path}: images need a model input of shape (height, width, 1|3|4); "
-                                  f"this model expects {_fmt(expected)}.")
-        mode = {1: "grayscale", 3: "rgb", 4: "rgba"}[expected[2]]
-        size = (expected[0], expected[1]) if expected[0] and expected[1] else None
-        try:
-            try:
-                image = keras.utils.load_img(str(path), color_mode=mode, target_size=size)
-                array = keras.utils.img_to_array(image, dtype="float32")
-            except ImportError:  # keras's load_img needs Pillow; TensorFlow decodes PNG/JPEG/BMP/GIF itself
-                array = _decode_with_tensorflow(path, expected[2], size)
-        except LayerboardError:
-            raise
-        except Exception as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise LayerboardError(f"{path}: cannot read the image ({first}).") from None
-        return array[np.newaxis]
-    raise LayerboardError(f"{path}: unsupported input file type '{path.suffix}'; use .npy, .csv or an image "
-                          f"({', '.join(sorted(IMAGE_SUFFIXES))}).")
-
-
-def _decode_with_tensorflow(path: Path, channels: int, size: tuple | None) -> np.ndarray:
-    try:
-        import tensorflow as tf
-    except ImportError:
-        raise LayerboardError(f"{path}: reading images needs Pillow (pip install pillow).") from None
-    image = tf.io.decode_image(path.read_bytes(), channels=channels, expand_animations=False)
-    if size is not None and tuple(image.shape[:2]) != tuple(size):
-        image = tf.image.resize(image, size, method="nearest")  # as load_img's default interpolation
-    return np.asarray(image, dtype="float32")
-
-
-def _task(project) -> tuple[bool, list[str]]:
-    """(is_regression, class names) of the project's dataset."""
-    from builder.data.datasets import REGRESSION, source
-
-    src = source(project.dataset.name)
-    if src.output == REGRESSION:
-        return True, []
-    return False, list(src()[2])
-
-
-def predict_files(project, model_path: str | Path, paths: list[str | Path]) -> list[dict[str, Any]]:
-    """Run the model on each file; one row per sample: input, index, prediction, confidence, probabilities."""
-    model = load_model(model_path)
-    expected = _single_input_shape(model)
-    batches = [(str(p), load_input(p, expected)) for p in paths]
-    regression, names = _task(project)
-    dtype = str(getattr(model.inputs[0], "dtype", "float32") or "float32")
-    rows: list[dict[str, Any]] = []
-    for name, batch in batches:
-        raw = np.asarray(model.predict(batch.astype(dtype), verbose=0))
-        if regression:
-            values = raw.reshape(len(raw), -1)
-            for i, v in enumerate(values):
-                value = float(v[0]) if v.size == 1 else [float(t) for t in v]
-                rows.append({"input": name, "index": i, "prediction": value, "confidence": None,
-                             "probabilities": None})
-            continue
-        probs = _probabilities(raw)
-        for i, p in enumerate(probs):
-            best = int(p.argmax())
-            rows.append({"input": name, "index": i, "prediction": _class_name(names, best),
-                         "confidence": float(p[best]), "probabilities": [float(v) for v in p]})
-    return rows
-
-
-def format_predictions(rows: list[dict[str, Any]]) -> list[str]:
-    lines = []
-    for r in rows:
-        if r["confidence"] is None:
-            value = r["prediction"]
-            shown = f"{value:.4g}" if isinstance(value, float) else ", ".join(f"{v:.4g}" for v in value)
-            lines.append(f"{r['input']}[{r['index']}]  {shown}")
-        else:
-            lines.append(f"{r['input']}[{r['index']}]  {r['prediction']}  ({r['confidence']:.1%})")
-    return lines

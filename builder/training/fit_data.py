@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from builder.data.datasets import Dataset
+from builder.data import Dataset, length, train_and_validation
 from builder.errors import TrainingError
 
 
@@ -66,12 +66,8 @@ def fit_inputs(dataset: Dataset, config, one_hot: bool, start_epoch: int = 0):
     """(fit arguments, validation data, steps per epoch): tf.data pipelines on TensorFlow, arrays elsewhere."""
     import keras
 
-    from builder.data.lazy_array import length
-
     steps = math.ceil(length(dataset.x_train) / config.batch_size)
     if keras.backend.backend() == "tensorflow":
-        from builder.data.tf_pipeline import train_and_validation
-
         train, validation = train_and_validation(dataset, config.batch_size, config.seed,
                                                  augmentation=config.augmentation or None, endless=True,
                                                  start_epoch=start_epoch)

@@ -20,7 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from builder.files import atomic_write_text
 from builder.training.checkpoints import maximised
+from builder.training.failure_messages import nan_message
 
 CONTROL_FILE = "control.json"
 CONTROL_LOG = "control.csv"
@@ -48,8 +50,6 @@ class LiveSettings:
 
 def write_control_request(run_dir: str | Path, **settings: float) -> Path:
     """What `python main.py control` does: ask a running training in run_dir to change settings."""
-    from builder.files import atomic_write_text
-
     path = Path(run_dir) / CONTROL_FILE
     current = json.loads(path.read_text()) if path.exists() else {}
     current.update({k: v for k, v in settings.items() if v is not None})
@@ -148,10 +148,10 @@ def run_control(trainer, schedule, early_stopping=None, scale: float = 1.0):
                 return
             trainer.callbacks.on_batch_end(self.epoch, batch, values)
             self._apply_live(batch)
-            while trainer._paused.is_set() and not trainer._stop.is_set():
+            while trainer.paused and not trainer.stop_requested:
                 time.sleep(0.05)
                 self._apply_live(batch)
-            if trainer._stop.is_set():
+            if trainer.stop_requested:
                 self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
@@ -188,9 +188,3 @@ def run_control(trainer, schedule, early_stopping=None, scale: float = 1.0):
 def _floats(logs: dict[str, Any] | None) -> dict[str, float]:
     return {k: float(v) for k, v in (logs or {}).items()}
 
-
-def nan_message(loss: float, epoch: int, batch: int) -> str:
-    return (f"The loss became {loss} at epoch {epoch + 1}, batch {batch + 1}, so training stopped (the last good "
-            "checkpoint is kept). Likely causes: a learning rate too high (try 10x lower, or add gradient clipping: "
-            "training.clipnorm 1.0), inputs that are not scaled (add a Rescaling or Normalization block), or a loss "
-            "that does not match the last layer's activation.")

@@ -4,7 +4,7 @@ The optimizer is any Keras optimizer, named as Keras names it ("adam", "SGD") or
 ({"class_name": "SGD", "config": {"momentum": 0.9, "nesterov": true}}); `weight_decay`, `clipnorm` and
 `clipvalue` from the training config are the Keras optimizer arguments of the same names.
 
-Schedules are evaluated in Python by the run controller (builder.run_control) and written to the optimizer's
+Schedules are evaluated in Python by the run controller (builder.training.live_control) and written to the optimizer's
 learning-rate variable, so a user can rescale the rate while a run goes on and a resumed run continues from the
 saved step. Their formulas are Keras's own (tests compare them with keras.optimizers.schedules).
 

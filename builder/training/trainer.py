@@ -1,58 +1,33 @@
-"""Training: compile and fit a project's model, reporting progress through plain-Python callbacks.
+"""The Trainer: compile and fit a project's model, reporting progress through plain-Python callbacks.
 
-Uses only the Keras 3 API (the tf.data pipeline is built in builder.tf_data when the backend is
+Uses only the Keras 3 API (the tf.data pipeline is built in builder.data when the backend is
 TensorFlow), so the same code runs on any Keras backend. Knows nothing of Qt: the GUI's worker
 turns these callbacks into signals.
 """
 from __future__ import annotations
 
-import json
 import logging
 import math
-import platform
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-
-from builder.data.datasets import Dataset, load_project_dataset
-from builder.training.distribution import scope as distribution_scope
-from builder.training.callbacks import early_stopping, epoch_tensorboard
-from builder.training.fit_data import adapt_normalization, class_weights, fit_inputs, targets_per_output
+from builder.data import Dataset, check_against_dataset, dataset_problems_text, load_project_dataset, needs_one_hot
 from builder.errors import LayerboardError, TrainingError
-from builder.model import UnreadableModelError, load_model_safely
+from builder.model import UnreadableModelError, apply_project_weights, build_model, load_model_safely
 from builder.project import Project
-from builder.files import atomic_write_text
+from builder.training import checkpoints, distribution, losses
+from builder.training.failure_messages import explain_failure
+from builder.training.fit_data import adapt_normalization, class_weights, fit_inputs, targets_per_output
+from builder.training.keras_callbacks import early_stopping, epoch_tensorboard
+from builder.training.live_control import LiveSettings, run_control
+from builder.training.optimizers import make_optimizer, make_schedule
+from builder.training.progress import TrainingCallbacks, TrainingResult
+from builder.training.run_record import write_run_record
 
 log = logging.getLogger(__name__)
-
-
-class TrainingCallbacks:
-    """Override what you need; every method is a no-op by default. Called on the training thread."""
-
-    def on_train_begin(self, epochs: int, steps_per_epoch: int) -> None: ...
-
-    def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None: ...
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None: ...
-
-    def on_finished(self, result: "TrainingResult") -> None: ...
-
-    def on_failed(self, message: str) -> None: ...
-
-
-@dataclass
-class TrainingResult:
-    run_dir: Path
-    model_path: Path
-    history: dict[str, list[float]] = field(default_factory=dict)
-    final_metrics: dict[str, float] = field(default_factory=dict)
-    epochs_run: int = 0
-    stopped: bool = False
-    duration_s: float = 0.0
 
 
 def new_run_dir(project: Project) -> Path:
@@ -81,8 +56,6 @@ class Trainer:
         dataset: Dataset | None = None,
         resume: bool = False,
     ) -> None:
-        from builder.training.live_control import LiveSettings
-
         self.project = project
         if resume and not run_dir:
             raise TrainingError("Resuming needs the run directory to resume (--resume RUN_DIR).")
@@ -106,7 +79,13 @@ class Trainer:
         """Ask training to stop after the current batch; the model trained so far is saved."""
         self._stop.set()
 
+    @property
+    def stop_requested(self) -> bool:
+        """Whether stop() was called: the run ends after its current batch."""
+        return self._stop.is_set()
+
     def pause(self) -> None:
+        """Hold the run after its current batch until resume() or stop()."""
         self._paused.set()
 
     def resume(self) -> None:
@@ -137,17 +116,12 @@ class Trainer:
             raise TrainingError(str(exc)) from exc
         except Exception as exc:  # an unexpected fault still reaches the user as one clear line
             log.exception("training failed")
-            message = _explain_failure(exc, self.project)
+            message = explain_failure(exc, self.project)
             self.callbacks.on_failed(message)
             raise TrainingError(message) from exc
 
     def _run(self) -> TrainingResult:
         import keras
-
-        from builder.training import checkpoints
-        from builder.training import losses
-        from builder.training.optimizers import make_schedule
-        from builder.training.live_control import run_control
 
         config = self.project.training
         validate_config(config)
@@ -168,18 +142,13 @@ class Trainer:
         self.scale = float(state.get("learning_rate_scale", 1.0))
         self.is_chief = _is_chief(config)
         one_hot = _needs_one_hot(config)
-        with _precision(config.mixed_precision), distribution_scope(strategy):
+        with _precision(config.mixed_precision), distribution.scope(strategy):
             if self.resuming:
                 model = _load_checkpoint(self.run_dir / checkpoints.LAST)
             else:
-                from builder.model import build_model
-                from builder.model import apply_project_weights
-
                 model = build_model(self.project.graph, name=self.project.name)
                 apply_project_weights(model, self.project)  # an imported project fine-tunes from its weights
                 adapt_normalization(self.project.graph, model, dataset)
-                from builder.training.optimizers import make_optimizer
-
                 model.compile(optimizer=make_optimizer(config), jit_compile=config.jit_compile,
                               steps_per_execution=config.steps_per_execution,
                               **losses.compile_arguments(self.project.graph, list(model.output_names), config, one_hot))
@@ -188,9 +157,7 @@ class Trainer:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         train, validation, steps = fit_inputs(dataset, config, one_hot, self.resumed_from)
         if strategy is not None and len(train) == 1:
-            from builder.training.distribution import prepare_multiworker_fit
-
-            prepare_multiworker_fit(model, strategy, train[0])
+            distribution.prepare_multiworker_fit(model, strategy, train[0])
         schedule = make_schedule(config.schedule, config.learning_rate, steps, self.epochs)
         early = early_stopping(config)
         fit_callbacks = [run_control(self, schedule, early, self.scale)]
@@ -228,15 +195,13 @@ class Trainer:
             duration_s=time.perf_counter() - start,
         )
         if self.is_chief:
-            _write_run_record(self.project, result, dataset, strategy, self.resumed_from)
+            write_run_record(self.project, result, dataset, strategy, self.resumed_from)
         self.callbacks.on_finished(result)
         return result
 
 
 def _check_dataset(project: Project, dataset: Dataset) -> None:
     """Refuse to start when the Inputs or the output do not fit the dataset, saying what to change."""
-    from builder.data.checks import check_against_dataset, dataset_problems_text
-
     problems = dataset_problems_text(check_against_dataset(project, dataset.describe()))
     if problems:
         raise TrainingError(f"The model does not fit dataset '{dataset.name}':\n  " + "\n  ".join(problems))
@@ -244,8 +209,6 @@ def _check_dataset(project: Project, dataset: Dataset) -> None:
 
 def validate_config(config) -> None:
     """Type checks a project file cannot express, with the setting's name in the message."""
-    from builder.training.distribution import STRATEGIES
-
     if not isinstance(config.batch_size, int) or config.batch_size < 1:
         raise TrainingError(f"training.batch_size must be a whole number >= 1; got {config.batch_size!r}.")
     if not isinstance(config.learning_rate, (int, float)) or not config.learning_rate > 0:
@@ -255,8 +218,9 @@ def validate_config(config) -> None:
                             f"got {config.steps_per_execution!r}.")
     if not 0.0 <= float(config.label_smoothing or 0.0) < 1.0:
         raise TrainingError(f"training.label_smoothing must be in [0, 1); got {config.label_smoothing!r}.")
-    if config.strategy not in STRATEGIES:
-        raise TrainingError(f"training.strategy must be one of {', '.join(STRATEGIES)}; got {config.strategy!r}.")
+    if config.strategy not in distribution.STRATEGIES:
+        raise TrainingError(f"training.strategy must be one of {', '.join(distribution.STRATEGIES)}; "
+                            f"got {config.strategy!r}.")
     if config.jit_compile not in (True, False, "auto"):
         raise TrainingError(f'training.jit_compile must be true, false or "auto"; got {config.jit_compile!r}.')
 
@@ -266,15 +230,11 @@ def _strategy(config):
 
     if keras.backend.backend() != "tensorflow":
         return None
-    from builder.training.distribution import make_strategy
-
-    return make_strategy(config.strategy)
+    return distribution.make_strategy(config.strategy)
 
 
 def _is_chief(config) -> bool:
-    from builder.training.distribution import is_chief
-
-    return config.strategy != "multiworker" or is_chief()
+    return config.strategy != "multiworker" or distribution.is_chief()
 
 
 class _precision:
@@ -308,56 +268,4 @@ def _load_checkpoint(path: Path):
 def _needs_one_hot(config) -> bool:
     if not config.augmentation:
         return False
-    from builder.data.augmentation import needs_one_hot
-
     return needs_one_hot(config.augmentation)
-
-
-def _write_run_record(project: Project, result: TrainingResult, dataset: Dataset, strategy,
-                      resumed_from: int) -> None:
-    import keras
-
-    from builder.training.distribution import replicas
-
-    record = {
-        "project": project.name,
-        "dataset": {**project.dataset.to_dict(), **_dataset_sizes(dataset)},
-        "training": project.training.to_dict(),
-        "epochs_run": result.epochs_run,
-        "resumed_from_epoch": resumed_from,
-        "stopped": result.stopped,
-        "final_metrics": result.final_metrics,
-        "duration_s": round(result.duration_s, 3),
-        "device": _device_summary(),
-        "replicas": replicas(strategy),
-        "keras_version": keras.__version__,
-        "backend": keras.backend.backend(),
-        "python": platform.python_version(),
-    }
-    atomic_write_text(result.run_dir / "run.json", json.dumps(record, indent=2) + "\n")
-
-
-def _dataset_sizes(dataset: Dataset) -> dict[str, int]:
-    info = dataset.describe()
-    return {"train_size": info.train_size, "validation_size": info.validation_size, "test_size": info.test_size}
-
-
-def _device_summary() -> str:
-    """What the model trained on, e.g. "GPU:0 (NVIDIA H100)" or "CPU"."""
-    try:
-        from builder.training.doctor import device_summary
-
-        return device_summary()
-    except Exception:  # a report must never fail a finished run
-        return "unknown"
-
-
-def _explain_failure(exc: Exception, project: Project) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if "ResourceExhausted" in type(exc).__name__ or "out of memory" in text.lower() or "OOM" in text:
-        return (f"Out of memory with batch size {project.training.batch_size}. "
-                f"Try batch size {max(1, project.training.batch_size // 2)}.")
-    if "logits and labels" in text or "Shapes" in text and "incompatible" in text:
-        return (f"The model's output does not match the dataset's targets ({text}). Check that the last Dense "
-                "layer has one unit per class and that the loss suits the targets.")
-    return f"Training failed: {type(exc).__name__}: {text}"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.cli.commands import main
+from builder.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,7 +113,7 @@ def test_export_python_writes_a_script_that_builds_the_project(tmp_path):
     import subprocess
     import sys
 
-    from builder.cli.commands import main
+    from builder.cli import main
 
     project = tmp_path / "p.json"
     assert main(["new", "digits_cnn", "-o", str(project)]) == 0

@@ -2,7 +2,7 @@
 import csv
 import json
 
-from builder.cli.commands import main
+from builder.cli import main
 
 
 def new_project(tmp_path, capsys, **changes):

@@ -11,7 +11,7 @@ from builder.blocks import composites
 
 from builder.model import save_selection
 from builder import blocks
-from builder.cli.commands import main as cli_main
+from builder.cli import main as cli_main
 from builder.errors import GraphError, LayerboardError
 from builder.graph import Graph
 from builder.model import build_model

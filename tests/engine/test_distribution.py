@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from builder.training.distribution import is_chief
+from builder.training import is_chief
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 240

@@ -3,8 +3,9 @@ import json
 
 import pytest
 
-from builder.cli.commands import main
-from builder.training.doctor import AND_CUDA, diagnose, explain, report_from_facts
+from builder.cli import main
+from builder.training import AND_CUDA, diagnose, report_from_facts
+from builder.training import explain_devices as explain
 
 JSON_KEYS = {"python", "keras", "tensorflow", "backend", "devices", "gpu_available", "built_with_cuda",
              "reasons", "will_train_on"}

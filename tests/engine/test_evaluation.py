@@ -4,9 +4,9 @@ import json
 import numpy as np
 import pytest
 
-from builder.cli.commands import main
-from builder.data.datasets import load_dataset
-from builder.training.evaluation import evaluate
+from builder.cli import main
+from builder.data import load_dataset
+from builder.training import evaluate
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from builder.errors import TrainingError
-from builder.training.trainer import Trainer, TrainingCallbacks
+from builder.training import Trainer, TrainingCallbacks
 
 
 class Recorder(TrainingCallbacks):

@@ -7,14 +7,12 @@ import keras
 import numpy as np
 import pytest
 
-from builder.data.datasets import Dataset
+from builder.data import Dataset
 from builder.errors import TrainingError
 from builder.graph import Graph
-from builder.training.optimizers import make_optimizer, make_schedule
 from builder.project import DatasetRef, Project, TrainingConfig
-from builder.training.live_control import write_control_request
-from builder.training.trainer import Trainer, TrainingCallbacks
-from builder.training.fit_data import class_weights
+from builder.training import (Trainer, TrainingCallbacks, class_weights, make_optimizer, make_schedule,
+                              write_control_request)
 
 
 def mlp_project(dataset="iris", units=3, activation="softmax", normalize=False, **training) -> Project:
@@ -102,7 +100,7 @@ def test_metrics_and_label_smoothing_on_sparse_labels(tmp_path):
     for name in ("accuracy", "top_2_accuracy", "precision", "recall", "auc"):
         assert 0.0 <= result.history[f"val_{name}"][-1] <= 1.0
     assert result.history["top_2_accuracy"][-1] >= result.history["accuracy"][-1]
-    from builder.training.keras_objects import SmoothedSparseCategoricalCrossentropy
+    from builder.training import SmoothedSparseCategoricalCrossentropy
 
     y, p = np.array([0, 2]), np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]], "float32")
     smoothed = SmoothedSparseCategoricalCrossentropy(0.1)(y, p)
@@ -113,7 +111,7 @@ def test_metrics_and_label_smoothing_on_sparse_labels(tmp_path):
 
 
 def test_linear_output_uses_logits():
-    from builder.training.losses import compile_arguments
+    from builder.training import compile_arguments
 
     project = mlp_project(activation=None)
     loss = compile_arguments(project.graph, ["out"], project.training)["loss"]
@@ -184,7 +182,7 @@ def test_normalization_is_fitted_on_the_training_split_and_saved(tmp_path):
     project = mlp_project(dataset="wine", normalize=True, epochs=1)
     trainer = Trainer(project, run_dir=tmp_path)
     trainer.run()
-    from builder.data.datasets import load_project_dataset
+    from builder.data import load_project_dataset
 
     data = load_project_dataset(project)
     saved = keras.saving.load_model(tmp_path / "model.keras").get_layer("norm")
@@ -301,7 +299,7 @@ def test_bad_settings_are_named(tmp_path):
 
 
 def test_mixup_and_erasing_train_on_one_hot_labels_and_evaluate(digits_project, tmp_path):
-    from builder.training.evaluation import evaluate
+    from builder.training import evaluate
 
     digits_project.training.augmentation = {"RandomErasing": {"factor": [1.0, 1.0], "value_range": [0, 16]},
                                             "MixUp": {"alpha": 0.2}}
@@ -336,11 +334,11 @@ def test_pause_waits_between_batches_and_resume_continues(tmp_path):
 def test_out_of_memory_names_a_smaller_batch_size():
     import tensorflow as tf
 
-    from builder.training.trainer import _explain_failure
+    from builder.training import explain_failure
 
     project = mlp_project(batch_size=256)
     error = tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor with shape[256,4096]")
-    message = _explain_failure(error, project)
+    message = explain_failure(error, project)
     assert "Out of memory with batch size 256" in message and "Try batch size 128" in message
 
 

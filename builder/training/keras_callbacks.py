@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from builder.errors import TrainingError
+from builder.training.checkpoints import maximised
 
 
 def early_stopping(config):
@@ -20,8 +21,6 @@ def early_stopping(config):
     settings.setdefault("monitor", config.monitor)
     settings.setdefault("patience", 5)
     settings.setdefault("restore_best_weights", True)
-    from builder.training.checkpoints import maximised
-
     settings["mode"] = "max" if maximised(settings["monitor"]) else "min"
     return keras.callbacks.EarlyStopping(**settings)
 

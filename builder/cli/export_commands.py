@@ -1,0 +1,67 @@
+"""The export command: a trained model (or, as a Keras script, a project) to a file, verified once written."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from builder.cli.command import EXIT_OK, Command
+from builder.cli.run_choice import chosen_model
+from builder.errors import LayerboardError
+from builder.project import load_project
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", help="a project file (uses its latest run) or a .keras model")
+    parser.add_argument("--format", required=True, choices=["keras", "h5", "savedmodel", "tflite", "onnx", "python"],
+                        help="python writes a standalone Keras script of the project (no training needed)")
+    parser.add_argument("-o", "--output", required=True, help="file (or folder for savedmodel) to write")
+    parser.add_argument("--run", help="the run directory whose model to export (default: the project's latest run)")
+    parser.add_argument("--quantization", default="float32", choices=["float32", "float16", "dynamic", "int8"],
+                        help="TFLite: float16, dynamic-range int8 weights, or full-integer int8 (calibrated on "
+                             "training samples)")
+    parser.add_argument("--io-type", default="float32", choices=["float32", "int8", "uint8"],
+                        help="TFLite int8: the type of the file's inputs and outputs "
+                             "(int8/uint8 for micro-controllers)")
+    parser.add_argument("--representative-samples", type=int, default=200, metavar="N",
+                        help="TFLite int8: training samples that calibrate the quantisation (default 200)")
+    parser.add_argument("--max-accuracy-drop", type=float, metavar="P",
+                        help="refuse a quantised file whose validation accuracy drops more than P percentage points "
+                             "(default 1.0 for int8)")
+    parser.add_argument("--samples", type=int, metavar="N",
+                        help="validation samples to verify on (default: the validation split, up to 1000)")
+    parser.add_argument("--json", action="store_true", help="print the verification report as JSON")
+
+
+def _export(args: argparse.Namespace) -> int:
+    # builder.export loads numpy: imported by this command only, so the others start quickly
+    from builder.export import ExportOptions, export_model, write_python
+
+    source = Path(args.source)
+    project = None
+    if args.format == "python":
+        if source.suffix == ".keras":
+            raise LayerboardError("--format python exports a project file, not a .keras model; "
+                                  "import the model first: python main.py import MODEL.keras -o project.json")
+        path = write_python(load_project(source), args.output)
+        print(json.dumps({"format": "python", "path": str(path)}) if args.json else f"wrote {path}")
+        return EXIT_OK
+    if source.suffix == ".keras":
+        model_path = source
+    else:
+        project = load_project(source)
+        model_path = chosen_model(project, args.run)
+    options = ExportOptions(quantization=args.quantization, io_type=args.io_type,
+                            representative_samples=args.representative_samples,
+                            max_accuracy_drop=args.max_accuracy_drop, samples=args.samples)
+    report = export_model(model_path, args.format, args.output, project=project, options=options)
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(report.summary())
+        print(f"report: {Path(report.path).parent / 'export_report.json'}"
+              + (f"; labels: {report.labels_file}" if report.labels_file else ""))
+    return EXIT_OK
+
+
+EXPORT = Command("export", "export a trained model and verify the written file", _export_arguments, _export)

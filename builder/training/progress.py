@@ -1,0 +1,30 @@
+"""What a run reports to whoever started it: progress callbacks (plain Python, no Qt) and the final result."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class TrainingCallbacks:
+    """Override what you need; every method is a no-op by default. Called on the training thread."""
+
+    def on_train_begin(self, epochs: int, steps_per_epoch: int) -> None: ...
+
+    def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None: ...
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None: ...
+
+    def on_finished(self, result: "TrainingResult") -> None: ...
+
+    def on_failed(self, message: str) -> None: ...
+
+
+@dataclass
+class TrainingResult:
+    run_dir: Path
+    model_path: Path
+    history: dict[str, list[float]] = field(default_factory=dict)
+    final_metrics: dict[str, float] = field(default_factory=dict)
+    epochs_run: int = 0
+    stopped: bool = False
+    duration_s: float = 0.0

@@ -1,0 +1,53 @@
+"""A trained model read back for evaluation and prediction: safe loading, its one input, class probabilities."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from builder.errors import LayerboardError
+from builder.model import load_model_safely
+
+
+def load_model(model_path: str | Path):
+    """The Keras model at model_path, loaded in safe mode with Layerboard's losses and metrics registered."""
+    from builder.training import keras_objects  # noqa: F401  (registers Layerboard's losses and metrics for loading)
+
+    path = Path(model_path)
+    if not path.exists():
+        raise LayerboardError(f"{path}: model file not found. Train the project first or pass --run DIR "
+                              "(a run folder holding model.keras).")
+    return load_model_safely(path)  # its error says "<path>: cannot load the model: <Keras's reason>"
+
+
+def single_input_shape(model) -> tuple:
+    """The shape of one sample of the model's only input; evaluate and predict refuse other models."""
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise LayerboardError(f"The model has {len(model.inputs)} input(s) and {len(model.outputs)} output(s); "
+                              "evaluate and predict support models with one input and one output.")
+    return tuple(model.inputs[0].shape[1:])
+
+
+def probabilities(raw: np.ndarray) -> np.ndarray:
+    """Class probabilities from the model's output: kept when already a distribution, else softmax/sigmoid."""
+    raw = np.asarray(raw, dtype="float64")
+    raw = raw.reshape(len(raw), -1)
+    if raw.shape[1] == 1:  # one sigmoid unit: binary classification
+        p = raw[:, 0]
+        if p.size and (p.min() < 0 or p.max() > 1):
+            p = 1.0 / (1.0 + np.exp(-p))
+        return np.stack([1.0 - p, p], axis=1)
+    if raw.size and raw.min() >= 0 and np.allclose(raw.sum(axis=1), 1.0, atol=1e-3):
+        return raw
+    shifted = np.exp(raw - raw.max(axis=1, keepdims=True))  # logits
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def class_name(names: list[str], index: int) -> str:
+    """The name of class `index`, or the index itself where the dataset names fewer classes."""
+    return names[index] if 0 <= index < len(names) else str(index)
+
+
+def shape_matches(expected: tuple, got: tuple) -> bool:
+    """Whether samples of shape `got` fit an input of shape `expected` (None: any size)."""
+    return len(expected) == len(got) and all(e is None or e == g for e, g in zip(expected, got))
