@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from builder.errors import ExportError
-from builder.export import ExportOptions, export_model, verify_artifact
+from builder.export import ExportOptions, export_model
+from builder.export.pipeline import verify_artifact
 from builder.export.verification import input_names, output_names, verification_data
 
 NAMES = {"keras": "m.keras", "h5": "m.h5", "savedmodel": "saved", "tflite": "m.tflite", "onnx": "m.onnx"}
@@ -100,7 +101,7 @@ def test_accuracy_gate_refuses_and_names_the_layers_that_lose_most(trained_digit
 
 
 def test_verification_catches_a_file_written_from_another_model(trained_digits, tmp_path):
-    from builder.export import ExportContext
+    from builder.export.pipeline import ExportContext
     from builder.export.writers import write_tflite
 
     project, result = trained_digits
@@ -142,12 +143,12 @@ def test_savedmodel_signature_is_named_after_the_graph(trained_digits, tmp_path)
 def test_int8_tensor_names_map_to_the_block_they_come_from():
     """Tracing suffixes every name in the model's scope with _1: a layer 'dense' is 'm_1/dense_1/…' and a layer
     'dense_1' is 'm_1/dense_1_1/…' — the refusal must name the block the tensor really comes from."""
-    from builder.export import _layer_of_tensor
+    from builder.export.accuracy_check import layer_of_tensor
 
     inputs = keras.Input((4,), name="x")
     hidden = keras.layers.Dense(3, activation="relu", name="dense")(inputs)
     model = keras.Model(inputs, keras.layers.Dense(2, name="dense_1")(hidden), name="m")
-    assert _layer_of_tensor("m_1/dense_1/MatMul;m_1/dense_1/Relu", model) == "dense"
-    assert _layer_of_tensor("m_1/dense_1_1/MatMul;m_1/dense_1_1/BiasAdd", model) == "dense_1"
-    assert _layer_of_tensor("StatefulPartitionedCall:0", model) == "model output (dense_1)"
-    assert _layer_of_tensor("tfl.quantize", model) == "tfl.quantize"
+    assert layer_of_tensor("m_1/dense_1/MatMul;m_1/dense_1/Relu", model) == "dense"
+    assert layer_of_tensor("m_1/dense_1_1/MatMul;m_1/dense_1_1/BiasAdd", model) == "dense_1"
+    assert layer_of_tensor("StatefulPartitionedCall:0", model) == "model output (dense_1)"
+    assert layer_of_tensor("tfl.quantize", model) == "tfl.quantize"

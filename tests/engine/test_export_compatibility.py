@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from builder.export import compatibility as compat
-from builder.export.compatibility import CompatibilityChecker
+from builder import export as compat
+from builder.export import CompatibilityChecker
+from builder.export.compatibility import worker as conversion_worker
 from builder.graph import Graph, Node
 from builder.project import load_template
 
@@ -89,10 +90,10 @@ def test_unsupported_when_both_conversions_fail(monkeypatch):
         calls.append(len(ops))
         raise RuntimeError("loc(x): error: 'tf.Imaginary' op is neither a custom op nor a flex op\nmore")
 
-    monkeypatch.setattr(compat, "_convert", failing)
+    monkeypatch.setattr(conversion_worker, "convert_to_tflite", failing)
     job = {"key": "k", "node": {"id": "block", "type": "Dense", "params": {"units": 2}},
            "inputs": [([4], "float32")], "ports": [0], "target": "tflite"}
-    answer = compat._check_job(job, lambda msg: None)
+    answer = conversion_worker.check_job(job, lambda msg: None)
     assert answer == {"status": "unsupported", "quantized": None,
                       "message": "'tf.Imaginary' op is neither a custom op nor a flex op"}
     assert calls == [1, 2]  # builtins, then builtins + select TF ops
@@ -104,10 +105,10 @@ def test_select_tf_ops_when_only_builtins_fail(monkeypatch):
             raise RuntimeError("error: 'tf.Foo' op is neither a custom op nor a flex op")
         return b""
 
-    monkeypatch.setattr(compat, "_convert", builtins_fail)
+    monkeypatch.setattr(conversion_worker, "convert_to_tflite", builtins_fail)
     job = {"key": "k", "node": {"id": "block", "type": "Dense", "params": {"units": 2}},
            "inputs": [([4], "float32")], "ports": [0], "target": "tflite"}
-    answer = compat._check_job(job, lambda msg: None)
+    answer = conversion_worker.check_job(job, lambda msg: None)
     assert answer["status"] == "select_tf_ops" and "select-TF-ops" in answer["message"]
 
 
@@ -119,7 +120,7 @@ def test_unwired_blocks_are_skipped(cache_dir):
     graph.connect("x", "d")
     checker = CompatibilityChecker(cache_dir / "skip.json")
     monkey_calls = []
-    checker._convert = lambda jobs: monkey_calls.extend(jobs) or {
+    checker.worker.convert = lambda jobs: monkey_calls.extend(jobs) or {
         j.key: {"status": "builtin", "quantized": None, "message": ""} for j in jobs}
     by_id = {b.node_id: b for b in checker.check_project(graph, "tflite")}
     assert by_id["loose"].status == "skipped" and by_id["loose"].message.startswith("fix the wiring first")
@@ -134,7 +135,7 @@ def test_unknown_target_is_refused():
 
 
 def test_cli_check_target_json(digits_int8, cache_dir, monkeypatch, capsys, tmp_path):
-    from builder.cli.commands import main
+    from builder.cli import main
     from builder.project import save_project
 
     monkeypatch.setenv("LAYERBOARD_CACHE_DIR", str(cache_dir))
@@ -157,7 +158,7 @@ def test_cli_check_target_json(digits_int8, cache_dir, monkeypatch, capsys, tmp_
 
 
 def test_cli_exit_code_2_when_a_block_cannot_convert(monkeypatch, capsys, tmp_path):
-    from builder.cli.commands import main
+    from builder.cli import main
     from builder.project import save_project
 
     def fake(project, target):
@@ -172,7 +173,7 @@ def test_cli_exit_code_2_when_a_block_cannot_convert(monkeypatch, capsys, tmp_pa
 
 
 def test_cli_check_without_target_keeps_its_keys(capsys, tmp_path):
-    from builder.cli.commands import main
+    from builder.cli import main
     from builder.project import save_project
 
     path = tmp_path / "digits.json"
@@ -199,9 +200,9 @@ def test_cancel_kills_the_worker_and_caches_nothing(tmp_path):
     thread = threading.Thread(target=run)
     thread.start()
     deadline = time.monotonic() + 30
-    while checker._proc is None and time.monotonic() < deadline:
+    while checker.worker.process is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    proc = checker._proc
+    proc = checker.worker.process
     assert proc is not None, "the conversion worker never started"
     start = time.monotonic()
     checker.cancel()
@@ -220,26 +221,26 @@ def test_a_kept_worker_serves_later_checks_and_is_replaced_after_a_crash(tmp_pat
     checker = CompatibilityChecker(tmp_path / "kept.json", keep_worker=True)
     try:
         first = checker.check_block(Node("a", "Dense", {"units": 3}), [(4,)], "tflite")
-        worker = checker._proc
+        worker = checker.worker.process
         assert first.status == "builtin" and worker is not None and worker.poll() is None  # still alive
         second = checker.check_block(Node("b", "Dense", {"units": 5}), [(4,)], "tflite")
         assert second.status == "builtin" and not second.cached
-        assert checker._proc is worker and checker.workers_started == 1 and checker.conversions == 2
+        assert checker.worker.process is worker and checker.workers_started == 1 and checker.conversions == 2
 
         crashed = checker.check_block(Node("lstm", "LSTM", {"units": 8}), [(6, 4)], "tflite-int8")
         assert crashed.quantized is False and worker.poll() is not None  # the segfault took the worker
         third = checker.check_block(Node("c", "Dense", {"units": 7}), [(4,)], "tflite")
         assert third.status == "builtin" and checker.workers_started == 2
     finally:
-        kept = checker._proc
+        kept = checker.worker.process
         checker.close()
-    assert checker._proc is None and (kept is None or kept.poll() is not None)
+    assert checker.worker.process is None and (kept is None or kept.poll() is not None)
 
 
 def test_a_one_off_checker_leaves_no_worker_behind(tmp_path):
     checker = CompatibilityChecker(tmp_path / "once.json")
     assert checker.check_block(Node("a", "Dense", {"units": 3}), [(4,)], "tflite").status == "builtin"
-    assert checker._proc is None and checker.workers_started == 1
+    assert checker.worker.process is None and checker.workers_started == 1
 
 
 def test_block_keys_change_exactly_with_what_an_answer_depends_on(tmp_path):
@@ -262,6 +263,6 @@ def test_block_keys_change_exactly_with_what_an_answer_depends_on(tmp_path):
     assert checker.block_keys(graph, infer_shapes(graph), "tflite") == before
     assert checker.block_keys(graph, infer_shapes(graph), "tflite-int8")["d"] != before["d"]
     # the keys are the cache's: a checked block's answer is stored under its key
-    checker._convert = lambda jobs: {j.key: {"status": "builtin", "quantized": None, "message": ""} for j in jobs}
+    checker.worker.convert = lambda jobs: {j.key: {"status": "builtin", "quantized": None, "message": ""} for j in jobs}
     checker.check_project(graph, "tflite")
     assert {before["d"], before["head"]} <= set(json.loads((tmp_path / "keys.json").read_text())["entries"])
