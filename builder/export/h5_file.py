@@ -7,7 +7,6 @@ built-in layer round-trips; a custom layer that is not registered cannot be rebu
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tempfile
 import warnings
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from builder.errors import ExportError
+from builder.files import atomic_path
 
 H5_SUFFIXES = (".h5", ".hdf5")
 
@@ -84,27 +84,22 @@ def write_h5(model, path: Path) -> None:
     path = Path(path)
     if not path.parent.is_dir():
         raise ExportError(f"Cannot write {path}: the folder {path.parent} does not exist.")
-    # Keras picks the format from the suffix: write under a `.h5` name beside the target, then move.
     _refuse_raw_operations(model)
-    folder = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    tmp = folder / "model.h5"
-    try:
-        try:
-            with _quiet():  # "HDF5 format is considered legacy" warning
-                model.save(str(tmp))
-        except Exception as exc:
-            layer = _blamed_layer(model, exc)
-            where = f" (layer '{layer}')" if layer else ""
-            raise ExportError(f"The model cannot be saved in the legacy HDF5 format{where}: {_first_line(exc)}. "
-                              f"Export to the native .keras format instead.") from None
-        if not tmp.is_file():
-            raise ExportError(f"Keras wrote no HDF5 file for {path}. Export to the native .keras format instead.")
-        _check_rebuildable(model, tmp)
-        os.replace(tmp, path)
+    try:  # Keras picks the format from the suffix: the temporary name ends in .h5
+        with atomic_path(path, ".h5") as tmp:
+            try:
+                with _quiet():  # "HDF5 format is considered legacy" warning
+                    model.save(str(tmp))
+            except Exception as exc:
+                layer = _blamed_layer(model, exc)
+                where = f" (layer '{layer}')" if layer else ""
+                raise ExportError(f"The model cannot be saved in the legacy HDF5 format{where}: {_first_line(exc)}. "
+                                  f"Export to the native .keras format instead.") from None
+            if not tmp.is_file():
+                raise ExportError(f"Keras wrote no HDF5 file for {path}. Export to the native .keras format instead.")
+            _check_rebuildable(model, tmp)
     except OSError as exc:
         raise ExportError(f"Cannot write {path}: {exc.strerror or _first_line(exc)}.") from None
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _check_rebuildable(model, tmp: Path) -> None:

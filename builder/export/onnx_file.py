@@ -8,14 +8,12 @@ then put back in the model's output order (tf2onnx sorts dict keys).
 """
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from builder.errors import ExportError
+from builder.files import atomic_path
 
 OPSET = 17  # onnxruntime >= 1.14 runs it; tf2onnx 1.17's own default is 15
 INSTALL_HINT = "pip install tf2onnx onnxruntime"
@@ -81,27 +79,22 @@ def write_onnx(model, path: Path, input_names: list[str], output_names: list[str
             outputs = [outputs]
         return {name: tf.identity(o) for name, o in zip(output_names, outputs)}
 
-    folder = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    tmp = folder / "model.onnx"
     try:
-        try:
-            proto = _convert(tf, tf2onnx, serve.get_concrete_function(), input_names, output_names, opset)
-        except ExportError:
-            raise
-        except Exception as exc:
-            raise ExportError(f"ONNX conversion failed: {_first_line(exc)}") from None
-        _check_graph(proto, input_names, output_names)
-        by_name = {o.name: o for o in proto.graph.output}
-        ordered = [by_name[name] for name in output_names]
-        del proto.graph.output[:]
-        proto.graph.output.extend(ordered)
-        try:
+        proto = _convert(tf, tf2onnx, serve.get_concrete_function(), input_names, output_names, opset)
+    except ExportError:
+        raise
+    except Exception as exc:
+        raise ExportError(f"ONNX conversion failed: {_first_line(exc)}") from None
+    _check_graph(proto, input_names, output_names)
+    by_name = {o.name: o for o in proto.graph.output}
+    ordered = [by_name[name] for name in output_names]
+    del proto.graph.output[:]
+    proto.graph.output.extend(ordered)
+    try:
+        with atomic_path(path, ".onnx") as tmp:
             onnx.save_model(proto, str(tmp))
-            os.replace(tmp, path)
-        except (OSError, ValueError) as exc:
-            raise ExportError(f"Cannot write {path}: {_first_line(exc)}") from None
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    except (OSError, ValueError) as exc:
+        raise ExportError(f"Cannot write {path}: {_first_line(exc)}") from None
 
 
 def _convert(tf, tf2onnx, concrete, input_names: list[str], output_names: list[str], opset: int):
