@@ -18,7 +18,7 @@ from ui.main_window import MainWindow  # noqa: E402
 w = MainWindow(Document.from_file(Path(__file__).resolve().parent.parent / "templates" / "shapes_cnn.json"))
 w.resize(1400, 900)
 w.show()
-w.set_compat_target("tflite-int8")
+w.badge_actions.set_target("tflite-int8")
 w.start_engine()
 
 

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from builder.errors import LayerboardError
 from ui.document import Document
-from ui.main_window import MainWindow, show_message
+from ui.main_window import MainWindow
+from ui.message_box import show_message
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

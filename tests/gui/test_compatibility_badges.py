@@ -97,16 +97,16 @@ def test_badges_show_each_blocks_tflite_status_and_follow_edits(ready_window, qt
 def test_closing_during_a_check_kills_the_worker_and_caches_nothing(ready_window, qtbot, cache_dir):
     window = ready_window
     document = small_document(window)
-    window.set_compat_target("tflite-int8")
+    window.badge_actions.set_target("tflite-int8")
     qtbot.waitUntil(lambda: bool(_worker_pids()), timeout=10_000)
     pids = _worker_pids()
-    worker = document.compatibility._checker.worker.process
+    worker = document.compatibility.checker.worker.process
     start = time.monotonic()
     document.compatibility.close()
     assert time.monotonic() - start < 5  # not the whole conversion
     assert pids and not _worker_pids()  # killed, and no other one started
     assert worker.returncode is not None  # reaped by close() (a zombie would have no cmdline to find it by)
-    assert document.compatibility._checker.worker.process is None
+    assert document.compatibility.checker.worker.process is None
     assert not (cache_dir / "tflite_compat.json").exists()  # no "crashed" answers were kept
     assert badges(window) == {"x": None, "dense": None, "counts": None}
 
@@ -116,16 +116,16 @@ def test_turning_badges_off_during_a_check_ends_the_worker_after_it(ready_window
 
     window = ready_window
     document = small_document(window)
-    window.set_compat_target("tflite")
+    window.badge_actions.set_target("tflite")
     qtbot.waitUntil(lambda: document.compatibility.busy, timeout=5_000)
     document.push(AddNodeCommand(document.graph, "Dense", {"units": 2}, (0, 400)))  # asks for one more check
     document.shapes.run_now()
     qtbot.wait(DEBOUNCE_WAIT_MS)
-    window.set_compat_target(None)
+    window.badge_actions.set_target(None)
     qtbot.waitUntil(lambda: not document.compatibility.busy, timeout=CHECK_TIMEOUT_MS)
     qtbot.wait(DEBOUNCE_WAIT_MS)  # no further check starts
     assert not document.compatibility.busy and not _worker_pids()
-    assert document.compatibility._checker.worker.process is None
+    assert document.compatibility.checker.worker.process is None
     assert badges(window)["dense"] is None
 
 

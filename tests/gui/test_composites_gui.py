@@ -72,7 +72,7 @@ def test_saving_a_selection_adds_it_to_the_palette(ready_window, qtbot, user_blo
 
 def test_a_bad_block_name_is_refused_with_a_message(ready_window, user_blocks):
     select_nodes(ready_window, "conv2d_1")
-    assert ready_window.save_selection_as_block("Dense") is None
+    assert ready_window.edit_actions.save_selection_as_composite_block("Dense") is None
     assert not user_blocks.exists()
     assert "ConvStack" not in ready_window.palette.items
 
@@ -117,5 +117,5 @@ def test_expand_block_is_undoable(ready_window, qtbot):
 
 def test_expand_needs_a_selected_block(ready_window):
     select_nodes(ready_window, "conv2d_1")
-    assert ready_window.expand_block() == []
+    assert ready_window.edit_actions.expand_composite_block() == []
     assert "Select one composite block" in ready_window.statusBar().currentMessage()

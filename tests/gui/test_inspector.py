@@ -108,7 +108,7 @@ def test_choosing_default_unsets_a_nullable_parameter(ready_window, qtbot):
 def test_reset_button_restores_the_keras_default(ready_window):
     window = ready_window
     editors = select(window, "conv2d_1")
-    reset = window.inspector._reset_buttons["padding"]
+    reset = window.inspector.reset_buttons["padding"]
     assert reset.isVisibleTo(window.inspector)
     reset.click()
     assert "padding" not in window.document.graph.nodes["conv2d_1"].params
@@ -130,6 +130,6 @@ def test_project_summary_names_the_test_split_and_an_optimizer_config(ready_wind
     project.dataset.test_split = 0.1
     project.training.optimizer = {"class_name": "SGD", "config": {"momentum": 0.9}}
     window.scene.clearSelection()
-    window.inspector._show_project()
+    window.inspector.show_project()
     text = window.inspector.status.text()
     assert "digits (20% for validation, 10% for test)" in text and "SGD (learning rate" in text

@@ -79,7 +79,7 @@ def test_an_invalid_graph_is_not_sent_to_training(ready_window):
 
 
 def test_export_without_a_trained_model_asks_to_train_first(window):
-    assert window.export() is False
+    assert window.export_actions.export() is False
     boxes = visible_message_boxes(window)
     assert boxes and "Train the model first" in boxes[0].text()
 
@@ -91,8 +91,8 @@ def test_export_writes_the_last_trained_model_and_reports_its_verification(ready
         window.training_panel.train_button.click()
 
     target = tmp_path / "digits.keras"
-    with qtbot.waitSignal(window.exportFinished, timeout=TRAIN_TIMEOUT_MS) as exported:
-        assert window.export("keras", target)
+    with qtbot.waitSignal(window.export_actions.finished, timeout=TRAIN_TIMEOUT_MS) as exported:
+        assert window.export_actions.export("keras", target)
     report = exported.args[0]
     assert target.exists() and report.verified
     boxes = visible_message_boxes(window)

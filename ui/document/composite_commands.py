@@ -1,4 +1,4 @@
-"""Undoable edits for composite blocks (see builder/composites.py); like ui/commands.py, only Graph calls."""
+"""Undoable edits for composite blocks (builder.blocks.composites); like commands.py, only Graph calls."""
 from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand
@@ -7,11 +7,11 @@ from builder.blocks import composites
 from builder.graph import Graph
 
 
-class ExpandBlockCommand(QUndoCommand):
-    """Replaces a composite node by its inner nodes; undo puts the block and its wires back.
+class ExpandCompositeCommand(QUndoCommand):
+    """Replaces a composite node by its inner nodes; undo puts the composite node and its wires back.
 
     The expansion is planned once, so a redo after an undo brings back the same ids and wires.
-    Raises GraphError on construction if the node cannot be expanded (not a block, unwired input).
+    Raises GraphError on construction if the node cannot be expanded (not a composite block, unwired input).
     """
 
     def __init__(self, graph: Graph, node_id: str) -> None:

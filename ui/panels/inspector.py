@@ -31,7 +31,7 @@ class Inspector(QWidget):
         self.document = None
         self.node_id: str | None = None
         self.editors: dict[str, ParamEditor] = {}
-        self._reset_buttons: dict[str, QToolButton] = {}
+        self.reset_buttons: dict[str, QToolButton] = {}  # parameter -> its "use Keras's default" button
         self._labels: dict[str, QLabel] = {}
         self._form: QFormLayout | None = None
         self._primary: set[str] = set()
@@ -101,12 +101,12 @@ class Inspector(QWidget):
         elif isinstance(event, NodeRemoved) and event.node.id == self.node_id:
             self.show_node(None)
         elif self.node_id is None:
-            self._show_project()
+            self.show_project()
 
     @Slot(object)
     def _on_report(self, _report) -> None:
         if self.node_id is None:
-            self._show_project()
+            self.show_project()
         else:
             self._show_status()
 
@@ -117,7 +117,7 @@ class Inspector(QWidget):
         if graph is None or node_id not in graph.nodes:
             node_id = None
         self.node_id = node_id
-        self.editors, self._reset_buttons, self._labels, self._form = {}, {}, {}, None
+        self.editors, self.reset_buttons, self._labels, self._form = {}, {}, {}, None
         self.message.hide()
         content = QWidget()
         self._scroll.setWidget(content)  # deletes the previous content and its editors
@@ -132,7 +132,7 @@ class Inspector(QWidget):
             column = QVBoxLayout(content)
             column.addWidget(hint)
             column.addStretch(1)
-            self._show_project()
+            self.show_project()
             return
         node = graph.nodes[node_id]
         self._show_flags(node)
@@ -168,7 +168,8 @@ class Inspector(QWidget):
             self.status.setText(result.error)
             self.status.setStyleSheet(f"color: {colour.name()};")
 
-    def _show_project(self) -> None:
+    def show_project(self) -> None:
+        """The project's summary: dataset, training settings, parameter count and what is wrong with the graph."""
         if self.document is None:
             self.title.setText("")
             self.status.setText("")
@@ -231,7 +232,7 @@ class Inspector(QWidget):
             label.setToolTip(param.help)
             form.addRow(label, field)
             self.editors[param.name] = editor
-            self._reset_buttons[param.name] = reset
+            self.reset_buttons[param.name] = reset
             self._labels[param.name] = label
             self._show_param(node.params, param.name)
         if not spec.params:
@@ -244,7 +245,7 @@ class Inspector(QWidget):
             return
         is_set = name in params
         editor.show_value(params[name] if is_set else editor.spec.default)
-        self._reset_buttons[name].setVisible(is_set and not editor.spec.required)
+        self.reset_buttons[name].setVisible(is_set and not editor.spec.required)
         label = self._labels[name]
         font = label.font()
         font.setBold(is_set)

@@ -1,4 +1,4 @@
-"""The block palette: the catalogue grouped by category; drag a block onto the canvas to add it."""
+"""The palette: every block type (the Keras catalogue, then composite blocks) by category; drag one onto the canvas."""
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, Qt, Signal, Slot
@@ -24,8 +24,8 @@ def _swatch(colour: QColor, size: int = 12) -> QIcon:
     return QIcon(pixmap)
 
 
-class BlockTree(QTreeWidget):
-    """Categories as top-level rows, blocks under them; dragging a block carries its type."""
+class BlockTypeTree(QTreeWidget):
+    """Categories as top-level rows, block types under them; dragging one carries the block type."""
 
     def mimeTypes(self) -> list[str]:
         return [BLOCK_TYPE_MIME]
@@ -36,16 +36,16 @@ class BlockTree(QTreeWidget):
 
 
 class Palette(QWidget):
-    """`blockActivated` fires on double-click (the window adds the block at the view's centre)."""
+    """`blockTypeActivated` fires on double-click (the window adds a node of that type at the view's centre)."""
 
-    blockActivated = Signal(str)
+    blockTypeActivated = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.filter = QLineEdit(self)
         self.filter.setPlaceholderText("Filter blocks…")
         self.filter.setClearButtonEnabled(True)
-        self.tree = BlockTree(self)
+        self.tree = BlockTypeTree(self)
         self.tree.setHeaderHidden(True)
         self.tree.setRootIsDecorated(False)
         self.tree.setIndentation(10)
@@ -53,7 +53,7 @@ class Palette(QWidget):
         self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)  # a move would take the row out of the palette
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.items: dict[str, QTreeWidgetItem] = {}
+        self.items: dict[str, QTreeWidgetItem] = {}  # block type -> its row
         self.reload()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -63,7 +63,7 @@ class Palette(QWidget):
         self.tree.itemDoubleClicked.connect(self._on_double_click)
 
     def reload(self) -> None:
-        """(Re)list the blocks: the catalogue, then the composite blocks ("Blocks", "My blocks")."""
+        """(Re)list the block types: the catalogue, then the composite blocks ("Blocks", "My blocks")."""
         from builder.blocks import composites
 
         self.tree.clear()
@@ -75,17 +75,18 @@ class Palette(QWidget):
             font.setBold(True)
             head.setFont(0, font)
             head.setForeground(0, style.MUTED_TEXT)
-            for block in block_types:
-                item = QTreeWidgetItem(head, [block])
-                item.setData(0, _TYPE_ROLE, block)
+            for block_type in block_types:
+                item = QTreeWidgetItem(head, [block_type])
+                item.setData(0, _TYPE_ROLE, block_type)
                 item.setIcon(0, _swatch(style.category_colour(category)))
-                tip = f"{block} ({category}) — drag onto the canvas, or double-click to add"
-                defn = composites.get(block) if category in (composites.SHIPPED_CATEGORY, composites.USER_CATEGORY) else None
+                tip = f"{block_type} ({category}) — drag onto the canvas, or double-click to add"
+                is_composite = category in (composites.SHIPPED_CATEGORY, composites.USER_CATEGORY)
+                defn = composites.get(block_type) if is_composite else None
                 if defn is not None and defn.description:
                     tip += f"\n\n{defn.description}"
                 item.setToolTip(0, tip)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
-                self.items[block] = item
+                self.items[block_type] = item
             head.setExpanded(True)
         if self.filter.text():
             self._apply_filter(self.filter.text())
@@ -107,4 +108,4 @@ class Palette(QWidget):
     def _on_double_click(self, item: QTreeWidgetItem, _column: int) -> None:
         block_type = item.data(0, _TYPE_ROLE)
         if block_type:
-            self.blockActivated.emit(block_type)
+            self.blockTypeActivated.emit(block_type)

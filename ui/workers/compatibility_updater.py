@@ -55,6 +55,11 @@ class CompatibilityUpdater(QObject):
     def busy(self) -> bool:
         return self._task.running
 
+    @property
+    def checker(self) -> CompatibilityChecker | None:
+        """The engine's checker (and its kept conversion worker), made when the first check starts."""
+        return self._checker
+
     def set_target(self, target: str | None) -> None:
         if target is not None and target not in TARGETS:
             raise ValueError(f"Unknown TFLite target '{target}'; choose one of {', '.join(TARGETS)}.")
@@ -133,10 +138,10 @@ class CompatibilityUpdater(QObject):
 
     @Slot(object)
     def _on_checked(self, answer) -> None:
-        target, blocks = answer
+        target, answers = answer
         if target == self.target and not self._closed:
             self._checked = self._asked
-            self.results = {b.node_id: b for b in blocks}
+            self.results = {a.node_id: a for a in answers}
             self.resultsChanged.emit(self.results)
             self._update_stale()
         self._finish()
@@ -153,23 +158,6 @@ class CompatibilityUpdater(QObject):
             self._end_worker()
         elif self._again and not self._closed:
             self.run_now()
-
-
-def summary(target: str, results: dict) -> str:
-    """One status-bar line: how many checked blocks are built-in (int8), need Flex, or cannot convert."""
-    blocks = [b for b in results.values() if b.status != "skipped"]
-    if target == "tflite-int8":
-        good = sum(1 for b in blocks if b.status == "builtin" and b.quantized)
-        parts = [f"{good} of {len(blocks)} blocks built-in and int8"]
-        if (floating := sum(1 for b in blocks if b.status == "builtin" and not b.quantized)):
-            parts.append(f"{floating} not int8")
-    else:
-        parts = [f"{sum(1 for b in blocks if b.status == 'builtin')} of {len(blocks)} blocks built-in"]
-    if (flex := sum(1 for b in blocks if b.status == "select_tf_ops")):
-        parts.append(f"{flex} need select TF ops (Flex)")
-    if (bad := sum(1 for b in blocks if b.status == "unsupported")):
-        parts.append(f"{bad} cannot convert")
-    return f"{TARGETS[target]}: " + ", ".join(parts) + "."
 
 
 def _check(checker, graph: Graph, report, target: str):

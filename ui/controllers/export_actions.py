@@ -1,0 +1,87 @@
+"""File ▸ Export Trained Model: the dialog, then the engine's export and verification off the GUI thread."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from ui.controllers.window_controller import WindowController
+from ui.document import Document
+from ui.message_box import show_message
+from ui.panels.export_dialog import ExportDialog
+from ui.workers.background_task import BackgroundTask
+from ui.workers.training_controller import TrainingController, snapshot
+
+
+class ExportActions(WindowController):
+    """Exports the model of the last training run; `finished(report)` or `failed(message)` follows each export."""
+
+    finished = Signal(object)  # ExportReport
+    failed = Signal(str)
+    runningChanged = Signal(bool)  # the window disables its Export action while one runs
+    def __init__(self, window: QWidget, training: TrainingController) -> None:
+        super().__init__(window)
+        self.training = training
+        self.document: Document | None = None
+        self._task = BackgroundTask(self)
+        self._task.succeeded.connect(self._on_succeeded)
+        self._task.failed.connect(self._on_failed)
+
+    def set_document(self, document: Document) -> None:
+        self.document = document
+
+    @Slot()
+    def on_export(self) -> None:
+        self.export()
+
+    def export(self, fmt: str | None = None, path: str | Path | None = None, options=None) -> bool:
+        """Export the last trained model (`options`: an ExportOptions, default float32); with no arguments, ask
+        for the format, TFLite options and path."""
+        from builder.export import ExportOptions
+
+        result = self.training.last_result
+        if result is None:
+            show_message(self.window, QMessageBox.Icon.Information, "Nothing to export yet",
+                         "Export writes the model of the last training run. Train the model first (Train, below).")
+            return False
+        if self._task.running:
+            self.status.emit("An export is already running.")
+            return False
+        if fmt is None or path is None:
+            dialog = ExportDialog(result.run_dir, self.document.project.name, self.window)
+            if dialog.exec() != ExportDialog.DialogCode.Accepted:
+                return False
+            fmt, path, options = dialog.fmt, dialog.path, dialog.options
+        options = options or ExportOptions()
+        self._task.start(functools.partial(_export, result.model_path, fmt, Path(path),
+                                           snapshot(self.document.project), options), "export")
+        self.runningChanged.emit(True)
+        self.status.emit(f"Exporting {fmt} to {path}…")
+        return True
+
+    def wait(self) -> None:
+        """Block until a running export has ended (the window is closing)."""
+        self._task.wait()
+
+    @Slot(object)
+    def _on_succeeded(self, report) -> None:
+        self.runningChanged.emit(False)
+        self.status.emit(f"Exported {report.path}")
+        show_message(self.window, QMessageBox.Icon.Information, "Export finished", report.summary())
+        self.finished.emit(report)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self.runningChanged.emit(False)
+        self.status.emit(message)
+        show_message(self.window, QMessageBox.Icon.Warning, "Export failed", message)
+        self.failed.emit(message)
+
+
+def _export(model_path: Path, fmt: str, out_path: Path, project, options):
+    """Runs on the export thread: the engine's export, which imports TensorFlow and converts."""
+    from builder.export import export_model
+
+    return export_model(model_path, fmt, out_path, project, options=options)

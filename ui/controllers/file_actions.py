@@ -1,0 +1,104 @@
+"""File ▸ New from Template, Open, Save and Save As, and the question about unsaved changes."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from builder.errors import LayerboardError
+from ui.controllers.window_controller import WindowController
+from ui.document import Document
+from ui.message_box import show_message
+
+PROJECT_FILTER = "Layerboard projects (*.json);;All files (*)"
+
+
+class FileActions(WindowController):
+    """Opens documents (`documentOpened` hands each one to the window) and saves the current one."""
+
+    documentOpened = Signal(object)  # a Document for the window to show instead of the current one
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.document: Document | None = None
+
+    def set_document(self, document: Document) -> None:
+        self.document = document
+
+    # ---- the menu's actions (no-argument slots: `triggered` passes a `checked` flag that the methods'
+    # optional path arguments must not receive) ----------------------------------------------------------
+    @Slot()
+    def on_template_chosen(self) -> None:
+        self.new_from_template(self.sender().data())
+
+    @Slot()
+    def on_open(self) -> None:
+        self.open_file()
+
+    @Slot()
+    def on_save(self) -> None:
+        self.save()
+
+    @Slot()
+    def on_save_as(self) -> None:
+        self.save_as()
+
+    # ---- opening ------------------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """Ask about unsaved changes; False means the user cancelled."""
+        if not self.document.dirty:
+            return True
+        answer = QMessageBox.question(
+            self.window, "Unsaved changes", f"Save the changes to {self.document.title}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_from_template(self, name: str) -> bool:
+        if not self.maybe_save():
+            return False
+        try:
+            self.documentOpened.emit(Document.from_template(name, self.window))
+        except LayerboardError as exc:
+            show_message(self.window, QMessageBox.Icon.Warning, "Cannot open template", str(exc))
+            return False
+        return True
+
+    def open_file(self, path: str | Path | None = None) -> bool:
+        if not self.maybe_save():
+            return False
+        if not path:
+            path = QFileDialog.getOpenFileName(self.window, "Open project", "", PROJECT_FILTER)[0]
+            if not path:
+                return False
+        try:
+            self.documentOpened.emit(Document.from_file(path, self.window))
+        except LayerboardError as exc:
+            show_message(self.window, QMessageBox.Icon.Warning, "Cannot open project", str(exc))
+            return False
+        self.status.emit(f"Opened {path}")
+        return True
+
+    # ---- saving -------------------------------------------------------------------------------
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self, path: str | Path | None = None) -> bool:
+        if not path:
+            suggestion = str(self.document.path or Path.cwd() / f"{self.document.project.name}.json")
+            path = QFileDialog.getSaveFileName(self.window, "Save project as", suggestion, PROJECT_FILTER)[0]
+            if not path:
+                return False
+        return self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            self.document.save(path)
+        except (LayerboardError, OSError) as exc:
+            show_message(self.window, QMessageBox.Icon.Warning, "Cannot save project", str(exc))
+            return False
+        self.status.emit(f"Saved {path}")
+        return True
