@@ -21,6 +21,8 @@ class TrainingCallbacks:
 
 @dataclass
 class TrainingResult:
+    """What a run that finished (or was stopped) produced: where its model is, its history and final metrics."""
+
     run_dir: Path
     model_path: Path
     history: dict[str, list[float]] = field(default_factory=dict)

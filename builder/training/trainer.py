@@ -94,6 +94,7 @@ class Trainer:
 
     @property
     def paused(self) -> bool:
+        """Whether pause() holds the run (until resume() or stop())."""
         return self._paused.is_set()
 
     def set_learning_rate(self, value: float) -> None:
