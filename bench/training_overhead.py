@@ -183,8 +183,8 @@ def layerboard_project(workload: Workload, settings: Settings, tensorboard: bool
 def run_layerboard(workload: Workload, data, settings: Settings,
                    tensorboard: bool = True) -> list[tuple[float, float]]:
     """Trainer with everything a user has on; the TrainingCallbacks keep every batch's logs, as the GUI does."""
-    from builder.data.datasets import Dataset
-    from builder.training.trainer import Trainer, TrainingCallbacks
+    from builder.data import Dataset
+    from builder.training import Trainer, TrainingCallbacks
 
     x_train, y_train, x_val, y_val = data
     ends: list[tuple[float, float]] = []

@@ -8,7 +8,7 @@ keras = pytest.importorskip("keras")
 from keras import layers  # noqa: E402
 
 from builder import blocks  # noqa: E402
-from builder.cli.commands import main  # noqa: E402
+from builder.cli import main  # noqa: E402
 from builder.errors import LayerboardError  # noqa: E402
 from builder.importer import comparable_config, import_model, project_from_model  # noqa: E402
 from builder.model import build_model  # noqa: E402
@@ -222,7 +222,7 @@ def test_frozen_layer_stays_frozen_and_h5_sequential(tmp_path):
 
 
 def test_trainer_fine_tunes_from_the_imported_weights(tmp_path):
-    from builder.training.trainer import Trainer
+    from builder.training import Trainer
 
     model = keras.Sequential([keras.Input((8, 8, 1)), layers.Flatten(name="flat"),
                               layers.Dense(16, activation="relu", name="frozen"),
