@@ -34,7 +34,7 @@ class _Screenshot(QObject):
 
     @Slot()
     def _on_ready(self) -> None:
-        # Show the inspector at work: the first convolution (or the first block) selected.
+        # Show the inspector at work: the first convolution (or the first node) selected.
         items = self._window.scene.node_items.values()
         chosen = next((i for i in items if i.block_type == "Conv2D"), next(iter(items), None))
         if chosen is not None:

@@ -1,4 +1,4 @@
-"""Sizes, colours and fonts of the canvas, in one place so the items agree with each other."""
+"""Sizes, colours and fonts of the canvas and the panels, in one place so they agree with each other."""
 from __future__ import annotations
 
 import functools
@@ -49,7 +49,7 @@ FALLBACK_COLOUR = QColor("#495057")
 
 @functools.lru_cache(maxsize=None)
 def _categories() -> dict[str, str]:
-    return {block: category for category, names in blocks.palette().items() for block in names}
+    return {block_type: category for category, block_types in blocks.palette().items() for block_type in block_types}
 
 
 def category_of(block_type: str) -> str:

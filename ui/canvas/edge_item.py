@@ -22,10 +22,10 @@ def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
     """Every wire leaves its output downwards and enters its input from above.
 
     A wire going down is one smooth curve. A wire going up (an input above its output, e.g. from the
-    bottom of one column to the top of the next) would cut across the blocks between; it runs instead
-    below the output, up a lane just past the output block's side (in the gap to the next column; it
-    needs a gap of at least LANE / 2), and over the input — which clears blocks when columns start at
-    the same height — with rounded corners. Stacked blocks get a lane beside both.
+    bottom of one column to the top of the next) would cut across the nodes between; it runs instead
+    below the output, up a lane just past the output node's side (in the gap to the next column; it
+    needs a gap of at least LANE / 2), and over the input — which clears nodes when columns start at
+    the same height — with rounded corners. Stacked nodes get a lane beside both.
     """
     if end.y() > start.y():
         bend = max(30.0, abs(end.y() - start.y()) * 0.5, abs(end.x() - start.x()) * 0.25)
@@ -35,7 +35,7 @@ def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
     dx = end.x() - start.x()
     if abs(dx) >= style.NODE_WIDTH + 2 * CORNER:  # the input is in another column: up the gap next to the output
         lane_x = start.x() + math.copysign(style.NODE_WIDTH / 2 + LANE / 2, dx)
-    else:  # stacked: up beside both blocks
+    else:  # stacked: up beside both nodes
         lane_x = max(start.x(), end.x()) + style.NODE_WIDTH / 2 + LANE
     low, high = start.y() + LANE, end.y() - LANE
     return _rounded([start, QPointF(start.x(), low), QPointF(lane_x, low), QPointF(lane_x, high),

@@ -43,7 +43,7 @@ class NodeItem(QGraphicsItem):
         self._result_tip = f"{block_type} '{node_id}'"
         self.compatibility = None  # a BlockCompatibility while TFLite badges are on
         self._badge: Badge | None = None
-        self.badge_stale = False  # the block changed since its badge's answer: drawn faded until the next
+        self.badge_stale = False  # the node changed since its badge's answer: drawn faded until the next
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -98,7 +98,7 @@ class NodeItem(QGraphicsItem):
 
     def port_scene_pos(self, kind: str, index: int) -> QPointF:
         port = self.port(kind, index)
-        if port is None:  # a wire to a port this block lacks: draw it to the edge's middle
+        if port is None:  # a wire to a port this node lacks: draw it to the edge's middle
             y = 0.0 if kind == INPUT else style.NODE_HEIGHT
             return self.mapToScene(QPointF(style.NODE_WIDTH / 2, y))
         return port.scenePos()

@@ -83,7 +83,7 @@ class CanvasScene(QGraphicsScene):
         return item
 
     def _update_merge_ports(self, node_id: str) -> None:
-        """A merge block shows one input port more than it has wires (a gap left by a removed wire is the free one)."""
+        """A merge node (Add, Concatenate…) shows one input port more than it has wires (a gap left by a removed wire is the free one)."""
         item = self.node_items.get(node_id)
         if item is None or not item.is_merge:
             return
@@ -104,7 +104,7 @@ class CanvasScene(QGraphicsScene):
 
     @Slot(object)
     def apply_stale_badges(self, stale: set) -> None:
-        """Dim the badges of blocks edited since their answer, until the new answer comes."""
+        """Dim the badges of nodes edited since their answer, until the new answer comes."""
         for node_id, item in self.node_items.items():
             item.set_badge_stale(node_id in stale)
 

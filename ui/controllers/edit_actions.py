@@ -14,7 +14,7 @@ from ui.message_box import show_message
 
 
 class EditActions(WindowController):
-    """Edits of the current scene's graph; `compositeBlocksChanged` says the palette should list the blocks again."""
+    """Edits of the current scene's graph; `compositeBlocksChanged` says the palette should list the block types again."""
 
     compositeBlocksChanged = Signal()  # a composite block was saved to the user's library
     def __init__(self, window: QWidget, view: CanvasView) -> None:

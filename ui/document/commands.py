@@ -23,14 +23,14 @@ class AddNodeCommand(QUndoCommand):
                  node_id: str | None = None) -> None:
         super().__init__(f"Add {block_type}")
         self._graph = graph
-        self._type = block_type
+        self._block_type = block_type
         self._params = copy.deepcopy(params)
         self._position = position
         # Fixed on first redo so that a redo after an undo brings back the same id.
         self.node_id = node_id or graph.new_id(block_type)
 
     def redo(self) -> None:
-        self._graph.add_node(self._type, copy.deepcopy(self._params), self._position, self.node_id)
+        self._graph.add_node(self._block_type, copy.deepcopy(self._params), self._position, self.node_id)
 
     def undo(self) -> None:
         self._graph.remove_node(self.node_id)

@@ -1,4 +1,4 @@
-"""The property inspector: the selected block's output and an editor per parameter.
+"""The property inspector: the selected node's output and an editor per parameter.
 
 Edits become SetParamCommands after `blocks.check_param` accepts them; the editors then show
 what the graph holds (through its ParamChanged event), so undo updates them as well.

@@ -1,4 +1,4 @@
-"""Re-checks a document's blocks for TFLite after edits (off the GUI thread) and publishes the answers."""
+"""Re-checks a document's nodes for TFLite after edits (off the GUI thread) and publishes the answers."""
 from __future__ import annotations
 
 import functools
@@ -19,14 +19,14 @@ class CompatibilityUpdater(QObject):
 
     It follows the document's ShapeUpdater: 400 ms after a new shape report (edits come in bursts), the
     engine's CompatibilityChecker runs on a worker thread with a copy of the graph and that report, so
-    the worker needs no Keras (the checker converts unseen blocks in a worker process, ~5 s; cached
-    ones are instant). A report that came during a check asks for one more check when it ends.
+    the worker needs no Keras (the checker converts each node configuration it has not seen in a worker
+    process, ~5 s; cached ones are instant). A report that came during a check asks for one more check when it ends.
     Nothing runs before the first report (the engine is not loaded yet) nor while the target is None,
     so the app starts no conversion process unless the user asks.
     """
 
     resultsChanged = Signal(object)  # {node_id: BlockCompatibility}; {} when off
-    staleChanged = Signal(object)  # set of node ids whose badge answers an older version of the block
+    staleChanged = Signal(object)  # set of node ids whose badge answers an older version of the node
     checkFailed = Signal(str)
     busyChanged = Signal(bool)
 
@@ -37,7 +37,7 @@ class CompatibilityUpdater(QObject):
         self.target: str | None = None
         self.results: dict = {}
         self.stale: set[str] = set()
-        self._checked: dict[str, str | None] = {}  # node id -> the engine's key of the block the results describe
+        self._checked: dict[str, str | None] = {}  # node id -> the engine's key of the node the results describe
         self._asked: dict[str, str | None] = {}  # the same for the check running now
         self._closed = False
         self._again = False  # an edit (or a new target) came while a check ran
@@ -101,7 +101,7 @@ class CompatibilityUpdater(QObject):
             self._timer.start()
 
     def _update_stale(self) -> None:
-        """Dim the badges of blocks changed since their answer (their cache key: type, parameters, inputs)."""
+        """Dim the badges of nodes changed since their answer (their cache key: type, parameters, inputs)."""
         report = self._shapes.report
         if report is None or self._shapes.pending or self._checker is None:
             return
@@ -129,7 +129,7 @@ class CompatibilityUpdater(QObject):
             self._checker = CompatibilityChecker(keep_worker=True)  # TensorFlow stays loaded between checks
         keys = self._checker.block_keys(self._graph, report, self.target)
         if self.results and keys == self._checked:
-            return  # nothing a badge depends on changed (a block was moved, say): no check
+            return  # nothing a badge depends on changed (a node was moved, say): no check
         graph = Graph.from_dict(self._graph.to_dict())  # the worker must never read a graph being edited
         self._asked = keys
         self._task.start(functools.partial(_check, self._checker, graph, report, self.target),

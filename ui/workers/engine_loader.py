@@ -10,7 +10,7 @@ from ui.workers.background_task import BackgroundTask
 
 
 def load_engine() -> float:
-    """The slow part of start-up: TensorFlow/Keras, and every block spec (they read Keras's docstrings)."""
+    """The slow part of start-up: TensorFlow/Keras, and every block type's spec (they read Keras's docstrings)."""
     start = time.monotonic()
     import keras  # noqa: F401  (the import is the work)
 

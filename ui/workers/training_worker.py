@@ -75,7 +75,8 @@ class TrainingWorker(QObject):
         else:
             self.finished.emit(result)
 
-    def _batch_ended(self, epoch: int, batch: int, logs: dict) -> None:
+    def relay_batch_end(self, epoch: int, batch: int, logs: dict) -> None:
+        """The trainer's batch end (on the worker thread) as a `batchEnded` signal, at most ~20 a second."""
         now = time.monotonic()
         # A paused run holds after this batch: always show it, so "paused" names the batch it held at.
         if self._pause_requested or now - self._last_batch_signal >= BATCH_INTERVAL_S:
@@ -96,7 +97,7 @@ def _signal_callbacks(worker: TrainingWorker):
             worker.trainBegan.emit(int(epochs), int(steps_per_epoch or 0))
 
         def on_batch_end(self, epoch: int, batch: int, logs: dict) -> None:
-            worker._batch_ended(epoch, batch, logs)
+            worker.relay_batch_end(epoch, batch, logs)
 
         def on_epoch_end(self, epoch: int, logs: dict) -> None:
             worker.epochEnded.emit(epoch, dict(logs))
