@@ -1,6 +1,7 @@
-"""What the window's menus and panels ask for, one controller per concern: files, edits (composite blocks too),
-model import, export, training, TFLite badges.
+"""What the window's menus and panels ask for, one controller per concern: files, model import, export, edits
+(composite blocks too), training, TFLite badges.
 
-Each is a QObject owned by the window: it works on the current document (`set_document`), opens its own dialogs
-over the window, and reports short notes through its `status` signal, which the window shows in the status bar.
+Each is a `WindowController`: a child QObject of the window that works on the current document (the window
+hands it over on every swap), opens its dialogs over the window, and reports short notes through its `status`
+signal, which the window shows in the status bar. Edits go to the document as undo commands.
 """
