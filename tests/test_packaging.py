@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,11 +15,24 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def source_files() -> list[str]:
+    """The files a clone has (tracked, and new ones git does not ignore)."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout.splitlines()
+    return [name for name in listed if (ROOT / name).is_file()]
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    # Built from a copy of what a clone holds: an in-tree build/ folder keeps files that were moved or deleted
+    # since, and would carry them into the wheel.
+    source = tmp_path_factory.mktemp("source")
+    for name in source_files():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, source / name)
     out = tmp_path_factory.mktemp("wheel")
     run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out),
-                          str(ROOT)], capture_output=True, text=True)
+                          str(source)], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     (found,) = out.glob("layerboard-*.whl")
     return found
@@ -47,12 +61,13 @@ def test_the_wheel_holds_every_template_block_and_data_file(wheel):
     assert any(name.startswith("blocks/") for name in shipped)
     missing = [name for name in shipped if f"builder/shipped/{name}" not in names]
     assert not missing, f"templates missing from the wheel: {missing}"
-    data_files = [p.relative_to(ROOT).as_posix() for pkg in ("builder", "ui")
-                  for p in (ROOT / pkg).rglob("*") if p.is_file() and p.suffix not in (".pyc",)
-                  and "__pycache__" not in p.parts]
-    assert "builder/blocks/catalogue.json" in data_files
-    missing = [name for name in data_files if name not in names]
+    package_files = [name for name in source_files() if name.startswith(("builder/", "ui/"))]
+    assert "builder/blocks/catalogue.json" in package_files
+    missing = [name for name in package_files if name not in names]
     assert not missing, f"package files missing from the wheel: {missing}"
+    stale = [name for name in names if name.startswith(("builder/", "ui/")) and not name.startswith("builder/shipped/")
+             and name not in package_files]
+    assert not stale, f"the wheel holds files the source does not: {stale}"
     assert "main.py" in names
 
 

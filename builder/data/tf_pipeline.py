@@ -246,6 +246,6 @@ def _augmenter(augmentation: Any, dataset: Dataset, seed: int):
     if augmentation is None or isinstance(augmentation, Augmenter):
         return augmentation
     if callable(augmentation):
-        raise TypeError("augmentation must be the config dict or a builder.augmentation.Augmenter.")
+        raise TypeError("augmentation must be the config dict or a builder.data.Augmenter.")
     return build_augmenter(augmentation, seed, input_shape=_sample_shape(dataset.x_train),
                            num_classes=dataset.num_classes)

@@ -1,7 +1,7 @@
 """Project -> a readable, standalone Keras script (`export --format python`).
 
 The script needs only `keras` and `numpy` (plus scikit-learn for the built-in digits data). Its
-`build_model()` builds exactly what `builder.keras_build.build_model` builds: the same layers with
+`build_model()` builds exactly what `builder.model.build_model` builds: the same layers with
 the same arguments, names, wiring, frozen flags and input/output order; `main()` compiles and
 trains it with the project's training settings. Every value is written as a Python literal
 (never pasted text), so any parameter, id or project name gives a valid program.

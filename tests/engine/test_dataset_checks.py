@@ -1,4 +1,4 @@
-"""The model against its dataset: Input shape/dtype, output size, activation and loss (builder.dataset_checks)."""
+"""The model against its dataset: Input shape/dtype, output size, activation and loss (builder.data.check_against_dataset)."""
 from __future__ import annotations
 
 import dataclasses

@@ -14,7 +14,7 @@ class ShapeUpdater(QObject):
     thread is next idle. Nothing runs before `set_engine_ready`, so nothing imports Keras.
     """
 
-    reportChanged = Signal(object)  # builder.shapes.ShapeReport
+    reportChanged = Signal(object)  # builder.model.ShapeReport
 
     def __init__(self, graph: Graph, parent: QObject | None = None) -> None:
         super().__init__(parent)
