@@ -39,3 +39,9 @@ class TrainingError(LayerboardError):
 
 class ExportError(LayerboardError):
     """An export that failed to write or failed its verification."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (Keras and TensorFlow often add pages after it), or its class name."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from builder.errors import ExportError
+from builder.errors import ExportError, first_line
 from builder.files import atomic_path
 
 H5_SUFFIXES = (".h5", ".hdf5")
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
+    """The first line of the error without its full stop (the message adds its own punctuation)."""
+    return first_line(exc).rstrip(".")
 
 
 def _operations(model):

@@ -12,16 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from builder.errors import ExportError
+from builder.errors import ExportError, first_line
 from builder.files import atomic_path
 
 OPSET = 17  # onnxruntime >= 1.14 runs it; tf2onnx 1.17's own default is 15
 INSTALL_HINT = "pip install tf2onnx onnxruntime"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _require(module: str):
@@ -84,7 +79,7 @@ def write_onnx(model, path: Path, input_names: list[str], output_names: list[str
     except ExportError:
         raise
     except Exception as exc:
-        raise ExportError(f"ONNX conversion failed: {_first_line(exc)}") from None
+        raise ExportError(f"ONNX conversion failed: {first_line(exc)}") from None
     _check_graph(proto, input_names, output_names)
     by_name = {o.name: o for o in proto.graph.output}
     ordered = [by_name[name] for name in output_names]
@@ -94,7 +89,7 @@ def write_onnx(model, path: Path, input_names: list[str], output_names: list[str
         with atomic_path(path, ".onnx") as tmp:
             onnx.save_model(proto, str(tmp))
     except (OSError, ValueError) as exc:
-        raise ExportError(f"Cannot write {path}: {_first_line(exc)}") from None
+        raise ExportError(f"Cannot write {path}: {first_line(exc)}") from None
 
 
 def _convert(tf, tf2onnx, concrete, input_names: list[str], output_names: list[str], opset: int):
@@ -145,7 +140,7 @@ def run_onnx(path: Path, inputs: list[np.ndarray], input_names: list[str]) -> li
     try:
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     except Exception as exc:
-        raise ExportError(f"onnxruntime cannot load {path}: {_first_line(exc)}") from None
+        raise ExportError(f"onnxruntime cannot load {path}: {first_line(exc)}") from None
     feeds = {name: np.asarray(x) for name, x in zip(input_names, inputs)}
     expected = {i.name for i in session.get_inputs()}
     if set(feeds) != expected:

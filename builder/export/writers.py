@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builder.errors import ExportError
+from builder.errors import ExportError, first_line
 
 # format: (what the target's name must end with, or "" for a folder; suffix of the temporary artifact)
 SUFFIXES = {"keras": (".keras", ".keras"), "h5": (".h5", ".h5"), "savedmodel": ("", ""),
@@ -49,7 +49,7 @@ def write_tflite(model, path: Path, context) -> None:
     except ExportError:
         raise
     except Exception as exc:
-        raise ExportError(f"TFLite conversion failed: {str(exc).strip().splitlines()[0]}") from None
+        raise ExportError(f"TFLite conversion failed: {first_line(exc)}") from None
     context.converter_options = list(result.options)
     path.write_bytes(add_metadata(result.content, metadata_for(model, context.class_names or None)))
 

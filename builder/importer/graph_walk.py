@@ -15,7 +15,7 @@ import inspect
 from typing import Any
 
 from builder import blocks
-from builder.errors import LayerboardError
+from builder.errors import LayerboardError, first_line
 from builder.graph import Node, snake_case
 from builder.importer.config_translation import config_differences, config_params
 
@@ -204,7 +204,7 @@ class KerasGraphWalker:
         try:
             differences = config_differences(block_type, layer, params)
         except Exception as exc:  # the block refuses its own config
-            self.problems.append(f"{who}: cannot be rebuilt from its settings ({str(exc).strip().splitlines()[0]})")
+            self.problems.append(f"{who}: cannot be rebuilt from its settings ({first_line(exc)})")
             return None
         if differences:
             self.problems.append(f"{who}: setting(s) {', '.join(differences)} cannot be represented")

@@ -1,13 +1,11 @@
 """Graph -> keras.Model through the functional API."""
 from __future__ import annotations
 
-from typing import Any
-
 from builder import blocks
 from builder.blocks import composites
 from builder.errors import GraphError
-from builder.graph import Graph, topological_order
-from builder.model.layers import apply_layer, make_input, make_layer, output_tensors
+from builder.graph import Graph, Node
+from builder.model.layers import apply_layer, call_graph, make_input, make_layer, output_tensors
 from builder.model.shape_inference import infer_shapes
 
 
@@ -40,17 +38,7 @@ def build_model(graph: Graph, name: str = "layerboard_model"):
         raise GraphError(report.summary(), report.node_errors())
     if composites.has_composites(graph):  # built from the expanded graph, so the model is the same either way
         graph = composites.expand_all(graph)
-    tensors: dict[str, Any] = {}
-    order, _ = topological_order(graph)
-    for node_id in order:
-        node = graph.nodes[node_id]
-        if node.type == "Input":
-            tensors[node_id] = [make_input(node)]
-            continue
-        edges = graph.incoming(node_id)
-        inputs = [tensors[e.source][e.source_port] for e in edges]
-        out = apply_layer(node, make_layer(node), inputs, [e.target_port for e in edges])
-        tensors[node_id] = output_tensors(out)
+    tensors = call_graph(graph, _call_node)
     inputs = [tensors[n][0] for n in graph.input_nodes()]
     counts = {n: len(t) for n, t in tensors.items()}
     outputs = [tensors[n][p] for n, p, _ in model_outputs(graph, counts)]
@@ -59,3 +47,9 @@ def build_model(graph: Graph, name: str = "layerboard_model"):
         outputs=outputs[0] if len(outputs) == 1 else outputs,
         name=name,
     )
+
+
+def _call_node(node: Node, inputs: list, ports: list[int]) -> list:
+    if node.type == "Input":
+        return [make_input(node)]
+    return output_tensors(apply_layer(node, make_layer(node), inputs, ports))

@@ -5,10 +5,10 @@ from typing import Any
 
 from builder import blocks
 from builder.blocks import composites
-from builder.errors import LayerboardError
-from builder.graph import Node, topological_order
+from builder.errors import LayerboardError, first_line
+from builder.graph import Node
 from builder.model.explanations import explain
-from builder.model.layers import apply_layer, make_layer, output_tensors
+from builder.model.layers import apply_layer, call_graph, make_layer, output_tensors
 from builder.model.shape_report import NodeResult, format_shape
 
 
@@ -23,22 +23,14 @@ def _call_block(block_type: str, prefix: str, values: dict[str, Any], inputs: li
     if depth > composites.MAX_NESTING:
         raise _InnerFailure("blocks nest too deeply (a block probably contains itself through another block).")
     defn = composites.definition(block_type)
-    inner = defn.graph(values)
-    tensors: dict[str, list] = {}
-    for port, tensor in zip(ports, inputs):
-        tensors[defn.inputs[port]] = [tensor]
-    order, _ = topological_order(inner)
-    for inner_id in order:
-        node = inner.nodes[inner_id]
+    fed = {defn.inputs[port]: [tensor] for port, tensor in zip(ports, inputs)}
+
+    def call(node: Node, args: list, arg_ports: list[int]) -> list | None:
         if node.type == "Input":
-            continue
-        edges = inner.incoming(inner_id)
-        args = [tensors[e.source][e.source_port] for e in edges]
-        named = Node(f"{prefix}_{inner_id}", node.type, node.params, trainable=node.trainable and trainable)
+            return None  # an input of the block that is not wired: nothing reads it (shape inference checks wiring)
+        named = Node(f"{prefix}_{node.id}", node.type, node.params, trainable=node.trainable and trainable)
         if composites.is_composite(node.type):
-            tensors[inner_id] = _call_block(node.type, named.id, node.params, args, [e.target_port for e in edges],
-                                            named.trainable, layers, depth + 1)
-            continue
+            return _call_block(node.type, named.id, node.params, args, arg_ports, named.trainable, layers, depth + 1)
         for name, value in node.params.items():
             try:
                 blocks.check_param(node.type, name, value)
@@ -47,14 +39,15 @@ def _call_block(block_type: str, prefix: str, values: dict[str, Any], inputs: li
         try:
             layer = make_layer(named)
         except Exception as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise _InnerFailure(f"inner {node.type} '{named.id}' has invalid parameters: {first}") from None
+            raise _InnerFailure(f"inner {node.type} '{named.id}' has invalid parameters: {first_line(exc)}") from None
         try:
-            out = apply_layer(named, layer, args, [e.target_port for e in edges])
+            out = apply_layer(named, layer, args, arg_ports)
         except Exception as exc:
             raise _InnerFailure(explain(named, [tuple(a.shape) for a in args], exc)) from None
         layers.append(layer)
-        tensors[inner_id] = output_tensors(out)
+        return output_tensors(out)
+
+    tensors = call_graph(defn.graph(values), call, fed)
     return [tensors[o.node][o.port] if o.node in tensors else None for o in defn.outputs]
 
 

@@ -6,13 +6,14 @@ import re
 from builder import blocks
 from builder.graph import Node
 from builder.model.shape_report import Shape, format_shape
+from builder.errors import first_line
 
 
 def explain(node: Node, inputs: list[Shape], exc: Exception) -> str:
     """Turn a Keras exception into a sentence a user can act on."""
     spec = blocks.block_spec(node.type)
     got = ", ".join(format_shape(s) for s in inputs) or "nothing"
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    first = first_line(exc)
     who = f"{node.type} '{node.id}'"
     if re.search(r"expected (min_|max_)?ndim=\d+, found ndim=\d+", first) and spec.needs:
         return f"{who} needs {spec.needs}; it received {got}. {spec.fix}".strip()

@@ -1,7 +1,7 @@
 """Per-node Keras calls: a node's constructor arguments, its layer, and calling it on input tensors (shape inference and model building share them)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from builder import blocks
 from builder.errors import GraphError
@@ -64,3 +64,25 @@ def apply_layer(node: Node, layer, inputs: list, ports: list[int] | None = None)
 def output_tensors(out) -> list:
     """A layer call's result as a list (one entry per output port)."""
     return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+NodeCall = Callable[[Node, list, list[int]], "list | None"]
+
+
+def call_graph(graph: Graph, call: NodeCall, tensors: dict[str, list] | None = None) -> dict[str, list]:
+    """Walk the graph in data-flow order, calling `call(node, input tensors, their input ports)` for each node
+    whose tensors are not given yet; it returns the node's output tensors (or None to leave the node out).
+
+    The one node-by-node Keras walk: model building and the inference of unexpanded composite blocks use it.
+    """
+    tensors = dict(tensors or {})
+    order, _ = topological_order(graph)
+    for node_id in order:
+        if node_id in tensors:
+            continue
+        edges = graph.incoming(node_id)
+        out = call(graph.nodes[node_id], [tensors[e.source][e.source_port] for e in edges],
+                   [e.target_port for e in edges])
+        if out is not None:
+            tensors[node_id] = out
+    return tensors

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from builder.errors import LayerboardError
+from builder.errors import LayerboardError, first_line
 
 
 class UnreadableModelError(LayerboardError):
@@ -26,10 +26,9 @@ def load_model_safely(path: str | Path, *, compile: bool = True, custom_objects:
     try:
         return keras.saving.load_model(str(path), custom_objects=custom_objects, compile=compile, safe_mode=True)
     except Exception as exc:  # Keras's refusal (safe mode) or a file it cannot read
-        message = str(exc).strip()
+        message = str(exc)
         refused = "Lambda" in message or "safe_mode" in message or "arbitrary code" in message
-        raise UnreadableModelError(Path(path), message.splitlines()[0] if message else type(exc).__name__,
-                                   refused) from None
+        raise UnreadableModelError(Path(path), first_line(exc), refused) from None
 
 
 def random_inputs(inputs: list[tuple[tuple, str]], batch: int, *, seed: int = 0, unknown_dim: int = 8,

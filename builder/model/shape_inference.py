@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from builder import blocks
-from builder.errors import LayerboardError
+from builder.errors import LayerboardError, first_line
 from builder.graph import Graph, Node, nodes_on_cycles, topological_order
 from builder.model.composite_inference import infer_composite
 from builder.model.explanations import explain
@@ -120,7 +120,7 @@ class ShapeInference:
                 return NodeResult([tuple(tensor.shape)], str(tensor.dtype), 0)
             layer = make_layer(node)
         except Exception as exc:  # Keras rejects the arguments: say which
-            return NodeResult(error=f"{who} has invalid parameters: {str(exc).strip().splitlines()[0]}")
+            return NodeResult(error=f"{who} has invalid parameters: {first_line(exc)}")
         tensors = [keras.KerasTensor(shape, dtype=dtype) for shape, dtype in inputs]
         try:
             # StatelessScope: the layer is thrown away, so its weights need shapes, not initial values

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from builder.data import Dataset, load_project_dataset
-from builder.errors import LayerboardError
+from builder.errors import LayerboardError, first_line
 from builder.training.losses import compile_arguments
 from builder.training.trained_model import class_name, load_model, probabilities, shape_matches, single_input_shape
 
@@ -133,7 +133,7 @@ def evaluate(project, model_path: str | Path, dataset: Dataset | None = None, wo
         labels = y if data.is_regression else _labels_for(model, y, data.num_classes)
         results = model.evaluate(x, labels, batch_size=batch_size, verbose=0, return_dict=True)
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         raise LayerboardError(f"model.evaluate failed on the {split} split: {first}") from None
     metrics = {k: _finite(v) for k, v in results.items()}
     raw = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from builder.project import Project
+from builder.errors import first_line
 
 
 def explain_failure(exc: Exception, project: Project) -> str:
     """One line for an unexpected error during training: out of memory, outputs that do not fit the targets, or
     the error itself."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = first_line(exc)
     if "ResourceExhausted" in type(exc).__name__ or "out of memory" in text.lower() or "OOM" in text:
         return (f"Out of memory with batch size {project.training.batch_size}. "
                 f"Try batch size {max(1, project.training.batch_size // 2)}.")

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from builder.data import REGRESSION, source
-from builder.errors import LayerboardError
+from builder.errors import LayerboardError, first_line
 from builder.training.trained_model import class_name, load_model, probabilities, shape_matches, single_input_shape
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
@@ -42,7 +42,7 @@ def load_input(path: str | Path, expected: tuple) -> np.ndarray:
         try:
             rows = np.loadtxt(path, delimiter=",", ndmin=2, dtype="float64")
         except Exception as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first = first_line(exc)
             raise LayerboardError(f"{path}: CSV rows must be numbers separated by commas ({first}).") from None
         if rows.shape[1] != size:
             raise LayerboardError(f"{path}: each CSV row must hold {size} numbers (one sample of shape "
@@ -65,7 +65,7 @@ def load_input(path: str | Path, expected: tuple) -> np.ndarray:
         except LayerboardError:
             raise
         except Exception as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first = first_line(exc)
             raise LayerboardError(f"{path}: cannot read the image ({first}).") from None
         return array[np.newaxis]
     raise LayerboardError(f"{path}: unsupported input file type '{path.suffix}'; use .npy, .csv or an image "
