@@ -1,7 +1,6 @@
 """Run a written export in a fresh Python process (runtime_check.py) and bring its outputs back."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from builder.errors import ExportError
+from builder.quiet_tensorflow import child_environment, without_chatter
 
 SCRIPT = Path(__file__).with_name("runtime_check.py")
 TIMEOUT_S = 300
@@ -30,14 +30,14 @@ def run_exported(fmt: str, artifact: Path, inputs: list[np.ndarray], input_names
         feed, result = Path(folder) / "inputs.npz", Path(folder) / "outputs.npz"
         np.savez(feed, names=np.array(input_names), output_names=np.array(output_names),
                  **{f"input_{i}": x for i, x in enumerate(inputs)})
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        env = child_environment()
         try:
             done = subprocess.run([sys.executable, "-I", str(SCRIPT), fmt, str(artifact), str(feed), str(result)],
                                   capture_output=True, text=True, timeout=TIMEOUT_S, env=env)
         except subprocess.TimeoutExpired:
             raise ExportError(f"Verification failed: loading the {fmt} file took more than {TIMEOUT_S} s.") from None
         if done.returncode != 0 or not result.exists():
-            lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+            lines = [line for line in without_chatter(done.stderr).strip().splitlines() if line.strip()]
             reason = lines[-1] if lines else f"exit code {done.returncode}"
             raise ExportError(f"Verification failed: the written {fmt} file could not be run in its own runtime "
                               f"in a fresh process: {reason}")

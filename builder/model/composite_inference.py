@@ -10,6 +10,7 @@ from builder.graph import Node
 from builder.model.explanations import explain
 from builder.model.layers import apply_layer, call_graph, make_layer, output_tensors
 from builder.model.shape_report import NodeResult, format_shape
+from builder.model.weightless import shapes_only, too_big
 
 
 class _InnerFailure(Exception):
@@ -59,11 +60,15 @@ def infer_composite(node: Node, inputs: list[tuple[tuple, str]], ports: list[int
     tensors = [keras.KerasTensor(shape, dtype=dtype) for shape, dtype in inputs]
     layers: list = []
     try:
-        outs = _call_block(node.type, node.id, node.params, tensors, ports, node.trainable, layers)
+        with shapes_only():  # the inner layers are thrown away: no weight is allocated
+            outs = _call_block(node.type, node.id, node.params, tensors, ports, node.trainable, layers)
     except _InnerFailure as exc:
         got = ", ".join(format_shape(s) for s, _ in inputs)
         return NodeResult(error=f"{who} (input {got}) fails inside: {exc} Expand the block to edit its layers.")
     if any(t is None for t in outs):
         return NodeResult(error=f"{who}: an output of the block passes its input straight through; "
                                 "that is not supported unexpanded.")
+    oversized = too_big(who, layers)
+    if oversized:
+        return NodeResult(error=oversized)
     return NodeResult([tuple(t.shape) for t in outs], str(outs[0].dtype), sum(int(l.count_params()) for l in layers))

@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from builder.quiet_tensorflow import child_environment, without_chatter
+
 BLOCK_TIMEOUT_S = 120.0  # one block's conversions (float, then int8) must finish within this
 WORKER_MODULE = "builder.export.compatibility.worker"
 _ROOT = Path(__file__).resolve().parents[3]  # the folder holding the `builder` package
@@ -100,8 +102,8 @@ class ConversionWorker:
         return done
 
     def _start(self) -> subprocess.Popen:
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": os.pathsep.join(
-            p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+        env = child_environment({"PYTHONPATH": os.pathsep.join(
+            p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)})
         self._errors = tempfile.TemporaryFile()
         self._proc = subprocess.Popen([self.python, "-m", WORKER_MODULE], cwd=str(_ROOT), env=env,
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors)
@@ -190,7 +192,7 @@ class ConversionWorker:
         tail = []
         if self._errors is not None:
             self._errors.seek(errors_from)
-            tail = [l for l in self._errors.read().decode(errors="replace").splitlines() if l.strip()]
+            tail = [l for l in without_chatter(self._errors.read().decode(errors="replace")).splitlines() if l.strip()]
         self._forget()
         if current is not None and current not in answers:
             why = f"exit code {code}" if code >= 0 else f"signal {-code}"
