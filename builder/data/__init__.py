@@ -11,17 +11,17 @@ from builder.data.file_sources import FILE_KINDS
 from builder.data.lazy_array import LazyArray, is_lazy, length, take
 from builder.data.loading import all_dataset_names, describe, load_dataset, load_project_dataset, load_raw
 from builder.data.online_sources import ONLINE_SETS, cache_paths, keras_cache_dir
-from builder.data.records import CLASSES, REGRESSION, Dataset, DatasetInfo, Preview, RawData
+from builder.data.records import CLASSES, REGRESSION, BadFile, Dataset, DatasetInfo, Preview, RawData
 from builder.data.splits import split, split_indices
 from builder.data.tf_pipeline import (
     evaluation_pipeline, fits_in_memory, make_pipeline, nbytes, total_memory, train_and_validation,
 )
 
 __all__ = [
-    "CLASSES", "FILE_KINDS", "ONLINE_SETS", "REGRESSION", "SOURCES", "Augmenter", "Dataset", "DatasetInfo",
-    "DatasetMismatch", "LazyArray", "Preview", "RawData", "Source", "all_dataset_names", "build_augmenter",
-    "cache_paths", "categorical_loss_name", "check_against_dataset", "dataset_names", "dataset_problems_text",
-    "describe", "evaluation_pipeline", "fits_in_memory", "is_lazy", "keras_cache_dir", "known_augmentations",
-    "length", "load_dataset", "load_project_dataset", "load_raw", "make_pipeline", "nbytes", "needs_one_hot",
-    "source", "split", "split_indices", "take", "total_memory", "train_and_validation",
+    "CLASSES", "FILE_KINDS", "ONLINE_SETS", "REGRESSION", "SOURCES", "Augmenter", "BadFile", "Dataset",
+    "DatasetInfo", "DatasetMismatch", "LazyArray", "Preview", "RawData", "Source", "all_dataset_names",
+    "build_augmenter", "cache_paths", "categorical_loss_name", "check_against_dataset", "dataset_names",
+    "dataset_problems_text", "describe", "evaluation_pipeline", "fits_in_memory", "is_lazy", "keras_cache_dir",
+    "known_augmentations", "length", "load_dataset", "load_project_dataset", "load_raw", "make_pipeline", "nbytes",
+    "needs_one_hot", "source", "split", "split_indices", "take", "total_memory", "train_and_validation",
 ]

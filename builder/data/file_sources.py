@@ -8,11 +8,13 @@ the loaders, so listing dataset names stays cheap.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from pathlib import Path
 
 import numpy as np
 
+from builder.data import bad_files
 from builder.data.lazy_array import LazyArray
 from builder.data.records import CLASSES, REGRESSION, RawData
 from builder.errors import DatasetError, LayerboardError
@@ -20,6 +22,7 @@ from builder.project import DatasetRef, resolve_inside
 
 MISSING_TOKENS = {"", "na", "nan", "?"}  # compared after strip() and lower()
 MAX_INFERRED_CLASSES = 20  # integer targets with at most this many distinct values are classes
+NUMERIC_SHARE = 0.9  # a CSV column is numeric when this share of its non-missing cells are numbers
 TASKS = ("classification", "regression")
 
 
@@ -110,22 +113,34 @@ def _as_number(cell: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _read_csv(path: Path, delimiter: str) -> tuple[list[str], list[list[str]]]:
+def _read_csv(path: Path, delimiter: str) -> tuple[list[str], list[list[str]], list[int]]:
+    """(header, rows, each row's line number in the file); a file that is not UTF-8 text is refused, saying so."""
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise DatasetError(f"dataset.options.delimiter must be one character, such as \",\" or \";\"; "
                            f"got {delimiter!r}.")
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = [row for row in csv.reader(handle, delimiter=delimiter) if any(c.strip() for c in row)]
+    text = bad_files.decode_text(path.read_bytes(), lambda problem: DatasetError(
+        f"The CSV file '{path}' cannot be read as text: {problem}. Save it as CSV text in UTF-8 (a spreadsheet's "
+        "\"CSV UTF-8\"); NumPy and HDF5 files have their own dataset kinds, 'npz' and 'hdf5'."))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, lines, line = [], [], 1
+    try:
+        for row in reader:
+            if any(c.strip() for c in row):
+                rows.append(row)
+                lines.append(line)
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise DatasetError(f"Row {line} of '{path.name}' cannot be read as CSV: {exc}; fix the row.") from None
     if not rows:
         raise DatasetError(f"The CSV file '{path}' is empty; it needs a header row of column names.")
-    header, rows = [c.strip() for c in rows[0]], rows[1:]
+    header, rows, lines = [c.strip() for c in rows[0]], rows[1:], lines[1:]
     if not rows:
         raise DatasetError(f"The CSV file '{path}' has a header but no data rows.")
-    for number, row in enumerate(rows, start=2):
+    for number, row in zip(lines, rows):
         if len(row) != len(header):
             raise DatasetError(f"Row {number} of '{path.name}' has {len(row)} cells but the header has "
                                f"{len(header)} columns; fix the row (or set dataset.options.delimiter).")
-    return header, [[c.strip() for c in row] for row in rows]
+    return header, [[c.strip() for c in row] for row in rows], lines
 
 
 def _columns_option(options: dict, key: str, header: list[str], default: list[str]) -> list[str]:
@@ -138,8 +153,37 @@ def _columns_option(options: dict, key: str, header: list[str], default: list[st
     return names
 
 
-def _handle_missing(header, rows, used, policy) -> tuple[list[list[str]], str]:
-    """Rows after the `missing` policy ("error", "drop", "mean"), and a note for the description."""
+def _stray_cells(header, rows, lines, used, categorical) -> dict[str, list[tuple[int, str]]]:
+    """{column: [(line, cell), ...]}: the text cells of mostly-numeric columns (at least NUMERIC_SHARE of the
+    non-missing cells are numbers), made missing in `rows` so that the missing-value policy handles them."""
+    strays = {}
+    for column in used:
+        if column in categorical:
+            continue
+        i = header.index(column)
+        present = [k for k, row in enumerate(rows) if not _is_missing(row[i])]
+        text = [k for k in present if _as_number(rows[k][i]) is None]
+        if text and len(present) - len(text) >= NUMERIC_SHARE * len(present):
+            strays[column] = [(lines[k], rows[k][i]) for k in text]
+            for k in text:
+                rows[k][i] = ""
+    return strays
+
+
+def _strays_text(strays: dict[str, list[tuple[int, str]]], rows: int) -> str:
+    """'column 'w' is numeric but 3 cells are not numbers (row 5 'abc', ...)' for each column, joined."""
+    parts = []
+    for column, cells in strays.items():
+        shown = ", ".join(f"row {line} {cell!r}" for line, cell in cells[:bad_files.SHOWN])
+        more = f" and {len(cells) - bad_files.SHOWN} more" if len(cells) > bad_files.SHOWN else ""
+        parts.append(f"Column '{column}' is numeric but {len(cells)} of its {rows} cells are not numbers "
+                     f"({shown}{more}); they count as missing.")
+    return " ".join(parts)
+
+
+def _handle_missing(header, rows, used, policy, strays=None) -> tuple[list[list[str]], str]:
+    """Rows after the `missing` policy ("error", "drop", "mean"), and a note for the description. `strays`
+    (from _stray_cells) are text cells of numeric columns, already made missing, to name in the messages."""
     if policy not in ("error", "drop", "mean"):
         raise DatasetError(f"dataset.options.missing must be 'drop' or 'mean'; got {policy!r}.")
     counts = {c: sum(_is_missing(r[header.index(c)]) for r in rows) for c in used}
@@ -147,17 +191,19 @@ def _handle_missing(header, rows, used, policy) -> tuple[list[list[str]], str]:
     if not counts:
         return rows, ""
     listing = ", ".join(f"'{c}' ({n})" for c, n in counts.items())
+    stray_text = f" {_strays_text(strays, len(rows))}" if strays else ""
     if policy == "error":
         raise DatasetError(f"The CSV has {sum(counts.values())} missing cells (empty, NA, nan or ?) in column(s) "
-                           f"{listing}. Fill them in, or set dataset.options.missing to 'drop' (drop those rows) "
-                           "or 'mean' (numbers get the column mean, categories a 'missing' category).")
+                           f"{listing}.{stray_text} Fill them in, or set dataset.options.missing to 'drop' (drop "
+                           "those rows) or 'mean' (numbers get the column mean, categories a 'missing' category).")
     columns = [header.index(c) for c in used] if policy == "drop" else [header.index(used[-1])]  # target last
     kept = [r for r in rows if not any(_is_missing(r[i]) for i in columns)]
     if not kept:
         raise DatasetError(f"Every row has a missing cell in {listing}; nothing is left after dropping them.")
     dropped = len(rows) - len(kept)
     note = f"missing cells in {listing}: " + ("rows dropped" if policy == "drop" else "filled")
-    return kept, note + (f" ({dropped} rows without a target dropped)" if policy == "mean" and dropped else "")
+    note += f" ({dropped} rows without a target dropped)" if policy == "mean" and dropped else ""
+    return kept, note + (f".{stray_text[:-1]}" if strays else "")
 
 
 def _encode_feature(name: str, cells: list[str], categorical: bool) -> tuple[np.ndarray, list[str]]:
@@ -201,7 +247,7 @@ def load_csv(ref: DatasetRef, folder: Path) -> RawData:
     """A CSV file with a header row: one target column, the rest (or `features`) as inputs."""
     options = dict(ref.options)
     path = _resolve(ref, folder, "CSV file")
-    header, rows = _read_csv(path, options.get("delimiter", ","))
+    header, rows, lines = _read_csv(path, options.get("delimiter", ","))
     target = _columns_option(options, "target", header, [header[-1]])
     if len(target) != 1:
         raise DatasetError(f"dataset.options.target must name one column; got {target}.")
@@ -213,7 +259,8 @@ def load_csv(ref: DatasetRef, folder: Path) -> RawData:
         raise DatasetError("The CSV has no feature columns besides the target; add columns or set "
                            "dataset.options.features.")
     categorical = set(_columns_option(options, "categorical", header, []))
-    rows, note = _handle_missing(header, rows, features + [target], options.get("missing", "error"))
+    strays = _stray_cells(header, rows, lines, features + [target], categorical)
+    rows, note = _handle_missing(header, rows, features + [target], options.get("missing", "error"), strays)
     parts, names = [], []
     for column in features:
         values, column_names = _encode_feature(column, [r[header.index(column)] for r in rows],
@@ -327,56 +374,42 @@ def _class_folders(path: Path, what: str) -> list[str]:
     return folders
 
 
-def _materialise(dataset) -> tuple[list, list]:
-    xs, ys = [], []
-    for x, y in dataset.batch(512).as_numpy_iterator():
-        xs.append(x)
-        ys.append(y)
-    return xs, ys
-
-
 def load_image_folder(ref: DatasetRef, folder: Path) -> RawData:
-    """A folder of images, one sub-folder per class, resized to `image_size`; pixel values 0..255."""
-    import keras
+    """A folder of images, one sub-folder per class, resized to `image_size`; pixel values 0..255.
 
+    Every file is decoded here (bad_files.read_class_files), so an unreadable one is named, and left out when
+    `skip_bad_files` is true."""
     options = dict(ref.options)
     path = _resolve(ref, folder, "image folder", want_dir=True)
-    _class_folders(path, "images")
+    classes = _class_folders(path, "images")
     size = options.get("image_size", [64, 64])
     size = [size, size] if isinstance(size, int) else size
     if not (isinstance(size, (list, tuple)) and len(size) == 2 and all(isinstance(v, int) and v > 0 for v in size)):
         raise DatasetError(f"dataset.options.image_size must be [height, width] in pixels; got {size!r}.")
-    try:
-        ds = keras.utils.image_dataset_from_directory(
-            str(path), labels="inferred", label_mode="int", image_size=tuple(size),
-            color_mode=options.get("color_mode", "rgb"), batch_size=None, shuffle=False)
-    except ValueError as exc:
-        raise DatasetError(f"Cannot read images from '{path}': {exc}") from None
-    xs, ys = _materialise(ds)
-    x = np.concatenate(xs).astype("float32")
-    y = np.concatenate(ys).astype("int64")
-    description = (f"Image folder {ref.path}: {len(x)} images resized to {x.shape[1:]}, {len(ds.class_names)} "
-                   "classes; pixel values 0..255, so start the model with a Rescaling(1/255) block.")
-    return RawData(x, y, list(ds.class_names), CLASSES, description)
+    mode = options.get("color_mode", "rgb")
+    if mode not in bad_files.COLOR_CHANNELS:
+        raise DatasetError(f"dataset.options.color_mode must be 'rgb', 'rgba' or 'grayscale'; got {mode!r}.")
+    reader = bad_files.image_reader(tuple(size), bad_files.COLOR_CHANNELS[mode])
+    images, y, skipped = bad_files.read_class_files(path, classes, bad_files.IMAGE_FORMATS, reader, options,
+                                                    "images")
+    x = np.stack(images).astype("float32")
+    description = (f"Image folder {ref.path}: {len(x)} images resized to {x.shape[1:]}, {len(classes)} "
+                   "classes; pixel values 0..255, so start the model with a Rescaling(1/255) block."
+                   + bad_files.skipped_note(skipped))
+    return RawData(x, y, classes, CLASSES, description, skipped=skipped)
 
 
 def load_text_folder(ref: DatasetRef, folder: Path) -> RawData:
-    """A folder of .txt files, one sub-folder per class; x holds the raw strings (for a TextVectorization)."""
-    import keras
-
+    """A folder of .txt files (UTF-8), one sub-folder per class; x holds the raw strings (for a TextVectorization)."""
+    options = dict(ref.options)
     path = _resolve(ref, folder, "text folder", want_dir=True)
-    _class_folders(path, ".txt files")
-    try:
-        ds = keras.utils.text_dataset_from_directory(str(path), labels="inferred", label_mode="int",
-                                                     batch_size=None, shuffle=False)
-    except ValueError as exc:
-        raise DatasetError(f"Cannot read .txt files from '{path}': {exc}") from None
-    xs, ys = _materialise(ds)
-    x = np.array([t.decode("utf-8", errors="replace") for t in np.concatenate(xs)], dtype=object)
-    y = np.concatenate(ys).astype("int64")
-    description = (f"Text folder {ref.path}: {len(x)} documents, {len(ds.class_names)} classes; raw strings, so "
-                   "start the model with a TextVectorization block.")
-    return RawData(x, y, list(ds.class_names), CLASSES, description)
+    classes = _class_folders(path, ".txt files")
+    texts, y, skipped = bad_files.read_class_files(path, classes, bad_files.TEXT_FORMATS, bad_files.read_text,
+                                                   options, "texts")
+    x = np.array(texts, dtype=object)
+    description = (f"Text folder {ref.path}: {len(x)} documents, {len(classes)} classes; raw strings, so "
+                   "start the model with a TextVectorization block." + bad_files.skipped_note(skipped))
+    return RawData(x, y, classes, CLASSES, description, skipped=skipped)
 
 
 LOADERS = {

@@ -17,6 +17,16 @@ REGRESSION = "regression"
 Loaded = tuple[np.ndarray, np.ndarray, list[str]]
 
 
+class BadFile(NamedTuple):
+    """A file of a dataset that could not be read: its path inside the dataset's folder and what is wrong."""
+
+    file: str
+    problem: str
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "problem": self.problem}
+
+
 @dataclass
 class RawData:
     """What a source loads before splitting: all samples, or its own train and test parts."""
@@ -28,6 +38,7 @@ class RawData:
     description: str = ""
     x_test: Any = None  # a test split the dataset already has (used when DatasetRef.use_named_split)
     y_test: Any = None
+    skipped: list[BadFile] = field(default_factory=list)  # unreadable files left out (options.skip_bad_files)
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,7 @@ class DatasetInfo:
     train_size: int
     validation_size: int
     test_size: int = 0
+    skipped_files: tuple[BadFile, ...] = ()  # unreadable files left out (options.skip_bad_files)
 
     @property
     def suggested_loss(self) -> str:
@@ -55,6 +67,7 @@ class DatasetInfo:
             "dtype": self.dtype, "output": self.output, "class_names": list(self.class_names),
             "num_classes": self.num_classes, "train_size": self.train_size,
             "validation_size": self.validation_size, "test_size": self.test_size,
+            "skipped_files": [b.to_dict() for b in self.skipped_files],
         }
 
 
@@ -80,6 +93,7 @@ class Dataset:
     description: str = ""
     x_test: Any = None  # empty (0 rows) when the project holds no test split out
     y_test: Any = None
+    skipped: list[BadFile] = field(default_factory=list)  # unreadable files left out (options.skip_bad_files)
 
     def __post_init__(self) -> None:
         if self.x_test is None:
@@ -106,7 +120,7 @@ class Dataset:
             name=self.name, description=self.description, input_shape=self.input_shape,
             dtype=str(self.x_train.dtype), output=self.output, class_names=list(self.class_names),
             num_classes=self.num_classes, train_size=length(self.x_train), validation_size=length(self.x_val),
-            test_size=length(self.x_test),
+            test_size=length(self.x_test), skipped_files=tuple(self.skipped),
         )
 
     def label(self, target) -> str:

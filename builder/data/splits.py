@@ -60,7 +60,7 @@ def split_raw(raw: RawData, ref: DatasetRef) -> Dataset:
         validation = ref.validation_split
     train, held = split_indices(_targets_for_split(y), validation, ref.seed, stratify)
     return Dataset(ref.name, take(x, train), take(y, train), take(x, held), take(y, held), list(raw.class_names),
-                   raw.output, raw.description, x_test, y_test)
+                   raw.output, raw.description, x_test, y_test, list(raw.skipped))
 
 
 def _targets_for_split(y):

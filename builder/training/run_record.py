@@ -36,9 +36,10 @@ def write_run_record(project: Project, result: TrainingResult, dataset: Dataset,
     atomic_write_text(result.run_dir / RUN_RECORD, json.dumps(record, indent=2) + "\n")
 
 
-def _dataset_sizes(dataset: Dataset) -> dict[str, int]:
+def _dataset_sizes(dataset: Dataset) -> dict:
     info = dataset.describe()
-    return {"train_size": info.train_size, "validation_size": info.validation_size, "test_size": info.test_size}
+    return {"train_size": info.train_size, "validation_size": info.validation_size, "test_size": info.test_size,
+            "skipped_files": [b.to_dict() for b in info.skipped_files]}
 
 
 def _device_summary() -> str:
