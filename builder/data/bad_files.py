@@ -76,16 +76,19 @@ def class_files(path: Path, classes: list[str], formats: tuple[str, ...]) -> lis
     return found
 
 
-def read_class_files(path: Path, classes: list[str], formats: tuple[str, ...], read: Callable[[Path], object],
-                     options: dict, what: str) -> tuple[list, np.ndarray, list[BadFile]]:
-    """(samples, class indices, skipped files) of a class folder; bad files stop the load unless skipped."""
+Results = list[tuple[object, "str | None"]]  # per file: (sample, None), or (None, what is wrong)
+
+
+def read_class_files(path: Path, classes: list[str], formats: tuple[str, ...],
+                     read_all: Callable[[list[Path]], Results], options: dict, what: str) -> tuple[list, np.ndarray, list[BadFile]]:
+    """(samples, class indices, skipped files) of a class folder; bad files stop the load unless skipped.
+    `read_all` reads every file (image_reader's, or read_texts)."""
     skip = skip_bad_files(options)
     files = class_files(path, classes, formats)
     if not files:
         raise DatasetError(f"Cannot read {what} from '{path}': its sub-folders ({', '.join(classes)}) hold no "
                            f"{'/'.join(formats)} files. Put the {what} in one sub-folder per class.")
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        results = list(pool.map(lambda item: _attempt(read, item[0]), files))
+    results = read_all([file for file, _ in files])
     bad = [BadFile(file.relative_to(path).as_posix(), problem)
            for (file, _), (_, problem) in zip(files, results) if problem]
     if bad and not skip:
@@ -108,12 +111,20 @@ def _attempt(read: Callable[[Path], object], file: Path) -> tuple[object, str | 
         return None, str(exc)
 
 
-def _file_bytes(file: Path) -> bytes:
-    """The bytes of a regular file (a FIFO or device would block or never end: refused before opening)."""
+def _check_regular(file: Path) -> None:
+    """_Unreadable unless `file` is a regular file (a FIFO or device would block or never end)."""
     try:
         mode = os.stat(file).st_mode
-        if not stat.S_ISREG(mode):
-            raise _Unreadable("not a regular file")
+    except OSError as exc:
+        raise _Unreadable(f"cannot be opened: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        raise _Unreadable("not a regular file")
+
+
+def _file_bytes(file: Path) -> bytes:
+    """The bytes of a regular file."""
+    _check_regular(file)
+    try:
         return file.read_bytes()
     except OSError as exc:
         raise _Unreadable(f"cannot be opened: {exc.strerror or exc}") from None
@@ -121,19 +132,42 @@ def _file_bytes(file: Path) -> bytes:
 
 # --- images ----------------------------------------------------------------------------------------------------
 
-def image_reader(size: tuple[int, int], channels: int) -> Callable[[Path], np.ndarray]:
-    """Read one image as Keras's loader does: decode_image (first frame), bilinear resize to `size`, float32."""
+def image_reader(size: tuple[int, int], channels: int) -> Callable[[list[Path]], Results]:
+    """Read images as Keras's loader does: decode_image (first frame), bilinear resize to `size`, float32.
+
+    All files go through one parallel tf.data pipeline that drops the ones that fail (as fast as Keras's own
+    loader); only those few are decoded again, one by one, to say what is wrong with each."""
     import tensorflow as tf
 
-    def read(file: Path) -> np.ndarray:
+    def load(data):
+        return tf.image.resize(tf.io.decode_image(data, channels=channels, expand_animations=False), size)
+
+    def read_one(file: Path) -> np.ndarray:
         data = _file_bytes(file)
         try:
-            image = tf.io.decode_image(data, channels=channels, expand_animations=False)
-            return tf.image.resize(image, size).numpy()
+            return load(data).numpy()
         except tf.errors.OpError as exc:
             raise _Unreadable(image_problem(data, _op_reason(exc))) from None
 
-    return read
+    def read_all(files: list[Path]) -> Results:
+        results: Results = [(None, None)] * len(files)
+        regular = []
+        for k, file in enumerate(files):
+            checked = _attempt(_check_regular, file)
+            if checked[1]:
+                results[k] = checked
+            else:
+                regular.append(k)
+        if regular:
+            ds = tf.data.Dataset.from_tensor_slices(([str(files[k]) for k in regular], regular))
+            ds = ds.map(lambda p, k: (load(tf.io.read_file(p)), k), num_parallel_calls=tf.data.AUTOTUNE)
+            for images, rows in ds.ignore_errors().batch(256).as_numpy_iterator():
+                for image, k in zip(images, rows):
+                    results[k] = (image, None)
+        return [result if result[0] is not None or result[1] else _attempt(read_one, file)
+                for file, result in zip(files, results)]
+
+    return read_all
 
 
 def image_problem(data: bytes, reason: str) -> str:
@@ -163,6 +197,12 @@ def _op_reason(exc) -> str:
 
 
 # --- text ------------------------------------------------------------------------------------------------------
+
+def read_texts(files: list[Path]) -> Results:
+    """Text files as strings: UTF-8 (a leading byte-order mark dropped); binary data is refused."""
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        return list(pool.map(lambda file: _attempt(read_text, file), files))
+
 
 def read_text(file: Path) -> str:
     """One text file as a string: UTF-8 (a leading byte-order mark dropped); binary data is refused."""

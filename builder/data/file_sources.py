@@ -404,7 +404,7 @@ def load_text_folder(ref: DatasetRef, folder: Path) -> RawData:
     options = dict(ref.options)
     path = _resolve(ref, folder, "text folder", want_dir=True)
     classes = _class_folders(path, ".txt files")
-    texts, y, skipped = bad_files.read_class_files(path, classes, bad_files.TEXT_FORMATS, bad_files.read_text,
+    texts, y, skipped = bad_files.read_class_files(path, classes, bad_files.TEXT_FORMATS, bad_files.read_texts,
                                                    options, "texts")
     x = np.array(texts, dtype=object)
     description = (f"Text folder {ref.path}: {len(x)} documents, {len(classes)} classes; raw strings, so "
