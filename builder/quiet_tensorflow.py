@@ -19,7 +19,8 @@ import re
 import sys
 import tempfile
 
-DEBUG_VARIABLE = "LAYERBOARD_DEBUG"
+from builder.faults import debugging
+
 LEVEL_VARIABLE = "TF_CPP_MIN_LOG_LEVEL"
 QUIET_LEVEL = "3"
 
@@ -32,11 +33,6 @@ _CHATTER_TEXT = re.compile(r"oneDNN custom operations|TF_ENABLE_ONEDNN_OPTS|cuda
                            r"CPU instructions|rebuild TensorFlow with the appropriate compiler flags|"
                            r"Unable to register cu|computation placer already registered")
 _CHATTER_LINES = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",)
-
-
-def debugging() -> bool:
-    """Whether LAYERBOARD_DEBUG is set (to anything but 0): tracebacks and TensorFlow's chatter are shown."""
-    return os.environ.get(DEBUG_VARIABLE, "").strip() not in ("", "0")
 
 
 def is_chatter(line: str) -> bool:

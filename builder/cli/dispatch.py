@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
+import traceback
 
 from builder.cli import check_command, data_commands, export_commands, project_commands, training_commands
 from builder.cli.command import EXIT_ERROR, EXIT_INVALID, Command
-from builder.errors import LayerboardError
+from builder.cli.output_paths import check_outputs
+from builder.errors import LayerboardError, first_line
+from builder.faults import bug_log_path, debugging, plain_message, write_traceback
+
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports it
 
 # Every command, in the order `layerboard --help` lists them.
 COMMANDS: tuple[Command, ...] = (
@@ -45,7 +49,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     """Run `layerboard ARGV...`; returns the exit code."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -54,13 +57,29 @@ def main(argv: list[str]) -> int:
         return EXIT_INVALID
     handlers = {command.name: command.run for command in COMMANDS}
     try:
+        check_outputs(args)  # where it will write, before any work
         return handlers[args.command](args)
     except LayerboardError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as exc:  # never a traceback for the user; LAYERBOARD_DEBUG=1 shows it
-        if os.environ.get("LAYERBOARD_DEBUG"):
-            raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        print(f"error: unexpected {type(exc).__name__}: {first} (set LAYERBOARD_DEBUG=1 for details)", file=sys.stderr)
+        return _report_fault(exc)
+
+
+def _report_fault(exc: Exception) -> int:
+    """A fault that is not a LayerboardError: one plain line when the system caused it (a path, a NUL byte, a
+    nesting too deep); else a bug: its traceback in a log file, and one line that says so and where."""
+    if debugging():
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    plain = plain_message(exc)
+    if plain:
+        print(f"error: {plain}", file=sys.stderr)
         return EXIT_ERROR
+    written = write_traceback(exc, bug_log_path())
+    where = f"its traceback is in {written}" if written else "its traceback could not be written"
+    print(f"error: unexpected fault, a bug in Layerboard: {type(exc).__name__}: {first_line(exc)}; {where}. "
+          "Please report it with that file.", file=sys.stderr)
+    return EXIT_ERROR

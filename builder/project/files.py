@@ -10,6 +10,7 @@ from builder.blocks import expect_type, read_graph
 from builder.files import atomic_write_text
 from builder.errors import GraphError, LayerboardError, ProjectFileError
 from builder.graph import Graph
+from builder.project.limits import check_limits, check_path, check_size, parse_json
 from builder.project.record import DatasetRef, Project, TrainingConfig, field_names, resolve_inside
 
 FORMAT = "layerboard-project"
@@ -74,17 +75,17 @@ def project_from_dict(data: Any, path: str | Path = "<project>") -> Project:
 
 
 def load_project(path: str | Path) -> Project:
+    check_path(path)
     path = Path(path)
     try:
+        check_size(path, path.stat().st_size)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ProjectFileError(path, "", "file not found. Check the path, or create one with `new TEMPLATE -o FILE`.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProjectFileError(path, "", f"cannot be read ({exc}).") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProjectFileError(path, f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}.") from None
+    data = parse_json(path, text)
+    check_limits(path, data)  # bytes, nodes, nesting and string lengths, each limit named
     project = project_from_dict(data, path)
     project.path = path
     return project

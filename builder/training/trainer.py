@@ -16,6 +16,7 @@ from pathlib import Path
 
 from builder.data import Dataset, check_against_dataset, dataset_problems_text, load_project_dataset, needs_one_hot
 from builder.errors import LayerboardError, TrainingError
+from builder.faults import debugging, write_traceback
 from builder.model import UnreadableModelError, apply_project_weights, build_model, load_model_safely
 from builder.project import Project
 from builder.training import checkpoints, distribution, losses
@@ -28,6 +29,7 @@ from builder.training.progress import TrainingCallbacks, TrainingResult
 from builder.training.run_record import write_run_record
 
 log = logging.getLogger(__name__)
+ERROR_LOG = "error.log"  # in the run directory: the traceback of a fault that stopped the run
 
 
 def new_run_dir(project: Project) -> Path:
@@ -116,8 +118,12 @@ class Trainer:
             self.callbacks.on_failed(str(exc))
             raise TrainingError(str(exc)) from exc
         except Exception as exc:  # an unexpected fault still reaches the user as one clear line
-            log.exception("training failed")
+            if debugging():
+                log.exception("training failed")
             message = explain_failure(exc, self.project)
+            written = write_traceback(exc, self.run_dir / ERROR_LOG)  # the details go to the run, not the terminal
+            if written:
+                message += f" (details: {written})"
             self.callbacks.on_failed(message)
             raise TrainingError(message) from exc
 
