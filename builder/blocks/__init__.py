@@ -4,7 +4,8 @@ Words: a *block type* is what a node can be — a Keras layer from the catalogue
 *composite block* (`ResidualBlock`); a *node* is one block placed in a graph.
 """
 from builder.blocks import composites
-from builder.blocks.block_types import (block_spec, block_types, call_style, check_param, class_path, initial_params,
+from builder.blocks.block_types import (block_spec, block_types, call_style, check_param, class_path, file_params,
+                                        initial_params,
                                         input_count, input_ports, is_catalogue_block, is_known, keras_class,
                                         nested_layer_params, output_ports, palette, required_inputs)
 from builder.blocks.catalogue import BlockSpec, ParamSpec, catalogue_types
@@ -12,7 +13,7 @@ from builder.blocks.graph_data import LAMBDA_REFUSED, expect_type, read_graph
 
 __all__ = [
     "BlockSpec", "LAMBDA_REFUSED", "ParamSpec", "block_spec", "block_types", "call_style", "catalogue_types",
-    "check_param", "class_path", "composites", "expect_type", "initial_params", "input_count", "input_ports",
+    "check_param", "class_path", "composites", "expect_type", "file_params", "initial_params", "input_count", "input_ports",
     "is_catalogue_block", "is_known", "keras_class", "nested_layer_params", "output_ports", "palette",
     "read_graph", "required_inputs",
 ]

@@ -86,6 +86,11 @@ def nested_layer_params(block_type: str) -> list[str]:
     return [name for name, p in _entry(block_type).get("params", {}).items() if p.get("kind") == "layer"]
 
 
+def file_params(block_type: str) -> list[str]:
+    """Parameters that Keras reads as the path of a file when given a string (a lookup's `vocabulary`)."""
+    return [name for name, p in _entry(block_type).get("params", {}).items() if p.get("file")]
+
+
 def initial_params(block_type: str) -> dict[str, Any]:
     """Parameters a freshly dropped block starts with (no Keras import)."""
     return json.loads(json.dumps(_entry(block_type).get("initial", {})))

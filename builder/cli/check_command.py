@@ -22,7 +22,7 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     project = load_project(args.project)
-    report = infer_shapes(project.graph)
+    report = infer_shapes(project.graph, project.folder())
     dataset_problems = _dataset_problems(project, report) if args.dataset else []
     valid = report.valid and not dataset_problems
     target = getattr(args, "target", None)

@@ -241,7 +241,7 @@ def check_against_dataset(project, info: DatasetInfo, report: ShapeReport | None
     """
     graph: Graph = project.graph
     if report is None:
-        report = infer_shapes(graph)
+        report = infer_shapes(graph, project.folder())
     found: list[DatasetMismatch] = []
     name = f"'{info.name}'"
 

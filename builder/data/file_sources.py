@@ -18,6 +18,7 @@ from builder.data import bad_files
 from builder.data.lazy_array import LazyArray
 from builder.data.records import CLASSES, REGRESSION, RawData
 from builder.errors import DatasetError, LayerboardError
+from builder.file_checks import open_hdf5, require_regular_file, require_regular_tree
 from builder.project import DatasetRef, resolve_inside
 
 MISSING_TOKENS = {"", "na", "nan", "?"}  # compared after strip() and lower()
@@ -44,7 +45,9 @@ def _resolve(ref: DatasetRef, folder: Path, what: str, want_dir: bool = False) -
                            f"'{path}' is a file.")
     if not want_dir and path.is_dir():
         raise DatasetError(f"dataset.path '{ref.path}' must be a {what}; '{path}' is a folder.")
-    return path
+    if want_dir:
+        return require_regular_tree(path, what, inside=folder, error=DatasetError)
+    return require_regular_file(path, what, DatasetError)
 
 
 def _task(options: dict, inferred: str) -> str:
@@ -332,7 +335,7 @@ def load_hdf5(ref: DatasetRef, folder: Path) -> RawData:
     path = _resolve(ref, folder, "HDF5 file")
     if not h5py.is_hdf5(path):
         raise DatasetError(f"'{path}' is not an HDF5 file.")
-    with h5py.File(path, "r") as handle:
+    with open_hdf5(path, "HDF5 file", DatasetError) as handle:
         present = _hdf5_datasets(handle)
         x_key, y_key = options.get("x", "x"), options.get("y", "y")
         xt_key, yt_key = _default_test_keys(options, [p.lstrip("/") for p in present] + present)

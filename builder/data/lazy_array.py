@@ -9,13 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
+from builder.errors import DatasetError
+from builder.file_checks import open_hdf5
+
 
 class LazyArray:
     def __init__(self, file: str | Path, key: str, rows: np.ndarray | None = None) -> None:
-        import h5py
-
         self.file, self.key = str(file), key
-        with h5py.File(self.file, "r") as handle:
+        with open_hdf5(self.file, "HDF5 dataset file", DatasetError) as handle:
             stored = handle[key]
             self._row_shape, self.dtype, total = tuple(stored.shape[1:]), stored.dtype, stored.shape[0]
         self.rows = np.arange(total) if rows is None else np.asarray(rows, dtype="int64")
@@ -37,14 +38,12 @@ class LazyArray:
 
     def read(self, rows=None) -> np.ndarray:
         """The values of `rows` (positions in this view; all when None), in that order."""
-        import h5py
-
         wanted = self.rows if rows is None else self.rows[np.asarray(rows, dtype="int64")]
         if len(wanted) == 0:
             return np.empty((0,) + self._row_shape, self.dtype)
         order = np.argsort(wanted, kind="stable")
         unique, inverse = np.unique(wanted[order], return_inverse=True)  # h5py wants increasing, distinct rows
-        with h5py.File(self.file, "r") as handle:
+        with open_hdf5(self.file, "HDF5 dataset file", DatasetError) as handle:
             values = handle[self.key][unique]
         out = np.empty((len(wanted),) + self._row_shape, self.dtype)
         out[order] = values[inverse]

@@ -19,7 +19,7 @@ from typing import Any
 from builder import blocks
 from builder.errors import GraphError
 from builder.graph import Graph, Node, topological_order
-from builder.model import model_outputs
+from builder.model import model_outputs, node_files
 from builder.project import Project
 from builder.files import atomic_write_text
 
@@ -155,10 +155,10 @@ def _constructor(block_type: str, params: dict[str, Any], classes: _Classes, ext
 
 
 # ---- the script --------------------------------------------------------------------------------
-def _port_counts(graph: Graph) -> dict[str, int]:
+def _port_counts(graph: Graph, folder: Path) -> dict[str, int]:
     from builder.model import infer_shapes
 
-    report = infer_shapes(graph)
+    report = infer_shapes(graph, folder)
     if not report.valid:
         raise GraphError(report.summary(), report.node_errors())
     return {n: max(1, len(r.output_shapes)) for n, r in report.nodes.items()}
@@ -181,10 +181,11 @@ def _build_model_lines(project: Project, classes: _Classes) -> list[str]:
     from builder.blocks import composites
 
     graph = project.graph
-    counts = _port_counts(graph)  # checks the graph as drawn, so errors name the user's nodes
+    folder = project.folder()  # where file parameters (a vocabulary file) are read
+    counts = _port_counts(graph, folder)  # checks the graph as drawn, so errors name the user's nodes
     if composites.has_composites(graph):  # composite blocks are written out layer by layer, as build_model does
         graph = composites.expand_all(graph)
-        counts = _port_counts(graph)
+        counts = _port_counts(graph, folder)
     order, _ = topological_order(graph)
     names = _Names(_RESERVED)
     var: dict[str, str] = {}
@@ -208,7 +209,8 @@ def _build_model_lines(project: Project, classes: _Classes) -> list[str]:
         targets = [name] + [names.take(f"{name}_{port_names[p]}") for p in range(1, count)]
         for p, target in enumerate(targets):
             tensors[(node_id, p)] = target
-        constructor = _constructor(node.type, node.params, classes, [f"name={literal(node_id)}"])
+        params = {**node.params, **node_files(node, folder)}  # a file parameter: the checked absolute path
+        constructor = _constructor(node.type, params, classes, [f"name={literal(node_id)}"])
         call = _call(node, graph, tensors)
         if node.trainable:
             lines.append(f"{', '.join(targets)} = {constructor}({call})")

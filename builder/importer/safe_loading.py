@@ -9,12 +9,18 @@ from typing import Any
 
 from builder import blocks
 from builder.errors import LayerboardError
+from builder.file_checks import open_hdf5, require_regular_file
 from builder.model import UnreadableModelError, load_model_safely
 
 LAMBDA_FIX = (
     "Layerboard refuses Lambda layers because they run arbitrary Python code stored in the model file. "
     "Replace each Lambda with a built-in Keras layer that does the same (Rescaling, Activation, Reshape, "
     "Permute, Multiply, Add...), save the model again and re-import it")
+
+
+FILE_FIX = (
+    "Layerboard never reads a file that a model file names outside itself. Give the layer its vocabulary as a "
+    "list (vocabulary=[...] or layer.set_vocabulary([...])), save the model again and re-import it")
 
 
 def _iter_dicts(value: Any):
@@ -33,9 +39,7 @@ def _stored_config(path: Path) -> Any:
         if path.suffix == ".keras":
             with zipfile.ZipFile(path) as archive:
                 return json.loads(archive.read("config.json"))
-        import h5py
-
-        with h5py.File(path, "r") as f:
+        with open_hdf5(path, "model file") as f:
             raw = f.attrs.get("model_config")
             if raw is None:
                 raise LayerboardError(f"{path} holds no model (only weights?); save the whole model with "
@@ -48,10 +52,17 @@ def _stored_config(path: Path) -> Any:
 
 
 def check_stored_config(config: Any, path: Path) -> None:
-    """Refuse, before Keras reads the file, a model that would need code from the file or elsewhere."""
-    lambdas, custom = [], []
+    """Refuse, before Keras reads the file, a model that would need code from the file or elsewhere, or that
+    names a file outside it for Keras to read (a lookup layer's vocabulary given as a path)."""
+    lambdas, custom, files = [], [], []
     for d in _iter_dicts(config):
         class_name = d.get("class_name")
+        layer_config = d.get("config") if isinstance(d.get("config"), dict) else {}
+        if isinstance(class_name, str) and blocks.is_catalogue_block(class_name):
+            for name in blocks.file_params(class_name):
+                if isinstance(layer_config.get(name), str):
+                    files.append(f"{class_name} '{layer_config.get('name', '?')}' reads its {name} from "
+                                 f"'{layer_config[name]}'")
         if class_name == "Lambda":
             lambdas.append(str((d.get("config") or {}).get("name") or d.get("name") or "?"))
         elif class_name in ("__lambda__", "__function__") or (
@@ -59,6 +70,8 @@ def check_stored_config(config: Any, path: Path) -> None:
             custom.append(f"{class_name} from {d.get('module') or 'Python code in the file'}")
     if lambdas:
         raise LayerboardError(f"{path.name}: {LAMBDA_FIX}. Lambda layers found: {', '.join(sorted(set(lambdas)))}.")
+    if files:
+        raise LayerboardError(f"{path.name}: {'; '.join(files)}. {FILE_FIX}.")
     if custom:
         raise LayerboardError(
             f"{path.name} needs code that is not part of Keras ({', '.join(sorted(set(custom)))}); Layerboard only "
@@ -71,8 +84,9 @@ def load_keras_file(path: str | Path):
     import keras
 
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise LayerboardError(f"{path} does not exist. Give the path of a .keras or .h5 model file.")
+    require_regular_file(path, "model file")
     if path.suffix not in (".keras", ".h5", ".hdf5"):
         raise LayerboardError(f"{path} is not a .keras or .h5 model file. Save the model with "
                               "model.save('model.keras') and import that.")
@@ -91,4 +105,10 @@ def load_keras_file(path: str | Path):
     except UnreadableModelError as exc:
         if exc.refused_code:
             raise LayerboardError(f"{path.name}: {LAMBDA_FIX}.") from None
+        if exc.refused.startswith("a vocabulary file"):
+            raise LayerboardError(f"{path.name}: Keras's safe mode refused {exc.refused}. {FILE_FIX}.") from None
+        if exc.refused:
+            raise LayerboardError(f"{path.name}: Keras's safe mode refused to load it: {exc.refused}. Layerboard "
+                                  "only loads models that safe mode accepts; rebuild the refused part with "
+                                  "built-in Keras layers and save again.") from None
         raise LayerboardError(f"Keras cannot load {path.name}: {exc.reason}") from None

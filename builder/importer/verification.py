@@ -31,7 +31,7 @@ def compare_outputs(source, rebuilt, batch: int = 2, seed: int = 0) -> float:
 
 def verify_import(project: Project, model) -> dict[str, Any]:
     """Build the project, load its weights and compare it with the source model."""
-    rebuilt = build_model(project.graph, name=project.name)
+    rebuilt = build_model(project.graph, name=project.name, folder=project.folder())
     report = apply_project_weights(rebuilt, project)
     if report is not None and report.skipped:
         raise LayerboardError("The imported weights did not load: " + report.summary())

@@ -1,6 +1,8 @@
 """Graph -> keras.Model through the functional API."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from builder import blocks
 from builder.blocks import composites
 from builder.errors import GraphError
@@ -27,18 +29,21 @@ def model_outputs(graph: Graph, port_counts: dict[str, int]) -> list[tuple[str, 
     return outputs
 
 
-def build_model(graph: Graph, name: str = "layerboard_model"):
-    """Build the functional `keras.Model` the graph describes; raises GraphError if it is invalid."""
+def build_model(graph: Graph, name: str = "layerboard_model", folder: str | Path | None = None):
+    """Build the functional `keras.Model` the graph describes; raises GraphError if it is invalid.
+
+    `folder` is the project's folder, where file parameters (a lookup's vocabulary file) are read; without
+    it a file parameter is refused."""
     import keras
 
     if not graph.nodes:
         raise GraphError("The graph is empty: add an Input block and the layers after it.")
-    report = infer_shapes(graph)
+    report = infer_shapes(graph, folder)
     if not report.valid:
         raise GraphError(report.summary(), report.node_errors())
     if composites.has_composites(graph):  # built from the expanded graph, so the model is the same either way
         graph = composites.expand_all(graph)
-    tensors = call_graph(graph, _call_node)
+    tensors = call_graph(graph, lambda node, inputs, ports: _call_node(node, inputs, ports, folder))
     inputs = [tensors[n][0] for n in graph.input_nodes()]
     counts = {n: len(t) for n, t in tensors.items()}
     outputs = [tensors[n][p] for n, p, _ in model_outputs(graph, counts)]
@@ -49,7 +54,7 @@ def build_model(graph: Graph, name: str = "layerboard_model"):
     )
 
 
-def _call_node(node: Node, inputs: list, ports: list[int]) -> list:
+def _call_node(node: Node, inputs: list, ports: list[int], folder) -> list:
     if node.type == "Input":
         return [make_input(node)]
-    return output_tensors(apply_layer(node, make_layer(node), inputs, ports))
+    return output_tensors(apply_layer(node, make_layer(node, folder), inputs, ports))

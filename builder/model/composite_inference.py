@@ -19,7 +19,7 @@ class _InnerFailure(Exception):
 
 
 def _call_block(block_type: str, prefix: str, values: dict[str, Any], inputs: list, ports: list[int],
-                 trainable: bool, layers: list, depth: int = 0) -> list:
+                 trainable: bool, layers: list, depth: int = 0, folder=None) -> list:
     """Build a block's inner layers on input tensors; returns its output tensors (appends layers made)."""
     if depth > composites.MAX_NESTING:
         raise _InnerFailure("blocks nest too deeply (a block probably contains itself through another block).")
@@ -31,14 +31,15 @@ def _call_block(block_type: str, prefix: str, values: dict[str, Any], inputs: li
             return None  # an input of the block that is not wired: nothing reads it (shape inference checks wiring)
         named = Node(f"{prefix}_{node.id}", node.type, node.params, trainable=node.trainable and trainable)
         if composites.is_composite(node.type):
-            return _call_block(node.type, named.id, node.params, args, arg_ports, named.trainable, layers, depth + 1)
+            return _call_block(node.type, named.id, node.params, args, arg_ports, named.trainable, layers, depth + 1,
+                               folder)
         for name, value in node.params.items():
             try:
                 blocks.check_param(node.type, name, value)
             except LayerboardError as exc:
                 raise _InnerFailure(f"inner {node.type} '{named.id}': {exc}") from None
         try:
-            layer = make_layer(named)
+            layer = make_layer(named, folder)
         except Exception as exc:
             raise _InnerFailure(f"inner {node.type} '{named.id}' has invalid parameters: {first_line(exc)}") from None
         try:
@@ -52,8 +53,8 @@ def _call_block(block_type: str, prefix: str, values: dict[str, Any], inputs: li
     return [tensors[o.node][o.port] if o.node in tensors else None for o in defn.outputs]
 
 
-def infer_composite(node: Node, inputs: list[tuple[tuple, str]], ports: list[int]) -> NodeResult:
-    """Shape inference for an unexpanded composite node: a shapes.NodeResult."""
+def infer_composite(node: Node, inputs: list[tuple[tuple, str]], ports: list[int], folder=None) -> NodeResult:
+    """Shape inference for an unexpanded composite node: a shapes.NodeResult (file parameters read in `folder`)."""
     import keras
 
     who = f"{node.type} '{node.id}'"
@@ -61,7 +62,7 @@ def infer_composite(node: Node, inputs: list[tuple[tuple, str]], ports: list[int
     layers: list = []
     try:
         with shapes_only():  # the inner layers are thrown away: no weight is allocated
-            outs = _call_block(node.type, node.id, node.params, tensors, ports, node.trainable, layers)
+            outs = _call_block(node.type, node.id, node.params, tensors, ports, node.trainable, layers, folder=folder)
     except _InnerFailure as exc:
         got = ", ".join(format_shape(s) for s, _ in inputs)
         return NodeResult(error=f"{who} (input {got}) fails inside: {exc} Expand the block to edit its layers.")

@@ -162,9 +162,10 @@ def estimate_sizes(params: int, layers: int) -> dict[str, int]:
 def estimate(project_or_graph) -> CostEstimate:
     """Size per format, FLOPs and activation memory per sample; nodes with shape errors count 0."""
     graph = getattr(project_or_graph, "graph", project_or_graph)
+    folder = project_or_graph.folder() if hasattr(project_or_graph, "folder") else None  # for file parameters
     if composites.has_composites(graph):
         graph = composites.expand_all(graph)
-    report = infer_shapes(graph)
+    report = infer_shapes(graph, folder)
     flops: dict[str, int] = {}
     unknown: list[str] = []
     activation = 0
@@ -182,7 +183,7 @@ def estimate(project_or_graph) -> CostEstimate:
         in_shapes = [tuple(report.nodes[e.source].output_shapes[e.source_port][1:]) for e in edges]
         out_shape = tuple(result.shape[1:])
         try:
-            count = layer_flops(node.type, make_layer(node) if node.type not in _ZERO else None, in_shapes, out_shape)
+            count = layer_flops(node.type, make_layer(node, folder) if node.type not in _ZERO else None, in_shapes, out_shape)
         except Exception:  # an unexpected configuration: no formula rather than a crash
             count = None
         if count is None:

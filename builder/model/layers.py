@@ -1,28 +1,60 @@
 """Per-node Keras calls: a node's constructor arguments, its layer, and calling it on input tensors (shape inference and model building share them)."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable
 
 from builder import blocks
-from builder.errors import GraphError
+from builder.errors import GraphError, LayerboardError
+from builder.file_checks import require_regular_file
 from builder.graph import Graph, Node, topological_order
+from builder.project import resolve_inside
 
 
-def keras_kwargs(node: Node) -> dict[str, Any]:
+def node_files(node: Node, folder: str | Path | None) -> dict[str, str]:
+    """The files a node's parameters name (a lookup's `vocabulary` given as a path), as checked absolute paths.
+
+    The one place where a node's file parameter becomes a path Keras reads: it must be a path relative to
+    the project's `folder` that stays inside it (symbolic links resolved) and names a regular file. Without
+    a folder (a graph that belongs to no project) a file parameter is refused.
+    """
+    found = {}
+    for name in blocks.file_params(node.type):
+        value = node.params.get(name)
+        if not isinstance(value, str):
+            continue  # a list of tokens, or empty (learned with adapt)
+        where = f"Node '{node.id}' ({node.type}), parameter {name}"
+        if folder is None:
+            raise LayerboardError(f"{where}: '{value}' names a file, and a file is read only inside a project's "
+                                  "folder; save the project and put the file beside it, or give the "
+                                  f"{name} as a list.")
+        try:
+            path = resolve_inside(Path(folder), value)
+        except LayerboardError as exc:
+            raise LayerboardError(f"{where}: {exc}") from None
+        found[name] = str(require_regular_file(path, f"file '{value}' of {where}"))
+    return found
+
+
+def keras_kwargs(node: Node, folder: str | Path | None = None) -> dict[str, Any]:
     """A node's params as Keras constructor arguments.
 
     JSON lists become the tuples Keras expects, and a wrapper's inner layer
     ({"class_name": "LSTM", "config": {...}}) becomes a layer instance. Only catalogue classes
-    are ever instantiated: a project file cannot name arbitrary code.
+    are ever instantiated: a project file cannot name arbitrary code. A file parameter becomes the
+    checked absolute path of a file inside the project's `folder` (`node_files`).
     """
     nested = set(blocks.nested_layer_params(node.type))
+    files = node_files(node, folder)
     kwargs = {}
     for key, value in node.params.items():
-        if key in nested and isinstance(value, dict):
+        if key in files:
+            kwargs[key] = files[key]
+        elif key in nested and isinstance(value, dict):
             blocks.check_param(node.type, key, value)
-            inner = Node(id="", type=value["class_name"], params=dict(value.get("config", {})))
+            inner = Node(id=node.id, type=value["class_name"], params=dict(value.get("config", {})))
             cls = blocks.keras_class(inner.type)
-            kwargs[key] = cls(**keras_kwargs(inner))
+            kwargs[key] = cls(**keras_kwargs(inner, folder))
         else:
             kwargs[key] = tuple(value) if isinstance(value, list) else value
     return kwargs
@@ -36,10 +68,10 @@ def make_input(node: Node):
     return keras.Input(shape=kwargs.get("shape"), dtype=kwargs.get("dtype"), name=node.id)
 
 
-def make_layer(node: Node):
-    """A fresh Keras layer for a non-Input node, named after the node."""
+def make_layer(node: Node, folder: str | Path | None = None):
+    """A fresh Keras layer for a non-Input node, named after the node; file parameters are read inside `folder`."""
     cls = blocks.keras_class(node.type)
-    layer = cls(name=node.id, **keras_kwargs(node))
+    layer = cls(name=node.id, **keras_kwargs(node, folder))
     if not node.trainable:
         layer.trainable = False
     return layer

@@ -1,34 +1,76 @@
 """The one safe way to open a Keras model file, and seeded random inputs for checking a model."""
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from builder.errors import LayerboardError, first_line
+from builder.file_checks import check_hdf5_objects, open_hdf5, require_regular_file
 
 
 class UnreadableModelError(LayerboardError):
     """Keras could not load a model file, or refused it; `reason` is Keras's first line, `refused_code`
-    says the file holds code (a Lambda layer) that safe mode will not run."""
+    says the file holds code (a Lambda layer) that safe mode will not run, `refused` says in words what safe
+    mode refused when it was not code (a vocabulary file outside the model), else it is empty."""
 
-    def __init__(self, path: Path, reason: str, refused_code: bool):
-        self.path, self.reason, self.refused_code = Path(path), reason, refused_code
+    def __init__(self, path: Path, reason: str, refused_code: bool, refused: str = ""):
+        self.path, self.reason, self.refused_code, self.refused = Path(path), reason, refused_code, refused
         super().__init__(f"{path}: cannot load the model: {reason}")
 
 
+def _refusal(message: str) -> tuple[bool, str]:
+    """(refused code?, what else safe mode refused) from Keras's message."""
+    if "vocabulary file" in message:
+        file = re.search(r"Vocabulary file: '([^']*)'", message)
+        return False, "a vocabulary file outside the model file" + (f" ('{file[1]}')" if file else "")
+    if "Lambda" in message or "lambda" in message or "arbitrary code" in message:
+        return True, ""
+    if "safe_mode" in message:
+        return False, first_line(message)
+    return False, ""
+
+
+def _check_file(path: Path) -> None:
+    """Refuse a model path that is not a regular file, and HDF5 in it (an .h5 model, the weights inside a .keras
+    archive) that reads data from other files."""
+    try:
+        require_regular_file(path, "model file")
+        if path.suffix in (".h5", ".hdf5"):
+            with open_hdf5(path, "model file"):
+                pass
+        elif zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                for name in archive.namelist():
+                    if name.endswith(".h5"):
+                        _check_archived_hdf5(path, archive, name)
+    except LayerboardError as exc:
+        raise UnreadableModelError(path, str(exc), False) from None
+
+
+def _check_archived_hdf5(path: Path, archive: zipfile.ZipFile, name: str) -> None:
+    import h5py
+
+    with archive.open(name) as stream, h5py.File(stream, "r") as handle:
+        check_hdf5_objects(handle, f"{path}:{name}", "model file")
+
+
 def load_model_safely(path: str | Path, *, compile: bool = True, custom_objects: dict[str, Any] | None = None):
-    """`keras.saving.load_model` in safe mode: code stored in the file (Lambda layers) is never run.
+    """`keras.saving.load_model` in safe mode: code stored in the file (Lambda layers) is never run, files
+    outside it are never read (a vocabulary file it names, HDF5 external links or storage), and a path that is
+    not a regular file is refused before it is opened.
 
     Raises UnreadableModelError with Keras's own first line; callers add what the user should do.
     """
     import keras
 
+    _check_file(Path(path))
     try:
         return keras.saving.load_model(str(path), custom_objects=custom_objects, compile=compile, safe_mode=True)
     except Exception as exc:  # Keras's refusal (safe mode) or a file it cannot read
-        message = str(exc)
-        refused = "Lambda" in message or "safe_mode" in message or "arbitrary code" in message
-        raise UnreadableModelError(Path(path), first_line(exc), refused) from None
+        refused_code, refused = _refusal(str(exc))
+        raise UnreadableModelError(Path(path), first_line(exc), refused_code, refused) from None
 
 
 def random_inputs(inputs: list[tuple[tuple, str]], batch: int, *, seed: int = 0, unknown_dim: int = 8,

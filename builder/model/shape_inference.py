@@ -7,6 +7,7 @@ Keras's exceptions into messages that name the node, what it got, what it needs 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from builder import blocks
@@ -50,7 +51,8 @@ def _cache_key(node: Node, inputs: list[tuple[Shape, str]]) -> str:
 class ShapeInference:
     """Infers shapes for a graph, reusing per-node results whose type, params and inputs are unchanged."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: str | Path | None = None) -> None:
+        self.folder = folder  # the project's folder: where a node's file parameters (a vocabulary) are read
         self._cache: dict[str, NodeResult] = {}
         self.computed = 0  # nodes actually sent to Keras in the last run (for tests and benchmarks)
 
@@ -98,7 +100,7 @@ class ShapeInference:
                 return NodeResult(error=f"{who} is wired to output {e.source_port} of '{e.source}', which has no such output."), None
             inputs.append((up.output_shapes[e.source_port], up.dtype))
         ports = [e.target_port for e in edges]
-        key = _cache_key(node, [inputs, ports])
+        key = _cache_key(node, [inputs, ports, str(self.folder)])
         if key in self._cache:
             return self._cache[key], key
         self.computed += 1
@@ -114,12 +116,12 @@ class ShapeInference:
             except LayerboardError as exc:
                 return NodeResult(error=f"{who}: {exc}")
         if node.type != "Input" and not blocks.is_catalogue_block(node.type):  # a composite block
-            return infer_composite(node, inputs, ports)
+            return infer_composite(node, inputs, ports, self.folder)
         try:
             if node.type == "Input":
                 tensor = make_input(node)
                 return NodeResult([tuple(tensor.shape)], str(tensor.dtype), 0)
-            layer = make_layer(node)
+            layer = make_layer(node, self.folder)
         except Exception as exc:  # Keras rejects the arguments: say which
             return NodeResult(error=f"{who} has invalid parameters: {first_line(exc)}")
         tensors = [keras.KerasTensor(shape, dtype=dtype) for shape, dtype in inputs]
@@ -136,6 +138,6 @@ class ShapeInference:
         return NodeResult([tuple(t.shape) for t in outs], str(outs[0].dtype), int(layer.count_params()))
 
 
-def infer_shapes(graph: Graph) -> ShapeReport:
-    """One-off shape inference (no cache kept between calls)."""
-    return ShapeInference().run(graph)
+def infer_shapes(graph: Graph, folder: str | Path | None = None) -> ShapeReport:
+    """One-off shape inference (no cache kept between calls); file parameters are read inside `folder`."""
+    return ShapeInference(folder).run(graph)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import LayerboardError
+from builder.file_checks import open_hdf5
 from builder.files import atomic_path
 
 log = logging.getLogger(__name__)
@@ -109,19 +110,17 @@ def load_node_weights(model, path: str | Path) -> WeightsReport:
     Returns a report of the layers loaded and skipped (and why); skipped layers keep their
     fresh initial weights. A missing or unreadable file is a LayerboardError that says the fix.
     """
-    import h5py
-
     path = Path(path)
     report = WeightsReport(path)
-    if not path.is_file():
+    if not path.exists():
         raise LayerboardError(
             f"The weights file {path} does not exist. Put it back beside the project, or remove the "
             "\"weights\" entry from the project file to start from fresh weights.")
     try:
-        f = h5py.File(path, "r")
-    except OSError as exc:
-        raise LayerboardError(f"The weights file {path} cannot be read as HDF5 ({exc}). Re-import the model "
-                              "to write it again, or remove the \"weights\" entry from the project.") from None
+        f = open_hdf5(path, "weights file")
+    except LayerboardError as exc:
+        raise LayerboardError(f"{exc} Re-import the model to write it again, or remove the \"weights\" entry "
+                              "from the project.") from None
     with f:
         if f.attrs.get("format") != FORMAT:
             raise LayerboardError(f"{path} is not a Layerboard weights file (written by `import`). Re-import the "

@@ -7,6 +7,7 @@ from typing import Any
 
 from builder import blocks
 from builder.blocks import expect_type, read_graph
+from builder.file_checks import require_regular_file
 from builder.files import atomic_write_text
 from builder.errors import GraphError, LayerboardError, ProjectFileError
 from builder.graph import Graph
@@ -71,12 +72,31 @@ def project_from_dict(data: Any, path: str | Path = "<project>") -> Project:
         except LayerboardError as exc:
             raise ProjectFileError(path, "weights", str(exc)) from None
         project.weights = weights
+    _check_node_files(path, project.graph)
     return project
+
+
+def _check_node_files(path, graph: Graph) -> None:
+    """Refuse node parameters that name a file (a lookup's vocabulary) outside the project's folder."""
+    for i, node in enumerate(graph.nodes.values()):
+        for name in blocks.file_params(node.type):
+            value = node.params.get(name)
+            if isinstance(value, str):
+                try:
+                    resolve_inside(Path(str(path)).parent, value)
+                except LayerboardError as exc:
+                    raise ProjectFileError(path, f"graph.nodes[{i}].params.{name} (node '{node.id}')",
+                                           str(exc)) from None
 
 
 def load_project(path: str | Path) -> Project:
     check_path(path)
     path = Path(path)
+    if path.exists():  # a FIFO or a device would block or never end: refused before it is opened
+        try:
+            require_regular_file(path, "project file")
+        except LayerboardError as exc:
+            raise ProjectFileError(path, "", str(exc)) from None
     try:
         check_size(path, path.stat().st_size)
         text = path.read_text(encoding="utf-8")

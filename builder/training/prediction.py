@@ -8,6 +8,7 @@ import numpy as np
 
 from builder.data import REGRESSION, source
 from builder.errors import LayerboardError, first_line
+from builder.file_checks import require_regular_file
 from builder.training.trained_model import class_name, load_model, probabilities, shape_matches, single_input_shape
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
@@ -22,6 +23,7 @@ def load_input(path: str | Path, expected: tuple) -> np.ndarray:
     path = Path(path)
     if not path.exists():
         raise LayerboardError(f"{path}: input file not found.")
+    require_regular_file(path, "input file")  # a FIFO or a device would block or never end
     suffix = path.suffix.lower()
     if suffix == ".npy":
         try:

@@ -153,7 +153,7 @@ class Trainer:
             if self.resuming:
                 model = _load_checkpoint(self.run_dir / checkpoints.LAST)
             else:
-                model = build_model(self.project.graph, name=self.project.name)
+                model = build_model(self.project.graph, name=self.project.name, folder=self.project.folder())
                 apply_project_weights(model, self.project)  # an imported project fine-tunes from its weights
                 adapt_normalization(self.project.graph, model, dataset)
                 model.compile(optimizer=make_optimizer(config), jit_compile=config.jit_compile,

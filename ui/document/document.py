@@ -23,7 +23,7 @@ class Document(QObject):
         super().__init__(parent)
         self.project = project
         self.undo_stack = QUndoStack(self)
-        self.shapes = ShapeUpdater(project.graph, self)
+        self.shapes = ShapeUpdater(project.graph, self, folder=lambda: self.project.folder())
         self.compatibility = CompatibilityUpdater(project.graph, self.shapes, self)  # TFLite badges; off until a target is set
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 

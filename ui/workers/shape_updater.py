@@ -1,6 +1,9 @@
 """Re-runs shape inference after graph edits, once per burst of events, when Keras is loaded."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Callable
+
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from builder.graph import Graph
@@ -16,9 +19,10 @@ class ShapeUpdater(QObject):
 
     reportChanged = Signal(object)  # builder.model.ShapeReport
 
-    def __init__(self, graph: Graph, parent: QObject | None = None) -> None:
+    def __init__(self, graph: Graph, parent: QObject | None = None, folder: Callable[[], Path] | None = None) -> None:
         super().__init__(parent)
         self._graph = graph
+        self._folder = folder  # the project's folder now (it moves on Save As): where file parameters are read
         self._inference = None  # a ShapeInference once the engine is ready
         self.report = None  # the latest ShapeReport, None until the engine is ready
         self._timer = QTimer(self)
@@ -57,5 +61,6 @@ class ShapeUpdater(QObject):
         self._timer.stop()
         if self._inference is None:
             return
+        self._inference.folder = self._folder() if self._folder is not None else None
         self.report = self._inference.run(self._graph)
         self.reportChanged.emit(self.report)

@@ -111,7 +111,8 @@ class CompatibilityChecker:
         if report is None:
             from builder.model import infer_shapes
 
-            report = infer_shapes(graph)
+            folder = project_or_graph.folder() if hasattr(project_or_graph, "folder") else None  # file parameters
+            report = infer_shapes(graph, folder)
         order, stuck = topological_order(graph)
         results: dict[str, BlockCompatibility] = {}
         todo = []

@@ -1,0 +1,126 @@
+"""Checks made before reading a user's file: it is a regular file (a FIFO or a device would block or never end),
+and an HDF5 file holds nothing that reads outside it (external links, external raw storage, virtual datasets).
+
+Every path that reads a user's file goes through `require_regular_file` (or `require_regular_tree` for a
+folder), and every HDF5 file is opened with `open_hdf5`. h5py is imported only when an HDF5 file is opened.
+"""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from builder.errors import LayerboardError
+
+HDF5_FIX = ("Layerboard reads only what is inside the project's folder, so HDF5 objects whose data lives in "
+            "another file are refused. Copy the data into this file (in h5py: f[name] = other_file[name][()]) "
+            "and use that file")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def require_regular_file(path: str | Path, what: str, error: type[LayerboardError] = LayerboardError) -> Path:
+    """`path` (symbolic links followed) if it is a regular file; else `error` naming `what` and the path.
+
+    Checked without opening the file, so a FIFO or a device is refused at once instead of blocking or
+    reading for ever.
+    """
+    path = Path(path)
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise error(f"The {what} '{path}' does not exist; check the path.") from None
+    except (OSError, ValueError) as exc:
+        raise error(f"The {what} '{path}' cannot be read ({exc}).") from None
+    if not stat.S_ISREG(mode):
+        raise error(f"The {what} '{path}' is {_kind(mode)}, not a regular file; Layerboard reads only ordinary "
+                    "files. Give the path of a file that holds the data.")
+    return path
+
+
+def require_regular_tree(folder: str | Path, what: str, inside: str | Path | None = None,
+                         error: type[LayerboardError] = LayerboardError) -> Path:
+    """`folder` if every entry under it is a folder or a regular file (links followed), and, when `inside` is
+    given, every entry resolves inside that folder; else `error` naming the first entry that is not."""
+    folder = Path(folder)
+    base = Path(inside).resolve() if inside is not None else None
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        for name in sorted(dirs) + sorted(files):
+            entry = Path(root) / name
+            if base is not None:
+                target = entry.resolve()
+                if target != base and base not in target.parents:
+                    raise error(f"'{entry}' in the {what} links to '{target}', outside the project's folder "
+                                f"{base}; copy the file into the folder instead of linking to it.")
+            if name in files:
+                require_regular_file(entry, f"file in the {what}", error)
+    return folder
+
+
+def _refuse(path: Path, what: str, name: str, problem: str, error: type[LayerboardError]):
+    raise error(f"The {what} '{path}': '{name}' {problem}. {HDF5_FIX}.")
+
+
+def check_hdf5_objects(handle, path: str | Path, what: str, error: type[LayerboardError] = LayerboardError) -> None:
+    """Refuse external links, datasets with external raw storage and virtual datasets anywhere in an open
+    HDF5 file (`handle`, an h5py.File), naming the first such object."""
+    import h5py
+
+    path = Path(str(path))
+    seen: set = set()
+
+    def walk(group, prefix: str) -> None:
+        for name in group:
+            full = f"{prefix}/{name}"
+            link = group.get(name, getlink=True)
+            if isinstance(link, h5py.ExternalLink):
+                _refuse(path, what, full, f"is an external link to '{link.filename}:{link.path}'", error)
+            if isinstance(link, h5py.SoftLink):
+                continue  # it names an object of this file, which the walk reaches by its own name
+            item = group.get(name)
+            if isinstance(item, h5py.Dataset):
+                if item.is_virtual:
+                    sources = sorted({s.file_name for s in item.virtual_sources()})
+                    _refuse(path, what, full, f"is a virtual dataset (its data comes from {', '.join(sources)})",
+                            error)
+                if item.external:
+                    files = sorted({str(entry[0]) for entry in item.external})
+                    _refuse(path, what, full, f"stores its data in external file(s) {', '.join(files)}", error)
+            elif isinstance(item, h5py.Group):
+                key = item.id.__hash__()
+                if key in seen:
+                    continue
+                seen.add(key)
+                walk(item, full)
+
+    walk(handle, "")
+
+
+def open_hdf5(path: str | Path, what: str, error: type[LayerboardError] = LayerboardError):
+    """Open a user's HDF5 file for reading (an h5py.File, to use in `with`), refused unless it is a regular
+    file whose data is all inside it (see `check_hdf5_objects`)."""
+    import h5py
+
+    path = require_regular_file(path, what, error)
+    try:
+        handle = h5py.File(path, "r")
+    except OSError as exc:
+        raise error(f"The {what} '{path}' cannot be read as HDF5 ({exc}).") from None
+    try:
+        check_hdf5_objects(handle, path, what, error)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
