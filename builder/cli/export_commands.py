@@ -47,14 +47,15 @@ def _export(args: argparse.Namespace) -> int:
         print(json.dumps({"format": "python", "path": str(path)}) if args.json else f"wrote {path}")
         return EXIT_OK
     if source.suffix == ".keras":
-        model_path = source
+        model_path, weights = source, f"the model file {source}"
     else:
         project = load_project(source)
-        model_path = chosen_model(project, args.run)
+        chosen = chosen_model(project, args.run)  # a run's model, or the project with its own weights
+        model_path, weights = chosen.path or chosen.model, chosen.weights
     options = ExportOptions(quantization=args.quantization, io_type=args.io_type,
                             representative_samples=args.representative_samples,
                             max_accuracy_drop=args.max_accuracy_drop, samples=args.samples)
-    report = export_model(model_path, args.format, args.output, project=project, options=options)
+    report = export_model(model_path, args.format, args.output, project=project, options=options, weights=weights)
     if args.json:
         print(json.dumps(report.to_dict()))
     else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from builder.cli.command import EXIT_OK, Command
@@ -129,7 +130,9 @@ def _predict(args: argparse.Namespace) -> int:
     from builder.training import format_predictions, predict_files
 
     project = load_project(args.project)
-    rows = predict_files(project, chosen_model(project, args.run), args.inputs)
+    chosen = chosen_model(project, args.run)
+    print(f"weights: {chosen.weights}", file=sys.stderr)  # stdout holds only the predictions
+    rows = predict_files(project, chosen, args.inputs)
     print(json.dumps(rows) if args.json else "\n".join(format_predictions(rows)))
     return EXIT_OK
 

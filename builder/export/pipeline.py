@@ -72,8 +72,12 @@ def _check_options(fmt: str, options: ExportOptions) -> None:
 
 
 def export_model(model_or_path, fmt: str, out_path: str | Path, project: Project | None = None,
-                 samples: int | None = None, options: ExportOptions | None = None) -> ExportReport:
-    """Write `fmt` to `out_path` and verify it; raises ExportError (and writes nothing) on failure."""
+                 samples: int | None = None, options: ExportOptions | None = None,
+                 weights: str | None = None) -> ExportReport:
+    """Write `fmt` to `out_path` and verify it; raises ExportError (and writes nothing) on failure.
+
+    `weights` says in words which weights are exported (the report names them; default: the model file).
+    """
     options = options or ExportOptions()
     if samples is not None:
         options.samples = samples
@@ -91,6 +95,7 @@ def export_model(model_or_path, fmt: str, out_path: str | Path, project: Project
         labels = out_path.with_name(LABELS_FILE)
         labels.write_text("\n".join(data.class_names) + "\n")
         report.labels_file = str(labels)
+    report.weights = weights or (f"the model file {model_or_path}" if isinstance(model_or_path, (str, Path)) else "")
     report.write_json()
     return report
 

@@ -30,6 +30,7 @@ class ExportReport:
     converter_options: list[str] = field(default_factory=list)
     labels_file: str | None = None
     worst_layers: list[dict] = field(default_factory=list)  # int8: layers that lose the most (when refused)
+    weights: str = ""  # which weights were exported, in words (a run's model, the project's own weights, a file)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -49,6 +50,8 @@ class ExportReport:
             text += f", RMSE vs Keras {self.rmse_vs_keras:.3g}"
         if self.latency_ms_per_sample is not None:
             text += f", {self.latency_ms_per_sample:.2f} ms per sample"
+        if self.weights:
+            text += f"; weights: {self.weights}"
         return text
 
     def write_json(self) -> Path:

@@ -14,6 +14,7 @@ from builder.training.losses import compile_arguments
 from builder.training.optimizers import OPTIMIZERS, SCHEDULE_PARAMS, make_optimizer, make_schedule
 from builder.training.prediction import format_predictions, predict_files
 from builder.training.progress import TrainingCallbacks, TrainingResult
+from builder.training.project_model import PROJECT_WEIGHTS, ProjectModel, latest_run_model, project_model
 from builder.training.trainer import Trainer
 
 KERAS_OBJECTS = ("SmoothedSparseCategoricalCrossentropy", "SparseAUC", "SparsePrecision", "SparseRecall")
@@ -33,6 +34,8 @@ __all__ = [
     "TrainingCallbacks", "TrainingResult", "class_weights", "compile_arguments", "device_summary", "diagnose",
     "evaluate", "explain_devices", "explain_failure", "format_predictions", "is_chief", "make_optimizer",
     "make_schedule", "predict_files", "report_from_facts", "split_cpu", "write_control_request",
+    # the project's model (a run's, or the project with its own weights):
+    "PROJECT_WEIGHTS", "ProjectModel", "latest_run_model", "project_model",
     # Keras objects (importing one imports Keras):
     "SmoothedSparseCategoricalCrossentropy", "SparseAUC", "SparsePrecision", "SparseRecall",
 ]

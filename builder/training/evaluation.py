@@ -16,7 +16,8 @@ import numpy as np
 from builder.data import Dataset, load_project_dataset
 from builder.errors import LayerboardError, first_line
 from builder.training.losses import compile_arguments
-from builder.training.trained_model import class_name, load_model, probabilities, shape_matches, single_input_shape
+from builder.training.project_model import as_project_model
+from builder.training.trained_model import class_name, probabilities, shape_matches, single_input_shape
 
 WORST_COUNT = 10
 
@@ -25,7 +26,7 @@ WORST_COUNT = 10
 class Evaluation:
     """What `evaluate` found; `to_dict()` is JSON-safe and `summary()` is readable lines."""
 
-    model_path: str
+    model_path: str  # the model file ("" when built from the project's own weights)
     dataset: str
     task: str  # "classification" or "regression"
     split: str
@@ -40,11 +41,13 @@ class Evaluation:
     rmse: float | None = None
     residuals: dict[str, float] = field(default_factory=dict)
     worst: list[dict[str, Any]] = field(default_factory=list)
+    weights: str = ""  # which weights were evaluated, in words (a run's, or the project's own)
 
     def to_dict(self) -> dict:
         data = {
             "model": self.model_path, "dataset": self.dataset, "task": self.task, "split": self.split,
             "samples": self.samples, "loss": self.loss, "metrics": dict(self.metrics), "worst": list(self.worst),
+            "weights": self.weights,
         }
         if self.task == "classification":
             data.update(class_names=list(self.class_names), accuracy=self.accuracy,
@@ -54,7 +57,8 @@ class Evaluation:
         return data
 
     def summary(self) -> list[str]:
-        lines = [f"model:    {self.model_path}",
+        lines = [f"model:    {self.model_path or '(built from the project)'}",
+                 *([f"weights:  {self.weights}"] if self.weights else []),
                  f"dataset:  {self.dataset} ({self.split} split, {self.samples} samples, {self.task})"]
         shown = "  ".join(f"{k} {v:.4f}" if v is not None else f"{k} n/a" for k, v in self.metrics.items())
         lines.append(f"model.evaluate: {shown}")
@@ -112,11 +116,13 @@ def _labels_for(model, y: np.ndarray, num_classes: int) -> np.ndarray:
     return y
 
 
-def evaluate(project, model_path: str | Path, dataset: Dataset | None = None, worst: int = WORST_COUNT,
+def evaluate(project, model_path, dataset: Dataset | None = None, worst: int = WORST_COUNT,
              split: str | None = None) -> Evaluation:
     """Evaluate the model at model_path on the project's test split (the validation split when none is held out,
-    or the split named: "train", "validation", "test")."""
-    model = load_model(model_path)
+    or the split named: "train", "validation", "test"). `model_path` is a model file, or a ProjectModel (a run's
+    model or the project built with its own weights), or a keras.Model."""
+    chosen = as_project_model(model_path)
+    model = chosen.load()
     expected = single_input_shape(model)
     data = dataset or load_project_dataset(project)
     split = split or ("test" if data.has_test else "validation")
@@ -137,7 +143,7 @@ def evaluate(project, model_path: str | Path, dataset: Dataset | None = None, wo
         raise LayerboardError(f"model.evaluate failed on the {split} split: {first}") from None
     metrics = {k: _finite(v) for k, v in results.items()}
     raw = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
-    common = dict(model_path=str(model_path), dataset=data.name, split=split, samples=int(len(x)),
+    common = dict(model_path=str(chosen.path or ""), weights=chosen.weights, dataset=data.name, split=split, samples=int(len(x)),
                   loss=metrics.get("loss"), metrics=metrics)
     if data.is_regression:
         return _regression(common, raw, y, worst)

@@ -9,7 +9,8 @@ import numpy as np
 from builder.data import REGRESSION, source
 from builder.errors import LayerboardError, first_line
 from builder.file_checks import require_regular_file
-from builder.training.trained_model import class_name, load_model, probabilities, shape_matches, single_input_shape
+from builder.training.project_model import as_project_model
+from builder.training.trained_model import class_name, probabilities, shape_matches, single_input_shape
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 
@@ -93,9 +94,11 @@ def _task(project) -> tuple[bool, list[str]]:
     return False, list(src()[2])
 
 
-def predict_files(project, model_path: str | Path, paths: list[str | Path]) -> list[dict[str, Any]]:
-    """Run the model on each file; one row per sample: input, index, prediction, confidence, probabilities."""
-    model = load_model(model_path)
+def predict_files(project, model_path, paths: list[str | Path]) -> list[dict[str, Any]]:
+    """Run the model on each file; one row per sample: input, index, prediction, confidence, probabilities.
+    `model_path` is a model file, a ProjectModel (a run's model or the project with its own weights) or a
+    keras.Model."""
+    model = as_project_model(model_path).load()
     expected = single_input_shape(model)
     batches = [(str(p), load_input(p, expected)) for p in paths]
     regression, names = _task(project)

@@ -1,0 +1,85 @@
+"""The project's model: what `export`, `evaluate` and `predict` use, in the CLI and the window.
+
+A project's model is its newest run's `model.keras` (or the run asked for); a project without any run whose
+weights are its own (an imported Keras model: `weights` in the project file) is a model too, built from its
+graph with those weights. Each answer says which weights it is, so reports can name them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from builder.errors import LayerboardError
+from builder.model import apply_project_weights, build_model
+from builder.project import Project
+from builder.training.trained_model import load_model
+
+MODEL_FILE = "model.keras"
+RUN = "run"
+PROJECT_WEIGHTS = "project weights"
+
+
+@dataclass
+class ProjectModel:
+    """A model of a project and where its weights come from."""
+
+    source: str  # RUN or PROJECT_WEIGHTS
+    weights: str  # which weights, in words: "run runs/p/2025… (model.keras)", "the project's own weights (p.weights.h5)"
+    path: Path | None = None  # the model file (a run's model.keras); None when built from the project
+    model: Any = None  # the keras.Model once loaded or built
+
+    def load(self):
+        """The keras.Model (loaded from `path` in safe mode the first time)."""
+        if self.model is None:
+            self.model = load_model(self.path)
+        return self.model
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "weights": self.weights, "path": str(self.path) if self.path else None}
+
+
+def latest_run_model(project: Project) -> Path | None:
+    """The model.keras of the project's newest run (by time written), or None when it has none."""
+    runs = project.default_runs_dir()
+    if not runs.is_dir():
+        return None
+    models = sorted(runs.glob(f"*/{MODEL_FILE}"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def project_model(project: Project, run_dir: str | Path | None = None) -> ProjectModel:
+    """The run's model when `run_dir` is given; else the newest run's; else, for a project whose weights are its
+    own, its graph built with those weights; else an error that says to train first."""
+    if run_dir:
+        path = Path(run_dir) / MODEL_FILE
+        return ProjectModel(RUN, f"trained in the run {run_dir} ({path})", path=path)
+    latest = latest_run_model(project)
+    if latest is not None:
+        return ProjectModel(RUN, f"trained in the run {latest.parent} (the project's newest run)", path=latest)
+    if project.weights:
+        return _with_own_weights(project)
+    runs = project.default_runs_dir()
+    raise LayerboardError(
+        f"{project.path} has no trained model yet (nothing in {runs}) and no weights of its own. "
+        f"Train it first: python main.py train {project.path}  (or pass --run DIR).")
+
+
+def _with_own_weights(project: Project) -> ProjectModel:
+    model = build_model(project.graph, name=project.name, folder=project.folder())
+    report = apply_project_weights(model, project)
+    if report is None or not report.loaded or report.skipped:
+        raise LayerboardError(f"{project.path}: its weights file {project.weights} does not hold the weights of "
+                              f"every layer ({report.summary() if report else 'no weights'}), so the model would be "
+                              "partly untrained; train the project first (python main.py train PROJECT).")
+    return ProjectModel(PROJECT_WEIGHTS, f"the project's own weights ({project.weights}; no training run)",
+                        model=model)
+
+
+def as_project_model(model_or_path) -> ProjectModel:
+    """A ProjectModel for what callers pass: a ProjectModel, a model file's path, or a keras.Model."""
+    if isinstance(model_or_path, ProjectModel):
+        return model_or_path
+    if isinstance(model_or_path, (str, Path)):
+        return ProjectModel(RUN, f"the model file {model_or_path}", path=Path(model_or_path))
+    return ProjectModel(RUN, "the model given", model=model_or_path)
