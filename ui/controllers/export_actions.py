@@ -16,7 +16,8 @@ from ui.workers.training_controller import TrainingController, snapshot
 
 
 class ExportActions(WindowController):
-    """Exports the model of the last training run; `finished(report)` or `failed(message)` follows each export."""
+    """Exports the model of the last training run, or, before any run, an imported project's own weights;
+    `finished(report)` or `failed(message)` follows each export."""
 
     finished = Signal(object)  # ExportReport
     failed = Signal(str)
@@ -37,12 +38,14 @@ class ExportActions(WindowController):
         self.export()
 
     def export(self, fmt: str | None = None, path: str | Path | None = None, options=None) -> bool:
-        """Export the last trained model (`options`: an ExportOptions, default float32); with no arguments, ask
-        for the format, TFLite options and path."""
+        """Export the last trained model, or before any run a project whose weights are its own (an imported model)
+        (`options`: an ExportOptions, default float32); with no arguments, ask for the format, TFLite options and
+        path."""
         from builder.export import ExportOptions
 
         result = self.training.last_result
-        if result is None:
+        project = self.document.project if self.document is not None else None
+        if result is None and not _has_model(project):
             show_message(self.window, QMessageBox.Icon.Information, "Nothing to export yet",
                          "Export writes the model of the last training run. Train the model first (Train, below).")
             return False
@@ -50,12 +53,13 @@ class ExportActions(WindowController):
             self.status.emit("An export is already running.")
             return False
         if fmt is None or path is None:
-            dialog = ExportDialog(result.run_dir, self.document.project.name, self.window)
+            folder = result.run_dir if result is not None else project.folder()
+            dialog = ExportDialog(folder, self.document.project.name, self.window)
             if dialog.exec() != ExportDialog.DialogCode.Accepted:
                 return False
             fmt, path, options = dialog.fmt, dialog.path, dialog.options
         options = options or ExportOptions()
-        self._task.start(functools.partial(_export, result.model_path, fmt, Path(path),
+        self._task.start(functools.partial(_export, result.model_path if result is not None else None, fmt, Path(path),
                                            snapshot(self.document.project), options), "export")
         self.runningChanged.emit(True)
         self.status.emit(f"Exporting {fmt} to {path}…")
@@ -80,8 +84,21 @@ class ExportActions(WindowController):
         self.failed.emit(message)
 
 
-def _export(model_path: Path, fmt: str, out_path: Path, project, options):
-    """Runs on the export thread: the engine's export, which imports TensorFlow and converts."""
-    from builder.export import export_model
+def _has_model(project) -> bool:
+    """Whether a saved project is a model without this window's run: runs on disk, or weights of its own."""
+    if project is None or project.path is None:
+        return False
+    from builder.training import latest_run_model  # loads numpy: only when asked to export
 
-    return export_model(model_path, fmt, out_path, project, options=options)
+    return bool(project.weights) or latest_run_model(project) is not None
+
+
+def _export(model_path: Path | None, fmt: str, out_path: Path, project, options):
+    """Runs on the export thread: the engine's export, which imports TensorFlow and converts. Without a run's
+    model_path, the project's model (builder.training.project_model: its own weights) is exported."""
+    from builder.export import export_model
+    from builder.training import project_model
+
+    chosen = project_model(project) if model_path is None else None
+    return export_model(chosen.path or chosen.model if chosen else model_path, fmt, out_path, project,
+                        options=options, weights=chosen.weights if chosen else None)
