@@ -85,19 +85,12 @@ def check_hdf5_objects(handle, path: str | Path, what: str, error: type[Layerboa
         for name in group:
             full = f"{prefix}/{name}"
             link = group.get(name, getlink=True)
-            if isinstance(link, h5py.ExternalLink):
-                _refuse(path, what, full, f"is an external link to '{link.filename}:{link.path}'", error)
+            _check_link(link, path, what, full, error)
             if isinstance(link, h5py.SoftLink):
                 continue  # it names an object of this file, which the walk reaches by its own name
             item = group.get(name)
             if isinstance(item, h5py.Dataset):
-                if item.is_virtual:
-                    sources = sorted({s.file_name for s in item.virtual_sources()})
-                    _refuse(path, what, full, f"is a virtual dataset (its data comes from {', '.join(sources)})",
-                            error)
-                if item.external:
-                    files = sorted({str(entry[0]) for entry in item.external})
-                    _refuse(path, what, full, f"stores its data in external file(s) {', '.join(files)}", error)
+                _check_dataset(item, path, what, full, error)
             elif isinstance(item, h5py.Group):
                 key = item.id.__hash__()
                 if key in seen:
@@ -108,9 +101,59 @@ def check_hdf5_objects(handle, path: str | Path, what: str, error: type[Layerboa
     walk(handle, "")
 
 
-def open_hdf5(path: str | Path, what: str, error: type[LayerboardError] = LayerboardError):
+def _check_link(link, path: Path, what: str, name: str, error) -> None:
+    import h5py
+
+    if isinstance(link, h5py.ExternalLink):
+        _refuse(path, what, name, f"is an external link to '{link.filename}:{link.path}'", error)
+
+
+def _check_dataset(item, path: Path, what: str, name: str, error) -> None:
+    if item.is_virtual:
+        sources = sorted({s.file_name for s in item.virtual_sources()})
+        _refuse(path, what, name, f"is a virtual dataset (its data comes from {', '.join(sources)})", error)
+    if item.external:
+        files = sorted({str(entry[0]) for entry in item.external})
+        _refuse(path, what, name, f"stores its data in external file(s) {', '.join(files)}", error)
+
+
+def check_hdf5_object(handle, key: str, path: str | Path, what: str,
+                      error: type[LayerboardError] = LayerboardError) -> None:
+    """Check one object of an open HDF5 file (`key`, e.g. "/train/images") the way `check_hdf5_objects` checks
+    them all: every link on its way (soft links followed) and, for a dataset, where its data lives. For reading
+    one dataset again and again (a lazily read dataset) at the cost of one lookup, not a walk of the file."""
+    import h5py
+
+    path = Path(str(path))
+    todo, steps = [key], 0
+    while todo:
+        parts, done = [p for p in todo.pop().split("/") if p], ""
+        group = handle
+        for part in parts:
+            steps += 1
+            if steps > 1000:  # soft links that loop
+                raise error(f"The {what} '{path}': '{key}' goes through soft links that loop; refer to the data "
+                            "by its own name.")
+            done = f"{done}/{part}"
+            link = group.get(part, getlink=True)
+            if link is None:
+                return  # missing: the caller says so
+            _check_link(link, path, what, done, error)
+            if isinstance(link, h5py.SoftLink):
+                todo.append(link.path if link.path.startswith("/") else f"{done.rsplit('/', 1)[0]}/{link.path}")
+                break
+            item = group.get(part)
+            if isinstance(item, h5py.Dataset):
+                _check_dataset(item, path, what, done, error)
+            if not isinstance(item, h5py.Group):
+                break
+            group = item
+
+
+def open_hdf5(path: str | Path, what: str, error: type[LayerboardError] = LayerboardError, only: str | None = None):
     """Open a user's HDF5 file for reading (an h5py.File, to use in `with`), refused unless it is a regular
-    file whose data is all inside it (see `check_hdf5_objects`)."""
+    file whose data is all inside it (see `check_hdf5_objects`); with `only`, just that object is checked
+    (`check_hdf5_object`), for a caller that reads nothing else."""
     import h5py
 
     path = require_regular_file(path, what, error)
@@ -119,7 +162,10 @@ def open_hdf5(path: str | Path, what: str, error: type[LayerboardError] = Layerb
     except OSError as exc:
         raise error(f"The {what} '{path}' cannot be read as HDF5 ({exc}).") from None
     try:
-        check_hdf5_objects(handle, path, what, error)
+        if only is None:
+            check_hdf5_objects(handle, path, what, error)
+        else:
+            check_hdf5_object(handle, only, path, what, error)
     except BaseException:
         handle.close()
         raise

@@ -16,7 +16,7 @@ from builder.file_checks import open_hdf5
 class LazyArray:
     def __init__(self, file: str | Path, key: str, rows: np.ndarray | None = None) -> None:
         self.file, self.key = str(file), key
-        with open_hdf5(self.file, "HDF5 dataset file", DatasetError) as handle:
+        with open_hdf5(self.file, "HDF5 dataset file", DatasetError, only=key) as handle:  # checks what it reads
             stored = handle[key]
             self._row_shape, self.dtype, total = tuple(stored.shape[1:]), stored.dtype, stored.shape[0]
         self.rows = np.arange(total) if rows is None else np.asarray(rows, dtype="int64")
@@ -43,7 +43,7 @@ class LazyArray:
             return np.empty((0,) + self._row_shape, self.dtype)
         order = np.argsort(wanted, kind="stable")
         unique, inverse = np.unique(wanted[order], return_inverse=True)  # h5py wants increasing, distinct rows
-        with open_hdf5(self.file, "HDF5 dataset file", DatasetError) as handle:
+        with open_hdf5(self.file, "HDF5 dataset file", DatasetError, only=self.key) as handle:
             values = handle[self.key][unique]
         out = np.empty((len(wanted),) + self._row_shape, self.dtype)
         out[order] = values[inverse]

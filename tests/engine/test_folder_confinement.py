@@ -146,29 +146,29 @@ def test_check_and_export_refuse_a_vocabulary_outside_the_folder(tmp_path, capsy
 
 # --- 2. HDF5 objects that read other files ---------------------------------------------------------------
 
-def _external_link(path: Path, outside: Path) -> str:
+def _external_link(path: Path, outside: Path, name: str = "/dense/0") -> str:
     with h5py.File(outside, "w") as f:
         f["secret"] = np.arange(4.0)
     with h5py.File(path, "a") as f:
-        f.require_group("dense")["0"] = h5py.ExternalLink(str(outside), "/secret")
-    return "/dense/0"
+        f[name] = h5py.ExternalLink(str(outside), "/secret")
+    return name
 
 
-def _external_storage(path: Path, outside: Path) -> str:
+def _external_storage(path: Path, outside: Path, name: str = "/dense/0") -> str:
     np.arange(4, dtype="<f8").tofile(outside)
     with h5py.File(path, "a") as f:
-        f.require_group("dense").create_dataset("0", shape=(4,), dtype="<f8", external=[(str(outside), 0, 32)])
-    return "/dense/0"
+        f.create_dataset(name, shape=(4,), dtype="<f8", external=[(str(outside), 0, 32)])
+    return name
 
 
-def _virtual(path: Path, outside: Path) -> str:
+def _virtual(path: Path, outside: Path, name: str = "/dense/0") -> str:
     with h5py.File(outside, "w") as f:
         f["secret"] = np.arange(4.0)
     layout = h5py.VirtualLayout(shape=(4,), dtype="f8")
     layout[:] = h5py.VirtualSource(str(outside), "secret", shape=(4,))
     with h5py.File(path, "a") as f:
-        f.require_group("dense").create_virtual_dataset("0", layout)
-    return "/dense/0"
+        f.create_virtual_dataset(name, layout)
+    return name
 
 
 HOSTILE = {"an external link": _external_link, "external storage": _external_storage, "a virtual dataset": _virtual}
@@ -220,11 +220,33 @@ def test_hdf5_dataset_with_outside_data_is_refused(tmp_path, kind):
         f["x"] = np.zeros((4, 4), "float32")
         f["y"] = np.array([0, 1, 0, 1])
     lazy = LazyArray(path, "x")  # described before the file was changed
-    HOSTILE[kind](path, tmp_path / "outside.bin")
+    assert lazy.read([0]).shape == (1, 4)
+    HOSTILE[kind](path, tmp_path / "outside.bin")  # an object the dataset does not use: the whole file is checked
     with pytest.raises(DatasetError, match="'/dense/0'"):
         load_raw(DatasetRef(name="hdf5", path="data.h5"), tmp_path)
-    with pytest.raises(DatasetError, match="'/dense/0'"):
+    with h5py.File(path, "a") as f:
+        del f["x"]
+    HOSTILE[kind](path, tmp_path / "outside2.bin", "/x")  # x itself swapped after it was described
+    with pytest.raises(DatasetError, match="'/x'"):
         lazy.read([0])
+    with pytest.raises(DatasetError, match="'/x'"):
+        LazyArray(path, "x")
+
+
+def test_one_object_check_follows_soft_links(tmp_path):
+    path = tmp_path / "file.h5"
+    with h5py.File(path, "w") as f:
+        f["data/x"] = np.zeros(3)
+        f["alias"] = h5py.SoftLink("/data/x")
+        f["via"] = h5py.SoftLink("/ext/secret")
+        f["loop"] = h5py.SoftLink("/loop")
+    _external_link(path, tmp_path / "outside.h5", "/ext")
+    with open_hdf5(path, "test file", only="alias") as handle:
+        assert handle["alias"].shape == (3,)
+    with pytest.raises(LayerboardError, match="'/ext' is an external link"):
+        open_hdf5(path, "test file", only="via/")
+    with pytest.raises(LayerboardError, match="soft links that loop"):
+        open_hdf5(path, "test file", only="loop")
 
 
 def _keras_model():
