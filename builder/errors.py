@@ -17,6 +17,17 @@ class ProjectFileError(LayerboardError):
         super().__init__(f"{where}: {problem}")
 
 
+class InvalidProjectError(LayerboardError):
+    """A project whose settings are not valid: every problem, each naming its field, the rule and the value."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = list(problems)
+        count = f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
+        super().__init__(f"{source} is not valid ({count}); fix these settings and try again:\n  "
+                         + "\n  ".join(self.problems))
+
+
 class GraphError(LayerboardError):
     """The graph cannot be built: carries the per-node errors found by shape inference."""
 

@@ -7,7 +7,7 @@ import json
 
 from builder.cli.command import EXIT_INVALID, EXIT_OK, Command
 from builder.model import estimate, format_shape, infer_shapes
-from builder.project import load_project
+from builder.project import load_project, project_problems
 
 
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,8 +23,9 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
 def _check(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     report = infer_shapes(project.graph, project.folder())
-    dataset_problems = _dataset_problems(project, report) if args.dataset else []
-    valid = report.valid and not dataset_problems
+    problems = project_problems(project)  # every setting, and an empty graph (builder.project.validation)
+    dataset_problems = _dataset_problems(project, report) if args.dataset and not problems else []
+    valid = report.valid and not dataset_problems and not problems
     target = getattr(args, "target", None)
     blocks = {}
     if target:
@@ -36,6 +37,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.json:
         data = {
             "valid": valid,
+            "problems": problems,
             "dataset_problems": dataset_problems,
             "nodes": [{"id": n, "type": project.graph.nodes[n].type,
                        "output_shape": list(r.shape) if r.shape is not None else None,
@@ -62,6 +64,8 @@ def _check(args: argparse.Namespace) -> int:
                 print(f"  {'!' if b.status == 'unsupported' else '-'} {b.message}")
         for error in report.graph_errors:
             print(f"! {error}")
+        for problem in problems:
+            print(f"! {problem}")
         for problem in dataset_problems:
             print(f"! dataset: {problem}")
         print(f"total parameters: {report.total_params:,}")

@@ -5,13 +5,15 @@ import argparse
 import json
 from pathlib import Path
 
+from builder.cli.arguments import whole_number
 from builder.cli.command import EXIT_OK, Command
 from builder.project import DatasetRef, load_project
 
 
 def _datasets_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", help="a dataset name, or a project file (describes its dataset)")
-    parser.add_argument("--preview", type=int, default=5, metavar="N", help="samples to show (default 5)")
+    parser.add_argument("--preview", type=whole_number(0, 100_000), default=5, metavar="N",
+                        help="samples to show (default 5)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 

@@ -10,7 +10,7 @@ import traceback
 from builder.cli import check_command, data_commands, export_commands, project_commands, training_commands
 from builder.cli.command import EXIT_ERROR, EXIT_INVALID, Command
 from builder.cli.output_paths import check_outputs
-from builder.errors import LayerboardError, first_line
+from builder.errors import InvalidProjectError, LayerboardError, first_line
 from builder.faults import bug_log_path, debugging, plain_message, write_traceback
 
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports it
@@ -59,6 +59,9 @@ def main(argv: list[str]) -> int:
     try:
         check_outputs(args)  # where it will write, before any work
         return handlers[args.command](args)
+    except InvalidProjectError as exc:  # a project whose settings are not valid: every problem, exit code 2
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     except LayerboardError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR

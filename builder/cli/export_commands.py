@@ -5,10 +5,11 @@ import argparse
 import json
 from pathlib import Path
 
+from builder.cli.arguments import finite_number, whole_number
 from builder.cli.command import EXIT_OK, Command
 from builder.cli.run_choice import chosen_model
 from builder.errors import LayerboardError
-from builder.project import load_project
+from builder.project import load_project, validate_project
 
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,12 +24,12 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--io-type", default="float32", choices=["float32", "int8", "uint8"],
                         help="TFLite int8: the type of the file's inputs and outputs "
                              "(int8/uint8 for micro-controllers)")
-    parser.add_argument("--representative-samples", type=int, default=200, metavar="N",
+    parser.add_argument("--representative-samples", type=whole_number(1, 1_000_000), default=200, metavar="N",
                         help="TFLite int8: training samples that calibrate the quantisation (default 200)")
-    parser.add_argument("--max-accuracy-drop", type=float, metavar="P",
+    parser.add_argument("--max-accuracy-drop", type=finite_number(-100, 100), metavar="P",
                         help="refuse a quantised file whose validation accuracy drops more than P percentage points "
                              "(default 1.0 for int8)")
-    parser.add_argument("--samples", type=int, metavar="N",
+    parser.add_argument("--samples", type=whole_number(1, 1_000_000), metavar="N",
                         help="validation samples to verify on (default: the validation split, up to 1000)")
     parser.add_argument("--json", action="store_true", help="print the verification report as JSON")
 
@@ -43,13 +44,16 @@ def _export(args: argparse.Namespace) -> int:
         if source.suffix == ".keras":
             raise LayerboardError("--format python exports a project file, not a .keras model; "
                                   "import the model first: python main.py import MODEL.keras -o project.json")
-        path = write_python(load_project(source), args.output)
+        project = load_project(source)
+        validate_project(project)  # every bad setting at once (exit 2); python_source checks again for the window
+        path = write_python(project, args.output)
         print(json.dumps({"format": "python", "path": str(path)}) if args.json else f"wrote {path}")
         return EXIT_OK
     if source.suffix == ".keras":
         model_path, weights = source, f"the model file {source}"
     else:
         project = load_project(source)
+        validate_project(project)  # before looking for its run: a bad setting is named first (exit 2)
         chosen = chosen_model(project, args.run)  # a run's model, or the project with its own weights
         model_path, weights = chosen.path or chosen.model, chosen.weights
     options = ExportOptions(quantization=args.quantization, io_type=args.io_type,

@@ -10,15 +10,16 @@ import json
 import sys
 from pathlib import Path
 
+from builder.cli.arguments import learning_rate, patience, whole_number
 from builder.cli.command import EXIT_OK, Command
 from builder.cli.run_choice import chosen_model
 from builder.errors import LayerboardError
-from builder.project import load_project
+from builder.project import MAX_LEARNING_RATE, load_project, validate_project
 
 
 def _train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project")
-    parser.add_argument("--epochs", type=int, help="override the project's epoch count")
+    parser.add_argument("--epochs", type=whole_number(1, 1_000_000), help="override the project's epoch count")
     parser.add_argument("--run-dir", help="where to write model.keras, history.csv and run.json "
                                           "(default: runs/<project>/<timestamp>/ beside the project)")
     parser.add_argument("--resume", metavar="RUN_DIR",
@@ -26,7 +27,7 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
                              "--epochs is then the total")
     parser.add_argument("--strategy", choices=["auto", "none", "mirrored", "multiworker"],
                         help="override training.strategy; multiworker reads the cluster from TF_CONFIG")
-    parser.add_argument("--cpu-devices", type=int, metavar="N",
+    parser.add_argument("--cpu-devices", type=whole_number(1, 1024), metavar="N",
                         help="split the CPU into N logical devices (to try mirrored training without GPUs)")
     parser.add_argument("--json", action="store_true", help="end with one JSON line of the final metrics")
 
@@ -35,6 +36,9 @@ def _train(args: argparse.Namespace) -> int:
     from builder.training import Trainer, TrainingCallbacks, split_cpu
 
     project = load_project(args.project)
+    if args.strategy:
+        project.training.strategy = args.strategy
+    validate_project(project)  # every bad setting at once (exit 2), before TensorFlow starts
 
     class PrintEpochs(TrainingCallbacks):
         def on_train_begin(self, epochs: int, steps_per_epoch: int) -> None:
@@ -45,8 +49,6 @@ def _train(args: argparse.Namespace) -> int:
 
     if args.cpu_devices:
         split_cpu(args.cpu_devices)
-    if args.strategy:
-        project.training.strategy = args.strategy
     if args.resume and args.run_dir:
         raise LayerboardError("--resume continues in the run directory it names; leave out --run-dir.")
     trainer = Trainer(project, run_dir=args.resume or args.run_dir, callbacks=PrintEpochs(), epochs=args.epochs,
@@ -77,8 +79,11 @@ def _format_logs(logs: dict[str, float]) -> str:
 
 def _control_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", help="the run directory of the training to change")
-    parser.add_argument("--learning-rate", type=float, help="the new learning rate (a schedule is rescaled to it)")
-    parser.add_argument("--patience", type=int, help="the new early-stopping patience in epochs")
+    parser.add_argument("--learning-rate", type=learning_rate,
+                        help="the new learning rate (a schedule is rescaled to it): a finite number above 0 and at "
+                             f"most {MAX_LEARNING_RATE:g}")
+    parser.add_argument("--patience", type=patience,
+                        help="the new early-stopping patience in epochs: a whole number >= 0")
 
 
 def _control(args: argparse.Namespace) -> int:

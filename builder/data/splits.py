@@ -11,18 +11,28 @@ from builder.errors import DatasetError
 from builder.project import DatasetRef
 
 
-def split_indices(y, fraction: float | int, seed: int, stratify: bool, what: str = "validation_split"):
+def split_indices(y, fraction: float | int, seed: int, stratify: bool, what: str = "validation_split",
+                  setting: float | None = None):
     """Seeded (train rows, held-out rows) over len(y), stratified by class unless told otherwise; `fraction` may
-    be a count of held-out rows instead."""
+    be a count of held-out rows instead, computed from the user's `setting` (the fraction a message quotes)."""
     from sklearn.model_selection import train_test_split
 
     y = np.asarray(y) if not isinstance(y, dict) else None
     rows = np.arange(len(y)) if y is not None else None
+    asked = f"dataset.{what} = {setting if setting is not None else fraction}"
+    total = len(rows) if rows is not None else 0
+    held = fraction if isinstance(fraction, int) else math.ceil(fraction * total - 1e-9)
+    if rows is not None and (held >= total or held < 1):
+        part = "validation" if what == "validation_split" else "the test split"
+        raise DatasetError(f"The dataset has {total} sample{'s' if total != 1 else ''}: {asked} holds out {held} "
+                           f"for {part} and leaves {max(0, total - held)} to train on; use a dataset with more "
+                           "samples (at least 2, more for every class) or change the split.")
     try:
         return train_test_split(rows, test_size=fraction, random_state=seed,
                                 stratify=y if stratify and y is not None and y.ndim == 1 else None)
     except ValueError as exc:  # e.g. too few held-out samples to hold every class
-        raise DatasetError(f"Cannot split the dataset with {what}={fraction}: {exc}") from None
+        count = f" ({held} of {total} samples)" if rows is not None else ""
+        raise DatasetError(f"Cannot split the dataset with {asked}{count}: {exc}") from None
 
 
 def split(x, y, validation_split: float, seed: int, stratify: bool = True):
@@ -58,7 +68,8 @@ def split_raw(raw: RawData, ref: DatasetRef) -> Dataset:
         validation = max(1, math.ceil(ref.validation_split * (length(x) + length(x_test)) - 1e-9))  # as sklearn
     else:
         validation = ref.validation_split
-    train, held = split_indices(_targets_for_split(y), validation, ref.seed, stratify)
+    train, held = split_indices(_targets_for_split(y), validation, ref.seed, stratify,
+                                setting=ref.validation_split)
     return Dataset(ref.name, take(x, train), take(y, train), take(x, held), take(y, held), list(raw.class_names),
                    raw.output, raw.description, x_test, y_test, list(raw.skipped))
 

@@ -27,7 +27,7 @@ from builder.export.verification import (input_names, keras_outputs, load_model_
                                          verification_data)
 from builder.export.writers import SUFFIXES, WRITERS, check_target
 from builder.files import atomic_path
-from builder.project import Project
+from builder.project import Project, validate_project
 
 FORMATS = ("keras", "h5", "savedmodel", "tflite", "onnx")
 TOLERANCE = 1e-4
@@ -69,6 +69,11 @@ def _check_options(fmt: str, options: ExportOptions) -> None:
         raise ExportError(f"--io-type {options.io_type} needs full-integer quantization (--quantization int8).")
     if options.representative_samples < 1:
         raise ExportError("representative_samples must be at least 1.")
+    if options.samples is not None and options.samples < 1:
+        raise ExportError(f"samples (verification samples) must be at least 1; got {options.samples}.")
+    drop = options.max_accuracy_drop
+    if drop is not None and not (isinstance(drop, (int, float)) and -100 <= drop <= 100):  # NaN fails this too
+        raise ExportError(f"max_accuracy_drop must be a number of percentage points from -100 to 100; got {drop}.")
 
 
 def export_model(model_or_path, fmt: str, out_path: str | Path, project: Project | None = None,
@@ -82,6 +87,8 @@ def export_model(model_or_path, fmt: str, out_path: str | Path, project: Project
     if samples is not None:
         options.samples = samples
     _check_options(fmt, options)
+    if project is not None:
+        validate_project(project)  # every bad setting at once, for the window as for the CLI
     out_path = Path(out_path)
     check_target(fmt, out_path)
     model = load_model_file(model_or_path) if isinstance(model_or_path, (str, Path)) else model_or_path

@@ -20,7 +20,7 @@ from builder import blocks
 from builder.errors import GraphError
 from builder.graph import Graph, Node, topological_order
 from builder.model import model_outputs, node_files
-from builder.project import Project
+from builder.project import Project, validate_project
 from builder.files import atomic_write_text
 
 # Names the generated build_model() uses itself; a node id never shadows them.
@@ -323,6 +323,7 @@ def _file_name(project: Project) -> str:
 
 def python_source(project: Project) -> str:
     """The project as a standalone Keras program (see the module docstring)."""
+    validate_project(project)  # a setting train would refuse or misread is never written into a script
     classes = _Classes()
     body = _build_model_lines(project, classes)  # first: it fills in the imports
     training = project.training

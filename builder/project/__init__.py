@@ -2,9 +2,14 @@
 from builder.project.files import FORMAT, VERSION, load_project, project_from_dict, project_to_dict, save_project
 from builder.project.record import RECONSTRUCTION, DatasetRef, Project, TrainingConfig, field_names, resolve_inside
 from builder.project.templates import TEMPLATES_DIR, TemplateInfo, list_templates, load_template, template_path
+from builder.project.validation import (MAX_LEARNING_RATE, SCHEDULE_SETTINGS, STRATEGIES, learning_rate_problem,
+                                        name_problem, patience_problem, project_problems, shown, validate_project)
 
 __all__ = [
     "FORMAT", "RECONSTRUCTION", "TEMPLATES_DIR", "VERSION", "DatasetRef", "Project", "TemplateInfo", "TrainingConfig",
     "field_names", "list_templates", "load_project", "load_template", "project_from_dict", "project_to_dict",
     "resolve_inside", "save_project", "template_path",
+    # validation of a whole project, and the ranges live changes share:
+    "MAX_LEARNING_RATE", "SCHEDULE_SETTINGS", "STRATEGIES", "learning_rate_problem", "name_problem",
+    "patience_problem", "project_problems", "shown", "validate_project",
 ]

@@ -55,7 +55,7 @@ def project_from_dict(data: Any, path: str | Path = "<project>") -> Project:
     if data.get("format") != FORMAT:
         raise ProjectFileError(path, "format", f"not a Layerboard project (expected \"format\": \"{FORMAT}\", found {json.dumps(data.get('format'))}).")
     version = data.get("version")
-    if version != VERSION:
+    if version != VERSION or type(version) is not int:  # `true` equals 1 in Python, yet is no version number
         raise ProjectFileError(path, "version", f"unsupported version {json.dumps(version)}; this Layerboard reads version {VERSION}. Update Layerboard to open newer files.")
     project = Project(
         graph=read_graph(path, data.get("graph"), blocks.is_known, blocks.block_types),

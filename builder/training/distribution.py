@@ -13,8 +13,7 @@ import json
 import os
 
 from builder.errors import TrainingError
-
-STRATEGIES = ("auto", "none", "mirrored", "multiworker")
+from builder.project import STRATEGIES  # the one list: project validation checks training.strategy against it
 
 
 def split_cpu(count: int) -> None:

@@ -7,26 +7,126 @@
   while the run goes on (`Trainer.set_learning_rate`, or `python main.py control RUN --learning-rate X`, which
   writes RUN/control.json); reduce-on-plateau also lowers the scale;
 - applies a new early-stopping patience.
-Every change is written to the run's `control.csv` (epoch, batch, step, setting, value) and the learning rate of
-each epoch goes into the epoch logs, so history.csv records it.
+Every change is written to the run's `control.csv` (epoch, batch, step, setting, value, reason) and the learning
+rate of each epoch goes into the epoch logs, so history.csv records it.
+
+No request stops a run: control.json is read with checks (`read_control_request`): a file that is not a JSON
+object of known settings with values in range (builder.project's learning_rate_problem / patience_problem) is
+ignored as a whole, and each reason is a `refused: ...` row of control.csv.
 """
 from __future__ import annotations
 
 import csv
 import json
+import logging
 import math
+import stat
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from builder.errors import TrainingError
 from builder.files import atomic_write_text
+from builder.project import learning_rate_problem, patience_problem, shown
 from builder.training.checkpoints import maximised
 from builder.training.failure_messages import nan_message
 
+log = logging.getLogger(__name__)
+
 CONTROL_FILE = "control.json"
 CONTROL_LOG = "control.csv"
+CONTROL_MAX_BYTES = 64 * 1024  # a request is a few settings; anything bigger is not one
+LIVE_SETTINGS = ("learning_rate", "patience")
 _POLL_SECONDS = 0.5
+_CLOCK_SLACK_NS = 1_000_000_000  # file times are coarser than time.time_ns(): a file this much older is stale
+_EXAMPLE = '{"learning_rate": 0.0003, "patience": 10}'
+
+
+def live_setting_problem(name: str, value: Any) -> str | None:
+    """None when `value` is a valid new value of live setting `name`, else why not (a sentence)."""
+    if name == "learning_rate":
+        problem = learning_rate_problem(value)
+    elif name == "patience":
+        problem = patience_problem(value)
+    else:
+        return f"unknown setting; live settings: {', '.join(LIVE_SETTINGS)}"
+    return f"must be {problem}; got {shown(value)}" if problem else None
+
+
+@dataclass
+class ControlRequest:
+    """What control.json asks for: the settings to apply, or why it is refused (then nothing applies)."""
+
+    settings: dict[str, Any] = field(default_factory=dict)
+    refusals: list[tuple[str, str, str]] = field(default_factory=list)  # (setting, value as written, reason)
+    request_id: int | None = None
+    stale: bool = False  # written before this run started (left from an earlier run): ignored without a word
+
+    def refuse(self, setting: str, value: Any, reason: str) -> "ControlRequest":
+        self.refusals.append((setting, value if isinstance(value, str) else shown(value), reason))
+        self.settings = {}
+        return self
+
+
+def read_control_request(path: str | Path, started_ns: int = 0) -> ControlRequest:
+    """Read a control.json with every check; never raises. A request is all good or refused as a whole."""
+    path = Path(path)
+    request = ControlRequest()
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            return request.refuse("request", "", f"refused: {path.name} is {kind}; remove it and write requests with "
+                                                 "`python main.py control RUN_DIR --learning-rate X`")
+        if info.st_mtime_ns < started_ns - _CLOCK_SLACK_NS:
+            request.stale = True
+            return request
+        if info.st_size > CONTROL_MAX_BYTES:
+            return request.refuse("request", "", f"refused: {path.name} is {info.st_size:,} bytes; a request is at most "
+                                                 f"{CONTROL_MAX_BYTES:,} bytes, e.g. {_EXAMPLE}")
+        with open(path, "rb") as handle:
+            raw = handle.read(CONTROL_MAX_BYTES + 1)
+        data = json.loads(raw.decode("utf-8"))
+    except FileNotFoundError:
+        return request
+    except OSError as exc:
+        return request.refuse("request", "", f"refused: {path.name} cannot be read ({exc.strerror or exc})")
+    except UnicodeDecodeError:
+        return request.refuse("request", "", f"refused: {path.name} is not UTF-8 text; write JSON such as {_EXAMPLE}")
+    except (ValueError, RecursionError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
+        return request.refuse("request", "", f"refused: {path.name} is not valid JSON ({reason}); write e.g. {_EXAMPLE}")
+    if not isinstance(data, dict):
+        return request.refuse("request", data, f"refused: a request is a JSON object such as {_EXAMPLE}")
+    request_id = data.get("request_id")
+    if request_id is not None:
+        if isinstance(request_id, bool) or not isinstance(request_id, int) or request_id < 0:
+            request.refuse("request_id", request_id, "refused: request_id must be a whole number (the time in "
+                                                     "nanoseconds `python main.py control` writes) or left out")
+        else:
+            request.request_id = request_id
+            if request_id < started_ns:
+                request.stale = True
+                return request
+    settings = {}
+    for key, value in data.items():
+        if key == "request_id":
+            continue
+        problem = live_setting_problem(key, value) if isinstance(key, str) else "unknown setting"
+        if problem:
+            request.refuse(key if key in LIVE_SETTINGS else shown(key), value, f"refused: {problem}")
+        else:
+            settings[key] = value
+    if request.refusals:
+        request.settings = {}
+    elif not settings:
+        request.refuse("request", data, f"refused: names no setting to change; live settings: "
+                                        f"{', '.join(LIVE_SETTINGS)}")
+    else:
+        request.settings = settings
+    return request
 
 
 class LiveSettings:
@@ -37,8 +137,8 @@ class LiveSettings:
         self._pending: dict[str, float] = {}
 
     def request(self, name: str, value: float) -> None:
-        if name not in ("learning_rate", "patience"):
-            raise ValueError(f"Unknown live setting {name!r}; settings: learning_rate, patience.")
+        if name not in LIVE_SETTINGS:
+            raise ValueError(f"Unknown live setting {name!r}; settings: {', '.join(LIVE_SETTINGS)}.")
         with self._lock:
             self._pending[name] = value
 
@@ -49,10 +149,18 @@ class LiveSettings:
 
 
 def write_control_request(run_dir: str | Path, **settings: float) -> Path:
-    """What `python main.py control` does: ask a running training in run_dir to change settings."""
+    """What `python main.py control` does: ask a running training in run_dir to change settings. Values out of
+    range are refused (TrainingError, with the rule); the valid settings of an earlier request are kept."""
+    settings = {k: v for k, v in settings.items() if v is not None}
+    for name, value in settings.items():
+        problem = live_setting_problem(name, value)
+        if problem:
+            raise TrainingError(f"--{name.replace('_', '-')} {problem}.")
     path = Path(run_dir) / CONTROL_FILE
-    current = json.loads(path.read_text()) if path.exists() else {}
-    current.update({k: v for k, v in settings.items() if v is not None})
+    if path.exists() and not path.is_file():
+        raise TrainingError(f"{path} is not a regular file; remove it, then ask again.")
+    current = read_control_request(path).settings  # an earlier valid request; garbage is dropped
+    current.update(settings)
     current["request_id"] = time.time_ns()
     atomic_write_text(path, json.dumps(current) + "\n")
     return path
@@ -70,7 +178,7 @@ def run_control(trainer, schedule, early_stopping=None, scale: float = 1.0):
             self.current_lr: float | None = None
             self.plateau_best = math.inf
             self.plateau_wait = 0
-            self.control_seen: int | None = None
+            self.control_seen: tuple | None = None  # the control.json last read (inode, time, size)
             self.last_poll = 0.0
             self.log_path = trainer.run_dir / CONTROL_LOG
 
@@ -84,42 +192,57 @@ def run_control(trainer, schedule, early_stopping=None, scale: float = 1.0):
                 self.model.optimizer.learning_rate.assign(lr)
                 self.current_lr = lr
 
-        def _record(self, batch: int, name: str, value: float, reason: str) -> None:
-            new = not self.log_path.exists()
-            with open(self.log_path, "a", newline="") as handle:
-                writer = csv.writer(handle)
-                if new:
-                    writer.writerow(["epoch", "batch", "step", "setting", "value", "reason"])
-                writer.writerow([self.epoch + 1, batch, self._step(), name, value, reason])
+        def _record(self, batch: int, name: str, value: Any, reason: str) -> None:
+            try:
+                new = not self.log_path.exists()
+                with open(self.log_path, "a", newline="", encoding="utf-8") as handle:
+                    writer = csv.writer(handle)
+                    if new:
+                        writer.writerow(["epoch", "batch", "step", "setting", "value", "reason"])
+                    writer.writerow([self.epoch + 1, batch, self._step(), name, value, reason])
+            except OSError as exc:  # a log that cannot be written does not stop the run
+                log.warning("cannot write %s: %s", self.log_path, exc)
 
         def _apply_live(self, batch: int) -> None:
             changes = trainer.live.take()
             now = time.monotonic()
             if now - self.last_poll >= _POLL_SECONDS:
                 self.last_poll = now
-                changes.update(self._control_file())
+                changes.update(self._control_file(batch))
             for name, value in changes.items():
-                if name == "learning_rate":
+                problem = live_setting_problem(name, value)
+                if problem:  # the engine's own callers are checked too: a bad value never reaches the optimizer
+                    self._record(batch, name, shown(value), f"refused: {problem}")
+                elif name == "learning_rate":
                     base = schedule.rate(self._step())
                     self.scale = float(value) / base if base else 1.0
                     self._apply_lr(self._step())
                     trainer.scale = self.scale
-                elif name == "patience" and early_stopping is not None:
+                    self._record(batch, name, float(value), "user")
+                elif early_stopping is None:
+                    self._record(batch, name, value, "ignored: this run has no early stopping "
+                                                     "(training.early_stopping is off)")
+                else:
                     early_stopping.patience = int(value)
-                self._record(batch, name, float(value), "user")
+                    self._record(batch, name, int(value), "user")
 
-        def _control_file(self) -> dict[str, float]:
+        def _control_file(self, batch: int) -> dict[str, Any]:
+            """A new request in control.json, checked; a bad one is recorded as refused and changes nothing."""
             path = trainer.run_dir / CONTROL_FILE
             try:
-                request = json.loads(path.read_text())
-            except (FileNotFoundError, ValueError):
+                info = path.stat()
+                seen = (info.st_ino, info.st_mtime_ns, info.st_size, info.st_mode)
+            except FileNotFoundError:
                 return {}
-            if request.get("request_id") == self.control_seen:
+            except OSError as exc:
+                seen = ("error", str(exc))
+            if seen == self.control_seen:
                 return {}
-            self.control_seen = request.get("request_id")
-            if int(request.get("request_id") or 0) < trainer.started_ns:
-                return {}  # a request left from an earlier run in this folder (one resumed, say)
-            return {k: float(v) for k, v in request.items() if k in ("learning_rate", "patience")}
+            self.control_seen = seen
+            request = read_control_request(path, trainer.started_ns)
+            for setting, value, reason in request.refusals:
+                self._record(batch, setting, value, reason)
+            return {} if request.stale else request.settings
 
         # --- Keras hooks ---------------------------------------------------------------------------------------
         def on_train_begin(self, logs=None):

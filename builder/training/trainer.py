@@ -7,7 +7,6 @@ turns these callbacks into signals.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from dataclasses import replace
@@ -18,7 +17,7 @@ from builder.data import Dataset, check_against_dataset, dataset_problems_text, 
 from builder.errors import LayerboardError, TrainingError
 from builder.faults import debugging, write_traceback
 from builder.model import UnreadableModelError, apply_project_weights, build_model, load_model_safely
-from builder.project import Project
+from builder.project import Project, learning_rate_problem, patience_problem, shown, validate_project
 from builder.training import checkpoints, distribution, losses
 from builder.training.failure_messages import explain_failure
 from builder.training.fit_data import adapt_normalization, class_weights, fit_inputs, targets_per_output
@@ -101,14 +100,16 @@ class Trainer:
 
     def set_learning_rate(self, value: float) -> None:
         """Change the learning rate from the next batch on (a schedule keeps its shape, rescaled to this value)."""
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise TrainingError(f"The learning rate must be a positive number; got {value!r}.")
+        problem = learning_rate_problem(value)
+        if problem:
+            raise TrainingError(f"The learning rate must be {problem}; got {shown(value)}.")
         self.live.request("learning_rate", float(value))
 
     def set_patience(self, value: int) -> None:
         """Change early stopping's patience from the next epoch end on."""
-        if not isinstance(value, int) or value < 0:
-            raise TrainingError(f"Patience must be a whole number of epochs >= 0; got {value!r}.")
+        problem = patience_problem(value)
+        if problem:
+            raise TrainingError(f"Patience must be {problem} (epochs); got {shown(value)}.")
         self.live.request("patience", value)
 
     def run(self) -> TrainingResult:
@@ -131,7 +132,7 @@ class Trainer:
         import keras
 
         config = self.project.training
-        validate_config(config)
+        validate_project(self.project)  # every setting, all problems at once, before anything loads
         if self.epochs < 1:
             raise TrainingError(f"epochs must be at least 1; got {self.epochs}.")
         start = time.perf_counter()
@@ -212,24 +213,6 @@ def _check_dataset(project: Project, dataset: Dataset) -> None:
     problems = dataset_problems_text(check_against_dataset(project, dataset.describe()))
     if problems:
         raise TrainingError(f"The model does not fit dataset '{dataset.name}':\n  " + "\n  ".join(problems))
-
-
-def validate_config(config) -> None:
-    """Type checks a project file cannot express, with the setting's name in the message."""
-    if not isinstance(config.batch_size, int) or config.batch_size < 1:
-        raise TrainingError(f"training.batch_size must be a whole number >= 1; got {config.batch_size!r}.")
-    if not isinstance(config.learning_rate, (int, float)) or not config.learning_rate > 0:
-        raise TrainingError(f"training.learning_rate must be a positive number; got {config.learning_rate!r}.")
-    if not isinstance(config.steps_per_execution, int) or config.steps_per_execution < 1:
-        raise TrainingError("training.steps_per_execution must be a whole number >= 1; "
-                            f"got {config.steps_per_execution!r}.")
-    if not 0.0 <= float(config.label_smoothing or 0.0) < 1.0:
-        raise TrainingError(f"training.label_smoothing must be in [0, 1); got {config.label_smoothing!r}.")
-    if config.strategy not in distribution.STRATEGIES:
-        raise TrainingError(f"training.strategy must be one of {', '.join(distribution.STRATEGIES)}; "
-                            f"got {config.strategy!r}.")
-    if config.jit_compile not in (True, False, "auto"):
-        raise TrainingError(f'training.jit_compile must be true, false or "auto"; got {config.jit_compile!r}.')
 
 
 def _strategy(config):
