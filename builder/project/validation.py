@@ -14,7 +14,8 @@ import json
 import math
 from typing import Any, Callable
 
-from builder.errors import InvalidProjectError
+from builder.errors import InvalidProjectError, LayerboardError
+from builder.project.record import resolve_inside
 
 # The ranges of the settings, as the README's project-file table gives them.
 MAX_LEARNING_RATE = 10.0
@@ -132,7 +133,7 @@ def name_problem(value: Any) -> str | None:
         return f"at most {MAX_NAME_LENGTH} characters"
     bad = sorted({c for c in value if c in NAME_FORBIDDEN or ord(c) < 32 or ord(c) == 127})
     if bad:
-        return f"a name without {', '.join(ascii(c) for c in bad)} (letters, digits, spaces, '-', '_', '.')"
+        return f"a name without /, \\, {{, }} or control characters (it has {', '.join(ascii(c) for c in bad)})"
     return None
 
 
@@ -305,8 +306,20 @@ def project_problems(project) -> list[str]:
     if not project.graph.nodes:
         problems.say("graph", "the graph is empty; add an Input block (Core > Input) and the layers it feeds")
     _dataset(problems, project.dataset)
+    _inside_folder(problems, project)
     _training(problems, project.training)
     return problems.items
+
+
+def _inside_folder(problems: _Problems, project) -> None:
+    """dataset.path resolves inside the project's folder, as a dataset loader needs it (checked here too, so
+    `check` and every export refuse it before any data is read)."""
+    path = project.dataset.path
+    if isinstance(path, str) and path and "\x00" not in path:  # a NUL byte is named by _dataset
+        try:
+            resolve_inside(project.folder(), path)
+        except LayerboardError as exc:
+            problems.say("dataset.path", str(exc))
 
 
 def validate_project(project) -> None:

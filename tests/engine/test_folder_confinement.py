@@ -388,3 +388,18 @@ def test_safe_load_says_what_keras_refused(tmp_path):
         load_model_safely(_vocabulary_file_model(tmp_path))
     assert not info.value.refused_code
     assert info.value.refused == "a vocabulary file outside the model file ('/etc/passwd')"
+
+
+@pytest.mark.parametrize("path, problem", [("/etc/passwd", "absolute path '/etc/passwd'"),
+                                           ("../data.csv", "outside the project's folder")])
+def test_project_validation_refuses_a_dataset_path_outside_the_folder(tmp_path, path, problem):
+    """`check` and every export validate the project before any data is read."""
+    from builder.project import load_template, project_problems
+
+    project = load_template("digits_cnn")
+    project.path = tmp_path / "p.json"
+    project.dataset.name, project.dataset.path = "csv", path
+    found = [p for p in project_problems(project) if p.startswith("dataset.path:")]
+    assert len(found) == 1 and problem in found[0]
+    project.dataset.path = "data.csv"  # inside: fine (whether it exists is the loader's business)
+    assert not [p for p in project_problems(project) if p.startswith("dataset.path:")]
