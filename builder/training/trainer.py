@@ -133,8 +133,8 @@ class Trainer:
 
         config = self.project.training
         validate_project(self.project)  # every setting, all problems at once, before anything loads
-        if self.epochs < 1:
-            raise TrainingError(f"epochs must be at least 1; got {self.epochs}.")
+        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
+            raise TrainingError(f"epochs must be a whole number of at least 1; got {shown(self.epochs)}.")
         start = time.perf_counter()
         strategy = _strategy(config)  # before anything starts TensorFlow: multi-worker collectives need that
         keras.utils.set_random_seed(config.seed)

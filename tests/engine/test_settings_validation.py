@@ -179,6 +179,9 @@ def test_engine_entry_points_refuse_an_invalid_project(tmp_path):
     with pytest.raises(InvalidProjectError, match="training.seed"):
         export_model(tmp_path / "missing.keras", "keras", tmp_path / "out.keras", project=project)
     assert not (tmp_path / "out.keras").exists()
+    for epochs in ("3", 0, True):  # the window's or a script's override of the epoch count
+        with pytest.raises(TrainingError, match="epochs must be a whole number of at least 1"):
+            Trainer(load_template("digits_cnn"), run_dir=tmp_path / "run", epochs=epochs).run()
 
 
 @pytest.mark.parametrize("rows, words", [
