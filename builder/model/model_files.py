@@ -1,6 +1,7 @@
 """The one safe way to open a Keras model file, and seeded random inputs for checking a model."""
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -49,11 +50,54 @@ def _check_file(path: Path) -> None:
         raise UnreadableModelError(path, str(exc), False) from None
 
 
+class _StoredMember(io.RawIOBase):
+    """An uncompressed archive member read in place (h5py seeks back and forth; a zipfile stream reads all the
+    bytes up to each forward seek, which costs a second for an 80 MB weights file)."""
+
+    def __init__(self, file, start: int, size: int) -> None:
+        super().__init__()
+        self._file, self._start, self._size, self._pos = file, start, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer) -> int:
+        count = max(0, min(len(buffer), self._size - self._pos))
+        self._file.seek(self._start + self._pos)
+        data = self._file.read(count)
+        buffer[:len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+
 def _check_archived_hdf5(path: Path, archive: zipfile.ZipFile, name: str) -> None:
     import h5py
 
-    with archive.open(name) as stream, h5py.File(stream, "r") as handle:
-        check_hdf5_objects(handle, f"{path}:{name}", "model file")
+    info = archive.getinfo(name)
+    with open(path, "rb") as raw:
+        stream = None
+        if info.compress_type == zipfile.ZIP_STORED:
+            raw.seek(info.header_offset)
+            header = raw.read(30)  # the local file header: its name and extra field lengths end it
+            if header[:4] == b"PK\x03\x04":
+                start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + \
+                    int.from_bytes(header[28:30], "little")
+                stream = _StoredMember(raw, start, info.file_size)
+        if stream is None:
+            stream = archive.open(name)
+        with stream, h5py.File(stream, "r") as handle:
+            check_hdf5_objects(handle, f"{path}:{name}", "model file")
 
 
 def load_model_safely(path: str | Path, *, compile: bool = True, custom_objects: dict[str, Any] | None = None):

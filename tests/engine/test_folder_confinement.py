@@ -267,7 +267,8 @@ def test_h5_model_file_with_outside_data_is_refused_by_import(tmp_path, kind):
     assert not (tmp_path / "p.json").exists()
 
 
-def test_weights_inside_a_keras_archive_with_an_external_link_are_refused(tmp_path):
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_weights_inside_a_keras_archive_with_an_external_link_are_refused(tmp_path, compression):
     from builder.model import UnreadableModelError, load_model_safely
 
     path = tmp_path / "model.keras"
@@ -278,11 +279,19 @@ def test_weights_inside_a_keras_archive_with_an_external_link_are_refused(tmp_pa
     inner.write_bytes(members["model.weights.h5"])
     _external_link(inner, tmp_path / "outside.h5")
     members["model.weights.h5"] = inner.read_bytes()
-    with zipfile.ZipFile(path, "w") as archive:
+    with zipfile.ZipFile(path, "w", compression) as archive:
         for name, data in members.items():
             archive.writestr(name, data)
     with pytest.raises(UnreadableModelError, match="model.weights.h5.*'/dense/0' is an external link"):
         load_model_safely(path)
+
+
+def test_a_plain_keras_archive_still_loads(tmp_path):
+    from builder.model import load_model_safely
+
+    path = tmp_path / "model.keras"
+    _keras_model().save(path)
+    assert load_model_safely(path).count_params() == 10
 
 
 # --- 3. FIFOs and devices --------------------------------------------------------------------------------
