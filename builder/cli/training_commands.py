@@ -25,6 +25,9 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", metavar="RUN_DIR",
                         help="continue a run from its last checkpoint (epoch count, optimizer state, schedule); "
                              "--epochs is then the total")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the run already in --run-dir (without it train refuses a folder that holds a "
+                             "run; --resume continues one)")
     parser.add_argument("--strategy", choices=["auto", "none", "mirrored", "multiworker"],
                         help="override training.strategy; multiworker reads the cluster from TF_CONFIG")
     parser.add_argument("--cpu-devices", type=whole_number(1, 1024), metavar="N",
@@ -33,7 +36,7 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from builder.training import Trainer, TrainingCallbacks, split_cpu
+    from builder.training import Trainer, TrainingCallbacks, clear_run_dir, split_cpu
 
     project = load_project(args.project)
     if args.strategy:
@@ -51,6 +54,8 @@ def _train(args: argparse.Namespace) -> int:
         split_cpu(args.cpu_devices)
     if args.resume and args.run_dir:
         raise LayerboardError("--resume continues in the run directory it names; leave out --run-dir.")
+    if args.run_dir:
+        clear_run_dir(args.run_dir, args.force)
     trainer = Trainer(project, run_dir=args.resume or args.run_dir, callbacks=PrintEpochs(), epochs=args.epochs,
                       resume=bool(args.resume))
     try:

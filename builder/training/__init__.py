@@ -4,6 +4,7 @@ Nothing here imports Keras or TensorFlow when imported; the first call that need
 Keras objects (the smoothed sparse loss, the sparse-label metrics) register themselves with Keras when their
 module loads, so they are handed out on first use: `from builder.training import SparseAUC` imports Keras.
 """
+from builder.training.checkpoints import clear_run_dir
 from builder.training.distribution import STRATEGIES, is_chief, split_cpu
 from builder.training.doctor import AND_CUDA, device_summary, diagnose, explain_devices, report_from_facts
 from builder.training.evaluation import Evaluation, evaluate
@@ -31,7 +32,8 @@ def __getattr__(name: str):
 
 __all__ = [
     "AND_CUDA", "KERAS_OBJECTS", "OPTIMIZERS", "SCHEDULE_PARAMS", "STRATEGIES", "Evaluation", "Trainer",
-    "TrainingCallbacks", "TrainingResult", "class_weights", "compile_arguments", "device_summary", "diagnose",
+    "TrainingCallbacks", "TrainingResult", "class_weights", "clear_run_dir", "compile_arguments", "device_summary",
+    "diagnose",
     "evaluate", "explain_devices", "explain_failure", "format_predictions", "is_chief", "make_optimizer",
     "make_schedule", "predict_files", "report_from_facts", "split_cpu", "write_control_request",
     # the project's model (a run's, or the project with its own weights):

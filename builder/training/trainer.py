@@ -66,6 +66,7 @@ class Trainer:
         self.dataset = dataset
         self.resumed_from: int = 0  # the epoch a resumed run continues after
         self.resuming = resume
+        self.notes: list[str] = []  # what resuming found and worked around (also logged)
         self.model = None
         self.failure: str | None = None
         self.scale = 1.0  # live learning-rate multiplier (1 until the user or reduce-on-plateau changes it)
@@ -142,7 +143,7 @@ class Trainer:
         if losses.is_reconstruction(config):
             dataset = replace(dataset, y_train=dataset.x_train, y_val=dataset.x_val, y_test=dataset.x_test)
         _check_dataset(self.project, dataset)
-        state = checkpoints.read_state(self.run_dir) if self.resuming else {}
+        state = checkpoints.read_state(self.run_dir, self.notes) if self.resuming else {}
         self.resumed_from = int(state.get("epoch", 0))
         if self.resuming and self.resumed_from >= self.epochs:
             raise TrainingError(f"{self.run_dir} has already trained {self.resumed_from} epochs; ask for more "
@@ -153,6 +154,8 @@ class Trainer:
         with _precision(config.mixed_precision), distribution.scope(strategy):
             if self.resuming:
                 model = _load_checkpoint(self.run_dir / checkpoints.LAST)
+                checkpoints.check_loaded(state, model, self.run_dir / checkpoints.LAST)
+                checkpoints.restore_random_states(model, state.get("random_states"))
             else:
                 model = build_model(self.project.graph, name=self.project.name, folder=self.project.folder())
                 apply_project_weights(model, self.project)  # an imported project fine-tunes from its weights
@@ -163,19 +166,24 @@ class Trainer:
         self.model = model
         dataset = targets_per_output(dataset, list(model.output_names))
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        if self.resuming:
+            checkpoints.keep_history_until(self.run_dir, self.resumed_from)
         train, validation, steps = fit_inputs(dataset, config, one_hot, self.resumed_from)
         if strategy is not None and len(train) == 1:
             distribution.prepare_multiworker_fit(model, strategy, train[0])
         schedule = make_schedule(config.schedule, config.learning_rate, steps, self.epochs)
         early = early_stopping(config)
-        fit_callbacks = [run_control(self, schedule, early, self.scale)]
+        control = run_control(self, schedule, early, self.scale)
+        fit_callbacks = [control]
         if early is not None:
             fit_callbacks.append(early)
-        fit_callbacks.append(checkpoints.checkpoint_callback(self, config.monitor, state.get("best")))
         if self.is_chief:
             fit_callbacks.append(keras.callbacks.CSVLogger(str(self.run_dir / "history.csv"), append=self.resuming))
             if config.tensorboard:
                 fit_callbacks.append(epoch_tensorboard(self.run_dir))
+        # last: the epoch is logged before its checkpoint commits it (resume drops rows it does not hold)
+        fit_callbacks.append(checkpoints.checkpoint_callback(self, config.monitor, state.get("best"), early, control,
+                                                             state))
         history = model.fit(
             *train,
             validation_data=validation,
