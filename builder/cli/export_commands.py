@@ -31,6 +31,8 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default 1.0 for int8)")
     parser.add_argument("--samples", type=whole_number(1, 1_000_000), metavar="N",
                         help="validation samples to verify on (default: the validation split, up to 1000)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing output file (or SavedModel folder); without it export refuses")
     parser.add_argument("--json", action="store_true", help="print the verification report as JSON")
 
 
@@ -46,7 +48,7 @@ def _export(args: argparse.Namespace) -> int:
                                   "import the model first: python main.py import MODEL.keras -o project.json")
         project = load_project(source)
         validate_project(project)  # every bad setting at once (exit 2); python_source checks again for the window
-        path = write_python(project, args.output)
+        path = write_python(project, args.output, overwrite=args.force)
         print(json.dumps({"format": "python", "path": str(path)}) if args.json else f"wrote {path}")
         return EXIT_OK
     if source.suffix == ".keras":
@@ -59,7 +61,8 @@ def _export(args: argparse.Namespace) -> int:
     options = ExportOptions(quantization=args.quantization, io_type=args.io_type,
                             representative_samples=args.representative_samples,
                             max_accuracy_drop=args.max_accuracy_drop, samples=args.samples)
-    report = export_model(model_path, args.format, args.output, project=project, options=options, weights=weights)
+    report = export_model(model_path, args.format, args.output, project=project, options=options,
+                          overwrite=args.force, weights=weights)
     if args.json:
         print(json.dumps(report.to_dict()))
     else:

@@ -13,6 +13,7 @@ names the layers that lose the most.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from builder.export.tflite_convert import IO_TYPES, QUANTIZATIONS
 from builder.export.verification import (input_names, keras_outputs, load_model_file, max_abs_diff, output_names,
                                          verification_data)
 from builder.export.writers import SUFFIXES, WRITERS, check_target
-from builder.files import atomic_path
+from builder.files import atomic_path, check_replaceable
 from builder.project import Project, validate_project
 
 FORMATS = ("keras", "h5", "savedmodel", "tflite", "onnx")
@@ -78,9 +79,11 @@ def _check_options(fmt: str, options: ExportOptions) -> None:
 
 def export_model(model_or_path, fmt: str, out_path: str | Path, project: Project | None = None,
                  samples: int | None = None, options: ExportOptions | None = None,
-                 weights: str | None = None) -> ExportReport:
+                 overwrite: bool = False, weights: str | None = None) -> ExportReport:
     """Write `fmt` to `out_path` and verify it; raises ExportError (and writes nothing) on failure.
 
+    An existing `out_path` is replaced only with `overwrite` (the CLI's --force; the window asks first), and only
+    when it is a file (a folder holding a SavedModel for savedmodel), never a device, a folder of other things...
     `weights` says in words which weights are exported (the report names them; default: the model file).
     """
     options = options or ExportOptions()
@@ -91,6 +94,7 @@ def export_model(model_or_path, fmt: str, out_path: str | Path, project: Project
         validate_project(project)  # every bad setting at once, for the window as for the CLI
     out_path = Path(out_path)
     check_target(fmt, out_path)
+    check_overwrite(out_path, overwrite, folder=fmt == "savedmodel")
     model = load_model_file(model_or_path) if isinstance(model_or_path, (str, Path)) else model_or_path
     data = verification_data(model, project, options.samples,
                              options.representative_samples if options.quantization == "int8" else 0)
@@ -105,6 +109,18 @@ def export_model(model_or_path, fmt: str, out_path: str | Path, project: Project
     report.weights = weights or (f"the model file {model_or_path}" if isinstance(model_or_path, (str, Path)) else "")
     report.write_json()
     return report
+
+
+def check_overwrite(out_path: Path, overwrite: bool, folder: bool = False) -> None:
+    """Refuse an existing target unless `overwrite`; refuse always what must not be replaced (TargetError)."""
+    real = check_replaceable(out_path, folder=folder)
+    if not os.path.lexists(out_path):
+        return
+    if not overwrite:
+        raise ExportError(f"{out_path} already exists; choose another name, or pass --force to replace it.")
+    if folder and real.is_dir() and any(real.iterdir()) and not (real / "saved_model.pb").exists():
+        raise ExportError(f"{out_path} is a folder that does not hold a SavedModel (no saved_model.pb); "
+                          "Layerboard does not replace it, even with --force. Give a new folder name.")
 
 
 def verify_artifact(fmt: str, artifact: Path, model, data, context: ExportContext, out_path: Path) -> ExportReport:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 from PySide6.QtCore import Signal, Slot
@@ -37,10 +38,12 @@ class ExportActions(WindowController):
     def on_export(self) -> None:
         self.export()
 
-    def export(self, fmt: str | None = None, path: str | Path | None = None, options=None) -> bool:
+    def export(self, fmt: str | None = None, path: str | Path | None = None, options=None,
+               overwrite: bool = False) -> bool:
         """Export the last trained model, or before any run a project whose weights are its own (an imported model)
         (`options`: an ExportOptions, default float32); with no arguments, ask for the format, TFLite options and
-        path."""
+        path, and before replacing an existing file. An existing target is replaced only with `overwrite` (the
+        engine refuses it otherwise)."""
         from builder.export import ExportOptions
 
         result = self.training.last_result
@@ -58,9 +61,17 @@ class ExportActions(WindowController):
             if dialog.exec() != ExportDialog.DialogCode.Accepted:
                 return False
             fmt, path, options = dialog.fmt, dialog.path, dialog.options
+            if os.path.lexists(path):
+                answer = QMessageBox.question(
+                    self.window, "Replace the existing file?",
+                    f"{path} already exists. Replace it with the exported model?",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+                if answer != QMessageBox.StandardButton.Yes:
+                    return False
+                overwrite = True
         options = options or ExportOptions()
         self._task.start(functools.partial(_export, result.model_path if result is not None else None, fmt, Path(path),
-                                           snapshot(self.document.project), options), "export")
+                                           snapshot(self.document.project), options, overwrite), "export")
         self.runningChanged.emit(True)
         self.status.emit(f"Exporting {fmt} to {path}…")
         return True
@@ -93,7 +104,7 @@ def _has_model(project) -> bool:
     return bool(project.weights) or latest_run_model(project) is not None
 
 
-def _export(model_path: Path | None, fmt: str, out_path: Path, project, options):
+def _export(model_path: Path | None, fmt: str, out_path: Path, project, options, overwrite: bool = False):
     """Runs on the export thread: the engine's export, which imports TensorFlow and converts. Without a run's
     model_path, the project's model (builder.training.project_model: its own weights) is exported."""
     from builder.export import export_model
@@ -101,4 +112,4 @@ def _export(model_path: Path | None, fmt: str, out_path: Path, project, options)
 
     chosen = project_model(project) if model_path is None else None
     return export_model(chosen.path or chosen.model if chosen else model_path, fmt, out_path, project,
-                        options=options, weights=chosen.weights if chosen else None)
+                        options=options, overwrite=overwrite, weights=chosen.weights if chosen else None)
