@@ -53,19 +53,34 @@ def require_regular_file(path: str | Path, what: str, error: type[LayerboardErro
 def require_regular_tree(folder: str | Path, what: str, inside: str | Path | None = None,
                          error: type[LayerboardError] = LayerboardError) -> Path:
     """`folder` if every entry under it is a folder or a regular file (links followed), and, when `inside` is
-    given, every entry resolves inside that folder; else `error` naming the first entry that is not."""
+    given, every symbolic link under it resolves inside that folder; else `error` naming the first entry that is
+    not. A folder reached twice (a link back up the tree) is walked once. Costs one directory listing per
+    folder, plus a stat for links and for entries that are neither files nor folders."""
     folder = Path(folder)
     base = Path(inside).resolve() if inside is not None else None
-    for root, dirs, files in os.walk(folder, followlinks=True):
-        for name in sorted(dirs) + sorted(files):
-            entry = Path(root) / name
-            if base is not None:
-                target = entry.resolve()
-                if target != base and base not in target.parents:
-                    raise error(f"'{entry}' in the {what} links to '{target}', outside the project's folder "
+    seen: set[Path] = set()
+    todo = [(folder, folder.resolve())]
+    while todo:
+        shown, real = todo.pop()
+        if real in seen:
+            continue
+        seen.add(real)
+        try:
+            entries = sorted(os.scandir(real), key=lambda e: e.name)
+        except OSError as exc:
+            raise error(f"The {what} '{shown}' cannot be listed ({exc}).") from None
+        for entry in entries:
+            name = shown / entry.name
+            target = Path(entry.path)
+            if entry.is_symlink():
+                target = target.resolve()
+                if base is not None and target != base and base not in target.parents:
+                    raise error(f"'{name}' in the {what} links to '{target}', outside the project's folder "
                                 f"{base}; copy the file into the folder instead of linking to it.")
-            if name in files:
-                require_regular_file(entry, f"file in the {what}", error)
+            if entry.is_dir():
+                todo.append((name, target))
+            elif not entry.is_file():
+                require_regular_file(name, f"file in the {what}", error)  # names what it is (a FIFO, a device)
     return folder
 
 

@@ -412,3 +412,15 @@ def test_project_validation_refuses_a_dataset_path_outside_the_folder(tmp_path, 
     assert len(found) == 1 and problem in found[0]
     project.dataset.path = "data.csv"  # inside: fine (whether it exists is the loader's business)
     assert not [p for p in project_problems(project) if p.startswith("dataset.path:")]
+
+
+def test_a_link_back_up_a_folder_dataset_is_walked_once(tmp_path):
+    from builder.file_checks import require_regular_tree
+
+    (tmp_path / "texts" / "pos").mkdir(parents=True)
+    (tmp_path / "texts" / "pos" / "a.txt").write_text("fine")
+    (tmp_path / "texts" / "pos" / "again").symlink_to(tmp_path / "texts")  # a loop, inside the folder
+    assert finishes(lambda: require_regular_tree(tmp_path / "texts", "text folder", inside=tmp_path)) is None
+    (tmp_path / "texts" / "pos" / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    with pytest.raises(LayerboardError, match="gone.txt' does not exist"):
+        require_regular_tree(tmp_path / "texts", "text folder", inside=tmp_path)
