@@ -28,7 +28,7 @@ def _kind(mode: int) -> str:
         return "a block device"
     if stat.S_ISSOCK(mode):
         return "a socket"
-    return "not a regular file"
+    return "something other than a file or a folder"
 
 
 def require_regular_file(path: str | Path, what: str, error: type[LayerboardError] = LayerboardError) -> Path:
