@@ -32,7 +32,7 @@ def _check(args: argparse.Namespace) -> int:
         from builder.export import check_project  # loads numpy: only with --target
 
         blocks = {b.node_id: b for b in check_project(project, target)}
-    cost = estimate(project)
+    cost = estimate(project, report)  # the same shapes: not inferred twice
     unconvertible = [b for b in blocks.values() if b.status == "unsupported"]
     if args.json:
         data = {

@@ -22,6 +22,7 @@ Composite blocks are costed through their expanded inner layers.
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,8 @@ from typing import Any
 from builder.blocks import composites
 from builder.model.layers import make_layer
 from builder.model.shape_inference import infer_shapes
+from builder.model.shape_report import ShapeReport
+from builder.model.weightless import shapes_only
 
 BYTES = {"float32": 4, "float16": 2, "int8": 1}
 FILE_OVERHEAD = 4096
@@ -159,13 +162,23 @@ def estimate_sizes(params: int, layers: int) -> dict[str, int]:
     return {fmt: params * b + FILE_OVERHEAD + LAYER_OVERHEAD * layers for fmt, b in BYTES.items()}
 
 
-def estimate(project_or_graph) -> CostEstimate:
-    """Size per format, FLOPs and activation memory per sample; nodes with shape errors count 0."""
+def estimate(project_or_graph, report: ShapeReport | None = None) -> CostEstimate:
+    """Size per format, FLOPs and activation memory per sample; nodes with shape errors count 0.
+
+    `report` is the graph's shape report when the caller has one (it is inferred here otherwise, and always for
+    a graph with composite blocks, whose expansion is what is counted)."""
     graph = getattr(project_or_graph, "graph", project_or_graph)
     folder = project_or_graph.folder() if hasattr(project_or_graph, "folder") else None  # for file parameters
     if composites.has_composites(graph):
-        graph = composites.expand_all(graph)
-    report = infer_shapes(graph, folder)
+        graph, report = composites.expand_all(graph), None
+    if report is None:
+        report = infer_shapes(graph, folder)
+    with shapes_only():  # the layers made for their settings are thrown away: no weight (or seed) is allocated
+        return _estimate(graph, report, folder)
+
+
+def _estimate(graph, report: ShapeReport, folder) -> CostEstimate:
+    same: dict[str, int | None] = {}  # FLOPs by (type, params, shapes): a repeated block is counted once
     flops: dict[str, int] = {}
     unknown: list[str] = []
     activation = 0
@@ -182,10 +195,16 @@ def estimate(project_or_graph) -> CostEstimate:
         edges = graph.incoming(node_id)
         in_shapes = [tuple(report.nodes[e.source].output_shapes[e.source_port][1:]) for e in edges]
         out_shape = tuple(result.shape[1:])
-        try:
-            count = layer_flops(node.type, make_layer(node, folder) if node.type not in _ZERO else None, in_shapes, out_shape)
-        except Exception:  # an unexpected configuration: no formula rather than a crash
-            count = None
+        key = json.dumps([node.type, node.params, in_shapes, out_shape], sort_keys=True, default=str)
+        if key in same:
+            count = same[key]
+        else:
+            try:
+                count = layer_flops(node.type, make_layer(node, folder) if node.type not in _ZERO else None, in_shapes,
+                                    out_shape)
+            except Exception:  # an unexpected configuration: no formula rather than a crash
+                count = None
+            same[key] = count
         if count is None:
             unknown.append(node_id)
             count = 0

@@ -7,6 +7,7 @@ Keras's exceptions into messages that name the node, what it got, what it needs 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,12 @@ def _wiring_problem(graph: Graph, node: Node, edges) -> str | None:
     return None
 
 
-def _cache_key(node: Node, inputs: list[tuple[Shape, str]]) -> str:
-    return json.dumps([node.type, node.id, node.params, inputs], sort_keys=True, default=str)
+def _content_key(node: Node, inputs: list) -> str:
+    """What a node's shapes and parameter count depend on: its type, parameters and inputs (not its id)."""
+    return json.dumps([node.type, node.params, inputs], sort_keys=True, default=str)
+
+
+SAME_RESULTS_KEPT = 100_000  # results of distinct (type, params, inputs) kept for nodes that repeat them
 
 
 class ShapeInference:
@@ -54,10 +59,16 @@ class ShapeInference:
     def __init__(self, folder: str | Path | None = None) -> None:
         self.folder = folder  # the project's folder: where a node's file parameters (a vocabulary) are read
         self._cache: dict[str, NodeResult] = {}
-        self.computed = 0  # nodes actually sent to Keras in the last run (for tests and benchmarks)
+        # A valid result by content, for the next node with the same type, parameters and inputs (a repeated
+        # block in a large model): Keras is asked once for all of them.
+        self._same: dict[str, NodeResult] = {}
+        self.computed = 0  # nodes re-inferred in the last run, not reused from the run before (tests, benchmarks)
+        self.sent_to_keras = 0  # of those, the ones Keras was asked about (the others repeat one of them)
 
     def run(self, graph: Graph) -> ShapeReport:
-        self.computed = 0
+        self.computed = self.sent_to_keras = 0
+        if len(self._same) > SAME_RESULTS_KEPT:
+            self._same.clear()
         order, stuck = topological_order(graph)
         results: dict[str, NodeResult] = {}
         graph_errors: list[str] = []
@@ -100,11 +111,19 @@ class ShapeInference:
                 return NodeResult(error=f"{who} is wired to output {e.source_port} of '{e.source}', which has no such output."), None
             inputs.append((up.output_shapes[e.source_port], up.dtype))
         ports = [e.target_port for e in edges]
-        key = _cache_key(node, [inputs, ports, str(self.folder)])
+        content = _content_key(node, [inputs, ports, str(self.folder)])
+        key = f"{node.id}\0{content}"
         if key in self._cache:
             return self._cache[key], key
         self.computed += 1
-        return self._compute(node, inputs, ports), key
+        same = self._same.get(content)
+        if same is not None:
+            return replace(same), key
+        self.sent_to_keras += 1
+        result = self._compute(node, inputs, ports)
+        if result.ok:  # an error names the node: never shared
+            self._same[content] = result
+        return result, key
 
     def _compute(self, node: Node, inputs: list[tuple[Shape, str]], ports: list[int]) -> NodeResult:
         import keras
@@ -117,20 +136,24 @@ class ShapeInference:
                 return NodeResult(error=f"{who}: {exc}")
         if node.type != "Input" and not blocks.is_catalogue_block(node.type):  # a composite block
             return infer_composite(node, inputs, ports, self.folder)
-        try:
-            if node.type == "Input":
+        if node.type == "Input":
+            try:
                 tensor = make_input(node)
-                return NodeResult([tuple(tensor.shape)], str(tensor.dtype), 0)
-            layer = make_layer(node, self.folder)
-        except Exception as exc:  # Keras rejects the arguments: say which
-            return NodeResult(error=f"{who} has invalid parameters: {first_line(exc)}")
-        tensors = [keras.KerasTensor(shape, dtype=dtype) for shape, dtype in inputs]
-        try:
-            # The layer is thrown away, so its weights need shapes, not initial values: none is allocated.
-            with shapes_only():
+            except Exception as exc:  # Keras rejects the arguments: say which
+                return NodeResult(error=f"{who} has invalid parameters: {first_line(exc)}")
+            return NodeResult([tuple(tensor.shape)], str(tensor.dtype), 0)
+        # The layer is thrown away, so its weights (and a Dropout's seed) need shapes, not values: none is
+        # allocated (a third of the time per node, and a layer too big to build is named instead of built).
+        with shapes_only():
+            try:
+                layer = make_layer(node, self.folder)
+            except Exception as exc:  # Keras rejects the arguments: say which
+                return NodeResult(error=f"{who} has invalid parameters: {first_line(exc)}")
+            tensors = [keras.KerasTensor(shape, dtype=dtype) for shape, dtype in inputs]
+            try:
                 out = apply_layer(node, layer, tensors, ports)
-        except Exception as exc:
-            return NodeResult(error=explain(node, [s for s, _ in inputs], exc))
+            except Exception as exc:
+                return NodeResult(error=explain(node, [s for s, _ in inputs], exc))
         oversized = too_big(who, [layer])
         if oversized:
             return NodeResult(error=oversized)

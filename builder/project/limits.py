@@ -54,39 +54,60 @@ def check_limits(path: Path, data: Any) -> None:
             if isinstance(items, list) and len(items) > limit:
                 raise ProjectFileError(path, f"graph.{key}", f"{len(items):,} {key}; a project holds at most "
                                                              f"{limit:,}. Split the model, or use composite blocks.")
-    stack: list[tuple[Any, int, tuple]] = [(data, 0, ())]
-    while stack:  # iterative: a deep file cannot exhaust Python's stack here
-        value, depth, where = stack.pop()
-        if isinstance(value, str):
-            if len(value) > MAX_STRING:
-                raise ProjectFileError(path, _place(where), f"a string of {len(value):,} characters; strings hold at "
-                                                            f"most {MAX_STRING:,}.")
-            continue
-        if isinstance(value, dict):
-            children = value.items()
-        elif isinstance(value, list):
-            children = enumerate(value)
-        else:
-            continue
+    problem = _first_problem(data)
+    if problem is not None:
+        container, key, text = problem
+        keys = _path_to(data, container) + ([] if key is None else [key])
+        raise ProjectFileError(path, _place(keys), text)
+
+
+def _first_problem(data: Any) -> tuple[Any, Any, str] | None:
+    """(the container holding it, its key or None, what is wrong) for the first value nested too deep or string
+    too long."""
+    stack: list[tuple[Any, int]] = [(data, 0)] if isinstance(data, (dict, list)) else []
+    while stack:  # iterative: a deep file cannot exhaust Python's stack here; types compared exactly for speed
+        value, depth = stack.pop()
         if depth >= MAX_DEPTH:
-            raise ProjectFileError(path, _place(where), f"nested more than {MAX_DEPTH} levels deep; a project file "
-                                                        f"nests at most {MAX_DEPTH} levels.")
-        for key, child in children:
-            if isinstance(key, str) and len(key) > MAX_STRING:
-                raise ProjectFileError(path, _place(where), f"a key of {len(key):,} characters; strings hold at "
-                                                            f"most {MAX_STRING:,}.")
-            if isinstance(child, (dict, list, str)):
-                stack.append((child, depth + 1, (where, key)))
+            return value, None, (f"nested more than {MAX_DEPTH} levels deep; a project file nests at most "
+                                 f"{MAX_DEPTH} levels.")
+        if type(value) is dict:
+            for key in value:
+                if len(key) > MAX_STRING:
+                    return value, None, f"a key of {len(key):,} characters; strings hold at most {MAX_STRING:,}."
+            children = value.values()
+        else:
+            children = value
+        for child in children:
+            kind = type(child)
+            if kind is str:
+                if len(child) > MAX_STRING:
+                    key = next(k for k, c in (value.items() if type(value) is dict else enumerate(value)) if c is child)
+                    return value, key, f"a string of {len(child):,} characters; strings hold at most {MAX_STRING:,}."
+            elif kind is dict or kind is list:
+                stack.append((child, depth + 1))
+    return None
 
 
-def _place(where: tuple) -> str:
-    """`graph.nodes[3].params.units` from the nested (parent, key) pairs of the walk."""
-    keys = []
-    while where:
-        where, key = where
-        keys.append(key)
+def _path_to(data: Any, target: Any) -> list:
+    """The keys from `data` down to the container `target` (found by identity; the walk stops at MAX_DEPTH)."""
+    stack: list[tuple[Any, list]] = [(data, [])]
+    while stack:
+        value, keys = stack.pop()
+        if value is target:
+            return keys
+        if len(keys) >= MAX_DEPTH:
+            continue
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, child in items:
+            if isinstance(child, (dict, list)):
+                stack.append((child, keys + [key]))
+    return []
+
+
+def _place(keys: list) -> str:
+    """`graph.nodes[3].params.units` from the keys down to a value."""
     text = ""
-    for key in reversed(keys):
+    for key in keys:
         text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
     text = text or "(the whole file)"
     return text if len(text) <= 80 else text[:77] + "..."
