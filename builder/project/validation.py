@@ -18,7 +18,7 @@ from builder.errors import InvalidProjectError, LayerboardError
 from builder.project.record import resolve_inside
 
 # The ranges of the settings, as the README's project-file table gives them.
-MAX_LEARNING_RATE = 10.0
+MAX_LEARNING_RATE = 10.0  # of a live change (control, Trainer.set_learning_rate)
 MAX_SEED = 2**32 - 1  # NumPy's and scikit-learn's seeds are 32-bit
 MAX_EPOCHS = 1_000_000
 MAX_BATCH_SIZE = 1 << 24
@@ -116,7 +116,9 @@ def text(empty: bool = False) -> Check:
 
 
 def learning_rate_problem(value: Any) -> str | None:
-    """None for a learning rate a run can use (finite, above 0, at most MAX_LEARNING_RATE), else the rule."""
+    """None for a live change of the learning rate (finite, above 0, at most MAX_LEARNING_RATE: a typed-in value
+    beyond that is a slip that would wreck a run going well), else the rule. A project's own learning rate only
+    has to be finite and above 0 (a test may start a run at 1e9 on purpose)."""
     return number(0, MAX_LEARNING_RATE, low_open=True)(value)
 
 
@@ -143,7 +145,7 @@ SCHEDULE_SETTINGS: dict[str, dict[str, Check]] = {
     "step": {"every_epochs": number(0, low_open=True), "factor": number(0, low_open=True)},
     "exponential": {"decay_rate": number(0, low_open=True), "decay_epochs": number(0, low_open=True)},
     "cosine": {"warmup_epochs": number(0), "alpha": number(0, 1)},
-    "one_cycle": {"max_learning_rate": number(0, MAX_LEARNING_RATE, low_open=True, none=True),
+    "one_cycle": {"max_learning_rate": number(0, low_open=True, none=True),
                   "pct_start": number(0, 1, low_open=True, high_open=True), "div_factor": number(0, low_open=True),
                   "final_div_factor": number(0, low_open=True)},
     "reduce_on_plateau": {"factor": number(0, 1, low_open=True, high_open=True), "patience": whole(0),
@@ -257,7 +259,7 @@ def _early_stopping(problems: _Problems, spec: Any) -> None:
 def _training(problems: _Problems, config) -> None:
     p = "training"
     _optimizer(problems, config.optimizer)
-    problems.add(f"{p}.learning_rate", learning_rate_problem(config.learning_rate), config.learning_rate)
+    problems.check(f"{p}.learning_rate", config.learning_rate, number(0, low_open=True))
     _schedule(problems, config.schedule)
     problems.check(f"{p}.weight_decay", config.weight_decay, number(0, none=True))
     problems.check(f"{p}.clipnorm", config.clipnorm, number(0, low_open=True, none=True))
