@@ -19,6 +19,8 @@ import time
 import traceback
 from pathlib import Path
 
+from builder.errors import first_line
+
 DEBUG_VARIABLE = "LAYERBOARD_DEBUG"
 
 _FIXES = {
@@ -78,6 +80,18 @@ def write_traceback(exc: BaseException, path: str | Path) -> Path | None:
     except (OSError, ValueError):
         return None
     return path
+
+
+def fault_message(exc: BaseException) -> str:
+    """One line for a fault that is not a LayerboardError: plain when the system caused it (`plain_message`);
+    else a bug, whose traceback is written to `bug_log_path()` and the line says where."""
+    plain = plain_message(exc)
+    if plain:
+        return plain
+    written = write_traceback(exc, bug_log_path())
+    where = f"its traceback is in {written}" if written else "its traceback could not be written"
+    return (f"unexpected fault, a bug in Layerboard: {type(exc).__name__}: {first_line(exc)}; {where}. "
+            "Please report it with that file.")
 
 
 def bug_log_path() -> Path:

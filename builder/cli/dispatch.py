@@ -10,8 +10,8 @@ import traceback
 from builder.cli import check_command, data_commands, export_commands, project_commands, training_commands
 from builder.cli.command import EXIT_ERROR, EXIT_INVALID, Command
 from builder.cli.output_paths import check_outputs
-from builder.errors import InvalidProjectError, LayerboardError, first_line
-from builder.faults import bug_log_path, debugging, plain_message, write_traceback
+from builder.errors import InvalidProjectError, LayerboardError
+from builder.faults import debugging, fault_message
 
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports it
 
@@ -77,12 +77,5 @@ def _report_fault(exc: Exception) -> int:
     nesting too deep); else a bug: its traceback in a log file, and one line that says so and where."""
     if debugging():
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
-    plain = plain_message(exc)
-    if plain:
-        print(f"error: {plain}", file=sys.stderr)
-        return EXIT_ERROR
-    written = write_traceback(exc, bug_log_path())
-    where = f"its traceback is in {written}" if written else "its traceback could not be written"
-    print(f"error: unexpected fault, a bug in Layerboard: {type(exc).__name__}: {first_line(exc)}; {where}. "
-          "Please report it with that file.", file=sys.stderr)
+    print(f"error: {fault_message(exc)}", file=sys.stderr)
     return EXIT_ERROR

@@ -7,6 +7,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from builder.errors import LayerboardError
+from builder.faults import debugging, fault_message
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,10 @@ class _Call(QObject):
         except LayerboardError as exc:  # the engine's own words are meant for the user
             self.done.emit(False, str(exc))
             return
-        except Exception as exc:
-            log.exception("background task failed")
-            self.done.emit(False, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # a plain line; a bug's traceback goes to a log file (LAYERBOARD_DEBUG=1: also here)
+            if debugging():
+                log.exception("background task failed")
+            self.done.emit(False, fault_message(exc))
             return
         self.done.emit(True, value)
 

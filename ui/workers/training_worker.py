@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, Slot
 
 from builder.errors import LayerboardError
+from builder.faults import debugging, fault_message
 from builder.project import Project
 
 log = logging.getLogger(__name__)
@@ -69,9 +70,10 @@ class TrainingWorker(QObject):
             result = self._trainer.run()
         except LayerboardError as exc:  # TrainingError, GraphError, DatasetError: already worded for the user
             self.failed.emit(str(exc))
-        except Exception as exc:
-            log.exception("training failed")
-            self.failed.emit(f"Training failed: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # a plain line; a bug's traceback goes to a log file (LAYERBOARD_DEBUG=1: also here)
+            if debugging():
+                log.exception("training failed")
+            self.failed.emit(f"Training failed: {fault_message(exc)}")
         else:
             self.finished.emit(result)
 
