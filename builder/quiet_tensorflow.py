@@ -66,6 +66,11 @@ class _QuietLoader(importlib.abc.Loader):
     def __init__(self, loader):
         self.loader = loader
 
+    def __getattr__(self, name):  # get_filename, is_package, get_resource_reader...: the real loader's
+        if name == "loader":
+            raise AttributeError(name)
+        return getattr(self.loader, name)
+
     def create_module(self, spec):
         return self.loader.create_module(spec)
 
