@@ -28,6 +28,7 @@ from typing import Any
 
 from builder.errors import TrainingError
 from builder.files import KILL_AT, atomic_path, atomic_write_text, kill_point
+from builder.model import UnreadableModelError, load_model_safely
 
 log = logging.getLogger(__name__)
 
@@ -202,9 +203,25 @@ def checkpoint_callback(trainer, monitor: str, best: float | None = None, early=
                 early.wait = int(saved.get("wait", 0))
                 early.best = float(saved["best"]) if saved.get("best") is not None else early.best
                 early.best_epoch = int(saved.get("best_epoch", 0))
+                if early.restore_best_weights and saved.get("best") is not None:
+                    early.best_weights = self._best_weights(early.best_epoch)
             if control is not None and resumed.get("plateau"):
                 control.plateau_best = float(resumed["plateau"].get("best", math.inf))
                 control.plateau_wait = int(resumed["plateau"].get("wait", 0))
+
+        def _best_weights(self, best_epoch: int):
+            """Early stopping's best weights from before the resume: best.keras when it holds that epoch."""
+            path = trainer.run_dir / BEST
+            if (embedded_state(path) or {}).get("epoch") == best_epoch + 1:
+                try:
+                    return load_model_safely(path, compile=False).get_weights()
+                except UnreadableModelError:
+                    pass
+            note = (f"early stopping's best epoch ({best_epoch + 1}) is not the one in {path}; restore_best_weights "
+                    "restores the best of the epochs trained after this resume.")
+            log.warning(note)
+            trainer.notes.append(note)
+            return None
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch

@@ -142,3 +142,21 @@ def test_a_checkpoint_whose_state_disagrees_with_its_model_is_refused(uninterrup
     refused = train(str(project), "--resume", str(run))
     assert refused.returncode == 1
     assert f"is at optimizer step {state['step']} but its checkpoint state says epoch 1" in refused.stderr
+
+
+def test_restore_best_weights_survives_a_kill(tmp_path):
+    """Early stopping restores the best epoch's weights at the end; when that epoch came before the kill, the
+    resumed run gets them from best.keras (val_accuracy peaks at epoch 5 of 6 here; killed in epoch 6)."""
+    project = dropout_project(tmp_path / "p.json", epochs=6, monitor="val_accuracy",
+                              early_stopping={"patience": 10, "restore_best_weights": True})
+    whole = tmp_path / "whole"
+    assert train(str(project), "--run-dir", str(whole)).returncode == 0
+    accuracy = [float(row["val_accuracy"]) for row in csv.DictReader((whole / "history.csv").open())]
+    best = accuracy.index(max(accuracy))
+    assert best == 4  # the case this test is about: the best epoch is before the kill, and not the last
+    run = tmp_path / "run"
+    assert train(str(project), "--run-dir", str(run), kill_at="batch 6:1").returncode == -signal.SIGKILL
+    resumed = train(str(project), "--resume", str(run))
+    assert resumed.returncode == 0, resumed.stderr
+    for a, b in zip(weights(whole / "model.keras"), weights(run / "model.keras"), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
