@@ -187,6 +187,7 @@ def atomic_path(target: str | Path, suffix: str = "") -> Iterator[Path]:
     done = False
     try:
         yield tmp
+        kill_point(f"before-rename {target.name}")
         made_folder = tmp.is_dir()
         target = check_replaceable(requested, folder=made_folder)
         previous = os.stat(target).st_mode if target.exists() and not made_folder else None

@@ -27,7 +27,7 @@ from builder.export.tflite_convert import IO_TYPES, QUANTIZATIONS
 from builder.export.verification import (input_names, keras_outputs, load_model_file, max_abs_diff, output_names,
                                          verification_data)
 from builder.export.writers import SUFFIXES, WRITERS, check_target
-from builder.files import atomic_path, check_replaceable
+from builder.files import atomic_path, atomic_write_text, check_replaceable
 from builder.project import Project, validate_project
 
 FORMATS = ("keras", "h5", "savedmodel", "tflite", "onnx")
@@ -104,7 +104,7 @@ def export_model(model_or_path, fmt: str, out_path: str | Path, project: Project
         report = verify_artifact(fmt, tmp, model, data, context, out_path)
     if fmt == "tflite" and data.class_names and not data.regression:
         labels = out_path.with_name(LABELS_FILE)
-        labels.write_text("\n".join(data.class_names) + "\n")
+        atomic_write_text(labels, "\n".join(data.class_names) + "\n")
         report.labels_file = str(labels)
     report.weights = weights or (f"the model file {model_or_path}" if isinstance(model_or_path, (str, Path)) else "")
     report.write_json()

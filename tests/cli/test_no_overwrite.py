@@ -105,8 +105,8 @@ def test_train_refuses_a_run_dir_that_holds_a_run(tmp_path, capsys):
 def small_model(path: Path, units: int) -> Path:
     import keras
 
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, name="hidden"),
-                              keras.layers.Dense(2, name="out")])
+    inputs = keras.Input((4,), name="x")
+    model = keras.Model(inputs, keras.layers.Dense(2, name="out")(keras.layers.Dense(units, name="hidden")(inputs)))
     model.save(path)
     return path
 
@@ -149,3 +149,45 @@ def test_import_force_is_all_new_or_nothing_new(tmp_path, point):
     assert import_cli(str(old), "-o", str(project), "--force").returncode == 0
     assert loads_its_weights(project) == 3
     assert [p.name for p in tmp_path.glob("p*.weights.h5")] == [load_project(project).weights]
+
+
+def run_cli(*args: str, kill_at: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("LAYERBOARD_KILL_AT", None)
+    if kill_at:
+        env["LAYERBOARD_KILL_AT"] = kill_at
+    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def _age_all_hidden(folder: Path) -> None:
+    import time
+
+    then = time.time() - 3600
+    for path in folder.glob(".*"):
+        os.utime(path, (then, then))
+
+
+@pytest.mark.slow
+def test_new_force_and_export_force_killed_before_the_rename_lose_nothing(tmp_path):
+    """A kill after the new content is staged and before it is renamed into place: the old file is intact, and
+    the next write into that folder removes the staging folder the kill left."""
+    project = tmp_path / "p.json"
+    project.write_text('{"mine": true}\n')
+    killed = run_cli("new", "digits_cnn", "-o", str(project), "--force", kill_at="before-rename p.json")
+    assert killed.returncode == -signal.SIGKILL
+    assert project.read_text() == '{"mine": true}\n' and list(tmp_path.glob(".p.json.*"))
+    _age_all_hidden(tmp_path)
+    assert run_cli("new", "digits_cnn", "-o", str(project), "--force").returncode == 0
+    assert load_project(project).name and not list(tmp_path.glob(".*"))
+
+    model = small_model(tmp_path / "model.keras", 3)
+    target = tmp_path / "out.keras"
+    target.write_bytes(b"the user's")
+    killed = run_cli("export", str(model), "--format", "keras", "-o", str(target), "--force",
+                     kill_at="before-rename out.keras")
+    assert killed.returncode == -signal.SIGKILL and target.read_bytes() == b"the user's"
+    _age_all_hidden(tmp_path)
+    done = run_cli("export", str(model), "--format", "keras", "-o", str(target), "--force")
+    assert done.returncode == 0, done.stderr
+    assert target.read_bytes()[:2] == b"PK" and not list(tmp_path.glob(".*"))
