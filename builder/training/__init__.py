@@ -10,7 +10,7 @@ from builder.training.doctor import AND_CUDA, device_summary, diagnose, explain_
 from builder.training.evaluation import Evaluation, evaluate
 from builder.training.failure_messages import explain_failure
 from builder.training.fit_data import class_weights
-from builder.training.live_control import write_control_request
+from builder.training.live_control import ControlRequest, read_control_request, write_control_request
 from builder.training.losses import compile_arguments
 from builder.training.optimizers import OPTIMIZERS, SCHEDULE_PARAMS, make_optimizer, make_schedule
 from builder.training.prediction import format_predictions, predict_files
@@ -36,6 +36,8 @@ __all__ = [
     "diagnose",
     "evaluate", "explain_devices", "explain_failure", "format_predictions", "is_chief", "make_optimizer",
     "make_schedule", "predict_files", "report_from_facts", "split_cpu", "write_control_request",
+    # a control.json, read with every check:
+    "ControlRequest", "read_control_request",
     # the project's model (a run's, or the project with its own weights):
     "PROJECT_WEIGHTS", "ProjectModel", "latest_run_model", "project_model",
     # Keras objects (importing one imports Keras):

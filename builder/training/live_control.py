@@ -65,7 +65,14 @@ class ControlRequest:
     stale: bool = False  # written before this run started (left from an earlier run): ignored without a word
 
     def refuse(self, setting: str, value: Any, reason: str) -> "ControlRequest":
-        self.refusals.append((setting, value if isinstance(value, str) else shown(value), reason))
+        """Refuse the request for a value it holds (recorded as JSON writes it)."""
+        self.refusals.append((setting, shown(value), f"refused: {reason}"))
+        self.settings = {}
+        return self
+
+    def refuse_file(self, reason: str) -> "ControlRequest":
+        """Refuse the request for what the file is (no value to show)."""
+        self.refusals.append(("request", "", f"refused: {CONTROL_FILE} {reason}"))
         self.settings = {}
         return self
 
@@ -78,32 +85,32 @@ def read_control_request(path: str | Path, started_ns: int = 0) -> ControlReques
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            return request.refuse("request", "", f"refused: {path.name} is {kind}; remove it and write requests with "
-                                                 "`python main.py control RUN_DIR --learning-rate X`")
+            return request.refuse_file(f"is {kind}; remove it and write requests with "
+                                       "`python main.py control RUN_DIR --learning-rate X`")
         if info.st_mtime_ns < started_ns - _CLOCK_SLACK_NS:
             request.stale = True
             return request
         if info.st_size > CONTROL_MAX_BYTES:
-            return request.refuse("request", "", f"refused: {path.name} is {info.st_size:,} bytes; a request is at most "
-                                                 f"{CONTROL_MAX_BYTES:,} bytes, e.g. {_EXAMPLE}")
+            return request.refuse_file(f"is {info.st_size:,} bytes; a request is at most {CONTROL_MAX_BYTES:,} "
+                                       f"bytes, e.g. {_EXAMPLE}")
         with open(path, "rb") as handle:
             raw = handle.read(CONTROL_MAX_BYTES + 1)
         data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         return request
     except OSError as exc:
-        return request.refuse("request", "", f"refused: {path.name} cannot be read ({exc.strerror or exc})")
+        return request.refuse_file(f"cannot be read ({exc.strerror or exc})")
     except UnicodeDecodeError:
-        return request.refuse("request", "", f"refused: {path.name} is not UTF-8 text; write JSON such as {_EXAMPLE}")
+        return request.refuse_file(f"is not UTF-8 text; write JSON such as {_EXAMPLE}")
     except (ValueError, RecursionError) as exc:
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
-        return request.refuse("request", "", f"refused: {path.name} is not valid JSON ({reason}); write e.g. {_EXAMPLE}")
+        return request.refuse_file(f"is not valid JSON ({reason}); write e.g. {_EXAMPLE}")
     if not isinstance(data, dict):
-        return request.refuse("request", data, f"refused: a request is a JSON object such as {_EXAMPLE}")
+        return request.refuse("request", data, f"a request is a JSON object such as {_EXAMPLE}")
     request_id = data.get("request_id")
     if request_id is not None:
         if isinstance(request_id, bool) or not isinstance(request_id, int) or request_id < 0:
-            request.refuse("request_id", request_id, "refused: request_id must be a whole number (the time in "
+            request.refuse("request_id", request_id, "request_id must be a whole number (the time in "
                                                      "nanoseconds `python main.py control` writes) or left out")
         else:
             request.request_id = request_id
@@ -116,14 +123,13 @@ def read_control_request(path: str | Path, started_ns: int = 0) -> ControlReques
             continue
         problem = live_setting_problem(key, value) if isinstance(key, str) else "unknown setting"
         if problem:
-            request.refuse(key if key in LIVE_SETTINGS else shown(key), value, f"refused: {problem}")
+            request.refuse(key if key in LIVE_SETTINGS else shown(key), value, problem)
         else:
             settings[key] = value
     if request.refusals:
         request.settings = {}
     elif not settings:
-        request.refuse("request", data, f"refused: names no setting to change; live settings: "
-                                        f"{', '.join(LIVE_SETTINGS)}")
+        request.refuse("request", data, f"names no setting to change; live settings: {', '.join(LIVE_SETTINGS)}")
     else:
         request.settings = settings
     return request

@@ -85,7 +85,8 @@ def test_no_traceback_and_exit_2_from_a_real_process(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["train", "p.json", "--cpu-devices", "-2"], "argument --cpu-devices: must be a whole number from 1 to 1,024; got -2"),
+    (["train", "p.json", "--cpu-devices", "-2"],
+     "argument --cpu-devices: must be a whole number from 1 to 1,024; got -2"),
     (["train", "p.json", "--cpu-devices", "0"], "argument --cpu-devices: must be a whole number from 1"),
     (["train", "p.json", "--epochs", "0"], "argument --epochs: must be a whole number from 1 to 1,000,000; got 0"),
     (["train", "p.json", "--epochs", "many"], "argument --epochs: invalid int value: 'many'"),

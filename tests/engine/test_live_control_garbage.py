@@ -162,3 +162,22 @@ def test_write_control_request_refuses_out_of_range_and_drops_garbage(tmp_path):
     (tmp_path / "control.json").mkdir()
     with pytest.raises(TrainingError, match="not a regular file"):
         write_control_request(tmp_path, patience=3)
+
+
+def test_a_request_left_from_an_earlier_run_is_ignored_without_a_word(tmp_path):
+    import time
+
+    from builder.training import read_control_request
+
+    path = tmp_path / "control.json"
+    path.write_text('{"learning_rate": 0.5, "request_id": 1}')
+    later = time.time_ns() + 5_000_000_000  # a run that started after the file was written
+    old = read_control_request(path, later)
+    assert old.stale and not old.settings and not old.refusals
+    path.write_text('{"learning_rate": 0.5, "request_id": %d}' % time.time_ns())
+    fresh = read_control_request(path, time.time_ns() - 1_000_000)
+    assert fresh.settings == {"learning_rate": 0.5} and not fresh.refusals and not fresh.stale
+    path.write_text('{"learning_rate": "fast"}')
+    bad = read_control_request(path)
+    assert bad.refusals == [("learning_rate", '"fast"', 'refused: must be a finite number above 0 and at most 10; '
+                                                        'got "fast"')] and not bad.settings
