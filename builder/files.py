@@ -121,6 +121,8 @@ def clean_leftovers(folder: str | Path, older_than_s: float = STALE_AFTER_S) -> 
     except OSError:
         return removed
     for entry in entries:
+        if not entry.name.startswith(".") or not (_STAGING.match(entry.name) or _OLD_FILES.match(entry.name)):
+            continue  # only hidden names of Layerboard's patterns are looked at (a big folder costs one listing)
         try:
             info = entry.stat(follow_symlinks=False)
         except OSError:
