@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import logging
 import os
 import re
 import sys
@@ -114,12 +115,14 @@ _FINDER = _QuietFinder()
 
 
 def _quiet_python_logs() -> None:
-    """absl's Python logging (used by TensorFlow) at errors only, when the level is the quiet one."""
+    """absl's and TensorFlow's Python logging at errors only, when the level is the quiet one."""
     if os.environ.get(LEVEL_VARIABLE) != QUIET_LEVEL or debugging():
         return
     absl_logging = sys.modules.get("absl.logging")
     if absl_logging is not None:
         absl_logging.set_verbosity(absl_logging.ERROR)
+    # TensorFlow's Python warnings (deprecations inside tf2onnx and the converters) are not the user's to act on
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 def install() -> None:

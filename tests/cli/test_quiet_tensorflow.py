@@ -54,3 +54,10 @@ def test_debug_shows_the_chatter_and_a_users_level_is_kept():
     assert child_environment({"X": "1"})["X"] == "1"
     mine = _check({"TF_CPP_MIN_LOG_LEVEL": "0"})  # the user's level holds: Layerboard hides nothing then
     assert any(is_chatter(line) for line in mine.stderr.splitlines()), mine.stderr
+
+
+def test_tensorflows_python_warnings_are_quiet_too():
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "LAYERBOARD_DEBUG")}
+    code = "import logging, builder, tensorflow; print(logging.getLogger('tensorflow').level)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert done.stdout.strip() == "40" and done.stderr == "", done.stderr  # logging.ERROR
