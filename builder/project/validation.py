@@ -205,7 +205,7 @@ def _dataset(problems: _Problems, ref) -> None:
     if ref.path is not None:
         problems.check(f"{p}.path", ref.path, text())
     if not isinstance(ref.options, dict):
-        problems.add(f"{p}.options", "an object of source settings ({\"label_column\": \"y\"})", ref.options)
+        problems.add(f"{p}.options", 'an object of the source\'s settings ({"target": "price"})', ref.options)
     problems.check(f"{p}.use_named_split", ref.use_named_split, boolean)
 
 
@@ -215,7 +215,7 @@ def _optimizer(problems: _Problems, spec: Any) -> None:
         problems.check("training.optimizer", spec, text())
     elif not isinstance(spec, dict) or set(spec) - {"class_name", "config"} or \
             not isinstance(spec.get("class_name"), str) or not spec["class_name"] or \
-            not isinstance(spec.get("config") or {}, dict) or spec.get("config") == []:
+            not isinstance(spec.get("config", {}), (dict, type(None))):
         problems.add("training.optimizer", wanted, spec)
 
 
@@ -251,7 +251,7 @@ def _early_stopping(problems: _Problems, spec: Any) -> None:
     for key, value in spec.items():
         if key not in _EARLY_STOPPING:
             problems.say(f"{place}.{_key(key)}", f"early_stopping has no setting '{_key(key)}'; its settings: "
-                                           f"{', '.join(EARLY_STOPPING_SETTINGS)}")
+                                                 f"{', '.join(EARLY_STOPPING_SETTINGS)}")
         else:
             problems.check(f"{place}.{key}", value, _EARLY_STOPPING[key])
 
