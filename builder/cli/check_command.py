@@ -7,7 +7,7 @@ import json
 
 from builder.cli.command import EXIT_INVALID, EXIT_OK, Command
 from builder.model import estimate, format_shape, infer_shapes
-from builder.project import load_project, project_problems
+from builder.project import load_project
 
 
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,9 +21,11 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from builder.training import settings_problems  # loads numpy: imported by this command only
+
     project = load_project(args.project)
     report = infer_shapes(project.graph, project.folder())
-    problems = project_problems(project)  # every setting, and an empty graph (builder.project.validation)
+    problems = settings_problems(project)  # every setting, and an empty graph, as train reads them
     dataset_problems = _dataset_problems(project, report) if args.dataset and not problems else []
     valid = report.valid and not dataset_problems and not problems
     target = getattr(args, "target", None)

@@ -9,7 +9,7 @@ from builder.cli.arguments import finite_number, whole_number
 from builder.cli.command import EXIT_OK, Command
 from builder.cli.run_choice import chosen_model
 from builder.errors import LayerboardError
-from builder.project import load_project, validate_project
+from builder.project import load_project
 
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +39,7 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
 def _export(args: argparse.Namespace) -> int:
     # builder.export loads numpy: imported by this command only, so the others start quickly
     from builder.export import ExportOptions, export_model, write_python
+    from builder.training import validate_settings
 
     source = Path(args.source)
     project = None
@@ -47,7 +48,8 @@ def _export(args: argparse.Namespace) -> int:
             raise LayerboardError("--format python exports a project file, not a .keras model; "
                                   "import the model first: python main.py import MODEL.keras -o project.json")
         project = load_project(source)
-        validate_project(project)  # every bad setting at once (exit 2); python_source checks again for the window
+        validate_settings(project, data=False)  # every bad setting at once (exit 2); python_source checks again
+        # for the window; the script may name data it does not have (it writes a placeholder loader)
         path = write_python(project, args.output, overwrite=args.force)
         print(json.dumps({"format": "python", "path": str(path)}) if args.json else f"wrote {path}")
         return EXIT_OK
@@ -55,7 +57,7 @@ def _export(args: argparse.Namespace) -> int:
         model_path, weights = source, f"the model file {source}"
     else:
         project = load_project(source)
-        validate_project(project)  # before looking for its run: a bad setting is named first (exit 2)
+        validate_settings(project)  # before looking for its run: a bad setting is named first (exit 2)
         chosen = chosen_model(project, args.run)  # a run's model, or the project with its own weights
         model_path, weights = chosen.path or chosen.model, chosen.weights
     options = ExportOptions(quantization=args.quantization, io_type=args.io_type,

@@ -14,7 +14,7 @@ from builder.cli.arguments import learning_rate, patience, whole_number
 from builder.cli.command import EXIT_OK, Command
 from builder.cli.run_choice import chosen_model
 from builder.errors import LayerboardError
-from builder.project import MAX_LEARNING_RATE, load_project, validate_project
+from builder.project import MAX_LEARNING_RATE, load_project
 
 
 def _train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,12 +36,12 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from builder.training import Trainer, TrainingCallbacks, clear_run_dir, split_cpu
+    from builder.training import Trainer, TrainingCallbacks, clear_run_dir, split_cpu, validate_settings
 
     project = load_project(args.project)
     if args.strategy:
         project.training.strategy = args.strategy
-    validate_project(project)  # every bad setting at once (exit 2), before TensorFlow starts
+    validate_settings(project)  # every bad setting at once (exit 2), before TensorFlow's runtime starts
 
     class PrintEpochs(TrainingCallbacks):
         def on_train_begin(self, epochs: int, steps_per_epoch: int) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 
 from builder.errors import ExportError
 from builder.export.report import ExportReport
+from builder.model import output_names as model_output_names
 
 DEFAULT_INT8_DROP = 1.0  # percentage points of validation accuracy
 
@@ -79,5 +80,5 @@ def layer_of_tensor(tensor_name: str, model) -> str:
                 if candidate in layers and candidate != model.name:
                     return candidate
     if tensor_name.startswith("StatefulPartitionedCall"):
-        return "model output (" + ", ".join(model.output_names) + ")"
+        return "model output (" + ", ".join(model_output_names(model)) + ")"
     return tensor_name

@@ -17,6 +17,7 @@ import numpy as np
 
 from builder.errors import ExportError, first_line
 from builder.files import atomic_path
+from builder.model import output_names as model_output_names
 
 H5_SUFFIXES = (".h5", ".hdf5")
 
@@ -143,7 +144,7 @@ def run_h5(path: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
         raise ExportError(f"{path} is not a readable Keras HDF5 model: {_first_line(exc)}") from None
     outputs = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
     if isinstance(outputs, dict):
-        return [np.asarray(outputs[name]) for name in model.output_names]
+        return [np.asarray(outputs[name]) for name in model_output_names(model)]
     if isinstance(outputs, (list, tuple)):
         return [np.asarray(o) for o in outputs]
     return [np.asarray(outputs)]

@@ -14,6 +14,7 @@ import numpy as np
 
 from builder.errors import ExportError, first_line
 from builder.files import atomic_path
+from builder.model import output_names as model_output_names
 
 OPSET = 17  # onnxruntime >= 1.14 runs it; tf2onnx 1.17's own default is 15
 INSTALL_HINT = "pip install tf2onnx onnxruntime"
@@ -69,7 +70,7 @@ def write_onnx(model, path: Path, input_names: list[str], output_names: list[str
     def serve(*args):
         outputs = model(list(args) if len(args) > 1 else args[0], training=False)
         if isinstance(outputs, dict):
-            outputs = [outputs[k] for k in model.output_names]
+            outputs = [outputs[k] for k in model_output_names(model)]
         elif not isinstance(outputs, (list, tuple)):
             outputs = [outputs]
         return {name: tf.identity(o) for name, o in zip(output_names, outputs)}

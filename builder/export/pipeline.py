@@ -24,11 +24,12 @@ from builder.export.accuracy_check import compare_classes, judge_quantized
 from builder.export.fresh_process import run_exported
 from builder.export.report import ExportReport, size_of
 from builder.export.tflite_convert import IO_TYPES, QUANTIZATIONS
-from builder.export.verification import (input_names, keras_outputs, load_model_file, max_abs_diff, output_names,
-                                         verification_data)
+from builder.export.verification import keras_outputs, load_model_file, max_abs_diff, verification_data
 from builder.export.writers import SUFFIXES, WRITERS, check_target
 from builder.files import atomic_path, atomic_write_text, check_replaceable
-from builder.project import Project, validate_project
+from builder.model import input_names, output_names
+from builder.project import Project
+from builder.training import validate_settings
 
 FORMATS = ("keras", "h5", "savedmodel", "tflite", "onnx")
 TOLERANCE = 1e-4
@@ -91,7 +92,7 @@ def export_model(model_or_path, fmt: str, out_path: str | Path, project: Project
         options.samples = samples
     _check_options(fmt, options)
     if project is not None:
-        validate_project(project)  # every bad setting at once, for the window as for the CLI
+        validate_settings(project)  # every bad setting at once, for the window as for the CLI
     out_path = Path(out_path)
     check_target(fmt, out_path)
     check_overwrite(out_path, overwrite, folder=fmt == "savedmodel")

@@ -21,7 +21,8 @@ from builder import blocks
 from builder.errors import ExportError, GraphError
 from builder.graph import Graph, Node, topological_order
 from builder.model import model_outputs, node_files
-from builder.project import Project, validate_project
+from builder.project import Project
+from builder.training import validate_settings
 from builder.files import atomic_write_text, check_replaceable
 
 # Names the generated build_model() uses itself; a node id never shadows them.
@@ -347,7 +348,7 @@ def _file_name(project: Project) -> str:
 
 def python_source(project: Project) -> str:
     """The project as a standalone Keras program (see the module docstring)."""
-    validate_project(project)  # a setting train would refuse or misread is never written into a script
+    validate_settings(project, data=False)  # a setting train would refuse or misread is never written into a script
     classes = _Classes()
     body = _build_model_lines(project, classes)  # first: it fills in the imports
     training = project.training

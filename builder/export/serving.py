@@ -3,6 +3,7 @@ outputs (a dict) after the output blocks. SavedModel export and TFLite conversio
 from __future__ import annotations
 
 import functools
+from builder.model import output_names as model_output_names
 
 
 def input_specs(model, batch: int | None = None) -> list:
@@ -16,7 +17,7 @@ def write_serving_savedmodel(model, directory: str, batch: int | None = None) ->
     import keras
 
     specs = input_specs(model, batch)
-    names = list(model.output_names)
+    names = model_output_names(model)
     call = functools.partial(model.__call__, training=False)
     single = len(specs) == 1
 

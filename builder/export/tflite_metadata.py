@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from builder.errors import ExportError
+from builder.model import output_names as model_output_names
 
 METADATA_NAME = "layerboard"
 _FILE_IDENTIFIER = b"TFL3"
@@ -109,7 +110,7 @@ def metadata_for(model, class_names: list[str] | None = None) -> dict:
     """The metadata document for a Keras model: input/output names, shapes (-1 = any size), dtypes, labels."""
     inputs = [{"name": t.name.split(":")[0], "shape": _shape(t), "dtype": _dtype(t)} for t in model.inputs]
     outputs = [{"name": name, "shape": _shape(t), "dtype": _dtype(t)}
-               for name, t in zip(model.output_names, model.outputs)]
+               for name, t in zip(model_output_names(model), model.outputs)]
     return {
         "producer": "Layerboard",
         "model_name": model.name,

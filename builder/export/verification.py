@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from builder.errors import ExportError
-from builder.model import UnreadableModelError, load_model_safely, model_input_specs, random_inputs
+from builder.model import (UnreadableModelError, input_names, load_model_safely, model_input_specs, output_names,
+                           random_inputs)
 from builder.project import Project
 
 MAX_SAMPLES = 1000  # validation samples an export is checked on, at most
@@ -57,14 +58,6 @@ def verification_data(model, project: Project | None, count: int | None, represe
         return random_inputs(model_input_specs(model), n, unknown_dim=1, normal=True, rng=rng)
 
     return VerificationData(noise(take), "random", representative=noise(representative) if representative else None)
-
-
-def input_names(model) -> list[str]:
-    return [t.name.split(":")[0] for t in model.inputs]
-
-
-def output_names(model) -> list[str]:
-    return list(model.output_names)
 
 
 def as_list(outputs) -> list[np.ndarray]:

@@ -6,7 +6,8 @@ from builder.model.block_selection import save_selection
 from builder.model.build import build_model, model_outputs
 from builder.model.cost import FILE_OVERHEAD, LAYER_OVERHEAD, CostEstimate, estimate, estimate_sizes, layer_flops
 from builder.model.explanations import explain
-from builder.model.model_files import UnreadableModelError, load_model_safely, model_input_specs, random_inputs
+from builder.model.model_files import (UnreadableModelError, input_names, load_model_safely, model_input_specs,
+                                       output_names, random_inputs)
 from builder.model.layers import apply_layer, keras_kwargs, make_input, make_layer, node_files, output_tensors
 from builder.model.output_activation import UNKNOWN_ACTIVATION, output_activation
 from builder.model.shape_inference import ShapeInference, infer_shapes
@@ -16,8 +17,8 @@ from builder.model.weights import WeightsReport, apply_project_weights, load_nod
 __all__ = [
     "FILE_OVERHEAD", "LAYER_OVERHEAD", "UNKNOWN_ACTIVATION", "CostEstimate", "NodeResult", "Shape", "ShapeInference",
     "ShapeReport", "UnreadableModelError", "WeightsReport", "apply_layer", "apply_project_weights", "build_model", "estimate",
-    "estimate_sizes", "explain", "format_shape", "infer_shapes", "keras_kwargs", "layer_flops", "load_model_safely",
+    "estimate_sizes", "explain", "format_shape", "infer_shapes", "input_names", "keras_kwargs", "layer_flops", "load_model_safely",
     "load_node_weights", "model_input_specs", "random_inputs",
-    "make_input", "make_layer", "model_outputs", "node_files", "output_activation", "output_tensors", "save_node_weights",
+    "make_input", "make_layer", "model_outputs", "node_files", "output_activation", "output_names", "output_tensors", "save_node_weights",
     "save_selection",
 ]

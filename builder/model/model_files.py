@@ -142,3 +142,15 @@ def random_inputs(inputs: list[tuple[tuple, str]], batch: int, *, seed: int = 0,
 def model_input_specs(model) -> list[tuple[tuple, str]]:
     """(shape without batch, dtype) of each input of a Keras model."""
     return [(tuple(t.shape[1:]), str(t.dtype)) for t in model.inputs]
+
+
+def input_names(model) -> list[str]:
+    """The names of a Keras model's inputs, in order."""
+    return [t.name.split(":")[0] for t in model.inputs]
+
+
+def output_names(model) -> list[str]:
+    """The names of a Keras model's outputs, in order; a Sequential model has none of its own: its one output is
+    its last layer's."""
+    names = getattr(model, "output_names", None)
+    return list(names) if names else [model.layers[-1].name]

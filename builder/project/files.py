@@ -1,14 +1,16 @@
 """Project files: JSON load with precise error messages, atomic save, format version checks."""
 from __future__ import annotations
 
+import filecmp
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 from builder import blocks
 from builder.blocks import expect_type, read_graph
 from builder.file_checks import require_regular_file
-from builder.files import atomic_write_text
+from builder.files import atomic_path, atomic_write_text
 from builder.errors import GraphError, LayerboardError, ProjectFileError
 from builder.graph import Graph
 from builder.project.limits import check_limits, check_path, check_size, parse_json
@@ -32,10 +34,38 @@ def project_to_dict(project: Project) -> dict[str, Any]:
 
 
 def save_project(project: Project, path: str | Path) -> Path:
+    """Write the project atomically; saved into another folder, it takes its weights file along (written first,
+    so the project never appears without them)."""
     path = Path(path)
-    atomic_write_text(path, json.dumps(project_to_dict(project), indent=2) + "\n")
+    carried = _carry_weights(project, path)
+    try:
+        atomic_write_text(path, json.dumps(project_to_dict(project), indent=2) + "\n")
+    except BaseException:
+        if carried is not None:
+            carried.unlink(missing_ok=True)
+        raise
     project.path = path
     return path
+
+
+def _carry_weights(project: Project, path: Path) -> Path | None:
+    """Copy the project's weights file beside `path` when the project moves to another folder (Save As); a file of
+    that name already there with other contents is kept, and the copy takes the next free name. Returns the copy."""
+    if not project.weights or project.path is None or project.path.parent.resolve() == path.parent.resolve():
+        return None
+    source = project.resolve(project.weights)
+    if not source.is_file():
+        return None
+    target = resolve_inside(path.parent, project.weights)
+    if target.is_file() and filecmp.cmp(source, target, shallow=False):
+        return None
+    stem, n = target.name.removesuffix(".weights.h5"), 1
+    while target.exists():
+        target, n = target.with_name(f"{stem}.{n}.weights.h5"), n + 1
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
+    project.weights = target.relative_to(path.parent.resolve()).as_posix()
+    return target
 
 
 def _section(path, data: dict, key: str, cls):

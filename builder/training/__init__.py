@@ -16,6 +16,7 @@ from builder.training.optimizers import OPTIMIZERS, SCHEDULE_PARAMS, make_optimi
 from builder.training.prediction import format_predictions, predict_files
 from builder.training.progress import TrainingCallbacks, TrainingResult
 from builder.training.project_model import PROJECT_WEIGHTS, ProjectModel, latest_run_model, project_model
+from builder.training.settings_check import settings_problems, validate_settings
 from builder.training.trainer import Trainer
 
 KERAS_OBJECTS = ("SmoothedSparseCategoricalCrossentropy", "SparseAUC", "SparsePrecision", "SparseRecall")
@@ -35,7 +36,7 @@ __all__ = [
     "TrainingCallbacks", "TrainingResult", "class_weights", "clear_run_dir", "compile_arguments", "device_summary",
     "diagnose",
     "evaluate", "explain_devices", "explain_failure", "format_predictions", "is_chief", "make_optimizer",
-    "make_schedule", "predict_files", "report_from_facts", "split_cpu", "write_control_request",
+    "make_schedule", "predict_files", "report_from_facts", "settings_problems", "split_cpu", "validate_settings", "write_control_request",
     # a control.json, read with every check:
     "ControlRequest", "read_control_request",
     # the project's model (a run's, or the project with its own weights):

@@ -33,6 +33,47 @@ def _per_output(value, outputs: list[str], what: str) -> dict[str, Any]:
     return {o: value for o in outputs}
 
 
+def _unknown_loss(name: str) -> str:
+    return (f"Unknown loss '{name}'. Common losses: sparse_categorical_crossentropy, categorical_crossentropy, "
+            "binary_crossentropy, mse, mae, huber, reconstruction.")
+
+
+def _unknown_metric(name: str) -> str:
+    return (f"Unknown metric '{name}'. Metrics: accuracy, top_k_accuracy, precision, recall, auc, mae, mse, rmse, "
+            "or any Keras metric name.")
+
+
+def loss_name_problem(name: str) -> str | None:
+    """Why make_loss would refuse a loss name, or None; resolves the name as make_loss does, making nothing."""
+    import keras
+
+    if name == RECONSTRUCTION or name in CROSSENTROPY:
+        return None
+    try:
+        keras.losses.get(name)  # a function, or a Loss object (which holds no variables)
+    except ValueError:
+        return _unknown_loss(name)
+    return None
+
+
+def metric_name_problem(name: str) -> str | None:
+    """Why make_metric would refuse a metric name, or None, without making the metric (a Keras metric holds
+    variables, and creating one would start TensorFlow's runtime before a distribution strategy is chosen)."""
+    import keras
+
+    if re.fullmatch(r"top_(k|\d+)_accuracy", name) or name in ("precision", "recall", "auc", "rmse", "accuracy", "acc"):
+        return None
+    if isinstance(getattr(keras.metrics, name, None), type):  # a class name: make_metric makes an instance
+        return None
+    if name[:1].islower():
+        try:
+            keras.metrics.get(name)  # a lower-case name resolves to a function
+        except ValueError:
+            return _unknown_metric(name)
+        return None
+    return _unknown_metric(name)
+
+
 def make_loss(name: str, config, activation: str | None, one_hot_labels: bool = False):
     import keras
 
@@ -55,8 +96,7 @@ def make_loss(name: str, config, activation: str | None, one_hot_labels: bool = 
     try:
         return keras.losses.get(name)
     except ValueError:
-        raise TrainingError(f"Unknown loss '{name}'. Common losses: sparse_categorical_crossentropy, "
-                            "categorical_crossentropy, binary_crossentropy, mse, mae, huber, reconstruction.") from None
+        raise TrainingError(_unknown_loss(name)) from None
 
 
 def make_metric(name: str, loss_name: str):
@@ -81,8 +121,7 @@ def make_metric(name: str, loss_name: str):
     try:
         keras.metrics.get(name)
     except ValueError:
-        raise TrainingError(f"Unknown metric '{name}'. Metrics: accuracy, top_k_accuracy, precision, recall, auc, "
-                            "mae, mse, rmse, or any Keras metric name.") from None
+        raise TrainingError(_unknown_metric(name)) from None
     return name
 
 

@@ -35,24 +35,44 @@ SCHEDULE_PARAMS: dict[str, dict[str, Any]] = {
 }
 
 
+def _identifier(spec: Any) -> tuple[str, dict[str, Any]]:
+    """The optimizer's name and settings: a name ("adam") or {"class_name": "SGD", "config": {...}}."""
+    if isinstance(spec, str):
+        return spec, {}
+    if isinstance(spec, dict) and isinstance(spec.get("class_name"), str):
+        return spec["class_name"], dict(spec.get("config") or {})
+    raise TrainingError('training.optimizer must be a name ("adam") or {"class_name": "SGD", "config": {...}}; '
+                        f"got {spec!r}.")
+
+
+def _unknown_optimizer(identifier: str) -> str:
+    return f"Unknown optimizer '{identifier}'. Keras optimizers: {', '.join(OPTIMIZERS)}."
+
+
+def optimizer_name_problem(spec: Any) -> str | None:
+    """Why make_optimizer would refuse the optimizer's name, or None, without making it (an optimizer holds
+    variables, and creating one would start TensorFlow's runtime before a distribution strategy is chosen)."""
+    import keras
+
+    try:
+        identifier, _ = _identifier(spec)
+    except TrainingError as exc:
+        return str(exc)
+    classes = {name.lower() for name in dir(keras.optimizers)
+               if isinstance(getattr(keras.optimizers, name), type) and name not in ("Optimizer", "OptimizerMap")}
+    return None if identifier.lower().replace("_", "") in classes else _unknown_optimizer(identifier)
+
+
 def make_optimizer(config) -> Any:
     """The Keras optimizer of a TrainingConfig, with its learning rate, weight decay and clipping."""
     import keras
 
-    spec = config.optimizer
+    identifier, params = _identifier(config.optimizer)
     extra = {k: getattr(config, k) for k in ("weight_decay", "clipnorm", "clipvalue") if getattr(config, k) is not None}
-    if isinstance(spec, str):
-        identifier: Any = spec
-        params: dict[str, Any] = {}
-    elif isinstance(spec, dict) and isinstance(spec.get("class_name"), str):
-        identifier, params = spec["class_name"], dict(spec.get("config") or {})
-    else:
-        raise TrainingError('training.optimizer must be a name ("adam") or {"class_name": "SGD", "config": {...}}; '
-                            f"got {spec!r}.")
     try:
         cls = type(keras.optimizers.get(identifier))
     except ValueError:
-        raise TrainingError(f"Unknown optimizer '{identifier}'. Keras optimizers: {', '.join(OPTIMIZERS)}.") from None
+        raise TrainingError(_unknown_optimizer(identifier)) from None
     params.setdefault("learning_rate", config.learning_rate)
     params.update(extra)
     try:

@@ -17,7 +17,7 @@ from builder.data import Dataset, check_against_dataset, dataset_problems_text, 
 from builder.errors import LayerboardError, TrainingError
 from builder.faults import debugging, write_traceback
 from builder.model import UnreadableModelError, apply_project_weights, build_model, load_model_safely
-from builder.project import Project, learning_rate_problem, patience_problem, shown, validate_project
+from builder.project import Project, learning_rate_problem, patience_problem, shown
 from builder.training import checkpoints, distribution, losses
 from builder.training.failure_messages import explain_failure
 from builder.training.fit_data import adapt_normalization, class_weights, fit_inputs, targets_per_output
@@ -25,6 +25,7 @@ from builder.training.keras_callbacks import early_stopping, epoch_tensorboard
 from builder.training.live_control import LiveSettings, run_control
 from builder.training.optimizers import make_optimizer, make_schedule
 from builder.training.progress import TrainingCallbacks, TrainingResult
+from builder.training.settings_check import validate_settings
 from builder.training.run_record import write_run_record
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ class Trainer:
         import keras
 
         config = self.project.training
-        validate_project(self.project)  # every setting, all problems at once, before anything loads
+        validate_settings(self.project)  # every setting, all problems at once, before anything loads
         if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
             raise TrainingError(f"epochs must be a whole number of at least 1; got {shown(self.epochs)}.")
         start = time.perf_counter()

@@ -8,7 +8,8 @@ import pytest
 from builder.errors import ExportError
 from builder.export import ExportOptions, export_model
 from builder.export.pipeline import verify_artifact
-from builder.export.verification import input_names, output_names, verification_data
+from builder.export.verification import verification_data
+from builder.model import input_names, output_names
 
 NAMES = {"keras": "m.keras", "h5": "m.h5", "savedmodel": "saved", "tflite": "m.tflite", "onnx": "m.onnx"}
 
