@@ -117,6 +117,21 @@ def test_shape_inference_and_build_refuse_a_vocabulary_outside_the_folder(tmp_pa
         build_model(project.graph, folder=project.folder())
 
 
+def test_the_tflite_check_reads_a_vocabulary_file_from_the_project_folder(tmp_path, monkeypatch):
+    """check --target converts each node in a worker process: the worker reads the file where the project is."""
+    from builder.export import CompatibilityChecker
+
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "vocab.txt").write_text("\n".join(WORDS) + "\n")
+    project = load_project(lookup_project(folder, "vocab.txt"))
+    monkeypatch.chdir(tmp_path)
+    checker = CompatibilityChecker(cache_path=tmp_path / "cache.json")
+    answers = {a.node_id: a for a in checker.check_project(project, "tflite")}
+    assert answers["lookup"].status in ("builtin", "select_tf_ops"), answers["lookup"].message
+    assert "folder" not in (answers["lookup"].message or "")
+
+
 def test_a_graph_without_a_folder_reads_no_file(tmp_path):
     from builder.model import infer_shapes
 

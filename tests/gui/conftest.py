@@ -7,8 +7,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest
-from PySide6.QtCore import QThread
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QEvent, QThread
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 ENGINE_TIMEOUT_MS = 90_000  # the first `import keras` of the session: ~7 s here, more on a busy CI box
 
@@ -49,11 +49,15 @@ def no_thread_left(monkeypatch):
 
 
 def close_window(window) -> None:
-    """Close without the unsaved-changes question; closing ends the window's threads."""
+    """Close without the unsaved-changes question; closing ends the window's threads. The window is then deleted
+    at once: left to the garbage collector, its plots were torn down during a later test, where Qt still asked a
+    half-deleted pyqtgraph label for its size hint."""
     for box in window.findChildren(QMessageBox):
         box.close()
     window.document.undo_stack.setClean()
     window.close()
+    window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ class Document(QObject):
         self.project = project
         self.undo_stack = QUndoStack(self)
         self.shapes = ShapeUpdater(project.graph, self, folder=lambda: self.project.folder())
-        self.compatibility = CompatibilityUpdater(project.graph, self.shapes, self)  # TFLite badges; off until a target is set
+        self.compatibility = CompatibilityUpdater(project.graph, self.shapes, self,
+                                                  folder=lambda: self.project.folder())  # TFLite badges; off until a target is set
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
     # ---- constructors ----------------------------------------------------------------------

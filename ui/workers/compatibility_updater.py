@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -30,9 +32,11 @@ class CompatibilityUpdater(QObject):
     checkFailed = Signal(str)
     busyChanged = Signal(bool)
 
-    def __init__(self, graph: Graph, shapes: ShapeUpdater, parent: QObject | None = None) -> None:
+    def __init__(self, graph: Graph, shapes: ShapeUpdater, parent: QObject | None = None,
+                 folder: Callable[[], Path] | None = None) -> None:
         super().__init__(parent)
         self._graph = graph
+        self._folder = folder  # the project's folder now: where a file parameter (a vocabulary) is read
         self._shapes = shapes
         self.target: str | None = None
         self.results: dict = {}
@@ -132,7 +136,8 @@ class CompatibilityUpdater(QObject):
             return  # nothing a badge depends on changed (a node was moved, say): no check
         graph = Graph.from_dict(self._graph.to_dict())  # the worker must never read a graph being edited
         self._asked = keys
-        self._task.start(functools.partial(_check, self._checker, graph, report, self.target),
+        folder = self._folder() if self._folder is not None else None
+        self._task.start(functools.partial(_check, self._checker, graph, report, self.target, folder),
                          "tflite-compatibility")
         self.busyChanged.emit(True)
 
@@ -160,6 +165,6 @@ class CompatibilityUpdater(QObject):
             self.run_now()
 
 
-def _check(checker, graph: Graph, report, target: str):
+def _check(checker, graph: Graph, report, target: str, folder: Path | None):
     """Runs on the worker thread (no Keras: the shapes come from the GUI thread's report)."""
-    return target, checker.check_project(graph, target, report=report)
+    return target, checker.check_project(graph, target, report=report, folder=folder)

@@ -99,19 +99,22 @@ class CompatibilityChecker:
         """One block. `input_shapes`: one shape per input, with or without the batch dimension (a leading None)."""
         return self._check([(node, _strip_batch(input_shapes), input_dtypes, ports)], target)[0]
 
-    def check_project(self, project_or_graph, target: str = "tflite", report=None) -> list[BlockCompatibility]:
+    def check_project(self, project_or_graph, target: str = "tflite", report=None,
+                      folder=None) -> list[BlockCompatibility]:
         """Every block of a project (or graph), in data-flow order; shape inference supplies the inputs.
 
         `report`: a ShapeReport already inferred for exactly this graph (the editor's), so that this call
-        needs no Keras and may run on any thread; without it, shapes are inferred here."""
+        needs no Keras and may run on any thread; without it, shapes are inferred here. `folder`: where file
+        parameters (a vocabulary file) are read, by default the project's folder."""
         from builder.graph import topological_order
 
         _check_target(target)
         graph = getattr(project_or_graph, "graph", project_or_graph)
+        if folder is None and hasattr(project_or_graph, "folder"):
+            folder = project_or_graph.folder()  # where file parameters are read
         if report is None:
             from builder.model import infer_shapes
 
-            folder = project_or_graph.folder() if hasattr(project_or_graph, "folder") else None  # file parameters
             report = infer_shapes(graph, folder)
         order, stuck = topological_order(graph)
         results: dict[str, BlockCompatibility] = {}
@@ -125,7 +128,7 @@ class CompatibilityChecker:
                 results[node_id] = BlockCompatibility(node_id, node.type, "skipped", None, why)
             else:
                 todo.append(item)
-        for answer in self._check(todo, target):
+        for answer in self._check(todo, target, folder):
             results[answer.node_id] = answer
         return [results[n] for n in order + sorted(stuck) if n in results]
 
@@ -147,7 +150,7 @@ class CompatibilityChecker:
         inputs = [(list(s), str(d)) for s, d in zip(shapes, dtypes)]
         return cache_key(target, node.type, node.params, inputs, ports, self._tf_version), inputs, ports
 
-    def _check(self, items: list, target: str) -> list[BlockCompatibility]:
+    def _check(self, items: list, target: str, folder=None) -> list[BlockCompatibility]:
         _check_target(target)
         if self.cancelled:
             raise CheckCancelled("The TFLite check was cancelled.")
@@ -164,7 +167,8 @@ class CompatibilityChecker:
                                                   hit["message"], cached=True))
                 continue
             answers.append(None)
-            jobs.setdefault(key, ConversionJob(key, {**node.to_dict(), "id": "block"}, inputs, ports, target))
+            jobs.setdefault(key, ConversionJob(key, {**node.to_dict(), "id": "block"}, inputs, ports, target,
+                                               None if folder is None else str(folder)))
         if jobs:
             fresh = self.worker.convert(list(jobs.values()))
             if self.cancelled:

@@ -43,7 +43,7 @@ def _tiny_model(job: dict[str, Any]):
     graph.add_node(node["type"], node.get("params", {}), node_id=node["id"])
     for i, port in enumerate(job["ports"]):
         graph.connect(f"block_input_{i}", node["id"], 0, port)
-    return build_model(graph, name="block")
+    return build_model(graph, name="block", folder=job.get("folder"))
 
 
 def _concrete_function(model, inputs):

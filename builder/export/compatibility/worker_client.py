@@ -39,6 +39,7 @@ class ConversionJob:
     inputs: list[tuple[list, str]]  # (shape without batch, dtype) per incoming wire
     ports: list[int]
     target: str
+    folder: str | None = None  # the project's folder: where a file parameter (a vocabulary) is read
 
 
 class ConversionWorker:
