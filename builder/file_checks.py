@@ -11,24 +11,11 @@ import stat
 from pathlib import Path
 
 from builder.errors import LayerboardError
+from builder.files import file_kind
 
 HDF5_FIX = ("Layerboard reads only what is inside the project's folder, so HDF5 objects whose data lives in "
             "another file are refused. Copy the data into this file (in h5py: f[name] = other_file[name][()]) "
             "and use that file")
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "something other than a file or a folder"
 
 
 def require_regular_file(path: str | Path, what: str, error: type[LayerboardError] = LayerboardError) -> Path:
@@ -45,7 +32,7 @@ def require_regular_file(path: str | Path, what: str, error: type[LayerboardErro
     except (OSError, ValueError) as exc:
         raise error(f"The {what} '{path}' cannot be read ({exc}).") from None
     if not stat.S_ISREG(mode):
-        raise error(f"The {what} '{path}' is {_kind(mode)}, not a regular file; Layerboard reads only ordinary "
+        raise error(f"The {what} '{path}' is {file_kind(mode)}, not a regular file; Layerboard reads only ordinary "
                     "files. Give the path of a file that holds the data.")
     return path
 

@@ -71,18 +71,23 @@ def check_replaceable(target: str | Path, folder: bool = False) -> Path:
                           "Give a file name.")
     if stat.S_ISREG(mode):
         raise TargetError(f"{target} is a file; this writes a folder. Give a folder name.")
-    raise TargetError(f"{target} is {_kind(mode)}, not a regular file; Layerboard never replaces it. "
+    raise TargetError(f"{target} is {file_kind(mode)}, not a regular file; Layerboard never replaces it. "
                       "Give the path of a file.")
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+def file_kind(mode: int) -> str:
+    """What a file of this `st_mode` is, in words, for a message about something that is not a regular file."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
     if stat.S_ISFIFO(mode):
         return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
     if stat.S_ISSOCK(mode):
         return "a socket"
-    return "not a regular file"
+    return "something other than a file or a folder"
 
 
 def umask() -> int:

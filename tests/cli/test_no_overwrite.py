@@ -57,7 +57,7 @@ def test_export_of_every_format_refuses_an_existing_target(tmp_path, capsys, fmt
 def test_export_never_replaces_a_device_or_a_folder_of_other_things(tmp_path, capsys):
     project = iris_project(tmp_path, capsys)
     assert main(["export", str(project), "--format", "python", "-o", "/dev/null", "--force"]) == 1
-    assert "/dev/null is a device, not a regular file" in capsys.readouterr().err
+    assert "/dev/null is a character device, not a regular file" in capsys.readouterr().err
     folder = tmp_path / "photos"
     folder.mkdir()
     (folder / "cat.jpg").write_text("mine")
@@ -70,7 +70,7 @@ def test_export_never_replaces_a_device_or_a_folder_of_other_things(tmp_path, ca
 
 def test_new_never_replaces_a_device_and_writes_through_a_symlink(tmp_path, capsys):
     assert main(["new", "digits_cnn", "-o", "/dev/null", "--force"]) == 1
-    assert "is a device, not a regular file" in capsys.readouterr().err
+    assert "is a character device, not a regular file" in capsys.readouterr().err
     real = tmp_path / "keep" / "real.json"
     real.parent.mkdir()
     real.write_text("{}")

@@ -16,7 +16,7 @@ from builder.files import TargetError, atomic_path, atomic_write_text, clean_lef
 
 
 def test_a_device_is_never_replaced():
-    with pytest.raises(TargetError, match="/dev/null is a device, not a regular file"):
+    with pytest.raises(TargetError, match="/dev/null is a character device, not a regular file"):
         atomic_write_text("/dev/null", "x")
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
