@@ -12,6 +12,14 @@ Order: the per-image layers run first, in the order the setting lists them; the 
 (MixUp, CutMix) run last, in the order listed. Only training batches are augmented; validation and test batches
 never are (see builder.data.tf_pipeline).
 
+Random state and resume
+-----------------------
+Each batch's random draws depend only on the run's seed and the batch's index in the run (`batch_index`, counted
+over all epochs, given by builder.data.tf_pipeline through `Dataset.enumerate`), not on how many batches the
+pipeline drew before: the pipeline prefetches and maps batches in parallel, and a resumed run starts a fresh one.
+So a resumed run augments its remaining batches exactly as the uninterrupted run does. Called without a
+batch_index (e.g. eagerly), the layers draw from their own generators as Keras does.
+
 Labels and the loss
 -------------------
 MixUp and CutMix blend the labels of two samples, so they need one-hot labels. When one of them is enabled the
@@ -27,6 +35,7 @@ Augmenter's `needs_one_hot` is True and:
 from __future__ import annotations
 
 import inspect
+import random
 from numbers import Real
 from typing import Any
 
@@ -70,6 +79,7 @@ class Augmenter:
         self.names = names
         self.num_classes = num_classes
         self.needs_one_hot = bool(mixing_layers)
+        self.seeds = [_batch_seeds(layer) for layer in image_layers + mixing_layers]
         self._encoder = None
         if self.needs_one_hot:
             import keras
@@ -95,7 +105,10 @@ class Augmenter:
                 f"indices or one-hot rows of {self.num_classes} classes.")
         return encoded if key is None else {key: encoded}
 
-    def __call__(self, x, y):
+    def __call__(self, x, y, batch_index=None):
+        """Augment one batch; batch_index (a scalar tensor): the batch's index in the run, which seeds its draws."""
+        for seeds in self.seeds:
+            seeds.start_batch(batch_index)
         key, images = _single(x, "input")
         rank = len(images.shape)
         if rank != 4:
@@ -103,8 +116,17 @@ class Augmenter:
                 f"Augmentation ({', '.join(self.names)}) works on images of shape (height, width, channels); "
                 f"the training inputs have shape {tuple(images.shape)[1:]} per sample. Remove the augmentation "
                 "setting or feed image data.")
-        for layer in self.image_layers:
-            images = layer(images, training=True)
+        if batch_index is None:
+            images = self._per_image(images)
+        else:
+            # AugMix picks its chains with Python's `random` while the map is traced: from a fixed state, so every
+            # run (a resumed one too) traces the same graph; the caller's random state is left as it was.
+            outside = random.getstate()
+            random.seed(self.seeds[0].seed if self.seeds else 0)
+            try:
+                images = self._per_image(images)
+            finally:
+                random.setstate(outside)
         if self.mixing_layers:
             y = self.encode_labels(y)
             label_key, labels = _single(y, "output")
@@ -113,6 +135,51 @@ class Augmenter:
                 images, labels = mixed["images"], mixed["labels"]
             y = labels if label_key is None else {label_key: labels}
         return (images if key is None else {key: images}), y
+
+    def _per_image(self, images):
+        for layer in self.image_layers:
+            images = layer(images, training=True)
+        return images
+
+
+def _batch_seeds(layer):
+    """Give `layer` a seed generator whose draws for a batch depend only on (the layer's seed, batch index).
+
+    Keras's image layers draw every random number of a call from `layer.generator` (a keras.random.SeedGenerator
+    attribute, the one their `_get_seed_generator` returns on the TensorFlow backend; RandAugment, AugMix and
+    RandomColorJitter pass it on to their inner layers); it is replaced here, the layer's own seed kept.
+    """
+    import keras
+
+    class BatchSeeds(keras.random.SeedGenerator):
+        """Stateless per batch: the n-th draw of batch b gets the seed (seed, b * 2**20 + n)."""
+
+        def __init__(self, seed: int) -> None:
+            super().__init__(seed)
+            self.seed = seed
+            self.base = None  # (seed, batch index * 2**20) while a batch with an index is augmented
+            self.drawn = 0
+
+        def start_batch(self, batch_index) -> None:
+            import tensorflow as tf
+
+            self.drawn = 0
+            self.base = None if batch_index is None else tf.stack(
+                [tf.constant(self.seed, "int64"), tf.cast(batch_index, "int64") * 2 ** 20])
+
+        def next(self, ordered=True):
+            if self.base is None:
+                return super().next(ordered)
+            import tensorflow as tf
+
+            self.drawn += 1  # counted while tracing: each random op of the traced map has its own seed
+            return self.base + tf.constant([0, self.drawn], "int64")
+
+    # the layer's seed (None: a random one, as Keras would choose)
+    seed = layer.seed if isinstance(getattr(layer, "seed", None), int) else random.randint(1, 10 ** 9)
+    seeds = BatchSeeds(seed)
+    layer.generator = seeds
+    return seeds
 
 
 def _single(values, what: str):

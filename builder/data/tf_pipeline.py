@@ -12,7 +12,8 @@ Two kinds of source:
   otherwise. Nothing is cached.
 
 Both keep the last partial batch, so every sample is seen exactly once per epoch. Augmentation (see
-builder.data.augmentation) maps training batches only, after batching; then everything is prefetched.
+builder.data.augmentation) maps training batches only, after batching, each seeded by its index in the run; then
+everything is prefetched.
 """
 from __future__ import annotations
 
@@ -85,7 +86,13 @@ def make_pipeline(x, y, batch_size: int, shuffle: bool, seed: int | None, augmen
     if not endless:
         # Known length (batches per epoch, the last partial one included) so Keras sizes its epochs without probing.
         ds = ds.apply(tf.data.experimental.assert_cardinality(-(-length(x) // batch_size)))
-    mapper = _batch_map(augment, encode_labels, weighted=sample_weight is not None)
+    if isinstance(augment, Augmenter):
+        # Each batch's augmentation is seeded by its index in the run (see builder.data.augmentation), so
+        # prefetching and parallel maps change nothing, and a resumed run continues the numbering.
+        ds = ds.enumerate(start=start_epoch * -(-length(x) // batch_size))
+        mapper = _indexed_map(augment, weighted=sample_weight is not None)
+    else:
+        mapper = _batch_map(augment, encode_labels, weighted=sample_weight is not None)
     if mapper is not None:
         ds = ds.map(mapper, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
@@ -234,6 +241,12 @@ def _batch_map(augment: Callable | None, encode_labels: Callable | None, weighte
     if weighted:
         return lambda x, y, w: (x, encode_labels(y), w)
     return lambda x, y: (x, encode_labels(y))
+
+
+def _indexed_map(augment: Augmenter, weighted: bool):
+    if weighted:
+        return lambda i, batch: (*augment(batch[0], batch[1], batch_index=i), batch[2])
+    return lambda i, batch: augment(batch[0], batch[1], batch_index=i)
 
 
 def _sample_shape(x) -> tuple | None:
