@@ -7,7 +7,6 @@ clean errors, tracebacks, hangs, wrong successes).
 """
 from __future__ import annotations
 
-import copy
 import json
 import os
 import subprocess

@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from builder.errors import ExportError
-from builder.model import (UnreadableModelError, input_names, load_model_safely, model_input_specs, output_names,
-                           random_inputs)
+from builder.model import UnreadableModelError, load_model_safely, model_input_specs, random_inputs
 from builder.project import Project
 
 MAX_SAMPLES = 1000  # validation samples an export is checked on, at most

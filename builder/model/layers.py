@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from builder import blocks
-from builder.errors import GraphError, LayerboardError
+from builder.errors import LayerboardError
 from builder.file_checks import require_regular_file
 from builder.graph import Graph, Node, topological_order
 from builder.project import resolve_inside

@@ -88,7 +88,7 @@ class ShapeInference:
                     f"{graph.nodes[node_id].type} '{node_id}' is part of a cycle: data must flow one way. "
                     "Remove one of the wires that loop back."))
             elif node_id in stuck:
-                results[node_id] = NodeResult(error=f"Waits for a cycle upstream to be removed.", blocked_by="cycle")
+                results[node_id] = NodeResult(error="Waits for a cycle upstream to be removed.", blocked_by="cycle")
         self._cache = new_cache
         return ShapeReport({n: results[n] for n in graph.nodes}, graph_errors)
 

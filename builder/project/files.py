@@ -11,7 +11,7 @@ from builder import blocks
 from builder.blocks import expect_type, read_graph
 from builder.file_checks import require_regular_file
 from builder.files import atomic_path, atomic_write_text
-from builder.errors import GraphError, LayerboardError, ProjectFileError
+from builder.errors import LayerboardError, ProjectFileError
 from builder.graph import Graph
 from builder.project.limits import check_limits, check_path, check_size, parse_json
 from builder.project.record import DatasetRef, Project, TrainingConfig, field_names, resolve_inside

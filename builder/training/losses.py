@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from builder.errors import TrainingError
-from builder.model import UNKNOWN_ACTIVATION, output_activation
+from builder.model import output_activation
 from builder.project import RECONSTRUCTION
 
 CROSSENTROPY = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy")

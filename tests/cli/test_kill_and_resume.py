@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from builder.graph import Graph
+from cli_processes import keras_file_weights, run_command
 from builder.project import DatasetRef, Project, TrainingConfig, save_project
 from builder.training.checkpoints import embedded_state
 
@@ -45,24 +46,8 @@ def dropout_project(path: Path, **training) -> Path:
     return path
 
 
-def train(*args: str, kill_at: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    env.pop("LAYERBOARD_KILL_AT", None)
-    if kill_at:
-        env["LAYERBOARD_KILL_AT"] = kill_at
-    return subprocess.run([sys.executable, "main.py", "train", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
-
-
-def weights(model_path: Path) -> list[np.ndarray]:
-    import h5py
-    import zipfile
-
-    arrays = []
-    with zipfile.ZipFile(model_path) as archive, archive.open("model.weights.h5") as raw:
-        with h5py.File(raw, "r") as f:
-            f.visititems(lambda name, obj: arrays.append((name, obj[()])) if hasattr(obj, "shape") else None)
-    return [a for _, a in sorted(arrays, key=lambda pair: pair[0])]
+def train(*args: str, kill_at: str | None = None):
+    return run_command("train", *args, kill_at=kill_at)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +79,8 @@ def test_killed_and_resumed_run_equals_the_uninterrupted_one(uninterrupted, tmp_
     assert resumed.returncode == 0, resumed.stderr
     assert ("checkpoint.json said epoch 2" in resumed.stderr) == (point == "before-state 3")
     assert history_epochs(run) == [str(e) for e in range(EPOCHS)]
-    for a, b in zip(weights(whole / "model.keras"), weights(run / "model.keras"), strict=True):
+    for a, b in zip(keras_file_weights(whole / "model.keras"), keras_file_weights(run / "model.keras"),
+                    strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     state = json.loads((run / "checkpoint.json").read_text())
     assert state["epoch"] == EPOCHS and state == {k: v for k, v in embedded_state(run / "last.keras").items()
@@ -120,7 +106,8 @@ def test_an_outside_kill_at_any_moment_resumes_exactly(uninterrupted, tmp_path):
         pytest.skip("the run finished before the kill")
     resumed = train(str(project), "--resume", str(run))
     assert resumed.returncode == 0, resumed.stderr
-    for a, b in zip(weights(whole / "model.keras"), weights(run / "model.keras"), strict=True):
+    for a, b in zip(keras_file_weights(whole / "model.keras"), keras_file_weights(run / "model.keras"),
+                    strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
@@ -158,5 +145,6 @@ def test_restore_best_weights_survives_a_kill(tmp_path):
     assert train(str(project), "--run-dir", str(run), kill_at="batch 6:1").returncode == -signal.SIGKILL
     resumed = train(str(project), "--resume", str(run))
     assert resumed.returncode == 0, resumed.stderr
-    for a, b in zip(weights(whole / "model.keras"), weights(run / "model.keras"), strict=True):
+    for a, b in zip(keras_file_weights(whole / "model.keras"), keras_file_weights(run / "model.keras"),
+                    strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -13,6 +13,7 @@ import pytest
 
 from builder.cli import main
 from builder.graph import Graph
+from cli_processes import run_command
 from builder.project import DatasetRef, Project, TrainingConfig, load_project, save_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,13 +112,8 @@ def small_model(path: Path, units: int) -> Path:
     return path
 
 
-def import_cli(*args: str, kill_at: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    env.pop("LAYERBOARD_KILL_AT", None)
-    if kill_at:
-        env["LAYERBOARD_KILL_AT"] = kill_at
-    return subprocess.run([sys.executable, "main.py", "import", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+def import_cli(*args: str, kill_at: str | None = None):
+    return run_command("import", *args, kill_at=kill_at)
 
 
 def loads_its_weights(project_path: Path) -> int:

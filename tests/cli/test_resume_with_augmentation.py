@@ -6,11 +6,8 @@ Real `python main.py train` subprocesses; the kill uses the test-only hook LAYER
 """
 from __future__ import annotations
 
-import os
 import random
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +15,7 @@ import pytest
 
 from builder.data import build_augmenter, make_pipeline
 from builder.graph import Graph
+from cli_processes import keras_file_weights, run_command
 from builder.project import DatasetRef, Project, TrainingConfig, save_project
 from builder.training.checkpoints import embedded_state
 
@@ -43,25 +41,8 @@ def image_project(path: Path) -> Path:
     return path
 
 
-def train(*args: str, kill_at: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    env.pop("LAYERBOARD_KILL_AT", None)
-    if kill_at:
-        env["LAYERBOARD_KILL_AT"] = kill_at
-    return subprocess.run([sys.executable, "main.py", "train", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
-
-
-def weights(model_path: Path) -> list[np.ndarray]:
-    import zipfile
-
-    import h5py
-
-    arrays = []
-    with zipfile.ZipFile(model_path) as archive, archive.open("model.weights.h5") as raw:
-        with h5py.File(raw, "r") as f:
-            f.visititems(lambda name, obj: arrays.append((name, obj[()])) if hasattr(obj, "shape") else None)
-    return [a for _, a in sorted(arrays, key=lambda pair: pair[0])]
+def train(*args: str, kill_at: str | None = None):
+    return run_command("train", *args, kill_at=kill_at)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +68,8 @@ def test_a_resumed_augmented_run_equals_the_uninterrupted_one(uninterrupted, tmp
     assert embedded_state(run / "last.keras")["epoch"] == 1
     resumed = train(str(project), "--resume", str(run), "--epochs", str(EPOCHS))
     assert resumed.returncode == 0, resumed.stderr
-    for a, b in zip(weights(whole / "model.keras"), weights(run / "model.keras"), strict=True):
+    for a, b in zip(keras_file_weights(whole / "model.keras"), keras_file_weights(run / "model.keras"),
+                    strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
