@@ -20,6 +20,9 @@ LABELS = {
     "onnx": ("ONNX (.onnx)", ".onnx"),
 }
 
+# The export asks before it replaces a file (ExportActions), so the file dialog does not ask as well.
+_ASKED_LATER = QFileDialog.Option.DontConfirmOverwrite
+
 
 # TFLite variants (engine quantization names) and what the dialog calls them.
 VARIANTS = {"float32": "float32 (exact)", "float16": "float16 (half the size)",
@@ -133,9 +136,11 @@ class ExportDialog(QDialog):
     @Slot()
     def _browse(self) -> None:
         if self.fmt == "savedmodel":
-            chosen = QFileDialog.getSaveFileName(self, "SavedModel folder", str(self.path))[0]
+            chosen = QFileDialog.getSaveFileName(self, "SavedModel folder", str(self.path), "",
+                                                 options=_ASKED_LATER)[0]
         else:
             suffix = _label(self.fmt)[1]
-            chosen = QFileDialog.getSaveFileName(self, "Export to", str(self.path), f"*{suffix}")[0]
+            chosen = QFileDialog.getSaveFileName(self, "Export to", str(self.path), f"*{suffix}",
+                                                 options=_ASKED_LATER)[0]
         if chosen:
             self.path_edit.setText(chosen)
