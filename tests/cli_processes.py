@@ -32,3 +32,10 @@ def keras_file_weights(model_path: Path) -> list[np.ndarray]:
         with h5py.File(raw, "r") as f:
             f.visititems(lambda name, obj: arrays.append((name, obj[()])) if hasattr(obj, "shape") else None)
     return [a for _, a in sorted(arrays, key=lambda pair: pair[0])]
+
+
+def trained(project: Path, run_dir: Path, *args: str) -> Path:
+    """Train the project into run_dir in a fresh process (it must succeed); returns run_dir."""
+    done = run_command("train", str(project), "--run-dir", str(run_dir), *args)
+    assert done.returncode == 0, done.stderr
+    return run_dir

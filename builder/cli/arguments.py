@@ -44,25 +44,25 @@ def finite_number(low: float, high: float) -> Callable[[str], float]:
     return parse
 
 
-def learning_rate(text: str) -> float:
-    """A live learning rate, in the range project files use (builder.project.learning_rate_problem)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid float value: {text!r}") from None
-    problem = learning_rate_problem(value)
-    if problem:
-        raise argparse.ArgumentTypeError(f"must be {problem}; got {text}")
-    return value
+def _checked(convert: Callable[[str], float], kind: str, problem: Callable[[float], str | None], unit: str = "",
+             hint: str = "") -> Callable[[str], float]:
+    """A parser that converts the text (argparse's wording when it is not a number) and refuses a value the
+    project's own rule refuses, with that rule."""
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {kind} value: {text!r}{hint}") from None
+        rule = problem(value)
+        if rule:
+            raise argparse.ArgumentTypeError(f"must be {rule}{unit}; got {text}")
+        return value
+
+    return parse
 
 
-def patience(text: str) -> int:
-    """A live early-stopping patience: a whole number of epochs >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid int value: {text!r} (a whole number of epochs)") from None
-    problem = patience_problem(value)
-    if problem:
-        raise argparse.ArgumentTypeError(f"must be {problem} (epochs); got {text}")
-    return value
+# A live learning rate, in the range project files use (builder.project.learning_rate_problem).
+learning_rate = _checked(float, "float", learning_rate_problem)
+# A live early-stopping patience: a whole number of epochs >= 0.
+patience = _checked(int, "int", patience_problem, unit=" (epochs)", hint=" (a whole number of epochs)")

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from builder.graph import Graph
-from cli_processes import keras_file_weights, run_command
+from cli_processes import keras_file_weights, run_command, trained
 from builder.project import DatasetRef, Project, TrainingConfig, save_project
 from builder.training.checkpoints import embedded_state
 
@@ -54,9 +54,7 @@ def train(*args: str, kill_at: str | None = None):
 def uninterrupted(tmp_path_factory):
     folder = tmp_path_factory.mktemp("whole")
     project = dropout_project(folder / "p.json")
-    done = train(str(project), "--run-dir", str(folder / "run"))
-    assert done.returncode == 0, done.stderr
-    return project, folder / "run"
+    return project, trained(project, folder / "run")
 
 
 def history_epochs(run: Path) -> list[str]:
