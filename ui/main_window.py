@@ -16,8 +16,13 @@ from ui.controllers.import_actions import ImportActions
 from ui.controllers.training_actions import TrainingActions
 from ui.document import Document
 from ui.message_box import show_message
+from ui.panels.data_panel import DataPanel
+from ui.panels.device_panel import DevicePanel
+from ui.panels.evaluation_panel import EvaluationPanel
 from ui.panels.inspector import Inspector
 from ui.panels.palette import Palette
+from ui.panels.runs_panel import RunsPanel
+from ui.panels.settings_panel import SettingsPanel
 from ui.panels.training_panel import TrainingPanel
 from ui.workers.compatibility_updater import TARGETS
 from ui.workers.engine_loader import EngineLoader
@@ -48,9 +53,25 @@ class MainWindow(QMainWindow):
         self.palette = Palette(self)
         self.inspector = Inspector(self)
         self.training_panel = TrainingPanel(self.training, self)
+        self.data_panel = DataPanel(self)
+        self.settings_panel = SettingsPanel(self)
+        self.runs_panel = RunsPanel(self)
+        self.evaluation_panel = EvaluationPanel(self)
+        self.device_panel = DevicePanel(self)
+        # The workflow panels that follow the open document (set_document) and Keras being loaded (set_engine_ready).
+        self.workflow_panels = (self.data_panel, self.settings_panel, self.runs_panel, self.evaluation_panel,
+                                self.device_panel)
+        right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
         self._add_dock("Blocks", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, 190)
-        self._add_dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea, 300)
-        self._add_dock("Training", self.training_panel, Qt.DockWidgetArea.BottomDockWidgetArea, 210)
+        inspector_dock = self._add_dock("Inspector", self.inspector, right, 330)
+        self.tabifyDockWidget(inspector_dock, self._add_dock("Data", self.data_panel, right, 330))
+        self.tabifyDockWidget(inspector_dock, self._add_dock("Settings", self.settings_panel, right, 330))
+        training_dock = self._add_dock("Training", self.training_panel, bottom, 250)
+        for title, panel in (("Runs", self.runs_panel), ("Evaluation", self.evaluation_panel),
+                             ("Device", self.device_panel)):
+            self.tabifyDockWidget(training_dock, self._add_dock(title, panel, bottom, 250))
+        inspector_dock.raise_()
+        training_dock.raise_()
 
         self.file_actions = FileActions(self)
         self.import_actions = ImportActions(self, self.file_actions)
@@ -74,6 +95,8 @@ class MainWindow(QMainWindow):
         self.badge_actions.targetChanged.connect(self._on_compat_target_changed)
         self.palette.blockTypeActivated.connect(self.edit_actions.add_node_at_view_centre)
         self.inspector.refused.connect(self._show_status)
+        for panel in self.workflow_panels:
+            panel.message.connect(self._show_status)
         self.training_panel.trainRequested.connect(self.training_actions.train)
         self.engine.ready.connect(self._on_engine_ready)
         self.engine.failed.connect(self._on_engine_failed)
@@ -198,6 +221,8 @@ class MainWindow(QMainWindow):
         self.edit_actions.set_scene(self.scene)
         self.badge_actions.set_document(document)
         self.inspector.set_document(document)
+        for panel in self.workflow_panels:
+            panel.set_document(document)
         self.training_panel.set_epochs(document.project.training.epochs)
         if self.engine.is_ready:
             document.shapes.set_engine_ready()
@@ -245,6 +270,8 @@ class MainWindow(QMainWindow):
         self.document.shapes.set_engine_ready()
         self.inspector.set_engine_ready()
         self.training_panel.set_engine_ready()
+        for panel in self.workflow_panels:
+            panel.set_engine_ready()
         self._show_status(f"Keras loaded in {self.engine.seconds:.1f} s.")
 
     @Slot(str)

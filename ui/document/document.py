@@ -9,6 +9,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from builder.project import Project
 from builder.project import load_project, save_project
 from builder.project import load_template
+from ui.document.project_commands import SetProjectSettingsCommand
 from ui.workers.compatibility_updater import CompatibilityUpdater
 from ui.workers.shape_updater import ShapeUpdater
 
@@ -18,6 +19,7 @@ class Document(QObject):
 
     titleChanged = Signal(str)
     dirtyChanged = Signal(bool)
+    projectChanged = Signal(str)  # "dataset" or "training": a SetProjectSettingsCommand changed that section
 
     def __init__(self, project: Project, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +61,14 @@ class Document(QObject):
 
     def push(self, command: QUndoCommand) -> None:
         self.undo_stack.push(command)
+
+    def set_settings(self, section: str, text: str | None = None, **changes) -> None:
+        """Change fields of the project's dataset or training settings as one undoable step."""
+        self.push(SetProjectSettingsCommand(self, section, changes, text))
+
+    def notify_project_changed(self, section: str) -> None:
+        """Called by the settings commands after they changed `section` (redo and undo alike)."""
+        self.projectChanged.emit(section)
 
     def save(self, path: str | Path | None = None) -> Path:
         """Save atomically to `path` (or the current path); raises LayerboardError or OSError."""
