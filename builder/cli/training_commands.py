@@ -113,6 +113,12 @@ def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", choices=["train", "validation", "test"],
                         help="which split (default: test when the project holds one out, else validation)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--cell", nargs=2, metavar=("TRUE", "PREDICTED"),
+                        help="also list the samples of one confusion-matrix cell: their indices in the split "
+                             "(classes by name or index; with --json under \"cell\")")
+    parser.add_argument("--per-sample", action="store_true",
+                        help="with --json, add \"per_sample\": each sample's true and predicted class, or target "
+                             "and prediction (a residual plot's points)")
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -120,8 +126,27 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     project = load_project(args.project)
     result = evaluate(project, chosen_model(project, args.run), split=args.split)
-    print(json.dumps(result.to_dict()) if args.json else "\n".join(result.summary()))
+    cell = _cell(result, args.cell) if args.cell else None
+    if args.json:
+        data = result.to_dict(per_sample=args.per_sample)
+        if cell is not None:
+            data["cell"] = cell
+        print(json.dumps(data))
+        return EXIT_OK
+    print("\n".join(result.summary()))
+    if cell is not None:
+        shown = " ".join(str(i) for i in cell["indices"]) or "(none)"
+        print(f"\nsamples of true {cell['true']}, predicted {cell['predicted']} ({cell['count']} in the "
+              f"{result.split} split): {shown}")
     return EXIT_OK
+
+
+def _cell(result, cell: list[str]) -> dict:
+    from builder.training import class_index, samples_in_cell
+
+    indices = samples_in_cell(result, *cell)
+    true, predicted = (result.class_names[class_index(result, c)] for c in cell)
+    return {"true": true, "predicted": predicted, "count": len(indices), "indices": indices}
 
 
 EVALUATE = Command("evaluate", "evaluate a trained model on the project's test split (validation when none)",

@@ -3,6 +3,10 @@
 `evaluate(project, model_path)` gives loss and compiled metrics (via model.evaluate) plus, for classification,
 a confusion matrix, per-class precision/recall/F1 and the worst-predicted samples; for regression MAE/RMSE,
 a residuals summary and the samples with the largest error. Models are always loaded with safe_mode=True.
+
+Every Evaluation also keeps what it found per sample (the true and predicted class of each, or each target and
+prediction), so `samples_in_cell` names exactly the samples behind one confusion-matrix count,
+`residual_points` gives a residual plot's points and `split_samples` the samples' inputs to show.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from builder.data import Dataset, load_project_dataset
+from builder.data import Dataset, length, load_project_dataset, take
 from builder.errors import LayerboardError, first_line
 from builder.training.losses import compile_arguments
 from builder.training.project_model import as_project_model
@@ -41,8 +45,18 @@ class Evaluation:
     residuals: dict[str, float] = field(default_factory=dict)
     worst: list[dict[str, Any]] = field(default_factory=list)
     weights: str = ""  # which weights were evaluated, in words (a run's, or the project's own)
+    # Per sample of the split, in its order (not in to_dict unless asked: a split can hold many samples).
+    # Classification: the true and predicted class ids (N,) and the class probabilities (N, classes);
+    # regression: the targets and predictions as (N, outputs) arrays.
+    true_labels: np.ndarray | None = field(default=None, repr=False)
+    predicted_labels: np.ndarray | None = field(default=None, repr=False)
+    probabilities: np.ndarray | None = field(default=None, repr=False)
+    targets: np.ndarray | None = field(default=None, repr=False)
+    predictions: np.ndarray | None = field(default=None, repr=False)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, per_sample: bool = False) -> dict:
+        """JSON-safe; with `per_sample` also "per_sample": each sample's true/predicted class (classification)
+        or target/prediction (regression), in the split's order."""
         data = {
             "model": self.model_path, "dataset": self.dataset, "task": self.task, "split": self.split,
             "samples": self.samples, "loss": self.loss, "metrics": dict(self.metrics), "worst": list(self.worst),
@@ -53,7 +67,32 @@ class Evaluation:
                         confusion_matrix=[list(r) for r in self.confusion_matrix], per_class=list(self.per_class))
         else:
             data.update(mae=self.mae, rmse=self.rmse, residuals=dict(self.residuals))
+        if per_sample:
+            data["per_sample"] = self.per_sample()
         return data
+
+    def per_sample(self) -> list[dict[str, Any]]:
+        """One row per sample of the split: index, true and predicted class (with its probability), or index,
+        target and prediction (a number, or a list for several outputs)."""
+        if self.task == "classification":
+            if self.true_labels is None:
+                return []
+            rows = []
+            for i, (t, p) in enumerate(zip(self.true_labels.tolist(), self.predicted_labels.tolist())):
+                row = {"index": i, "true": class_name(self.class_names, t), "predicted": class_name(self.class_names, p)}
+                if self.probabilities is not None:
+                    row["confidence"] = float(self.probabilities[i, p])
+                rows.append(row)
+            return rows
+        if self.targets is None:
+            return []
+        one = self.targets.shape[1] == 1
+
+        def value(v):
+            return float(v[0]) if one else [float(t) for t in v]
+
+        return [{"index": i, "target": value(t), "prediction": value(p)}
+                for i, (t, p) in enumerate(zip(self.targets, self.predictions))]
 
     def summary(self) -> list[str]:
         lines = [f"model:    {self.model_path or '(built from the project)'}",
@@ -173,7 +212,8 @@ def _classification(common: dict, raw: np.ndarray, y: np.ndarray, names: list[st
                   for i in order]
     accuracy = float(np.trace(matrix) / matrix.sum()) if matrix.sum() else 0.0
     return Evaluation(task="classification", class_names=names, accuracy=accuracy,
-                      confusion_matrix=matrix.tolist(), per_class=per_class, worst=worst_rows, **common)
+                      confusion_matrix=matrix.tolist(), per_class=per_class, worst=worst_rows,
+                      true_labels=true, predicted_labels=pred, probabilities=probs, **common)
 
 
 def _regression(common: dict, raw: np.ndarray, y: np.ndarray, worst: int) -> Evaluation:
@@ -188,4 +228,58 @@ def _regression(common: dict, raw: np.ndarray, y: np.ndarray, worst: int) -> Eva
     return Evaluation(
         task="regression", mae=float(np.abs(flat).mean()), rmse=float(np.sqrt((flat ** 2).mean())),
         residuals={"mean": float(flat.mean()), "std": float(flat.std()), "max_abs": float(np.abs(flat).max())},
-        worst=worst_rows, **common)
+        worst=worst_rows, targets=target, predictions=prediction, **common)
+
+
+def class_index(evaluation: Evaluation, name_or_index: str | int) -> int:
+    """The index of a class given by name (as the dataset names it) or by its index; an error lists the names."""
+    names = evaluation.class_names
+    if isinstance(name_or_index, str) and name_or_index in names:
+        return names.index(name_or_index)
+    try:
+        index = int(name_or_index)
+    except (TypeError, ValueError):
+        index = -1
+    if 0 <= index < len(names) and not isinstance(name_or_index, bool):
+        return index
+    shown = ", ".join(names[:20]) + (", …" if len(names) > 20 else "")
+    raise LayerboardError(f"No class '{name_or_index}' in dataset '{evaluation.dataset}'; give a class name "
+                          f"({shown}) or an index from 0 to {len(names) - 1}.")
+
+
+def samples_in_cell(evaluation: Evaluation, true_class: str | int, predicted_class: str | int) -> list[int]:
+    """The indices (in the evaluated split) of exactly the samples of one confusion-matrix cell: true class
+    `true_class`, predicted `predicted_class` (names or indices); as many as the cell counts, in split order."""
+    if evaluation.task != "classification":
+        raise LayerboardError(f"Dataset '{evaluation.dataset}' is a regression set: it has no confusion matrix; "
+                              "look at its residuals (the largest errors) instead.")
+    if evaluation.true_labels is None:
+        raise LayerboardError("This evaluation keeps no per-sample results (it was read back from JSON); "
+                              "evaluate the model again.")
+    t, p = class_index(evaluation, true_class), class_index(evaluation, predicted_class)
+    chosen = (evaluation.true_labels == t) & (evaluation.predicted_labels == p)
+    return [int(i) for i in np.flatnonzero(chosen)]
+
+
+def residual_points(evaluation: Evaluation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A regression evaluation's points for a residual plot: (sample index, target, prediction - target), one
+    point per sample and output, in split order."""
+    if evaluation.task != "regression" or evaluation.targets is None:
+        raise LayerboardError(f"Dataset '{evaluation.dataset}' is not a regression evaluated here: residuals need "
+                              "targets and predictions (evaluate a regression model).")
+    target, prediction = evaluation.targets, evaluation.predictions
+    index = np.repeat(np.arange(len(target)), target.shape[1])
+    return index, target.reshape(-1), (prediction - target).reshape(-1)
+
+
+def split_samples(dataset: Dataset, split: str, indices: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of the samples at `indices` of the dataset's "train", "validation" or "test" split (read from disk
+    only for those rows when the split is a lazy HDF5 array), e.g. to show a confusion cell's samples."""
+    x, y = dataset.subset(split)
+    count = length(x)
+    bad = [i for i in indices if not 0 <= int(i) < count]
+    if bad:
+        raise LayerboardError(f"Sample {bad[0]} is not in the {split} split of '{dataset.name}', which holds "
+                              f"{count} samples (indices 0 to {count - 1}).")
+    rows = [int(i) for i in indices]
+    return np.asarray(take(x, rows)), np.asarray(take(y, rows))

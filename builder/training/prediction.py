@@ -94,30 +94,54 @@ def _task(project) -> tuple[bool, list[str]]:
     return False, list(src()[2])
 
 
-def predict_files(project, model_path, paths: list[str | Path]) -> list[dict[str, Any]]:
+def predict_files(project, model_path, paths: list[str | Path], dataset=None) -> list[dict[str, Any]]:
     """Run the model on each file; one row per sample: input, index, prediction, confidence, probabilities.
     `model_path` is a model file, a ProjectModel (a run's model or the project with its own weights) or a
-    keras.Model."""
+    keras.Model. `dataset` (a loaded builder.data.Dataset) names the classes; without it the project's built-in
+    dataset does."""
     model = as_project_model(model_path).load()
     expected = single_input_shape(model)
     batches = [(str(p), load_input(p, expected)) for p in paths]
-    regression, names = _task(project)
-    dtype = str(getattr(model.inputs[0], "dtype", "float32") or "float32")
+    regression, names = _task(project) if dataset is None else (dataset.is_regression, list(dataset.class_names))
     rows: list[dict[str, Any]] = []
     for name, batch in batches:
-        raw = np.asarray(model.predict(batch.astype(dtype), verbose=0))
-        if regression:
-            values = raw.reshape(len(raw), -1)
-            for i, v in enumerate(values):
-                value = float(v[0]) if v.size == 1 else [float(t) for t in v]
-                rows.append({"input": name, "index": i, "prediction": value, "confidence": None,
-                             "probabilities": None})
-            continue
-        probs = probabilities(raw)
-        for i, p in enumerate(probs):
-            best = int(p.argmax())
-            rows.append({"input": name, "index": i, "prediction": class_name(names, best),
-                         "confidence": float(p[best]), "probabilities": [float(v) for v in p]})
+        rows.extend(_predict_rows(model, batch, name, regression, names))
+    return rows
+
+
+def predict_samples(model_path, x, dataset, name: str = "sample", indices: list[int] | None = None
+                    ) -> list[dict[str, Any]]:
+    """Run the model on samples already in memory (e.g. one sample of a split: `x` of shape (N, *input)), one row
+    per sample as `predict_files` gives; `indices` name them (default 0..N-1); the dataset names the classes."""
+    model = as_project_model(model_path).load()
+    expected = single_input_shape(model)
+    batch = np.asarray(x)
+    if not shape_matches(expected, tuple(batch.shape[1:])):
+        raise LayerboardError(f"The model expects inputs of shape {_fmt(expected)}, but the samples have shape "
+                              f"{_fmt(tuple(batch.shape[1:]))}.")
+    rows = _predict_rows(model, batch, name, dataset.is_regression, list(dataset.class_names))
+    if indices is not None:
+        for row, index in zip(rows, indices):
+            row["index"] = int(index)
+    return rows
+
+
+def _predict_rows(model, batch: np.ndarray, name: str, regression: bool, names: list[str]) -> list[dict[str, Any]]:
+    dtype = str(getattr(model.inputs[0], "dtype", "float32") or "float32")
+    raw = np.asarray(model.predict(batch.astype(dtype), verbose=0))
+    rows: list[dict[str, Any]] = []
+    if regression:
+        values = raw.reshape(len(raw), -1)
+        for i, v in enumerate(values):
+            value = float(v[0]) if v.size == 1 else [float(t) for t in v]
+            rows.append({"input": name, "index": i, "prediction": value, "confidence": None,
+                         "probabilities": None})
+        return rows
+    probs = probabilities(raw)
+    for i, p in enumerate(probs):
+        best = int(p.argmax())
+        rows.append({"input": name, "index": i, "prediction": class_name(names, best),
+                     "confidence": float(p[best]), "probabilities": [float(v) for v in p]})
     return rows
 
 
