@@ -64,7 +64,8 @@ class Report:
             f"built with CUDA: {'yes' if self.built_with_cuda else 'no'}",
             "devices:",
         ]
-        lines += [f"  {d['kind']:<5} {d['name']}" for d in self.devices] or ["  (none)"]
+        lines += [f"  {d['kind']:<5} {d['name']}" + (f"  ({d['model']})" if d.get("model") else "")
+                  for d in self.devices] or ["  (none)"]
         lines.append(f"will train on:   {self.will_train_on}")
         for r in self.reasons:
             lines.append(f"! {r.problem}")
@@ -139,7 +140,7 @@ def gather_facts() -> dict:
         except Exception:
             pass
         try:
-            facts["devices"] = [{"name": d.name, "kind": d.device_type} for d in tf.config.list_physical_devices()]
+            facts["devices"] = [_device_entry(tf, d) for d in tf.config.list_physical_devices()]
         except Exception as exc:
             facts["error"] = f"listing devices failed: {type(exc).__name__}: {exc}".splitlines()[0]
     try:
@@ -151,6 +152,19 @@ def gather_facts() -> dict:
         facts["keras"] = _version("keras")
         facts["backend"] = os.environ.get("KERAS_BACKEND")
     return facts
+
+
+def _device_entry(tf, device) -> dict:
+    """A physical device as the report lists it; a GPU also with its model ("NVIDIA H200") when TensorFlow says."""
+    entry = {"name": device.name, "kind": device.device_type}
+    if device.device_type == "GPU":
+        try:
+            model = tf.config.experimental.get_device_details(device).get("device_name")
+        except Exception:  # details are a nicety: a device that cannot say still trains
+            model = None
+        if model:
+            entry["model"] = str(model)
+    return entry
 
 
 def device_summary() -> str:
@@ -237,7 +251,8 @@ def explain_devices(facts: dict) -> list[Reason]:
 
 
 def report_from_facts(facts: dict) -> Report:
-    devices = [{"name": d.get("name"), "kind": d.get("kind")} for d in facts.get("devices", [])]
+    devices = [{"name": d.get("name"), "kind": d.get("kind"), **({"model": d["model"]} if d.get("model") else {})}
+               for d in facts.get("devices", [])]
     gpu = _has_gpu(facts)
     wsl = " (WSL2)" if facts.get("wsl") else ""
     return Report(
