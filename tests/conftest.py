@@ -23,6 +23,15 @@ def user_blocks(tmp_path, monkeypatch):
     composites.refresh()
 
 
+@pytest.fixture(autouse=True)
+def user_data(tmp_path, monkeypatch):
+    """Every test gets an empty per-user data folder (LAYERBOARD_DATA_DIR: where an unsaved project's runs go),
+    never the user's real one nor the folder the tests were started from; yields its path."""
+    folder = tmp_path / "user_data"
+    monkeypatch.setenv("LAYERBOARD_DATA_DIR", str(folder))
+    yield folder
+
+
 @pytest.fixture
 def digits_project():
     return load_template("digits_cnn")

@@ -8,6 +8,8 @@ import sys
 import traceback
 
 from builder.cli import check_command, data_commands, export_commands, project_commands, training_commands
+from builder.cli import runs_command
+from builder.cli import settings_command
 from builder.cli.command import EXIT_ERROR, EXIT_INVALID, Command
 from builder.cli.output_paths import check_outputs
 from builder.errors import InvalidProjectError, LayerboardError
@@ -22,6 +24,7 @@ COMMANDS: tuple[Command, ...] = (
     check_command.CHECK,
     training_commands.TRAIN,
     training_commands.CONTROL,
+    runs_command.RUNS,
     data_commands.DATASETS,
     export_commands.EXPORT,
     project_commands.IMPORT,
@@ -29,6 +32,7 @@ COMMANDS: tuple[Command, ...] = (
     training_commands.EVALUATE,
     training_commands.PREDICT,
     training_commands.DOCTOR,
+    settings_command.SETTINGS,
 )
 
 

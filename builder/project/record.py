@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.graph import Graph
+from builder.project.user_data import unsaved_runs_dir
 
 RECONSTRUCTION = "reconstruction"  # the loss of a model that learns to reproduce its input (mean squared error)
 
@@ -94,7 +95,8 @@ class Project:
         return resolve_inside(self.folder(), relative)
 
     def default_runs_dir(self) -> Path:
-        """Where `train` puts runs when no --run-dir is given: runs/<project name>/ beside the file."""
-        base = self.path.parent if self.path else Path.cwd()
-        stem = self.path.stem if self.path else self.name
-        return base / "runs" / stem
+        """Where `train` puts runs when no --run-dir is given: runs/<project file's stem>/ beside the file; for a
+        project never saved, runs/<project name>/ in the per-user data folder (builder.project.user_data)."""
+        if self.path is None:
+            return unsaved_runs_dir(self.name)
+        return self.path.parent / "runs" / self.path.stem

@@ -7,17 +7,28 @@ module loads, so they are handed out on first use: `from builder.training import
 from builder.training.checkpoints import clear_run_dir
 from builder.training.distribution import STRATEGIES, is_chief, split_cpu
 from builder.training.doctor import AND_CUDA, device_summary, diagnose, explain_devices, report_from_facts
-from builder.training.evaluation import Evaluation, evaluate
+from builder.training.evaluation import (
+    Evaluation, class_index, evaluate, residual_points, samples_in_cell, split_samples,
+)
 from builder.training.failure_messages import explain_failure
 from builder.training.fit_data import class_weights
 from builder.training.live_control import ControlRequest, read_control_request, write_control_request
 from builder.training.losses import compile_arguments
 from builder.training.optimizers import OPTIMIZERS, SCHEDULE_PARAMS, make_optimizer, make_schedule
-from builder.training.prediction import format_predictions, predict_files
+from builder.training.prediction import format_predictions, predict_files, predict_samples
 from builder.training.progress import TrainingCallbacks, TrainingResult
 from builder.training.project_model import PROJECT_WEIGHTS, ProjectModel, latest_run_model, project_model
+from builder.training.run_history import (FAILED, FINISHED, INTERRUPTED, STOPPED, RunSummary, adopt_runs, history,
+                                          list_runs, read_run)
 from builder.training.settings_check import settings_problems, validate_settings
-from builder.training.trainer import Trainer
+from builder.training.settings_schema import (GROUPS, OUTPUT_DEFAULTS, SETTINGS, Setting, SubSetting,
+                                              dataset_output_kind, known_output_kind, output_defaults,
+                                              schema_dicts, setting, setting_problems, unlisted_fields)
+from builder.training.trainer import Trainer, new_run_dir
+from builder.training.training_process import STOP_GRACE_S, TrainingProcess
+from builder.training.training_process import job as training_job
+from builder.training.training_process import result_from_dict as training_result_from_dict
+from builder.training.training_process import result_from_disk as training_result_from_disk
 
 KERAS_OBJECTS = ("SmoothedSparseCategoricalCrossentropy", "SparseAUC", "SparsePrecision", "SparseRecall")
 
@@ -37,10 +48,20 @@ __all__ = [
     "diagnose",
     "evaluate", "explain_devices", "explain_failure", "format_predictions", "is_chief", "make_optimizer",
     "make_schedule", "predict_files", "report_from_facts", "settings_problems", "split_cpu", "validate_settings", "write_control_request",
+    # an evaluation's samples: one confusion cell's, a residual plot's points, a split's inputs; Try it:
+    "class_index", "predict_samples", "residual_points", "samples_in_cell", "split_samples",
     # a control.json, read with every check:
     "ControlRequest", "read_control_request",
     # the project's model (a run's, or the project with its own weights):
     "PROJECT_WEIGHTS", "ProjectModel", "latest_run_model", "project_model",
+    # the project's runs read back from disk (the runs list), and taking them along when the project is saved:
+    "FAILED", "FINISHED", "INTERRUPTED", "STOPPED", "RunSummary", "adopt_runs", "history", "list_runs", "read_run",
+    # training in a child process:
+    "STOP_GRACE_S", "TrainingProcess", "new_run_dir", "training_job", "training_result_from_dict",
+    "training_result_from_disk",
+    # the training settings' schema (groups, kinds, defaults, help) and checking one setting as it is typed:
+    "GROUPS", "OUTPUT_DEFAULTS", "SETTINGS", "Setting", "SubSetting", "dataset_output_kind", "known_output_kind",
+    "output_defaults", "schema_dicts", "setting", "setting_problems", "unlisted_fields",
     # Keras objects (importing one imports Keras):
     "SmoothedSparseCategoricalCrossentropy", "SparseAUC", "SparsePrecision", "SparseRecall",
 ]
