@@ -17,6 +17,9 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", choices=["tflite", "tflite-int8"],
                         help="also convert every block on its own to TFLite (int8: full-integer quantised) and say "
                              "whether it uses built-in ops, needs select TF ops, or cannot convert (answers are cached)")
+    parser.add_argument("--fix-suggestions", action="store_true",
+                        help="with the dataset check (implies --dataset): the change that removes each dataset "
+                             "problem (an Input's shape or dtype, the output's units or activation, the loss)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -26,7 +29,12 @@ def _check(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     report = infer_shapes(project.graph, project.folder())
     problems = settings_problems(project)  # every setting, and an empty graph, as train reads them
-    dataset_problems = _dataset_problems(project, report) if args.dataset and not problems else []
+    suggest = getattr(args, "fix_suggestions", False)
+    dataset_fixes = []
+    if suggest and not problems:
+        dataset_problems, dataset_fixes = _dataset_fixes(project, report)
+    else:
+        dataset_problems = _dataset_problems(project, report) if args.dataset and not problems else []
     valid = report.valid and not dataset_problems and not problems
     target = getattr(args, "target", None)
     blocks = {}
@@ -51,6 +59,8 @@ def _check(args: argparse.Namespace) -> int:
         if target:
             data["target"] = target
             data["blocks"] = [b.to_dict() for b in blocks.values()]
+        if suggest:
+            data["dataset_fixes"] = [fix.to_dict() for fix in dataset_fixes]
         print(json.dumps(data))
     else:
         column = f" {target + ' (' + ('int8' if target == 'tflite-int8' else 'float') + ')':<26}" if target else ""
@@ -68,8 +78,10 @@ def _check(args: argparse.Namespace) -> int:
             print(f"! {error}")
         for problem in problems:
             print(f"! {problem}")
-        for problem in dataset_problems:
+        for i, problem in enumerate(dataset_problems):
             print(f"! dataset: {problem}")
+            if i < len(dataset_fixes):
+                print(f"  fix: {dataset_fixes[i].describe()}")
         print(f"total parameters: {report.total_params:,}")
         _print_estimates(cost)
         if target:
@@ -122,3 +134,12 @@ def _dataset_problems(project, report) -> list[str]:
 
     info = load_project_dataset(project).describe()
     return dataset_problems_text(check_against_dataset(project, info, report))
+
+
+def _dataset_fixes(project, report) -> tuple[list[str], list]:
+    """The dataset problems (as _dataset_problems words them) and the DatasetFix proposed for each, in order."""
+    from builder.data import dataset_problems_text, load_project_dataset, suggest_fixes, summarize  # with --fix-suggestions
+
+    summary = summarize(load_project_dataset(project), preview=0)
+    fixes = suggest_fixes(project, summary.info, report, summary.target_shape)
+    return dataset_problems_text([fix.mismatch for fix in fixes]), fixes
