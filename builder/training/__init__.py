@@ -15,7 +15,7 @@ from builder.training.fit_data import class_weights
 from builder.training.live_control import ControlRequest, read_control_request, write_control_request
 from builder.training.losses import compile_arguments
 from builder.training.optimizers import OPTIMIZERS, SCHEDULE_PARAMS, make_optimizer, make_schedule
-from builder.training.prediction import format_predictions, predict_files, predict_samples
+from builder.training.prediction import format_predictions, load_input, predict_files, predict_samples
 from builder.training.progress import TrainingCallbacks, TrainingResult
 from builder.training.project_model import PROJECT_WEIGHTS, ProjectModel, latest_run_model, project_model
 from builder.training.run_history import (FAILED, FINISHED, INTERRUPTED, STOPPED, RunSummary, adopt_runs, history,
@@ -49,7 +49,7 @@ __all__ = [
     "evaluate", "explain_devices", "explain_failure", "format_predictions", "is_chief", "make_optimizer",
     "make_schedule", "predict_files", "report_from_facts", "settings_problems", "split_cpu", "validate_settings", "write_control_request",
     # an evaluation's samples: one confusion cell's, a residual plot's points, a split's inputs; Try it:
-    "class_index", "predict_samples", "residual_points", "samples_in_cell", "split_samples",
+    "class_index", "load_input", "predict_samples", "residual_points", "samples_in_cell", "split_samples",
     # a control.json, read with every check:
     "ControlRequest", "read_control_request",
     # the project's model (a run's, or the project with its own weights):
