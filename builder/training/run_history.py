@@ -131,13 +131,14 @@ def history(run: RunSummary | str | Path) -> dict[str, list[float]]:
     return {name: [row.get(name, math.nan) for row in rows] for name in names}
 
 
-def adopt_runs(project: Project, old_runs_dir: str | Path, move: bool = True) -> list[Path]:
+def adopt_runs(project: Project, old_runs_dir: str | Path, move: bool = True,
+               into: str | Path | None = None) -> list[Path]:
     """Take the runs in `old_runs_dir` to the project's runs folder now (after the project was saved to a new
-    path): moved (a project saved for the first time: its runs leave the per-user data folder), or copied when
+    path), or to `into`: moved (a project saved for the first time: its runs leave the per-user data folder), or copied when
     `move` is False (Save As: the old project file keeps its runs; model files are hard-linked when the disk
     allows, as Layerboard only ever replaces them, never writes into them). A run whose name is taken in the new
     folder gets the next free name. Returns the runs' new folders."""
-    old, new = Path(old_runs_dir), project.default_runs_dir()
+    old, new = Path(old_runs_dir), Path(into) if into is not None else project.default_runs_dir()
     if not old.is_dir() or _same(old, new):
         return []
     adopted = []

@@ -18,9 +18,16 @@ class FileActions(WindowController):
     """Opens documents (`documentOpened` hands each one to the window) and saves the current one."""
 
     documentOpened = Signal(object)  # a Document for the window to show instead of the current one
+    runsAdopted = Signal(object)  # [Path]: runs taken along to the saved project's runs folder
+
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self.document: Document | None = None
+        # Runs to take along once the training going on has ended: (project, old folder, new folder, move).
+        self._pending_runs: list[tuple] = []
+        training = getattr(window, "training", None)
+        if training is not None:
+            training.runningChanged.connect(self._on_training_running)
 
     def set_document(self, document: Document) -> None:
         self.document = document
@@ -95,10 +102,42 @@ class FileActions(WindowController):
         return self._save_to(Path(path))
 
     def _save_to(self, path: Path) -> bool:
+        project = self.document.project
+        old_runs, first_save = project.default_runs_dir(), project.path is None
         try:
             self.document.save(path)
         except (LayerboardError, OSError) as exc:
             show_message(self.window, QMessageBox.Icon.Warning, "Cannot save project", str(exc))
             return False
         self.status.emit(f"Saved {path}")
+        if project.default_runs_dir() != old_runs:
+            # Saved for the first time, its runs leave the per-user data folder; saved under another name, the old
+            # file keeps its runs and the new one gets a copy.
+            self._pending_runs.append((project, old_runs, project.default_runs_dir(), first_save))
+            self._adopt_pending_runs()
         return True
+
+    # ---- the runs follow the project (builder.training.adopt_runs) ------------------------------------------
+    @Slot(bool)
+    def _on_training_running(self, running: bool) -> None:
+        if not running:
+            self._adopt_pending_runs()
+
+    def _adopt_pending_runs(self) -> None:
+        """Move or copy the runs of saves made so far, unless a training is writing one of them (then when it ends)."""
+        training = getattr(self.window, "training", None)
+        if training is not None and training.running:
+            return
+        from builder.training import adopt_runs  # plain Python (no Keras); loaded only when a save moves runs
+
+        pending, self._pending_runs = self._pending_runs, []
+        for project, old, new, move in pending:
+            try:
+                adopted = adopt_runs(project, old, move=move, into=new)
+            except LayerboardError as exc:
+                show_message(self.window, QMessageBox.Icon.Warning, "Runs not taken along", str(exc))
+                continue
+            if adopted:
+                self.status.emit(f"{len(adopted)} run{'s' if len(adopted) != 1 else ''} "
+                                 f"{'moved' if move else 'copied'} to {new}")
+                self.runsAdopted.emit(adopted)
