@@ -37,7 +37,7 @@ for learning_rate, epochs, stop in ((0.003, 8, None), (0.0005, 8, None), (0.01, 
     trainer.run()
 
 from PySide6.QtCore import Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QSplitter  # noqa: E402
 
 app = QApplication([])
 app.setStyle("Fusion")
@@ -57,6 +57,7 @@ def shoot() -> None:
         panel.model.set_checked(run.run_dir, True)
     panel.select_run(panel.model.runs[-1].run_dir)
     panel.metric_box.setCurrentText("accuracy")
+    panel.findChild(QSplitter).setSizes([1180, 700])  # room for every column in the picture
     QTimer.singleShot(500, lambda: (panel.grab().save(sys.argv[1] if len(sys.argv) > 1 else "screenshot-runs.png"),
                                     app.quit()))
 
