@@ -199,6 +199,8 @@ def run_control(trainer, schedule, early_stopping=None, scale: float = 1.0):
                 self.current_lr = lr
 
         def _record(self, batch: int, name: str, value: Any, reason: str) -> None:
+            trainer.callbacks.on_setting_changed({"epoch": self.epoch + 1, "batch": batch, "step": self._step(),
+                                                  "name": name, "value": value, "reason": reason})
             try:
                 new = not self.log_path.exists()
                 with open(self.log_path, "a", newline="", encoding="utf-8") as handle:

@@ -14,6 +14,10 @@ class TrainingCallbacks:
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None: ...
 
+    def on_setting_changed(self, change: dict) -> None:
+        """A live change was applied, refused or ignored: {"epoch", "batch", "step", "name", "value", "reason"}
+        (the row control.csv gets; reason "user", "reduce_on_plateau (…)", "refused: …" or "ignored: …")."""
+
     def on_finished(self, result: "TrainingResult") -> None: ...
 
     def on_failed(self, message: str) -> None: ...

@@ -48,6 +48,18 @@ def no_thread_left(monkeypatch):
     assert not running, f"QThreads still running after the test: {running}"
 
 
+@pytest.fixture(autouse=True)
+def no_process_left():
+    """Fail a test that leaves a child process running (the training child ends with its window)."""
+    import multiprocessing
+
+    yield
+    left = [p for p in multiprocessing.active_children() if p.is_alive()]
+    for process in left:
+        process.kill()
+    assert not left, f"child processes still running after the test: {[p.name for p in left]}"
+
+
 def close_window(window) -> None:
     """Close without the unsaved-changes question; closing ends the window's threads. The window is then deleted
     at once: left to the garbage collector, its plots were torn down during a later test, where Qt still asked a
