@@ -1,0 +1,43 @@
+"""Screenshot of the training-settings panel (shapes_cnn template, Keras loaded): the basics and optimizer groups
+open, early stopping on, one refused value marked with the engine's words.
+
+Usage: xvfb-run -a -s "-screen 0 1600x1000x24" python docs/make_settings_screenshot.py docs/screenshot-settings.png
+"""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+app = QApplication([])
+app.setStyle("Fusion")
+from ui.document import Document  # noqa: E402
+from ui.main_window import MainWindow  # noqa: E402
+
+w = MainWindow(Document.from_file(Path(__file__).resolve().parent.parent / "templates" / "shapes_cnn.json"))
+w.resize(1400, 1000)
+w.show()
+w.start_engine()
+panel = w.settings_panel
+
+
+def shoot(_report=None):
+    w.document.shapes.reportChanged.disconnect(shoot)
+    dock = panel.parentWidget()
+    dock.raise_()
+    dock.show()
+    panel.rows["early_stopping"].editor.on.click()  # switched on: patience 5
+    panel.sections["Callbacks"].set_open(True)
+    batch = panel.rows["batch_size"].editor.edit
+    batch.setText("0")  # refused: marked, not pushed
+    batch.textEdited.emit("0")
+    panel.resize(340, 1000)
+    QTimer.singleShot(400, lambda: (panel.grab().save(sys.argv[1]), app.quit()))
+
+
+w.document.shapes.reportChanged.connect(shoot)
+QTimer.singleShot(120000, app.quit)
+app.exec()
+w.document.undo_stack.setClean()
+w.shutdown()
