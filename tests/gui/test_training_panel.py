@@ -35,7 +35,10 @@ def test_training_draws_loss_curves_and_finishes(ready_window, qtbot, no_thread_
     assert not result.stopped and result.epochs_run == 2
     assert result.model_path.exists()
     assert list(panel.train_curve.getData()[0]) == [1, 2]
-    assert len(panel.val_accuracy_curve.getData()[1]) == 2
+    assert len(panel.plots.curve("accuracy", "val").getData()[1]) == 2
+    # The per-batch curves got the run's batches (every one with batchLogs, else the throttled updates).
+    batch_xs = panel.plots.curve("loss", "smoothed").getOriginalDataset()[0]
+    assert len(batch_xs) >= 2 and batch_xs[-1] == 2.0 and list(batch_xs) == sorted(batch_xs)
     assert panel.train_button.text() == "Train" and panel.train_button.isEnabled()
     assert "Finished" in panel.progress.format()
     assert not controller.running
