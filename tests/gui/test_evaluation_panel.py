@@ -173,3 +173,23 @@ def test_a_project_without_runs_says_to_train_first(ready_window, tmp_path):
     assert panel.run_box.count() == 0 and not panel.evaluate_button.isEnabled()
     panel.evaluate()
     assert "no trained run yet" in panel.status.text() and not panel.task.running
+
+
+def test_samples_are_drawn_by_their_kind(qtbot):
+    from ui.panels.evaluation_gallery import IMAGE, SIGNAL, TEXT, SampleGallery, sample_kind, sample_pixmap
+
+    rgb = np.random.default_rng(0).integers(0, 256, (32, 32, 3)).astype("uint8")
+    cases = {IMAGE: [np.zeros((8, 8, 1), "float32"), rgb, np.ones((28, 28), "float32")],
+             SIGNAL: [np.zeros((40, 1), "float32"), np.sin(np.arange(64, dtype="float32"))],
+             TEXT: [np.array([5.1, 3.5, 1.4, 0.2], "float32"), np.arange(20)]}  # a table row, token ids
+    for kind, samples in cases.items():
+        for sample in samples:
+            assert sample_kind(sample) == kind, sample.shape
+            pixmap = sample_pixmap(sample)
+            assert (pixmap is None) == (kind == TEXT)
+    assert sample_pixmap(np.zeros((8, 8, 1), "float32")).height() == 72  # small images grow by whole pixels
+    gallery = SampleGallery()
+    qtbot.addWidget(gallery)
+    gallery.show_samples("Iris rows", [4, 9], np.array(cases[TEXT][:1] * 2), ["setosa", "setosa"])
+    assert gallery.list.count() == 2 and "5.1, 3.5, 1.4, 0.2" in gallery.list.item(0).text()
+    assert gallery.list.item(1).icon().isNull()

@@ -109,6 +109,7 @@ class SampleGallery(QDialog):
         self.list.setSpacing(6)
         self.list.setWordWrap(True)
         self.list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.list)

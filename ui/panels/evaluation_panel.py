@@ -132,6 +132,7 @@ class EvaluationPanel(QWidget):
         self.document = None
         self.engine_ready = False
         self.evaluation = None  # the Evaluation shown
+        self.run_line = ""  # what the status line says when idle: whose weights were evaluated
         self.loaded: Loaded | None = None
         self.split = SPLITS[0]  # the split of the evaluation shown
         self._extra_runs: dict[str, str] = {}  # run folders shown outside the project's runs folder
@@ -252,6 +253,7 @@ class EvaluationPanel(QWidget):
         self.try_input = QLabel(page)
         self.try_input.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.try_input.setMinimumSize(120, 96)
+        self.try_input.setMaximumWidth(260)
         self.try_input.setStyleSheet("border: 1px dashed #c3c9d4; background: #ffffff;")
         self.try_input.setWordWrap(True)
         self.try_result = QLabel("", page)
@@ -265,6 +267,7 @@ class EvaluationPanel(QWidget):
         body = QHBoxLayout()
         body.addLayout(left)
         body.addWidget(self.chart, 1)
+        body.addStretch(0)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addLayout(controls)
@@ -390,7 +393,8 @@ class EvaluationPanel(QWidget):
         self.evaluation, self.split = ev, ev.split
         self._set_busy(None)
         self.status.setStyleSheet("")
-        self.status.setText(f"<b>{Path(outcome.run).name or 'project'}</b> — {ev.weights}")
+        self.run_line = f"Model: {ev.weights}"
+        self.status.setText(self.run_line)
         shown = [f"<b>{ev.split}</b> split of {ev.dataset}: {ev.samples} samples"]
         if ev.task == "classification":
             shown.append(f"accuracy <b>{ev.accuracy:.4f}</b>")
@@ -556,6 +560,7 @@ class EvaluationPanel(QWidget):
     def _show_prediction(self, outcome: Predicted) -> None:
         self._set_busy(None)
         self.status.setStyleSheet("")
+        self.status.setText(f"Model: {outcome.loaded.model.weights}")
         row = outcome.row
         pixmap = sample_pixmap(outcome.sample, 96) if outcome.sample is not None else None
         if pixmap is not None:

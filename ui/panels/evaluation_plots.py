@@ -146,6 +146,7 @@ class ResidualPlot(pg.PlotWidget):
         for axis, label in (("left", "residual (prediction − target)"), ("bottom", "prediction")):
             self.getAxis(axis).setTextPen("#4b5563")
             self.getAxis(axis).setPen(AXIS)
+            self.getAxis(axis).enableAutoSIPrefix(False)  # "(x0.001)" beside a label that has no unit reads oddly
             self.setLabel(axis, label, color=TEXT)
         self.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#9ca3af", width=1)))
         self.points = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(47, 124, 246, 150), hoverable=True,
