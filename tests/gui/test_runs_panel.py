@@ -182,3 +182,23 @@ def test_broken_and_cut_short_runs_show_what_they_are_and_sort(qtbot, tmp_path, 
     assert epochs == ["0", "3", "3"]
     panel.wait()
     document.close()
+
+
+def test_a_save_during_training_takes_the_run_along_once_it_has_ended(ready_window, qtbot, tmp_path, user_data):
+    window = ready_window
+    window.training.run_dir_override = None
+    with qtbot.waitSignal(window.training.epochEnded, timeout=TRAIN_TIMEOUT_MS):
+        window.training_actions.train(3)
+    assert window.training.running
+    assert window.file_actions.save_as(tmp_path / "later.json")
+    written = list((user_data / "runs" / "digits_cnn").iterdir())
+    assert len(written) == 1  # the run being written stays where it is while it trains
+    with qtbot.waitSignal(window.training.finished, timeout=TRAIN_TIMEOUT_MS) as finished:
+        pass
+    result = finished.args[0]
+    assert result.run_dir == written[0]
+    moved = tmp_path / "runs" / "later" / result.run_dir.name
+    qtbot.waitUntil(lambda: (moved / "run.json").is_file(), timeout=5000)
+    assert not result.run_dir.exists()
+    assert [r.run_dir for r in refreshed(window.runs_panel, qtbot)] == [moved]
+    assert [r.epochs_run for r in window.runs_panel.model.runs] == [3]
