@@ -81,6 +81,7 @@ def main(target: str) -> int:
     print(f"saved {target} (run {result.run_dir}, cell true {true_class} / predicted {predicted_class})")
     window.document.undo_stack.setClean()
     window.close()
+    app.processEvents()
     return 0
 
 

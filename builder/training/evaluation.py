@@ -79,7 +79,8 @@ class Evaluation:
                 return []
             rows = []
             for i, (t, p) in enumerate(zip(self.true_labels.tolist(), self.predicted_labels.tolist())):
-                row = {"index": i, "true": class_name(self.class_names, t), "predicted": class_name(self.class_names, p)}
+                names = self.class_names
+                row = {"index": i, "true": class_name(names, t), "predicted": class_name(names, p)}
                 if self.probabilities is not None:
                     row["confidence"] = float(self.probabilities[i, p])
                 rows.append(row)

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
-    QPushButton, QSpinBox, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
+    QAbstractItemView, QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+    QProgressBar, QPushButton, QSpinBox, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
     QWidget,
 )
 
@@ -292,6 +292,12 @@ class EvaluationPanel(QWidget):
         self.refresh_runs()
         self._set_busy(None)
 
+    def showEvent(self, event) -> None:
+        """Coming into view (its dock tab chosen): read the runs again, so a run just trained is there."""
+        super().showEvent(event)
+        if not self.task.running:
+            self.refresh_runs()
+
     def shutdown(self) -> None:
         """Wait for an evaluation or prediction in progress (the window is closing)."""
         self.task.wait()
@@ -481,7 +487,8 @@ class EvaluationPanel(QWidget):
         captions = [f"p={ev.probabilities[i, predicted_class]:.2f}" for i in shown]
         title = f"True {names[true_class]}, predicted {names[predicted_class]}"
         self.gallery.show_samples(title, shown, x, captions, total=len(indices))
-        self.message.emit(f"{title}: {len(indices)} sample{'s' if len(indices) != 1 else ''} of the {self.split} split.")
+        plural = "s" if len(indices) != 1 else ""
+        self.message.emit(f"{title}: {len(indices)} sample{plural} of the {self.split} split.")
         return indices
 
     @Slot(int)
@@ -498,7 +505,8 @@ class EvaluationPanel(QWidget):
             caption = f"target {row['target']}, prediction {row['prediction']}" if isinstance(row["target"], list) \
                 else f"target {row['target']:.4g}, prediction {row['prediction']:.4g}"
         else:
-            caption = f"true {ev.class_names[ev.true_labels[index]]}, predicted {ev.class_names[ev.predicted_labels[index]]}"
+            names = ev.class_names
+            caption = f"true {names[ev.true_labels[index]]}, predicted {names[ev.predicted_labels[index]]}"
         self.gallery.show_samples(f"Sample {index} of the {self.split} split", [index], x, [caption])
 
     @Slot(int, int)
