@@ -215,6 +215,8 @@ def _runs_with_a_model(project) -> list:
 def _run_choice(run) -> ModelChoice:
     """A RunSummary as an entry of the Trained model list: when, how it ended, its last validation score, where."""
     when = run.started.strftime("%Y-%m-%d %H:%M:%S") if run.started else run.name
+    if run.started and run.name != run.started.strftime("%Y%m%d-%H%M%S"):
+        when += f" ({run.name})"  # two runs started in the same second, or a folder named by the user
     parts = [when, run.state, f"{run.epochs_run} epoch{'s' if run.epochs_run != 1 else ''}"]
     for key in ("val_accuracy", "val_loss", "accuracy", "loss"):
         if key in run.final_metrics:
