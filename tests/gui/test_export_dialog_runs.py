@@ -93,7 +93,8 @@ def test_export_from_an_earlier_run_after_a_restart(qtbot, tmp_path, monkeypatch
         assert results.cell(0, "File") == str(report.path)
         assert results.cell(0, "Size").endswith("KiB")
         assert results.cell(0, "Max difference").endswith("(≤ 0.0001)")
-        assert f"{report.accuracy_keras:.1%} → {report.accuracy_export:.1%}" == results.cell(0, "Accuracy before → after")
+        accuracy = results.cell(0, "Accuracy before → after")
+        assert accuracy == f"{report.accuracy_keras:.1%} → {report.accuracy_export:.1%}"
         assert results.cell(0, "Latency").endswith("ms/sample")
         assert "PASS" in results.verdict.text()
 
