@@ -99,6 +99,7 @@ class DataPanel(QWidget):
         self.summary = None  # the DatasetSummary of the project's current dataset settings, once loaded
         self.contents = None  # FileContents of the project's data file, once read
         self.fixes: list = []  # the DatasetFix of each mismatch, as shown
+        self._fix_buttons: list[QPushButton] = []
         self.load_error: str | None = None
         self._engine_ready = False
         self._filling = False
@@ -354,8 +355,10 @@ class DataPanel(QWidget):
         return False
 
     def set_options(self, options: dict) -> None:
-        """Replace `dataset.options` (undoable)."""
-        self.document.set_settings("dataset", text="Change dataset options", options=copy.deepcopy(options))
+        """Replace `dataset.options` (undoable, one step per edit: the unchanged name goes along so that a
+        target chosen and then a feature unticked do not fold into one step, as a split's keystrokes do)."""
+        self.document.set_settings("dataset", text="Change dataset options", name=self._ref().name,
+                                   options=copy.deepcopy(options))
 
     def set_split(self, **changes) -> None:
         """Change validation_split, test_split, seed or use_named_split (undoable)."""
@@ -561,7 +564,9 @@ class DataPanel(QWidget):
             self.checks_label.setText(f"{count} problem{'s' if count != 1 else ''} before training:")
             self.checks_label.setStyleSheet(ERROR_STYLE)
         for fix in self.fixes:
-            self.fix_rows.addWidget(self._fix_row(fix))
+            row = self._fix_row(fix)
+            self.fix_rows.addWidget(row)
+            row.show()  # at once: a layout shows a new child only when the event loop next runs
         self.fix_all_button.setVisible(sum(f.fixable for f in self.fixes) > 1)
         problems: dict[str, list[str]] = {}
         for fix in self.fixes:
@@ -570,7 +575,7 @@ class DataPanel(QWidget):
         self.mismatchesChanged.emit(problems)
 
     def _fix_row(self, fix) -> QWidget:
-        row = QFrame(self)
+        row = QFrame(self.checks_label.parentWidget())
         row.setObjectName("mismatchRow")
         row.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(row)
@@ -582,6 +587,7 @@ class DataPanel(QWidget):
             button.setObjectName("fixButton")
             button.setToolTip(fix.describe()[0].upper() + fix.describe()[1:] + " (one undo step)")
             button.clicked.connect(lambda _checked=False, f=fix: self.apply_fix(f))
+            self._fix_buttons.append(button)
             layout.addWidget(button, 0, Qt.AlignmentFlag.AlignRight)
         else:
             hint = _wrapping_label(row, "No automatic fix: change the blocks as the message says.", MUTED_STYLE)
@@ -589,6 +595,7 @@ class DataPanel(QWidget):
         return row
 
     def _clear_fix_rows(self) -> None:
+        self._fix_buttons = []
         while self.fix_rows.count():
             widget = self.fix_rows.takeAt(0).widget()
             if widget is not None:
@@ -597,7 +604,7 @@ class DataPanel(QWidget):
 
     def fix_buttons(self) -> list[QPushButton]:
         """The Fix button of each fixable mismatch, in the order shown."""
-        return [b for b in self.findChildren(QPushButton, "fixButton") if b.isVisibleTo(self)]
+        return list(self._fix_buttons)
 
     def apply_fix(self, fix) -> None:
         """Make the fix's block and loss changes as one undo step."""
