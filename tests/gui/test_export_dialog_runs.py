@@ -103,7 +103,17 @@ def test_export_from_an_earlier_run_after_a_restart(qtbot, tmp_path, monkeypatch
         seen, report = _export_in_dialog(window, qtbot, earlier, "python", script)
         assert not seen["chooser enabled"]
         assert report.path == script and "def build_model():" in script.read_text()
-        compile(script.read_text(), str(script), "exec")
+        import importlib.util
+
+        from builder.model import load_model_safely
+
+        spec = importlib.util.spec_from_file_location("exported_digits_model", script)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)  # main() runs only as a program
+        built = module.build_model()
+        trained = load_model_safely(earlier / "model.keras", compile=False)
+        assert [layer.name for layer in built.layers] == [layer.name for layer in trained.layers]
+        assert built.count_params() == trained.count_params()
         assert results.table.rowCount() == 2
         assert [results.cell(1, c) for c in ("Result", "Format", "File")] == ["PASS", "python", str(script)]
 
