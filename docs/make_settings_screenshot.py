@@ -1,5 +1,5 @@
-"""Screenshot of the training-settings panel (shapes_cnn template, Keras loaded): the basics and optimizer groups
-open, early stopping on, one refused value marked with the engine's words.
+"""Screenshot of the training-settings panel's form (shapes_cnn template, Keras loaded): the optimizer group with
+the template's cosine schedule (unset settings show the engine's defaults), early stopping on, augmentation open, the other groups folded.
 
 Usage: xvfb-run -a -s "-screen 0 1600x1000x24" python docs/make_settings_screenshot.py docs/screenshot-settings.png
 """
@@ -29,11 +29,13 @@ def shoot(_report=None):
     dock.show()
     panel.rows["early_stopping"].editor.on.click()  # switched on: patience 5
     panel.sections["Callbacks"].set_open(True)
-    batch = panel.rows["batch_size"].editor.edit
-    batch.setText("0")  # refused: marked, not pushed
-    batch.textEdited.emit("0")
-    panel.resize(340, 1000)
-    QTimer.singleShot(400, lambda: (panel.grab().save(sys.argv[1]), app.quit()))
+    rate = panel.rows["learning_rate"].editor.edit
+    rate.setText("0")  # refused: marked with the engine's words, not pushed
+    rate.textEdited.emit("0")
+    panel.sections["Basics"].set_open(False)
+    panel.sections["Augmentation"].set_open(True)
+    form = panel.scroll.widget()  # the whole form, not only what the dock's height shows
+    QTimer.singleShot(400, lambda: (form.grab().save(sys.argv[1]), app.quit()))
 
 
 w.document.shapes.reportChanged.connect(shoot)

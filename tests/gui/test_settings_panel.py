@@ -57,6 +57,9 @@ def test_the_form_shows_every_kind_of_value_as_the_project_holds_it(window):
     window.document.set_settings("training", **rich)
     for name, row in window.settings_panel.rows.items():
         assert row.editor.read() == (getattr(training(window), name), None), name
+    choose(window.settings_panel.rows["schedule"].editor.combo, "one_cycle")  # the same again: its settings stay
+    assert window.settings_panel.rows["schedule"].editor.read() == (rich["schedule"], None)
+    assert window.document.undo_stack.count() == 1
     window.document.undo_stack.undo()
     for name, row in window.settings_panel.rows.items():
         assert row.editor.read() == (getattr(training(window), name), None), name
@@ -70,7 +73,7 @@ def test_change_undo_redo_save_and_reopen(window, qtbot, tmp_path):
     type_into(qtbot, panel.rows["epochs"].editor.edit, "25")
     assert training(window).epochs == 25 and stack.count() == 2  # "2" then "25": one undo step
     panel.sections["Distribution"].set_open(True)
-    choose(panel.rows["strategy"].editor.combo, '"mirrored"' if False else "mirrored")
+    choose(panel.rows["strategy"].editor.combo, "mirrored")
     panel.sections["Callbacks"].set_open(True)
     panel.rows["early_stopping"].editor.on.click()
     assert training(window).strategy == "mirrored"

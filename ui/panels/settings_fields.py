@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -309,6 +310,12 @@ class OptimizerEditor(Editor):
             self.config.setText("")
 
 
+def _when_empty(help_text: str) -> str:
+    """What an unset sub-setting means, from its help's "(empty: ...)"."""
+    match = re.search(r"\(empty: ([^)]*)\)", help_text)
+    return match.group(1) if match else ""
+
+
 class SubSettingsEditor(Editor):
     """The settings inside a setting's object (a schedule's, early stopping's), each a line or a check box with
     the engine's default as its placeholder; an empty line leaves the setting out (its default applies)."""
@@ -329,7 +336,7 @@ class SubSettingsEditor(Editor):
                 widget.setChecked(bool(sub.default))
                 widget.clicked.connect(lambda _on: self.edited.emit())
             else:
-                widget = self.line("" if sub.default is None else shown(sub.default))
+                widget = self.line(shown(sub.default) if sub.default is not None else _when_empty(sub.help))
             widget.setToolTip(sub.help)
             label = QLabel(sub.name, self)
             label.setToolTip(sub.help)
@@ -374,10 +381,13 @@ class ScheduleEditor(Editor):
     def _set_name(self, name: str) -> None:
         index = self.combo.findText(name)
         self.combo.setCurrentIndex(max(index, 0))
+        self.name = self.combo.currentText()
         self.subs.set_settings(self.entry.sub_settings(name))
         self.subs.setVisible(bool(self.subs.fields))
 
     def _on_name(self, _index: int) -> None:
+        if self.combo.currentText() == self.name:
+            return  # the same schedule chosen again keeps its settings
         self._set_name(self.combo.currentText())
         self.edited.emit()
 
