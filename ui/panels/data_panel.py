@@ -100,6 +100,7 @@ class DataPanel(QWidget):
         self.contents = None  # FileContents of the project's data file, once read
         self.fixes: list = []  # the DatasetFix of each mismatch, as shown
         self._fix_buttons: list[QPushButton] = []
+        self.mismatches: dict[str, list[str]] = {}  # node id -> its dataset problems (mismatchesChanged's last)
         self.load_error: str | None = None
         self._engine_ready = False
         self._filling = False
@@ -549,7 +550,7 @@ class DataPanel(QWidget):
                                       "Not checked: the dataset did not load.")
             self.checks_label.setStyleSheet(MUTED_STYLE)
             self.fix_all_button.hide()
-            self.mismatchesChanged.emit({})
+            self._set_mismatches({})
             return
         from builder.data import suggest_fixes
 
@@ -572,7 +573,12 @@ class DataPanel(QWidget):
         for fix in self.fixes:
             if fix.mismatch.node_id:
                 problems.setdefault(fix.mismatch.node_id, []).append(fix.mismatch.message)
-        self.mismatchesChanged.emit(problems)
+        self._set_mismatches(problems)
+
+    def _set_mismatches(self, problems: dict[str, list[str]]) -> None:
+        if problems != self.mismatches:
+            self.mismatches = problems
+            self.mismatchesChanged.emit(dict(problems))
 
     def _fix_row(self, fix) -> QWidget:
         row = QFrame(self.checks_label.parentWidget())
