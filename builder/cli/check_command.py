@@ -138,7 +138,8 @@ def _dataset_problems(project, report) -> list[str]:
 
 def _dataset_fixes(project, report) -> tuple[list[str], list]:
     """The dataset problems (as _dataset_problems words them) and the DatasetFix proposed for each, in order."""
-    from builder.data import dataset_problems_text, load_project_dataset, suggest_fixes, summarize  # with --fix-suggestions
+    # only with --fix-suggestions
+    from builder.data import dataset_problems_text, load_project_dataset, suggest_fixes, summarize
 
     summary = summarize(load_project_dataset(project), preview=0)
     fixes = suggest_fixes(project, summary.info, report, summary.target_shape)

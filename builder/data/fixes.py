@@ -97,7 +97,8 @@ def _kind(dtype: Any) -> str:
         kind = np.dtype(name).kind
     except TypeError:
         return "float" if name.startswith("bfloat") else ""
-    return {"U": "string", "S": "string", "O": "string", "i": "int", "u": "int", "f": "float", "b": "bool"}.get(kind, "")
+    kinds = {"U": "string", "S": "string", "O": "string", "i": "int", "u": "int", "f": "float", "b": "bool"}
+    return kinds.get(kind, "")
 
 
 def _has_param(node: Node, name: str) -> bool:

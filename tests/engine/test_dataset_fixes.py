@@ -76,8 +76,8 @@ def test_every_output_mismatch_gets_its_own_fix_and_all_together_fit(info):
 
 
 def test_one_sigmoid_unit_for_two_classes_gets_sigmoid_and_binary_crossentropy(info):
-    project = chain([("Dense", {"units": 8, "activation": "relu"}), ("Dense", {"units": 1, "activation": "softmax"}, "out")],
-                    shape=(2,))
+    project = chain([("Dense", {"units": 8, "activation": "relu"}),
+                     ("Dense", {"units": 1, "activation": "softmax"}, "out")], shape=(2,))
     fixes = suggest_fixes(project, info["spirals"])
     assert [(f.params, f.training) for f in fixes] == [
         ((ParamChange("out", "activation", "sigmoid"),), {}),

@@ -147,7 +147,8 @@ def test_csv_file_with_target_and_feature_columns_chosen_in_the_panel(ready_wind
     assert panel.summary.info.class_names == ["cat", "dog"] and panel.summary.info.input_shape == (5,)
     assert panel.preview_grid.kind == "table"
     form = panel.options_form
-    assert [form.target_box.itemText(i) for i in range(form.target_box.count())] == ["size", "colour", "weight", "label"]
+    columns = [form.target_box.itemText(i) for i in range(form.target_box.count())]
+    assert columns == ["size", "colour", "weight", "label"]
     assert form.target_box.currentText() == "label"
 
     form.target_box.setCurrentIndex(form.target_box.findData("colour"))  # predict the colour instead
@@ -250,7 +251,7 @@ def test_npz_file_fix_the_output_then_train_one_epoch(ready_window, qtbot, tmp_p
     close_cleanly(window, qtbot)
 
 
-# ---- Fix --------------------------------------------------------------------------------------------------------------
+# ---- Fix ------------------------------------------------------------------------------------------------------------
 
 def test_fix_an_input_shape_and_fix_all_are_each_one_undo_step(ready_window, qtbot):
     window = ready_window

@@ -155,7 +155,7 @@ class DataPanel(QWidget):
         layout.addWidget(self.options_form)
         column.addWidget(source)
 
-        split, form_box = QGroupBox("Split", body), None
+        split = QGroupBox("Split", body)
         form = QFormLayout(split)
         form.setContentsMargins(8, 6, 8, 8)
         self.validation_box = QDoubleSpinBox(split)
@@ -182,7 +182,6 @@ class DataPanel(QWidget):
         form.addRow("Seed", self.seed_box)
         form.addRow(self.named_split_box)
         column.addWidget(split)
-        del form_box
 
         summary, layout = _section("Summary", body)
         self.status_label = _wrapping_label(summary)
@@ -324,8 +323,9 @@ class DataPanel(QWidget):
             return self._refuse(f"'{chosen}' is outside the project's folder {folder}; a project reads only files "
                                 f"inside its own folder. Copy the {what} into {folder} (beside "
                                 f"{self.document.path.name}) and choose it there.")
-        if file_filter is None and not chosen.is_dir() or file_filter is not None and not chosen.is_file():
-            return self._refuse(f"'{chosen}' is not a {'folder' if file_filter is None else 'file'}; choose the {what}.")
+        if (file_filter is None and not chosen.is_dir()) or (file_filter is not None and not chosen.is_file()):
+            kind_of_path = "folder" if file_filter is None else "file"
+            return self._refuse(f"'{chosen}' is not a {kind_of_path}; choose the {what}.")
         options = self._first_options(kind, relative, folder)
         self.document.set_settings("dataset", text=f"Use {what} {relative}", name=kind, path=relative,
                                    options=options)

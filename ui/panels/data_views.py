@@ -193,7 +193,8 @@ class PreviewGrid(QWidget):
         width = max((len(r) for r in rows), default=0)
         shown = min(width, TABLE_COLUMNS)
         table = QTableWidget(len(rows), shown + 1 + (1 if width > shown else 0), self)
-        table.setHorizontalHeaderLabels(["label"] + [f"x{i}" for i in range(shown)] + (["…"] if width > shown else []))
+        more = ["…"] if width > shown else []
+        table.setHorizontalHeaderLabels(["label"] + [f"x{i}" for i in range(shown)] + more)
         for r, (values, label) in enumerate(zip(rows, preview.labels)):
             table.setItem(r, 0, QTableWidgetItem(label))
             for c in range(shown):
