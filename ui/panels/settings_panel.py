@@ -181,8 +181,7 @@ class SettingsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.proposal)
         layout.addWidget(self.scroll)
-        if parent is not None:  # the window closing waits for a dataset still being read
-            parent.window().installEventFilter(self)
+        self._watched: QWidget | None = None  # the window whose closing waits for a dataset being read
         self.setEnabled(False)
 
     # ---- the window's interface ---------------------------------------------------------------------------
@@ -221,8 +220,22 @@ class SettingsPanel(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Close:
-            self.wait()
+            self.wait()  # the thread ends before the window (and the task, its child) is deleted
+            self._watch_window(False)
         return False
+
+    def _watch_window(self, on: bool) -> None:
+        """Watch the top window for its closing only while a dataset is being read (a filter left on a window
+        that Python tears down at exit would be called half-deleted)."""
+        if self._watched is not None:
+            self._watched.removeEventFilter(self)
+            self._watched = None
+        if on:
+            top: QWidget = self
+            while top.parentWidget() is not None:  # the main window, also when the dock floats
+                top = top.parentWidget()
+            top.installEventFilter(self)
+            self._watched = top
 
     # ---- editing -------------------------------------------------------------------------------------------
     @property
@@ -325,14 +338,17 @@ class SettingsPanel(QWidget):
         self._task_key = self._dataset_key
         self._task_document = self.document
         self._task.start(lambda: dataset_output_kind(project), name="settings-dataset-kind")
+        self._watch_window(True)
 
     @Slot(object)
     def _on_kind_found(self, kind: str) -> None:
+        self._watch_window(False)
         self._follow_kind(self._task_document, self._task_key, kind)
         self._next_pending()
 
     @Slot(str)
     def _on_kind_failed(self, message: str) -> None:
+        self._watch_window(False)
         self._next_pending()  # the data panel reports an unreadable dataset; the settings stay as they are
 
     def _next_pending(self) -> None:
