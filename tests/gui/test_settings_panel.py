@@ -239,3 +239,12 @@ def test_the_cli_lists_what_the_panel_shows(window, capsys):
     for row in rows:
         assert panel.rows[row["name"]].entry.group == row["group"]
         assert row["help"] in panel.rows[row["name"]].help.text()
+
+
+def test_closing_the_window_waits_for_a_dataset_being_read(ready_window, tmp_path, no_thread_left):
+    """The window closes (at the fixture's end) while the file is read: the guard finds no thread left running."""
+    document = ready_window.document
+    document.save(tmp_path / "p.json")
+    (tmp_path / "big.csv").write_text("a,b,price\n" + "".join(f"{i},{i % 7},{i * 0.5}\n" for i in range(20_000)))
+    document.set_settings("dataset", name="csv", path="big.csv")
+    assert "settings-dataset-kind" in no_thread_left
