@@ -61,7 +61,6 @@ def test_schedule_settings_are_the_engines():
 
 
 def test_early_stopping_defaults_are_what_training_uses():
-    import keras  # noqa: F401  (early_stopping makes a Keras callback)
     from builder.training.keras_callbacks import early_stopping
 
     subs = setting("early_stopping").sub_settings()

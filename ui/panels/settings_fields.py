@@ -13,7 +13,7 @@ import math
 import re
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget,
 )
@@ -624,6 +624,3 @@ def make_editor(entry, parent: QWidget | None = None) -> Editor:
         return AugmentationEditor(parent)
     raise ValueError(f"no editor for settings of kind {kind!r}")
 
-
-KINDS_WITH_EDITORS = ("whole", "number", "optional_number", "switch", "choice", "name", "names", "optimizer",
-                      "schedule", "output_weights", "class_weight", "early_stopping", "augmentation")
