@@ -247,9 +247,14 @@ def suggest_fixes(project: Project, info: DatasetInfo, report: ShapeReport | Non
         candidates.setdefault(output, []).extend(
             _output_candidates(project, graph.nodes[output], tuple(result.shape), info, target))
 
+    left_after: dict[tuple[int, ...], list[DatasetMismatch]] = {}  # each change is checked once, not per mismatch
+
     def removes(changes: Sequence[_Candidate], mismatch: DatasetMismatch) -> bool:
-        changed, changed_report = _changed(project, report, changes)
-        return mismatch not in check_against_dataset(changed, info, changed_report, target)
+        key = tuple(id(c) for c in changes)
+        if key not in left_after:
+            changed, changed_report = _changed(project, report, changes)
+            left_after[key] = check_against_dataset(changed, info, changed_report, target)
+        return mismatch not in left_after[key]
 
     fixes = []
     for mismatch in mismatches:
