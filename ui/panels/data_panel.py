@@ -244,7 +244,6 @@ class DataPanel(QWidget):
 
     # ---- the window's calls -------------------------------------------------------------------------------------
     def set_document(self, document) -> None:
-        self._watch_window()
         self.document = document
         document.projectChanged.connect(self._on_project_changed)
         document.shapes.reportChanged.connect(self._on_report)
@@ -262,16 +261,24 @@ class DataPanel(QWidget):
         if self.document is not None:
             self._start_load()
 
-    def _watch_window(self) -> None:
-        """Wait for a load in progress when the window closes, so that no thread outlives it."""
-        window = self.window()
-        if window is not self and window is not self._watched:
-            window.installEventFilter(self)
-            self._watched = window
+    def _watch_window(self, on: bool) -> None:
+        """Watch the main window for its closing only while a load runs, so that the load's thread ends before
+        the window (a filter left on a window that Python tears down at exit would be called half-deleted)."""
+        if self._watched is not None:
+            self._watched.removeEventFilter(self)
+            self._watched = None
+        if on:
+            top: QWidget = self
+            while top.parentWidget() is not None:  # the main window, also when the dock floats
+                top = top.parentWidget()
+            if top is not self:
+                top.installEventFilter(self)
+                self._watched = top
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._watched and event.type() == QEvent.Type.Close:
             self.wait()
+            self._watch_window(False)
         return False
 
     def wait(self) -> None:
@@ -476,9 +483,11 @@ class DataPanel(QWidget):
         self._say("Loading…", MUTED_STYLE)
         snapshot, folder = copy.deepcopy(ref), self.document.project.folder()
         self._task.start(lambda: _load(snapshot, folder), name="dataset-load")
+        self._watch_window(True)
 
     @Slot(object)
     def _on_loaded(self, found: _Loaded) -> None:
+        self._watch_window(False)
         ref = self._ref()
         if ref is None or self._key(found.ref) != self._key(ref) or found.folder != self.document.project.folder():
             self._start_load()  # the settings changed meanwhile (or another project opened): load them
@@ -494,6 +503,7 @@ class DataPanel(QWidget):
 
     @Slot(str)
     def _on_load_failed(self, message: str) -> None:
+        self._watch_window(False)
         self.summary, self.load_error = None, message
         self._loaded_key = None
         self._show_summary()
