@@ -309,3 +309,14 @@ def test_a_file_outside_the_project_folder_or_an_unsaved_project_is_refused_with
     assert "outside the project's folder" in text and "Copy the .npz file into" in text
     assert window.document.project.dataset.name == "digits" and panel.dataset_box.currentData() == "digits"
     close_cleanly(window, qtbot)
+
+
+def test_closing_the_window_while_a_dataset_loads_ends_the_load_first(ready_window, qtbot, no_thread_left):
+    window = ready_window
+    panel = loaded(window, qtbot)
+    choose_in_list(panel, "shapes")  # 5,000 generated images: a load that takes a moment
+    qtbot.waitUntil(lambda: panel._task.running, timeout=LOAD_TIMEOUT_MS)
+    window.document.undo_stack.setClean()
+    window.close()  # the fixture's guard fails the test if the load's thread outlives this
+    assert not panel._task.running or not panel._task._thread.isRunning()
+    assert "dataset-load" in no_thread_left
