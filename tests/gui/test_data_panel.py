@@ -315,8 +315,7 @@ def test_closing_the_window_while_a_dataset_loads_ends_the_load_first(ready_wind
     window = ready_window
     panel = loaded(window, qtbot)
     choose_in_list(panel, "shapes")  # 5,000 generated images: a load that takes a moment
-    qtbot.waitUntil(lambda: panel._task.running, timeout=LOAD_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: panel.load_running, timeout=LOAD_TIMEOUT_MS)
     window.document.undo_stack.setClean()
     window.close()  # the fixture's guard fails the test if the load's thread outlives this
-    assert not panel._task.running or not panel._task._thread.isRunning()
     assert "dataset-load" in no_thread_left

@@ -291,6 +291,11 @@ class DataPanel(QWidget):
         """A load is running or waiting to start."""
         return self._task.running or self._reload_timer.isActive()
 
+    @property
+    def load_running(self) -> bool:
+        """A load is running on its thread now."""
+        return self._task.running
+
     # ---- choosing -------------------------------------------------------------------------------------------------
     def choose_dataset(self, name: str) -> None:
         """Use a built-in, generated or online set (undoable); a file kind asks for its file (see open_file)."""
