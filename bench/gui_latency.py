@@ -151,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     window.training.shutdown()
     window.document.undo_stack.setClean()
     window.close()
+    from ui.app import dispose
+
+    dispose(window)
 
     header = ("what ran", "ticks", "p99 gap ms", "worst gap ms", f"p99<{P99_TARGET_MS:g} & worst<{WORST_TARGET_MS:g}")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

@@ -5,8 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Slot
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QEvent, QObject, QTimer, Slot
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from builder.errors import LayerboardError
 from ui.document import Document
@@ -49,6 +49,13 @@ class _Screenshot(QObject):
         self._window.close()
 
 
+def dispose(window: QWidget) -> None:
+    """Delete the window (and its plots) now, while QApplication still exists: left to the interpreter's exit,
+    pyqtgraph's items were sometimes torn down after Qt and the process ended with a segmentation fault."""
+    window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -71,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         _Screenshot(window, Path(args.screenshot))
     # Start the slow import only once the event loop runs, so the window paints first.
     QTimer.singleShot(0, window.start_engine)
-    return app.exec()
+    code = app.exec()
+    dispose(window)
+    return code
 
 
 if __name__ == "__main__":

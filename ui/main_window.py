@@ -98,9 +98,38 @@ class MainWindow(QMainWindow):
         for panel in self.workflow_panels:
             panel.message.connect(self._show_status)
         self.training_panel.trainRequested.connect(self.training_actions.train)
+        self._connect_workflow()
         self.engine.ready.connect(self._on_engine_ready)
         self.engine.failed.connect(self._on_engine_failed)
         self.set_document(document or Document.from_template(DEFAULT_TEMPLATE, self))
+
+    def _connect_workflow(self) -> None:
+        """The workflow panels talk through the window: runs → resume, evaluation, export; a run's end → runs."""
+        self.runs_panel.resumeRequested.connect(self.training_actions.resume_run)
+        self.runs_panel.evaluateRequested.connect(self._evaluate_run)
+        self.runs_panel.exportRequested.connect(self._export_run)
+        self.training.finished.connect(self._on_training_ended)
+        self.training.failed.connect(self._on_training_ended)
+
+    @Slot(str)
+    def _evaluate_run(self, run_dir: str) -> None:
+        self._raise_dock(self.evaluation_panel)
+        self.evaluation_panel.show_run(run_dir)
+
+    @Slot(str)
+    def _export_run(self, run_dir: str) -> None:
+        self.export_actions.export_run(run_dir)
+
+    @Slot()
+    def _on_training_ended(self, *_args) -> None:
+        self.runs_panel.refresh()
+        self.evaluation_panel.refresh_runs()
+
+    def _raise_dock(self, panel: QWidget) -> None:
+        for dock in self.findChildren(QDockWidget):
+            if dock.widget() is panel:
+                dock.show()
+                dock.raise_()
 
     def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, size: int) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -310,6 +339,11 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """End every worker thread: training (stopped cooperatively), export, import, the Keras import."""
         self.training.shutdown()
+        self.evaluation_panel.shutdown()
+        self.device_panel.shutdown()
+        self.runs_panel.wait()
+        self.settings_panel.wait()
+        self.data_panel.wait()
         self.document.compatibility.close()
         self.export_actions.wait()
         self.import_actions.wait()

@@ -4,7 +4,7 @@ Nothing here imports Keras or TensorFlow when imported; the first call that need
 Keras objects (the smoothed sparse loss, the sparse-label metrics) register themselves with Keras when their
 module loads, so they are handed out on first use: `from builder.training import SparseAUC` imports Keras.
 """
-from builder.training.checkpoints import clear_run_dir
+from builder.training.checkpoints import clear_run_dir, read_checkpoint_epoch
 from builder.training.distribution import STRATEGIES, is_chief, split_cpu
 from builder.training.doctor import AND_CUDA, device_summary, diagnose, explain_devices, report_from_facts
 from builder.training.evaluation import (
@@ -57,7 +57,7 @@ __all__ = [
     # the project's runs read back from disk (the runs list), and taking them along when the project is saved:
     "FAILED", "FINISHED", "INTERRUPTED", "STOPPED", "RunSummary", "adopt_runs", "history", "list_runs", "read_run",
     # training in a child process:
-    "STOP_GRACE_S", "TrainingProcess", "new_run_dir", "training_job", "training_result_from_dict",
+    "STOP_GRACE_S", "TrainingProcess", "read_checkpoint_epoch", "new_run_dir", "training_job", "training_result_from_dict",
     "training_result_from_disk",
     # the training settings' schema (groups, kinds, defaults, help) and checking one setting as it is typed:
     "GROUPS", "OUTPUT_DEFAULTS", "SETTINGS", "Setting", "SubSetting", "dataset_output_kind", "known_output_kind",

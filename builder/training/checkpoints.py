@@ -26,7 +26,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from builder.errors import TrainingError
+from builder.errors import LayerboardError, TrainingError
 from builder.files import KILL_AT, atomic_path, atomic_write_text, kill_point
 from builder.model import UnreadableModelError, load_model_safely
 
@@ -125,6 +125,14 @@ def read_state(run_dir: Path, notes: list[str] | None = None) -> dict[str, Any]:
         if notes is not None:
             notes.append(note)
     return state
+
+
+def read_checkpoint_epoch(run_dir: str | Path) -> int:
+    """How many epochs the run's last committed checkpoint holds (0 when it has none or it cannot be read)."""
+    try:
+        return max(0, int(read_state(Path(run_dir)).get("epoch", 0) or 0))
+    except (LayerboardError, OSError, ValueError, TypeError):
+        return 0
 
 
 def check_loaded(state: dict[str, Any], model, path: Path) -> None:

@@ -22,7 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from builder.training.checkpoints import BEST, LAST
+from builder.training.checkpoints import BEST, LAST, read_checkpoint_epoch
 from builder.training.progress import TrainingCallbacks, TrainingResult
 
 BATCH_INTERVAL_S = 0.05  # the child sends the batches it has at most 20 times a second
@@ -51,15 +51,11 @@ def result_from_dict(data: dict) -> TrainingResult:
 
 def result_from_disk(run_dir: Path, stopped: bool = True) -> TrainingResult | None:
     """A run whose process was ended: its last committed checkpoint (or best) as the result, None if it has none."""
-    from builder.training.checkpoints import read_state
-
     for name in (LAST, BEST):
-        path = run_dir / name
+        path = Path(run_dir) / name
         if path.is_file():
-            state = read_state(run_dir, []) if name == LAST else {}
-            history = state.get("history") if isinstance(state.get("history"), dict) else {}
-            return TrainingResult(run_dir=run_dir, model_path=path, history=history,
-                                  epochs_run=int(state.get("epoch", 0) or 0), stopped=stopped)
+            return TrainingResult(run_dir=Path(run_dir), model_path=path, epochs_run=read_checkpoint_epoch(run_dir),
+                                  stopped=stopped)
     return None
 
 

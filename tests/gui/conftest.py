@@ -87,9 +87,9 @@ def window(qtbot):
 
 
 @pytest.fixture
-def ready_window(window, qtbot, tmp_path):
-    """The main window once the engine has loaded and the first shapes are drawn; runs go to tmp_path."""
-    window.training.run_dir_override = tmp_path / "run"
+def ready_window(window, qtbot):
+    """The main window once the engine has loaded and the first shapes are drawn. Runs go where the engine puts
+    them: beside a saved project, or for an unsaved one in the per-user data folder (a temporary folder in tests)."""
     with qtbot.waitSignal(window.document.shapes.reportChanged, timeout=ENGINE_TIMEOUT_MS):
         window.start_engine()
     return window

@@ -42,6 +42,8 @@ def test_window_opens_with_the_template_before_keras_is_imported():
         assert window.statusBar().currentMessage() == 'Loading Keras…'
         assert window.windowTitle().startswith('digits_cnn (unsaved)'), window.windowTitle()
         window.close()
+        from ui.app import dispose
+        dispose(window)  # as the app does when its event loop ends
     """)
     assert run.returncode == 0, run.stderr
 

@@ -43,7 +43,6 @@ class TrainingController(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.last_result = None  # the latest TrainingResult of this session
-        self.run_dir_override: Path | None = None  # tests put runs in a temporary folder
         self.device: str | None = None
         self.run_dir: Path | None = None  # the folder of the run going on (None before the child says)
         self._process = None  # builder.training.TrainingProcess, kept between runs
@@ -81,21 +80,13 @@ class TrainingController(QObject):
             if self._process is not None:
                 self._process.kill()
             self._process = TrainingProcess()
-        run_dir = resume_run_dir or self._new_run_dir(project)
-        job = training_job(project, run_dir, epochs, resume=resume_run_dir is not None)
+        job = training_job(project, resume_run_dir, epochs, resume=resume_run_dir is not None)
         self._running, self._ending, self.run_dir = True, "", None
         if not self._process.send("train", job):
             self._finish_failed("The training process could not be started; see the terminal for why.")
             return
         self._timer.start()
         self.runningChanged.emit(True)
-
-    def _new_run_dir(self, project: Project) -> Path | None:
-        if self.run_dir_override is None:
-            return None  # the engine picks runs/<project>/<time>/
-        from builder.training import new_run_dir
-
-        return Path(self.run_dir_override) / new_run_dir(project).name
 
     def stop(self) -> None:
         """End the run after its current batch, saving the model (best.keras keeps the best epoch); a run that
