@@ -108,8 +108,14 @@ class MainWindow(QMainWindow):
         self.runs_panel.resumeRequested.connect(self.training_actions.resume_run)
         self.runs_panel.evaluateRequested.connect(self._evaluate_run)
         self.runs_panel.exportRequested.connect(self._export_run)
+        self.data_panel.mismatchesChanged.connect(self._on_dataset_mismatches)
         self.training.finished.connect(self._on_training_ended)
         self.training.failed.connect(self._on_training_ended)
+
+    @Slot(object)
+    def _on_dataset_mismatches(self, problems: dict) -> None:
+        self.scene.apply_dataset_problems(problems)
+        self._update_summary()
 
     @Slot(str)
     def _evaluate_run(self, run_dir: str) -> None:
@@ -252,6 +258,7 @@ class MainWindow(QMainWindow):
         self.inspector.set_document(document)
         for panel in self.workflow_panels:
             panel.set_document(document)
+        self.scene.apply_dataset_problems(self.data_panel.mismatches)
         self.training_panel.set_epochs(document.project.training.epochs)
         if self.engine.is_ready:
             document.shapes.set_engine_ready()
@@ -322,6 +329,9 @@ class MainWindow(QMainWindow):
             problems = len(report.graph_errors) + sum(1 for r in report.nodes.values() if r.error and not r.blocked_by)
             text += f" · {report.total_params:,} parameters · "
             text += "valid" if report.valid else f"{problems} problem{'s' if problems != 1 else ''}"
+            mismatches = sum(len(m) for m in self.data_panel.mismatches.values())
+            if mismatches:
+                text += f" · {mismatches} dataset mismatch{'es' if mismatches != 1 else ''} (Data panel: Fix)"
         self.summary.setText(text)
 
     @Slot(str)

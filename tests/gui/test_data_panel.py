@@ -261,12 +261,17 @@ def test_fix_an_input_shape_and_fix_all_are_each_one_undo_step(ready_window, qtb
     qtbot.waitUntil(lambda: mismatch_nodes(panel) == ["image"], timeout=LOAD_TIMEOUT_MS)
     assert "(16, 16, 1)" in panel.fixes[0].mismatch.message
     assert panel.mismatches == {"image": [panel.fixes[0].mismatch.message]}  # for the canvas to flag the block
+    image = window.scene.node_items["image"]
+    assert image.dataset_problems == panel.mismatches["image"]  # the block is marked, the reason in its tooltip
+    assert "⚠ dataset: " + panel.mismatches["image"][0] in image.toolTip()
+    assert "dataset mismatch" in window.summary.text()
 
     with qtbot.waitSignal(panel.mismatchesChanged, timeout=LOAD_TIMEOUT_MS) as problems:
         panel.fix_buttons()[0].click()
         document.shapes.run_now()
     assert problems.args[0] == {}
     assert document.graph.nodes["image"].params["shape"] == [8, 8, 1]
+    assert image.dataset_problems == [] and "dataset" not in image.toolTip()
     qtbot.waitUntil(lambda: panel.fixes == [], timeout=LOAD_TIMEOUT_MS)
     document.undo_stack.undo()
     assert document.graph.nodes["image"].params["shape"] == [16, 16, 1]

@@ -44,6 +44,7 @@ class NodeItem(QGraphicsItem):
         self.compatibility = None  # a BlockCompatibility while TFLite badges are on
         self._badge: Badge | None = None
         self.badge_stale = False  # the node changed since its badge's answer: drawn faded until the next
+        self.dataset_problems: list[str] = []  # how this block does not fit the project's dataset (data panel)
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -143,8 +144,16 @@ class NodeItem(QGraphicsItem):
     def badge_text(self) -> str | None:
         return self._badge.text if self._badge is not None else None
 
+    def set_dataset_problems(self, messages: list[str]) -> None:
+        """Mark the block as not fitting the dataset (red border, "⚠ dataset"; the reasons in the tooltip)."""
+        if list(messages) != self.dataset_problems:
+            self.dataset_problems = list(messages)
+            self._update_tooltip()
+            self.update()
+
     def _update_tooltip(self) -> None:
-        self.setToolTip(self._result_tip + (f"\n{self._badge.tooltip}" if self._badge is not None else ""))
+        data = "".join(f"\n⚠ dataset: {m}" for m in self.dataset_problems)
+        self.setToolTip(self._result_tip + (f"\n{self._badge.tooltip}" if self._badge is not None else "") + data)
 
     @property
     def shape_text(self) -> str:
@@ -188,6 +197,8 @@ class NodeItem(QGraphicsItem):
             body, border = style.BLOCKED_BODY, style.BLOCKED
         else:
             body, border = style.NODE_BODY, style.NODE_BORDER
+        if self.dataset_problems:
+            border = style.ERROR
         radius = style.CORNER_RADIUS
 
         # Soft shadow, body, then the category-coloured header clipped to the rounded top.
@@ -201,7 +212,8 @@ class NodeItem(QGraphicsItem):
         header.addRect(QRectF(box.left(), box.top(), box.width(), style.HEADER_HEIGHT))
         colour = self.colour if not (self._error and not self._blocked) else style.ERROR
         painter.fillPath(outline.intersected(header), colour)
-        pen = QPen(style.SELECTED if selected else border, 2.2 if selected or self._error else 1.0)
+        pen = QPen(style.SELECTED if selected else border,
+                   2.2 if selected or self._error or self.dataset_problems else 1.0)
         if self._blocked and not selected:
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
@@ -228,6 +240,10 @@ class NodeItem(QGraphicsItem):
             painter.setFont(style.small_font())
             painter.setPen(style.MUTED_TEXT)
             painter.drawText(body_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, " · ".join(badges))
+        if self.dataset_problems and not self._error:
+            painter.setFont(style.small_font())
+            painter.setPen(style.ERROR)
+            painter.drawText(body_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, "⚠ dataset")
         line = body_rect.height() / 2
         text_width = body_rect.width()
         if self._badge is not None:

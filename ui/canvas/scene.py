@@ -108,6 +108,12 @@ class CanvasScene(QGraphicsScene):
         for node_id, item in self.node_items.items():
             item.set_badge_stale(node_id in stale)
 
+    @Slot(object)
+    def apply_dataset_problems(self, problems: dict) -> None:
+        """Mark the blocks that do not fit the dataset ({node id: [message, ...]}; others are unmarked)."""
+        for node_id, item in self.node_items.items():
+            item.set_dataset_problems(problems.get(node_id, []))
+
     def selected_node_ids(self) -> list[str]:
         return selected_node_ids(self)
 
