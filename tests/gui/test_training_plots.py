@@ -319,6 +319,10 @@ def test_progress_speed_eta_and_device(panel, controller, document, qtbot):
     assert panel.epoch_progress.format() == "batch 20/100"
     assert panel.progress.value() == 100  # 20 of 200 batches: 10 % of 1000
     assert panel.eta_label.text().startswith("ETA ") and panel.eta_label.text() != "ETA …"
+    controller.end()
+    assert panel.speed_label.text().endswith("samples/s") and panel.speed_label.text()[0].isdigit()  # the last pace
+    controller.begin(2, 100)  # the training process said its device once: the next run keeps showing it
+    assert panel.device_label.text() == "Device: GPU:0 (NVIDIA H200)" and panel.speed_label.text() == "— samples/s"
 
 
 def test_save_data_writes_every_epoch_batch_and_change(panel, controller, tmp_path):

@@ -76,6 +76,16 @@ def reason_word(change: dict) -> str:
     return "plateau" if reason.startswith("reduce_on_plateau") else reason
 
 
+class RateAxis(pg.AxisItem):
+    """A log axis with ticks at 1, 2 and 5 of each decade (pyqtgraph's 1…9 crowd a low plot with labels)."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803 (pyqtgraph's names)
+        decades = range(int(np.floor(minVal)), int(np.ceil(maxVal)) + 1)
+        major = [float(d) for d in decades if minVal <= d <= maxVal]
+        minor = [d + np.log10(m) for d in decades for m in (2, 5) if minVal <= d + np.log10(m) <= maxVal]
+        return [(1.0, major), (None, minor)]
+
+
 class RunPlots(QWidget):
     """The plots of the current run (and, faded, the previous one); the panel feeds it, it draws."""
 
@@ -127,10 +137,11 @@ class RunPlots(QWidget):
         """The plot of log key `key` (made on first use): loss, a metric's name, or learning_rate."""
         if key in self.plots:
             return self.plots[key]
-        plot = pg.PlotItem()
+        plot = pg.PlotItem(axisItems={"left": RateAxis("left")} if key == RATE else None)
         _style_plot(plot, _title(key))
         if key == LOSS:  # one legend says what the colours mean in every plot
-            plot.addLegend(offset=(-4, 4), labelTextColor="#1f2430", labelTextSize="8pt", verSpacing=-6,
+            # Bottom left: losses start high on the left, and the change markers' labels sit at the top.
+            plot.addLegend(offset=(4, -4), labelTextColor="#1f2430", labelTextSize="8pt", verSpacing=-6,
                            brush=(255, 255, 255, 190))
         plot.getAxis("bottom").setTickSpacing(major=self._tick_step, minor=self._tick_step)
         self.plots[key] = plot
@@ -274,7 +285,9 @@ class RunPlots(QWidget):
             self.plot(base)
         for key in self.plots:
             if key == RATE:
-                self._set(key, "rate", *data.learning_rate_series())
+                xs, ys = data.learning_rate_series()
+                self._set(key, "rate", xs, ys)
+                self.plots[key].setTitle(f"{_title(key)} (now {short_number(ys[-1])})" if len(ys) else _title(key))
                 continue
             self._set(key, "batch", *data.batch_series(key))
             self._set(key, "smoothed", *data.batch_series(key, smoothed=True))

@@ -75,6 +75,7 @@ class TrainingPanel(QWidget):
         self._last_progress: tuple[int, int, dict] = (0, -1, {})
         self._speed = SpeedMeter()
         self._abort_box: QMessageBox | None = None
+        self._device_known = False
 
         # ---- controls ----
         self.train_button = QPushButton("Train", self)
@@ -421,13 +422,12 @@ class TrainingPanel(QWidget):
             self.speed_label.setText("— samples/s")
             self.eta_label.setText("ETA …")
             self.progress.setFormat("preparing…")
-            if hasattr(self.controller, "deviceKnown"):
-                self.device_label.setText("Device: …")
+            if hasattr(self.controller, "deviceKnown") and not self._device_known:
+                self.device_label.setText("Device: …")  # said once the training process has loaded Keras
             self._set_status("Building the model and loading the data…")
         else:
             self._stopping = self._aborting = False
             self.plots.redraw()
-            self.speed_label.setText("— samples/s")
         self._update_button()
 
     @Slot(str)
@@ -436,6 +436,7 @@ class TrainingPanel(QWidget):
 
     @Slot(str)
     def _on_device_known(self, device: str) -> None:
+        self._device_known = True  # one training process serves run after run: it says its device once
         self.device_label.setText(f"Device: {device}")
 
     @Slot(bool)
