@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self.runs_panel.evaluateRequested.connect(self._evaluate_run)
         self.runs_panel.exportRequested.connect(self._export_run)
         self.data_panel.mismatchesChanged.connect(self._on_dataset_mismatches)
+        self.file_actions.runsAdopted.connect(self._on_training_ended)  # a save took the runs along
         self.training.finished.connect(self._on_training_ended)
         self.training.failed.connect(self._on_training_ended)
 

@@ -14,6 +14,7 @@ from builder.errors import LayerboardError
 from builder.model import apply_project_weights, build_model
 from builder.project import Project
 from builder.training.trained_model import load_model
+from builder.training.checkpoints import BEST, LAST
 
 MODEL_FILE = "model.keras"
 RUN = "run"
@@ -48,11 +49,21 @@ def latest_run_model(project: Project) -> Path | None:
     return models[-1] if models else None
 
 
+def run_model_file(run_dir: str | Path) -> Path:
+    """A run's model: model.keras when it finished; else its best or last checkpoint (a run that was stopped from
+    outside, killed, or is still going); model.keras (which then does not exist: the caller says so) when none."""
+    for name in (MODEL_FILE, BEST, LAST):
+        path = Path(run_dir) / name
+        if path.is_file():
+            return path
+    return Path(run_dir) / MODEL_FILE
+
+
 def project_model(project: Project, run_dir: str | Path | None = None) -> ProjectModel:
     """The run's model when `run_dir` is given; else the newest run's; else, for a project whose weights are its
     own, its graph built with those weights; else an error that says to train first."""
     if run_dir:
-        path = Path(run_dir) / MODEL_FILE
+        path = run_model_file(run_dir)
         return ProjectModel(RUN, f"trained in the run {run_dir} ({path})", path=path)
     latest = latest_run_model(project)
     if latest is not None:

@@ -110,3 +110,18 @@ def test_a_child_killed_from_outside_is_reported_and_its_last_checkpoint_kept(pr
     assert not process.send("pause")  # its pipe is closed: sending says so instead of raising
     result = training_result_from_disk(run_dir)
     assert result is not None and result.model_path.name in ("last.keras", "best.keras") and result.epochs_run >= 1
+
+
+def test_a_cut_short_run_is_evaluated_and_exported_from_its_last_checkpoint(digits_project, tmp_path):
+    """A run ended from outside has no model.keras: its model is its best (else last) checkpoint."""
+    from builder.training import project_model
+
+    run_dir = tmp_path / "cut"
+    run_dir.mkdir()
+    assert project_model(digits_project, run_dir).path == run_dir / "model.keras"  # none: the caller says so
+    (run_dir / "last.keras").write_bytes(b"")
+    assert project_model(digits_project, run_dir).path == run_dir / "last.keras"
+    (run_dir / "best.keras").write_bytes(b"")
+    assert project_model(digits_project, run_dir).path == run_dir / "best.keras"
+    (run_dir / "model.keras").write_bytes(b"")
+    assert project_model(digits_project, run_dir).path == run_dir / "model.keras"
