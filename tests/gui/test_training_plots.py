@@ -28,8 +28,9 @@ from ui.panels.training_panel import TrainingPanel
 # PySide6 6.12.0 on Python 3.11 drops a reference to None on each call of some void methods (QPainterPath.moveTo,
 # lineTo: every paint of a curve); None is not immortal before 3.12, so a few tens of thousands of such calls in a
 # process without Keras (whose modules hold many references to None) end in "Fatal Python error: none_dealloc".
-# 6.11.3 has no such leak. Until the project pins PySide6 below 6.12, None, True and False get a reserve of references here (held
-# to the end of the process: a list of Nones freed at exit would let the leak reach zero during finalization).
+# 6.11.3 has no such leak. Until the project pins PySide6 below 6.12, None, True and False get a reserve of
+# references here, held to the end of the process (a list of Nones freed at exit would let the leak reach zero
+# during finalization).
 if sys.version_info < (3, 12):
     for _singleton in (None, True, False):  # bool-returning calls leak True/False the same way
         ctypes.c_ssize_t.from_address(id(_singleton)).value += 1 << 30
@@ -208,7 +209,8 @@ def test_hover_shows_the_nearest_values(panel, controller, qtbot):
     scene_point = plot.vb.mapViewToScene(QPointF(0.75, 0.8))
     panel.plots.canvas.scene().sigMouseMoved.emit(scene_point)
     qtbot.waitUntil(lambda: "batch 3: loss 0.8" in panel.plots.readout.text(), timeout=2000)
-    assert panel.plots.cursors["loss"].isVisible() and panel.plots.cursors["loss"].value() == pytest.approx(0.75, abs=0.05)
+    cursor = panel.plots.cursors["loss"]
+    assert cursor.isVisible() and cursor.value() == pytest.approx(0.75, abs=0.05)
 
 
 def test_100000_batches_are_kept_and_drawn_fast(panel, controller):
@@ -271,8 +273,14 @@ def test_live_changes_are_sent_to_the_controller(panel, controller, document):
     panel.patience_apply.click()
     assert controller.calls == [("set_learning_rate", pytest.approx(3e-4)), ("set_patience", 2)]
     assert "from the next batch" in panel.status.text()
+    controller.settingChanged.emit({"epoch": 1, "batch": 3, "step": 3, "name": "learning_rate", "value": 3e-4,
+                                    "reason": "user"})
+    controller.epochEnded.emit(0, {"loss": 1.0, "learning_rate": 2.9e-4})  # a schedule moves the rate on
+    assert panel.lr_box.text() == "2.9e-04"
     panel.lr_box.stepBy(1)
-    assert panel.lr_box.value() == pytest.approx(6e-4) and panel.lr_box.text() == "6e-04"
+    assert panel.lr_box.value() == pytest.approx(5.8e-4) and panel.lr_box.text() == "5.8e-04"
+    controller.epochEnded.emit(1, {"loss": 0.9, "learning_rate": 2.8e-4})
+    assert panel.lr_box.text() == "5.8e-04"  # what the user has typed and not applied yet stays
     controller.end()
     assert not panel.lr_apply.isEnabled()
 

@@ -76,6 +76,7 @@ class TrainingPanel(QWidget):
         self._speed = SpeedMeter()
         self._abort_box: QMessageBox | None = None
         self._device_known = False
+        self._shown_rate = 0.0
 
         # ---- controls ----
         self.train_button = QPushButton("Train", self)
@@ -250,10 +251,17 @@ class TrainingPanel(QWidget):
         if self.document is None:
             return
         training = self.document.project.training
-        self.lr_box.setValue(float(training.learning_rate))
+        self._show_rate(float(training.learning_rate), force=True)
         stopping = training.early_stopping or {}
         self._has_early_stopping = bool(training.early_stopping)
         self.patience_box.setValue(int(stopping.get("patience", 5)) if isinstance(stopping, dict) else 5)
+
+    def _show_rate(self, rate: float, force: bool = False) -> None:
+        """Show the run's current learning rate in the box, unless the user has typed another one there."""
+        typed = abs(self.lr_box.value() - self._shown_rate) > 1e-12 * max(self._shown_rate, 1e-12)
+        if force or not typed:
+            self.lr_box.setValue(rate)
+            self._shown_rate = self.lr_box.value()
 
     def _update_button(self) -> None:
         running = self.controller.running
@@ -480,11 +488,15 @@ class TrainingPanel(QWidget):
     @Slot(int, object)
     def _on_epoch_ended(self, epoch: int, logs: dict) -> None:
         self.plots.add_epoch(epoch, logs)
+        if isinstance(logs.get("learning_rate"), (int, float)) and logs["learning_rate"] > 0:
+            self._show_rate(float(logs["learning_rate"]))  # a schedule's rate follows in the box
         self._show_progress(epoch + 1, -1, logs)
 
     @Slot(object)
     def _on_setting_changed(self, event: dict) -> None:
         change = self.plots.add_change(event)
+        if change.get("name") == "learning_rate" and applied(change) and isinstance(change.get("value"), float):
+            self._show_rate(change["value"], force=reason_word(change) == "user")
         what = "Learning rate" if change.get("name") == "learning_rate" else "Patience"
         value = change.get("value")
         shown = short_number(value) if isinstance(value, float) else str(value)
