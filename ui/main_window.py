@@ -260,6 +260,7 @@ class MainWindow(QMainWindow):
         for panel in self.workflow_panels:
             panel.set_document(document)
         self.scene.apply_dataset_problems(self.data_panel.mismatches)
+        self.training_panel.set_document(document)
         self.training_panel.set_epochs(document.project.training.epochs)
         if self.engine.is_ready:
             document.shapes.set_engine_ready()
