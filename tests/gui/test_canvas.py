@@ -41,10 +41,10 @@ def drop_block(window, block_type: str, view_pos: QPoint) -> None:
     viewport = window.view.viewport()
     actions = Qt.DropAction.CopyAction
     buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPointF(view_pos), actions, mime, buttons, mods)
+    enter = QDragEnterEvent(view_pos, actions, mime, buttons, mods)
     QApplication.sendEvent(viewport, enter)
     assert enter.isAccepted()
-    move = QDragMoveEvent(QPointF(view_pos), actions, mime, buttons, mods)
+    move = QDragMoveEvent(view_pos, actions, mime, buttons, mods)
     QApplication.sendEvent(viewport, move)
     drop = QDropEvent(QPointF(view_pos), actions, mime, buttons, mods, QEvent.Type.Drop)
     QApplication.sendEvent(viewport, drop)
@@ -90,7 +90,7 @@ def test_a_drop_that_is_not_a_block_is_refused(window):
 
     mime = QMimeData()
     mime.setText("Dense")
-    enter = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window.view.viewport(), enter)
     assert not enter.isAccepted()

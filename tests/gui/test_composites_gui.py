@@ -20,8 +20,8 @@ def drop_block(window, block_type: str, view_pos: QPoint) -> None:
     mime = window.palette.tree.mimeData([window.palette.items[block_type]])
     viewport = window.view.viewport()
     actions, buttons, mods = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    QApplication.sendEvent(viewport, QDragEnterEvent(QPointF(view_pos), actions, mime, buttons, mods))
-    QApplication.sendEvent(viewport, QDragMoveEvent(QPointF(view_pos), actions, mime, buttons, mods))
+    QApplication.sendEvent(viewport, QDragEnterEvent(view_pos, actions, mime, buttons, mods))
+    QApplication.sendEvent(viewport, QDragMoveEvent(view_pos, actions, mime, buttons, mods))
     drop = QDropEvent(QPointF(view_pos), actions, mime, buttons, mods, QEvent.Type.Drop)
     QApplication.sendEvent(viewport, drop)
     assert drop.isAccepted()

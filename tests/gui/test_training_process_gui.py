@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
 from PySide6.QtWidgets import QMessageBox
 
 TRAIN_TIMEOUT_MS = 180_000
@@ -101,3 +102,22 @@ def test_an_imported_model_trains_once_a_matching_dataset_is_chosen(ready_window
         window.training_actions.train(1)
     result = finished.args[0]
     assert result.epochs_run == 1 and result.run_dir.parent == tmp_path / "runs" / "flowers"
+
+
+def test_the_learning_rate_changed_in_the_panel_reaches_the_run_and_is_marked(ready_window, qtbot):
+    window = ready_window
+    panel = window.training_panel
+    start_long_run(window, qtbot)
+    panel.lr_box.lineEdit().setText("2e-4")
+    panel.lr_box.interpretText()
+    with qtbot.waitSignal(window.training.settingChanged, timeout=30_000) as changed:
+        panel.lr_apply.click()
+    change = changed.args[0]
+    assert (change["name"], change["value"], change["reason"]) == ("learning_rate", pytest.approx(2e-4), "user")
+    assert change["epoch"] >= 2  # applied after the first epoch, in the running process
+    assert all(len(markers) == 1 for markers in panel.plots.markers.values())
+    with qtbot.waitSignal(window.training.epochEnded, timeout=TRAIN_TIMEOUT_MS) as epoch:
+        pass
+    assert epoch.args[1]["learning_rate"] == pytest.approx(2e-4)  # the optimizer trains with it
+    with qtbot.waitSignal(window.training.finished, timeout=30_000):
+        window.training.stop()
