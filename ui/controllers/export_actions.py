@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from ui.controllers.window_controller import WindowController
 from ui.document import Document
 from ui.message_box import show_message
-from ui.panels.export_dialog import PYTHON, ExportDialog, ModelChoice
+from ui.panels.export_dialog import PYTHON, ExportDialog, ModelChoice, resolved_path
 from ui.panels.export_results import ExportResultsDialog, ScriptReport, row_for_failure, row_for_report
 from ui.workers.background_task import BackgroundTask
 from ui.workers.training_controller import TrainingController, snapshot
@@ -64,8 +64,8 @@ class ExportActions(WindowController):
             return []
         choices = [_run_choice(run) for run in reversed(_runs_with_a_model(project))]
         result = self.training.last_result
-        known = {_resolved(c.run_dir) for c in choices}
-        if result is not None and getattr(result, "model_path", None) and _resolved(result.run_dir) not in known \
+        known = {resolved_path(c.run_dir) for c in choices}
+        if result is not None and getattr(result, "model_path", None) and resolved_path(result.run_dir) not in known \
                 and Path(result.model_path).is_file():
             choices.insert(0, ModelChoice(f"{Path(result.run_dir).name} · trained in this window",
                                           Path(result.model_path), Path(result.run_dir),
@@ -148,7 +148,9 @@ class ExportActions(WindowController):
         """The model to export without the dialog: the run asked for, else this window's run, else None (the
         engine's choice: the newest run on disk, or the project's own weights); False after saying there is none."""
         if run_dir is not None:
-            return ModelChoice(Path(run_dir).name, _run_model(Path(run_dir)), Path(run_dir),
+            from builder.training import run_model_file
+
+            return ModelChoice(Path(run_dir).name, run_model_file(Path(run_dir)), Path(run_dir),
                                f"trained in the run {run_dir}")
         result = self.training.last_result
         if result is not None and getattr(result, "model_path", None):
@@ -229,22 +231,6 @@ def _run_choice(run) -> ModelChoice:
     return ModelChoice(" · ".join(parts), run.model_path, run.run_dir,
                        f"trained in the run {run.run_dir} ({run.model_path})")
 
-
-def _run_model(run_dir: Path) -> Path:
-    """The model file of a run folder: model.keras, else (a run that did not end) best.keras or last.keras."""
-    for name in ("model.keras", "best.keras", "last.keras"):
-        if (run_dir / name).is_file():
-            return run_dir / name
-    return run_dir / "model.keras"  # the engine says it is missing, and where it looked
-
-
-def _resolved(path) -> Path | None:
-    if path is None:
-        return None
-    try:
-        return Path(path).resolve()
-    except OSError:
-        return Path(path)
 
 
 def _export(choice: ModelChoice | None, fmt: str, out_path: Path, project, options, overwrite: bool = False):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel,
     QPushButton, QScrollArea, QSizePolicy, QSpinBox, QVBoxLayout, QWidget,
@@ -104,7 +104,6 @@ class DataPanel(QWidget):
         self.load_error: str | None = None
         self._engine_ready = False
         self._filling = False
-        self._watched: QObject | None = None
         self._loaded_key: tuple | None = None
         self._task = BackgroundTask(self)
         self._task.succeeded.connect(self._on_loaded)
@@ -260,26 +259,6 @@ class DataPanel(QWidget):
         self._show_ref()
         if self.document is not None:
             self._start_load()
-
-    def _watch_window(self, on: bool) -> None:
-        """Watch the main window for its closing only while a load runs, so that the load's thread ends before
-        the window (a filter left on a window that Python tears down at exit would be called half-deleted)."""
-        if self._watched is not None:
-            self._watched.removeEventFilter(self)
-            self._watched = None
-        if on:
-            top: QWidget = self
-            while top.parentWidget() is not None:  # the main window, also when the dock floats
-                top = top.parentWidget()
-            if top is not self:
-                top.installEventFilter(self)
-                self._watched = top
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._watched and event.type() == QEvent.Type.Close:
-            self.wait()
-            self._watch_window(False)
-        return False
 
     def wait(self) -> None:
         """Block until a load in progress has ended (the window is closing)."""
@@ -488,11 +467,9 @@ class DataPanel(QWidget):
         self._say("Loading…", MUTED_STYLE)
         snapshot, folder = copy.deepcopy(ref), self.document.project.folder()
         self._task.start(lambda: _load(snapshot, folder), name="dataset-load")
-        self._watch_window(True)
 
     @Slot(object)
     def _on_loaded(self, found: _Loaded) -> None:
-        self._watch_window(False)
         ref = self._ref()
         if ref is None or self._key(found.ref) != self._key(ref) or found.folder != self.document.project.folder():
             self._start_load()  # the settings changed meanwhile (or another project opened): load them
@@ -508,7 +485,6 @@ class DataPanel(QWidget):
 
     @Slot(str)
     def _on_load_failed(self, message: str) -> None:
-        self._watch_window(False)
         self.summary, self.load_error = None, message
         self._loaded_key = None
         self._show_summary()

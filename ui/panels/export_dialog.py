@@ -66,14 +66,15 @@ def _index_of(choices, chosen) -> int:
     """The position of the choice whose run folder or model file is `chosen` (0 when none is)."""
     if chosen is None:
         return 0
-    chosen = _resolved(chosen)
+    chosen = resolved_path(chosen)
     for index, choice in enumerate(choices):
-        if chosen in (_resolved(choice.run_dir), _resolved(choice.model_path)):
+        if chosen in (resolved_path(choice.run_dir), resolved_path(choice.model_path)):
             return index
     return 0
 
 
-def _resolved(path) -> Path | None:
+def resolved_path(path) -> Path | None:
+    """`path` resolved (to compare two names of one file), as given when it cannot be; None stays None."""
     if path is None:
         return None
     try:

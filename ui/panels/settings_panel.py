@@ -19,7 +19,7 @@ import copy
 import json
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QToolButton, QVBoxLayout, QWidget,
 )
@@ -181,7 +181,6 @@ class SettingsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.proposal)
         layout.addWidget(self.scroll)
-        self._watched: QWidget | None = None  # the window whose closing waits for a dataset being read
         self.setEnabled(False)
 
     # ---- the window's interface ---------------------------------------------------------------------------
@@ -217,25 +216,6 @@ class SettingsPanel(QWidget):
     def wait(self) -> None:
         """Block until a dataset being read to find its kind is read (the window is closing)."""
         self._task.wait()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Close:
-            self.wait()  # the thread ends before the window (and the task, its child) is deleted
-            self._watch_window(False)
-        return False
-
-    def _watch_window(self, on: bool) -> None:
-        """Watch the top window for its closing only while a dataset is being read (a filter left on a window
-        that Python tears down at exit would be called half-deleted)."""
-        if self._watched is not None:
-            self._watched.removeEventFilter(self)
-            self._watched = None
-        if on:
-            top: QWidget = self
-            while top.parentWidget() is not None:  # the main window, also when the dock floats
-                top = top.parentWidget()
-            top.installEventFilter(self)
-            self._watched = top
 
     # ---- editing -------------------------------------------------------------------------------------------
     @property
@@ -338,17 +318,14 @@ class SettingsPanel(QWidget):
         self._task_key = self._dataset_key
         self._task_document = self.document
         self._task.start(lambda: dataset_output_kind(project), name="settings-dataset-kind")
-        self._watch_window(True)
 
     @Slot(object)
     def _on_kind_found(self, kind: str) -> None:
-        self._watch_window(False)
         self._follow_kind(self._task_document, self._task_key, kind)
         self._next_pending()
 
     @Slot(str)
     def _on_kind_failed(self, message: str) -> None:
-        self._watch_window(False)
         self._next_pending()  # the data panel reports an unreadable dataset; the settings stay as they are
 
     def _next_pending(self) -> None:
