@@ -72,6 +72,7 @@ def wait(app, seconds: float, until=lambda: False) -> None:
 
 
 def measure_idle(app, recorder: GapRecorder, seconds: float) -> list[float]:
+    wait(app, 10)  # let the panels' first loads after Keras (dataset, runs, doctor) end
     recorder.start()
     wait(app, seconds)
     return recorder.stop()

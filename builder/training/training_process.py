@@ -169,6 +169,7 @@ def child_main(commands, events) -> None:
             except (OSError, EOFError, ValueError):  # the parent is gone: nothing to report to
                 pass
 
+    _yield_to_the_window()
     from builder.training import device_summary
 
     try:
@@ -186,6 +187,23 @@ def child_main(commands, events) -> None:
         if message[0] == "train":
             if not _train(message[1], commands, send):
                 return
+
+
+def _yield_to_the_window() -> None:
+    """Run at a lower CPU priority than the process that started us: training takes every core it is given, and
+    on a small machine the window would otherwise wait for a core to answer a click. Training still gets all the
+    time the window does not use. LAYERBOARD_TRAINING_NICE sets the step (0: same priority)."""
+    import os
+
+    try:
+        step = int(os.environ.get("LAYERBOARD_TRAINING_NICE", "10"))
+    except ValueError:
+        step = 10
+    if step > 0 and hasattr(os, "nice"):
+        try:
+            os.nice(step)
+        except OSError:  # not allowed here: train at the same priority
+            pass
 
 
 def _train(job_data: dict, commands, send) -> bool:

@@ -28,7 +28,8 @@ RATE_COLOUR = "#7048e8"
 GHOST_COLOUR = (150, 156, 168, 150)
 USER_CHANGE_COLOUR = "#c2255c"
 ENGINE_CHANGE_COLOUR = "#0b7285"
-REDRAW_INTERVAL_MS = 100  # at most ten redraws a second, however fast the batches come
+REDRAW_INTERVAL_MS = 250  # at most four redraws a second, however fast the batches come (a redraw and its paint
+# take ~20 ms on a 2-core CPU: bench/gui_latency.py)
 MAX_COLUMNS = 4
 LOSS, RATE = "loss", "learning_rate"
 

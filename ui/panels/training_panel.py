@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
                                QSpinBox, QVBoxLayout, QWidget)
 
@@ -74,6 +74,11 @@ class TrainingPanel(QWidget):
         self._paused_at: float | None = None
         self._last_progress: tuple[int, int, dict] = (0, -1, {})
         self._speed = SpeedMeter()
+        self._status_is_error = False
+        self._progress_shown_at = 0.0  # batch updates redraw the labels and bars at most PROGRESS_HZ a second
+        self._progress_timer = QTimer(self)  # … and the latest one is always shown, a moment later
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.timeout.connect(self._show_latest_progress)
         self._abort_box: QMessageBox | None = None
         self._device_known = False
         self._shown_rate = 0.0
@@ -286,8 +291,11 @@ class TrainingPanel(QWidget):
             else "This run has no early stopping (training.early_stopping is off), so it has no patience to change")
 
     def _set_status(self, text: str, error: bool = False) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet(f"color: {style.ERROR.name()};" if error else "")
+        if text != self.status.text():
+            self.status.setText(text)
+        if error != self._status_is_error:  # a style sheet is costly to apply: only when it changes
+            self._status_is_error = error
+            self.status.setStyleSheet(f"color: {style.ERROR.name()};" if error else "")
 
     # ---- user ---------------------------------------------------------------------------------------
     @Slot(int)
@@ -479,7 +487,19 @@ class TrainingPanel(QWidget):
             self.plots.add_batches([(epoch, batch, logs)])
         if self._steps:
             self._speed.add(epoch * self._steps + batch + 1)
-        self._show_progress(epoch, batch, logs)
+        self._last_progress = (epoch, batch, logs)
+        wait_s = self._progress_shown_at + 1 / PROGRESS_HZ - time.monotonic()
+        if self.controller.paused or wait_s <= 0:
+            self._show_latest_progress()
+        elif not self._progress_timer.isActive():
+            self._progress_timer.start(int(wait_s * 1000) + 1)
+
+    @Slot()
+    def _show_latest_progress(self) -> None:
+        self._progress_timer.stop()
+        self._progress_shown_at = time.monotonic()
+        if self.controller.running:
+            self._show_progress(*self._last_progress)
 
     @Slot(object)
     def _on_batch_logs(self, rows) -> None:
@@ -561,6 +581,9 @@ class TrainingPanel(QWidget):
         self.eta_label.setText(f"ETA {format_duration(elapsed * (1 - done) / done)}" if done > 0 else "ETA …")
         metrics = _metrics_text(logs)
         self._set_status(metrics or "Training…")
+
+
+PROGRESS_HZ = 5  # labels and bars follow the batches this often: each update lays the panel out again
 
 
 def _metrics_text(logs: dict) -> str:
