@@ -10,6 +10,11 @@ from PySide6.QtWidgets import QMessageBox
 TRAIN_TIMEOUT_MS = 120_000
 
 
+def _points(curve) -> int:
+    ys = curve.getData()[1]
+    return 0 if ys is None else len(ys)
+
+
 def visible_message_boxes(window) -> list[QMessageBox]:
     return [b for b in window.findChildren(QMessageBox) if b.isVisible()]
 
@@ -24,7 +29,8 @@ def test_training_draws_loss_curves_and_finishes(ready_window, qtbot, no_thread_
     with qtbot.waitSignal(controller.epochEnded, timeout=TRAIN_TIMEOUT_MS):
         QTest.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
         assert panel.train_button.text() == "Stop"
-    # The first epoch's point is on both loss curves while training goes on.
+    # The first epoch's point is on both loss curves while training goes on (drawn a tick or two later).
+    qtbot.waitUntil(lambda: _points(panel.val_curve) == 1, timeout=5000)
     xs, ys = panel.train_curve.getData()
     assert list(xs) == [1] and len(ys) == 1 and ys[0] > 0
     assert len(panel.val_curve.getData()[1]) == 1
@@ -34,8 +40,8 @@ def test_training_draws_loss_curves_and_finishes(ready_window, qtbot, no_thread_
     result = finished.args[0]
     assert not result.stopped and result.epochs_run == 2
     assert result.model_path.exists()
+    qtbot.waitUntil(lambda: _points(panel.plots.curve("accuracy", "val")) == 2, timeout=5000)
     assert list(panel.train_curve.getData()[0]) == [1, 2]
-    assert len(panel.plots.curve("accuracy", "val").getData()[1]) == 2
     # The per-batch curves got the run's batches (every one with batchLogs, else the throttled updates).
     batch_xs = panel.plots.curve("loss", "smoothed").getOriginalDataset()[0]
     assert len(batch_xs) >= 2 and batch_xs[-1] == 2.0 and list(batch_xs) == sorted(batch_xs)

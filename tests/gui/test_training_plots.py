@@ -140,16 +140,20 @@ def test_without_batch_logs_the_throttled_batch_updates_feed_the_curves(qtbot):
         controller.batchEnded.emit(0, batch, {"loss": 1.0 / (batch + 1)})
     qtbot.waitUntil(lambda: len(xy(panel.plots.curve("loss", "batch"))[0]) == 3, timeout=2000)
     assert xy(panel.plots.curve("loss", "batch"))[0] == pytest.approx([0.1, 0.2, 0.3])
+    qtbot.waitUntil(lambda: panel.epoch_progress.value() == 30, timeout=1000)  # labels follow ≤ 5 times a second
     assert panel.epoch_progress.value() == 30 and panel.epoch_progress.format() == "batch 30/100"
 
 
-def test_epoch_curves_per_metric_and_the_learning_rate(panel, controller):
+def test_epoch_curves_per_metric_and_the_learning_rate(panel, controller, qtbot):
     controller.begin(3, 10)
     for epoch, rate in ((0, 1e-3), (1, 5e-4)):
         controller.epochEnded.emit(epoch, {"loss": 1.0 - 0.3 * epoch, "val_loss": 1.2 - 0.3 * epoch,
                                            "accuracy": 0.5 + 0.2 * epoch, "val_accuracy": 0.4 + 0.2 * epoch,
                                            "learning_rate": rate})
-    # Epoch ends are drawn at once (a few a run), so these hold without waiting for the timer.
+    # Epoch ends are drawn one plot per redraw tick, like batches: every plot within a few tenths of a second.
+    qtbot.waitUntil(lambda: len(xy(panel.plots.curve("learning_rate", "rate"))[0]) == 2, timeout=2000)
+    qtbot.waitUntil(lambda: len(xy(panel.plots.curve("accuracy", "val"))[0]) == 2, timeout=2000)
+    qtbot.waitUntil(lambda: len(xy(panel.train_curve)[0]) == 2, timeout=2000)
     assert xy(panel.train_curve) == ([1, 2], pytest.approx([1.0, 0.7]))
     assert xy(panel.val_curve) == ([1, 2], pytest.approx([1.2, 0.9]))
     assert xy(panel.plots.curve("accuracy", "val")) == ([1, 2], pytest.approx([0.4, 0.6]))
@@ -244,6 +248,7 @@ def test_the_previous_run_stays_faded_until_unticked(panel, controller, qtbot):
     assert not panel.plots.curve("loss", "ghost_train").isVisible()
     panel.plots.previous_box.setChecked(True)
     controller.epochEnded.emit(0, {"loss": 0.6})
+    qtbot.waitUntil(lambda: len(xy(panel.train_curve)[0]) == 1, timeout=2000)
     assert xy(panel.train_curve) == ([1], [0.6]) and xy(panel.plots.curve("loss", "ghost_train"))[1] == [0.75]
 
 

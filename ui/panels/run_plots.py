@@ -28,8 +28,8 @@ RATE_COLOUR = "#7048e8"
 GHOST_COLOUR = (150, 156, 168, 150)
 USER_CHANGE_COLOUR = "#c2255c"
 ENGINE_CHANGE_COLOUR = "#0b7285"
-REDRAW_INTERVAL_MS = 250  # at most four redraws a second, however fast the batches come (a redraw and its paint
-# take ~20 ms on a 2-core CPU: bench/gui_latency.py)
+REDRAW_INTERVAL_MS = 120  # one plot is redrawn per tick, however fast the batches come (a redraw of all plots
+# and its paint took ~20 ms on a 2-core CPU, one plot's a third of that: bench/gui_latency.py)
 MAX_COLUMNS = 4
 LOSS, RATE = "loss", "learning_rate"
 
@@ -128,7 +128,9 @@ class RunPlots(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(REDRAW_INTERVAL_MS)
-        self._timer.timeout.connect(self.redraw)
+        self._timer.timeout.connect(self._redraw_next)
+        self._stale: set[str] = set()  # plots with batches not drawn yet
+        self._last_drawn: str | None = None
         self._mouse = pg.SignalProxy(self.canvas.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
         self.plot(LOSS)
         self.plot(RATE)
@@ -245,7 +247,11 @@ class RunPlots(QWidget):
 
     def add_epoch(self, epoch: int, logs: dict) -> None:
         self.data.add_epoch(epoch, logs)
-        self.redraw()  # a few times a run: drawn at once
+        if any(self._base(key) not in self.plots for key in logs if key != RATE):
+            self.redraw()  # a metric seen first at an epoch's end (a val_ one): its plot is made, all drawn once
+            return
+        self._stale.add(RATE)  # every plot, the rate's too, one per tick
+        self._schedule()
 
     def set_history(self, history: dict) -> None:
         self.data.set_history(history)
@@ -256,6 +262,7 @@ class RunPlots(QWidget):
         if applied(change):
             for key in self.plots:
                 self._add_marker(key, change)
+        self._stale.add(RATE)  # the rate's curve steps where the change happened
         self._schedule()
         return change
 
@@ -273,28 +280,55 @@ class RunPlots(QWidget):
 
     # ---- drawing --------------------------------------------------------------------------------
     def _schedule(self) -> None:
+        """New batches: their plots are redrawn one plot per tick (a paint of one plot is a third of all of them,
+        so no tick of the event loop holds the window for long), every plot within REDRAW_INTERVAL_MS x plots."""
+        self._stale.update(k for k in self.plots if k != RATE)
         if not self._timer.isActive():
+            self._timer.start()
+
+    @Slot()
+    def _redraw_next(self) -> None:
+        if any(self._base(key) not in self.plots for key in self.data.batch_keys()):
+            self.redraw()  # a new metric: its plot is made, and everything drawn once
+            return
+        keys = list(self.plots)
+        start = keys.index(self._last_drawn) + 1 if self._last_drawn in keys else 0
+        order = [k for k in keys[start:] + keys[:start] if k in self._stale]  # in turn: none waits for long
+        if not order:
+            return
+        key = self._last_drawn = order[0]
+        self._stale.discard(key)
+        self._draw(key)
+        if self._stale:
             self._timer.start()
 
     @Slot()
     def redraw(self) -> None:
         """Give every curve its data (all of it: each curve downsamples and clips what it draws)."""
         self._timer.stop()
+        self._stale.clear()
         data = self.data
         for key in list(data.batch_keys()) + [k for k in data.epoch_keys() if k != RATE]:
-            base = key[4:] if key.startswith("val_") else key
-            self.plot(base)
+            self.plot(self._base(key))
         for key in self.plots:
-            if key == RATE:
-                xs, ys = data.learning_rate_series()
-                self._set(key, "rate", xs, ys)
-                self.plots[key].setTitle(f"{_title(key)} (now {short_number(ys[-1])})" if len(ys) else _title(key))
-                continue
-            self._set(key, "batch", *data.batch_series(key))
-            self._set(key, "smoothed", *data.batch_series(key, smoothed=True))
-            self._set(key, "train", *data.epoch_series(key))
-            self._set(key, "val", *data.epoch_series(f"val_{key}"))
+            self._draw(key)
         self._draw_ghosts()
+
+    @staticmethod
+    def _base(key: str) -> str:
+        return key[4:] if key.startswith("val_") else key
+
+    def _draw(self, key: str) -> None:
+        data = self.data
+        if key == RATE:
+            xs, ys = data.learning_rate_series()
+            self._set(key, "rate", xs, ys)
+            self.plots[key].setTitle(f"{_title(key)} (now {short_number(ys[-1])})" if len(ys) else _title(key))
+            return
+        self._set(key, "batch", *data.batch_series(key))
+        self._set(key, "smoothed", *data.batch_series(key, smoothed=True))
+        self._set(key, "train", *data.epoch_series(key))
+        self._set(key, "val", *data.epoch_series(f"val_{key}"))
 
     def _draw_ghosts(self) -> None:
         previous = self.previous or RunData()
