@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from builder.data import bad_files
-from builder.errors import DatasetError, LayerboardError
-from builder.file_checks import open_hdf5, require_regular_file
-from builder.project import DatasetRef, resolve_inside
+from builder.data.file_sources import resolve_data_path
+from builder.errors import DatasetError
+from builder.file_checks import open_hdf5
+from builder.project import DatasetRef
 
 ARRAY_KINDS = ("npz", "hdf5")
 HEADER_BYTES = 1 << 20  # a CSV's header row is read from its first MiB
@@ -45,15 +46,6 @@ class FileContents:
     def to_dict(self) -> dict:
         return {"columns": list(self.columns), "arrays": [a.to_dict() for a in self.arrays]}
 
-
-def _path(ref: DatasetRef, folder: Path, what: str) -> Path:
-    if not ref.path:
-        raise DatasetError(f"Dataset '{ref.name}' needs dataset.path: the {what}, relative to the project's folder.")
-    try:
-        path = resolve_inside(folder, ref.path)
-    except LayerboardError as exc:
-        raise DatasetError(str(exc)) from None
-    return require_regular_file(path, what, DatasetError)
 
 
 def csv_columns(path: Path, delimiter: str = ",") -> list[str]:
@@ -101,11 +93,11 @@ def hdf5_arrays(path: Path) -> list[ArrayEntry]:
 def file_contents(ref: DatasetRef, folder: Path) -> FileContents:
     """The columns (csv) or arrays (npz, hdf5) of the project's data file; nothing for other kinds."""
     if ref.name == "csv":
-        return FileContents(columns=csv_columns(_path(ref, folder, "CSV file"), ref.options.get("delimiter", ",")))
+        return FileContents(columns=csv_columns(resolve_data_path(ref, folder, "CSV file"), ref.options.get("delimiter", ",")))
     if ref.name == "npz":
-        return FileContents(arrays=npz_arrays(_path(ref, folder, ".npz file")))
+        return FileContents(arrays=npz_arrays(resolve_data_path(ref, folder, ".npz file")))
     if ref.name == "hdf5":
-        return FileContents(arrays=hdf5_arrays(_path(ref, folder, "HDF5 file")))
+        return FileContents(arrays=hdf5_arrays(resolve_data_path(ref, folder, "HDF5 file")))
     return FileContents()
 
 

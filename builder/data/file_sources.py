@@ -29,7 +29,7 @@ TASKS = ("classification", "regression")
 
 # --- shared helpers --------------------------------------------------------------------------------------------
 
-def _resolve(ref: DatasetRef, folder: Path, what: str, want_dir: bool = False) -> Path:
+def resolve_data_path(ref: DatasetRef, folder: Path, what: str, want_dir: bool = False) -> Path:
     """The user's file or folder, inside the project's folder, that must exist."""
     if not ref.path:
         raise DatasetError(f"Dataset '{ref.name}' needs dataset.path: the {what}, relative to the project's folder.")
@@ -249,7 +249,7 @@ def _csv_targets(name: str, cells: list[str], options: dict) -> tuple[np.ndarray
 def load_csv(ref: DatasetRef, folder: Path) -> RawData:
     """A CSV file with a header row: one target column, the rest (or `features`) as inputs."""
     options = dict(ref.options)
-    path = _resolve(ref, folder, "CSV file")
+    path = resolve_data_path(ref, folder, "CSV file")
     header, rows, lines = _read_csv(path, options.get("delimiter", ","))
     target = _columns_option(options, "target", header, [header[-1]])
     if len(target) != 1:
@@ -287,7 +287,7 @@ def _float32(x: np.ndarray) -> np.ndarray:
 def load_npz(ref: DatasetRef, folder: Path) -> RawData:
     """A NumPy .npz archive with arrays `x` and `y` (and optionally `x_test`, `y_test`, `class_names`)."""
     options = dict(ref.options)
-    path = _resolve(ref, folder, ".npz file")
+    path = resolve_data_path(ref, folder, ".npz file")
     try:
         archive = np.load(path, allow_pickle=False)
     except Exception as exc:
@@ -332,7 +332,7 @@ def load_hdf5(ref: DatasetRef, folder: Path) -> RawData:
     import h5py
 
     options = dict(ref.options)
-    path = _resolve(ref, folder, "HDF5 file")
+    path = resolve_data_path(ref, folder, "HDF5 file")
     if not h5py.is_hdf5(path):
         raise DatasetError(f"'{path}' is not an HDF5 file.")
     with open_hdf5(path, "HDF5 file", DatasetError) as handle:
@@ -383,7 +383,7 @@ def load_image_folder(ref: DatasetRef, folder: Path) -> RawData:
     Every file is decoded here (bad_files.read_class_files), so an unreadable one is named, and left out when
     `skip_bad_files` is true."""
     options = dict(ref.options)
-    path = _resolve(ref, folder, "image folder", want_dir=True)
+    path = resolve_data_path(ref, folder, "image folder", want_dir=True)
     classes = _class_folders(path, "images")
     size = options.get("image_size", [64, 64])
     size = [size, size] if isinstance(size, int) else size
@@ -405,7 +405,7 @@ def load_image_folder(ref: DatasetRef, folder: Path) -> RawData:
 def load_text_folder(ref: DatasetRef, folder: Path) -> RawData:
     """A folder of .txt files (UTF-8), one sub-folder per class; x holds the raw strings (for a TextVectorization)."""
     options = dict(ref.options)
-    path = _resolve(ref, folder, "text folder", want_dir=True)
+    path = resolve_data_path(ref, folder, "text folder", want_dir=True)
     classes = _class_folders(path, ".txt files")
     texts, y, skipped = bad_files.read_class_files(path, classes, bad_files.TEXT_FORMATS, bad_files.read_texts,
                                                    options, "texts")
