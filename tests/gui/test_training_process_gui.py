@@ -121,3 +121,18 @@ def test_the_learning_rate_changed_in_the_panel_reaches_the_run_and_is_marked(re
     assert epoch.args[1]["learning_rate"] == pytest.approx(2e-4)  # the optimizer trains with it
     with qtbot.waitSignal(window.training.finished, timeout=30_000):
         window.training.stop()
+
+
+def test_a_stop_that_does_not_end_the_run_in_time_ends_its_process_and_keeps_the_checkpoint(
+        ready_window, qtbot, monkeypatch):
+    import builder.training
+
+    window = ready_window
+    start_long_run(window, qtbot)
+    pid = window.training.process_id
+    monkeypatch.setattr(builder.training, "STOP_GRACE_S", 0.0)  # as if the run did not stop within the grace time
+    with qtbot.waitSignal(window.training.finished, timeout=30_000) as finished:
+        window.training.stop()
+    result = finished.args[0]
+    assert result.stopped and result.model_path.name in ("last.keras", "best.keras")  # no model.keras: ended
+    assert window.training.process_id is None and pid is not None  # the process was ended, not waited for
