@@ -42,6 +42,18 @@ def mismatch_nodes(panel) -> list:
     return [fix.mismatch.node_id for fix in panel.fixes]
 
 
+def fix_and_train_one_epoch(window, qtbot) -> None:
+    """Apply every Fix the panel proposes, then train one epoch from the window on the chosen data."""
+    panel = window.data_panel
+    for fix in list(panel.fixes):
+        panel.apply_fix(fix)
+    window.document.shapes.run_now()
+    qtbot.waitUntil(lambda: panel.mismatches == {} and not panel.loading, timeout=LOAD_TIMEOUT_MS)
+    with qtbot.waitSignal(window.training.finished, timeout=TRAIN_TIMEOUT_MS) as finished:
+        window.training_actions.train(1)
+    assert finished.args[0].epochs_run == 1
+
+
 def close_cleanly(window, qtbot):
     qtbot.waitUntil(lambda: not window.data_panel.loading, timeout=LOAD_TIMEOUT_MS)
 
@@ -189,6 +201,7 @@ def test_image_folder(ready_window, qtbot, tmp_path):
     assert panel.summary.info.input_shape == (8, 8, 3)
     # digits_cnn reads (8, 8, 1): the Input's shape is one Fix away
     assert ("image", "shape") in {(c.node_id, c.param) for f in panel.fixes for c in f.params}
+    fix_and_train_one_epoch(window, qtbot)
     window.document.undo_stack.setClean()
     close_cleanly(window, qtbot)
 
@@ -207,6 +220,7 @@ def test_hdf5_file_with_its_arrays_picked_in_the_panel(ready_window, qtbot, tmp_
     panel = loaded(window, qtbot)
     assert panel.load_error is None, panel.load_error
     assert panel.summary.info.input_shape == (8, 8, 1) and panel.summary.info.num_classes == 3
+    fix_and_train_one_epoch(window, qtbot)  # 3 classes: the output's units are one Fix away
     form = panel.options_form
     assert [form.x_box.itemData(i) for i in range(form.x_box.count())] == ["inputs", "labels", "other"]
     form.x_box.setCurrentIndex(form.x_box.findData("other"))
