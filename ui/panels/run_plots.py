@@ -41,7 +41,8 @@ GHOST_ROLES = ("ghost_smoothed", "ghost_train", "ghost_val")
 
 def _style_plot(plot: pg.PlotItem, title: str) -> None:
     plot.setTitle(title, color="#1f2430", size="10pt")
-    plot.showGrid(x=True, y=True, alpha=0.15)
+    # no grid: its translucent lines were half the cost of painting a plot (bench/gui_latency.py), and the live
+    # plots are painted several times a second
     plot.setLabel("bottom", "epoch")
     plot.setMouseEnabled(x=True, y=False)  # wheel/drag zoom and pan along the run; every plot follows
     plot.hideButtons()
