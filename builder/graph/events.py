@@ -68,3 +68,19 @@ class EdgeAdded:
 @dataclass(frozen=True)
 class EdgeRemoved:
     edge: Edge
+
+
+@dataclass(frozen=True)
+class NodeRenamed:
+    """A node's id changed from `old_id` to `node.id`; one event for the whole rename (no EdgeRemoved/EdgeAdded,
+    NodeRemoved or NodeAdded are emitted).
+
+    `node` is the same Node object as before, its `id` changed. Edges are frozen, so every wire to or from the
+    node was replaced by a new Edge carrying the new id: when this event arrives, `graph.edges` holds those new
+    Edge objects at the same positions (the same order, the same ports) as the old ones. `edges` pairs each old
+    Edge with its replacement, in `graph.edges` order, so a view keyed by Edge can re-key its items.
+    """
+
+    node: Node
+    old_id: str
+    edges: tuple[tuple[Edge, Edge], ...] = ()

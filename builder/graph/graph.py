@@ -5,6 +5,7 @@ method emits one plain-Python event so that views (the Qt canvas, a test) can fo
 """
 from __future__ import annotations
 
+import keyword
 import re
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
@@ -13,13 +14,34 @@ from typing import Any
 from builder.errors import GraphError
 from builder.graph.elements import Edge, Node
 from builder.graph.events import (EdgeAdded, EdgeRemoved, EventEmitter, FlagChanged, NodeAdded, NodeMoved, NodeRemoved,
-                                  ParamChanged)
+                                  NodeRenamed, ParamChanged)
+
+MAX_NODE_ID_LENGTH = 200  # a node id names a Keras layer, a Python variable and a model output
 
 
 def snake_case(name: str) -> str:
     """Keras's own layer naming (keras.src.utils.naming.to_snake_case): Conv2D -> conv2d."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def node_id_problem(node_id: object) -> str | None:
+    """None when `node_id` can name a node (a Python identifier that is not a keyword and at most
+    MAX_NODE_ID_LENGTH long: it becomes a variable in exported code and an output name in Keras), else why not,
+    with what to do."""
+    if not isinstance(node_id, str) or not node_id:
+        return "a name is needed: use letters, digits and _, not starting with a digit"
+    if len(node_id) > MAX_NODE_ID_LENGTH:
+        return f"a name may be at most {MAX_NODE_ID_LENGTH} characters long; it has {len(node_id):,}"
+    shown = node_id if node_id.isprintable() else ascii(node_id)
+    if keyword.iskeyword(node_id) or keyword.issoftkeyword(node_id):
+        return f"'{shown}' is a Python keyword: add a letter or _ (e.g. '{shown}_1')"
+    if not node_id.isidentifier() or not node_id.isascii():
+        suggestion = re.sub(r"[^0-9A-Za-z_]", "_", node_id)
+        suggestion = suggestion if suggestion[:1].isalpha() or suggestion[:1] == "_" else "n_" + suggestion
+        return (f"'{shown}' is not a valid name: use letters, digits and _, not starting with a digit "
+                f"(e.g. '{suggestion[:MAX_NODE_ID_LENGTH]}')")
+    return None
 
 
 class Graph:
@@ -110,6 +132,41 @@ class Graph:
         self._out.pop(node_id, None)
         self.events.emit(NodeRemoved(node))
         return node, edges
+
+    def rename_node(self, old_id: str, new_id: str) -> Node:
+        """Give a node a new id, keeping its place in `nodes` and its wires (re-made with the new id at the same
+        positions in `edges`, with the same ports); emits one NodeRenamed. The new id must be free and pass
+        `node_id_problem`. Renaming a node to its own id does nothing."""
+        node = self.node(old_id)
+        if new_id == old_id:
+            return node
+        problem = node_id_problem(new_id)
+        if problem is not None:
+            raise GraphError(f"Cannot rename '{old_id}': {problem}.")
+        if new_id in self._nodes:
+            raise GraphError(f"Cannot rename '{old_id}' to '{new_id}': a node named '{new_id}' already exists; "
+                             "choose another name.")
+        node.id = new_id
+        self._nodes = {(new_id if key == old_id else key): value for key, value in self._nodes.items()}
+        replaced: list[tuple[Edge, Edge]] = []
+        for i, edge in enumerate(self._edges):
+            if old_id in (edge.source, edge.target):
+                new = Edge(new_id if edge.source == old_id else edge.source,
+                           new_id if edge.target == old_id else edge.target, edge.source_port, edge.target_port)
+                self._edges[i] = new
+                replaced.append((edge, new))
+        if replaced:
+            self._edges_view = None
+            swap = dict(replaced)
+            touched = {old_id} | {e.source for e, _ in replaced} | {e.target for e, _ in replaced}
+            for index in (self._in, self._out):
+                for key in touched & index.keys():
+                    index[key] = [swap.get(e, e) for e in index[key]]
+        for index in (self._in, self._out):
+            if old_id in index:
+                index[new_id] = index.pop(old_id)
+        self.events.emit(NodeRenamed(node, old_id, tuple(replaced)))
+        return node
 
     def move_node(self, node_id: str, position: Iterable[float]) -> None:
         node = self.node(node_id)
