@@ -6,6 +6,8 @@ down and up) so that a plain chain stays in one straight column and branches fan
 """
 from __future__ import annotations
 
+import math
+
 from builder.graph.algorithms import topological_order
 from builder.graph.graph import Graph
 
@@ -86,3 +88,58 @@ def apply_layout(graph: Graph, **kwargs) -> None:
     """Move every node to its layered position (emits one NodeMoved per node)."""
     for node_id, position in layered_positions(graph, **kwargs).items():
         graph.move_node(node_id, position)
+
+
+NODE_WIDTH = 220.0  # the canvas's node size (ui/style.py); the engine cannot import it
+NODE_HEIGHT = 60.0
+CLEARANCE = 20.0  # the least free space between two nodes' edges
+_STEP = 20.0  # group shifts are multiples of this, so grid-snapped positions stay snapped
+_SEARCH_RINGS = 40  # shifts tried up to this many steps away before the group goes below everything
+
+
+def place_clear(graph: Graph, positions: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+    """Shift a group of positions, all by one offset, as little as possible so that none overlaps another node.
+
+    `positions` maps node ids to wanted top-left corners; ids may be new (pasted nodes not yet in the
+    graph) or already in the graph (nodes being placed): either way the group's own nodes are not
+    obstacles, every other node of the graph is. The group keeps its own arrangement; the nearest free
+    offset (in steps of 20 px) wins, and when none is near the group goes below the whole graph.
+    """
+    if not positions:
+        return {}
+    cell_w, cell_h = NODE_WIDTH + CLEARANCE, NODE_HEIGHT + CLEARANCE
+    buckets: dict[tuple[int, int], list[tuple[float, float]]] = {}
+    for node_id, node in graph.nodes.items():
+        if node_id in positions:
+            continue
+        x, y = node.position
+        if not (math.isfinite(x) and math.isfinite(y)):
+            continue
+        buckets.setdefault((math.floor(x / cell_w), math.floor(y / cell_h)), []).append((x, y))
+
+    def clear(dx: float, dy: float) -> bool:
+        for x, y in positions.values():
+            x, y = x + dx, y + dy
+            cx, cy = math.floor(x / cell_w), math.floor(y / cell_h)
+            for i in (cx - 1, cx, cx + 1):
+                for j in (cy - 1, cy, cy + 1):
+                    for ox, oy in buckets.get((i, j), ()):
+                        if abs(ox - x) < cell_w and abs(oy - y) < cell_h:
+                            return False
+        return True
+
+    def shifted(dx: float, dy: float) -> dict[str, tuple[float, float]]:
+        return {n: (x + dx, y + dy) for n, (x, y) in positions.items()}
+
+    if not buckets or clear(0.0, 0.0):
+        return dict(positions)
+    for ring in range(1, _SEARCH_RINGS + 1):
+        offsets = {(i, j) for i in range(-ring, ring + 1) for j in (-ring, ring)}
+        offsets |= {(i, j) for i in (-ring, ring) for j in range(-ring, ring + 1)}
+        # nearest first; on a tie, below before above and right before left (data flows down)
+        for i, j in sorted(offsets, key=lambda o: (math.hypot(*o), -o[1], -o[0])):
+            if clear(i * _STEP, j * _STEP):
+                return shifted(i * _STEP, j * _STEP)
+    bottom = max(y for cell in buckets.values() for _, y in cell)
+    top = min(y for _, y in positions.values())
+    return shifted(0.0, bottom + cell_h + CLEARANCE - top)
