@@ -1,13 +1,14 @@
 """The graph model: nodes, wires between numbered ports, change events, graph algorithms and layout."""
 from builder.graph.algorithms import nodes_on_cycles, topological_order
 from builder.graph.events import (EdgeAdded, EdgeRemoved, EventEmitter, FlagChanged, NodeAdded, NodeMoved,
-                                  NodeRemoved, ParamChanged)
+                                  NodeRemoved, NodeRenamed, ParamChanged)
 from builder.graph.elements import Edge, Node
-from builder.graph.graph import Graph, snake_case
+from builder.graph.graph import MAX_NODE_ID_LENGTH, Graph, node_id_problem, snake_case
 from builder.graph.layout import NODE_HEIGHT, NODE_WIDTH, apply_layout, layered_positions, place_clear
 
 __all__ = [
     "Edge", "EdgeAdded", "EdgeRemoved", "EventEmitter", "FlagChanged", "Graph", "Node", "NodeAdded", "NodeMoved",
     "NodeRemoved", "ParamChanged", "NODE_HEIGHT", "NODE_WIDTH", "layered_positions", "place_clear",
     "apply_layout", "nodes_on_cycles", "snake_case", "topological_order",
+    "MAX_NODE_ID_LENGTH", "NodeRenamed", "node_id_problem",
 ]
