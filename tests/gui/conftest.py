@@ -25,6 +25,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def app_settings_folder(tmp_path):
+    """Every GUI test remembers its preferences (theme, dock layout, recent files) in its own folder, never the
+    user's real ~/.config/Layerboard; yields that folder."""
+    from PySide6.QtCore import QSettings
+
+    folder = tmp_path / "settings"
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    yield folder
+
+
+@pytest.fixture(autouse=True)
 def no_thread_left(monkeypatch):
     """Fail a test that leaves a QThread running (napari keeps the same guard); yields started threads' names."""
     started: list[QThread] = []

@@ -1,0 +1,17 @@
+"""The one place the app's remembered preferences live: a QSettings in INI format, per user.
+
+Theme, window geometry and dock layout, recent files: every part of the view asks `app_settings()` rather
+than building its own QSettings, so all of them land in one file (~/.config/Layerboard/Layerboard.ini on
+Linux) and tests can point that file elsewhere with `QSettings.setPath` (see tests/gui/conftest.py).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+
+ORGANIZATION = "Layerboard"
+APPLICATION = "Layerboard"
+
+
+def app_settings() -> QSettings:
+    """The user's Layerboard settings (a fresh QSettings object on the shared file; cheap to make)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
