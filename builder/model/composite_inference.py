@@ -10,7 +10,7 @@ from builder.graph import Node
 from builder.model.explanations import explain
 from builder.model.layers import apply_layer, call_graph, make_layer, output_tensors
 from builder.model.shape_report import NodeResult, format_shape
-from builder.model.weightless import shapes_only, too_big
+from builder.model.weightless import count_weights, shapes_only, too_big
 
 
 class _InnerFailure(Exception):
@@ -72,4 +72,6 @@ def infer_composite(node: Node, inputs: list[tuple[tuple, str]], ports: list[int
     oversized = too_big(who, layers)
     if oversized:
         return NodeResult(error=oversized)
-    return NodeResult([tuple(t.shape) for t in outs], str(outs[0].dtype), sum(int(l.count_params()) for l in layers))
+    frozen = sum(count_weights(layer.non_trainable_weights) for layer in layers)
+    return NodeResult([tuple(t.shape) for t in outs], str(outs[0].dtype), sum(int(l.count_params()) for l in layers),
+                      non_trainable_params=frozen)

@@ -162,11 +162,13 @@ def estimate_sizes(params: int, layers: int) -> dict[str, int]:
     return {fmt: params * b + FILE_OVERHEAD + LAYER_OVERHEAD * layers for fmt, b in BYTES.items()}
 
 
-def estimate(project_or_graph, report: ShapeReport | None = None) -> CostEstimate:
+def estimate(project_or_graph, report: ShapeReport | None = None, flops_cache: dict | None = None) -> CostEstimate:
     """Size per format, FLOPs and activation memory per sample; nodes with shape errors count 0.
 
     `report` is the graph's shape report when the caller has one (it is inferred here otherwise, and always for
-    a graph with composite blocks, whose expansion is what is counted)."""
+    a graph with composite blocks, whose expansion is what is counted). `flops_cache` is a dict the caller keeps
+    between calls (the window does, per document): a block counted before, with the same settings and shapes, is
+    not counted again, so re-estimating after one edit costs that one block."""
     graph = getattr(project_or_graph, "graph", project_or_graph)
     folder = project_or_graph.folder() if hasattr(project_or_graph, "folder") else None  # for file parameters
     if composites.has_composites(graph):
@@ -174,11 +176,11 @@ def estimate(project_or_graph, report: ShapeReport | None = None) -> CostEstimat
     if report is None:
         report = infer_shapes(graph, folder)
     with shapes_only():  # the layers made for their settings are thrown away: no weight (or seed) is allocated
-        return _estimate(graph, report, folder)
+        return _estimate(graph, report, folder, {} if flops_cache is None else flops_cache)
 
 
-def _estimate(graph, report: ShapeReport, folder) -> CostEstimate:
-    same: dict[str, int | None] = {}  # FLOPs by (type, params, shapes): a repeated block is counted once
+def _estimate(graph, report: ShapeReport, folder, same: dict[str, int | None]) -> CostEstimate:
+    """`same`: FLOPs by (type, params, shapes, folder), so a repeated block is counted once."""
     flops: dict[str, int] = {}
     unknown: list[str] = []
     activation = 0
@@ -195,7 +197,7 @@ def _estimate(graph, report: ShapeReport, folder) -> CostEstimate:
         edges = graph.incoming(node_id)
         in_shapes = [tuple(report.nodes[e.source].output_shapes[e.source_port][1:]) for e in edges]
         out_shape = tuple(result.shape[1:])
-        key = json.dumps([node.type, node.params, in_shapes, out_shape], sort_keys=True, default=str)
+        key = json.dumps([node.type, node.params, in_shapes, out_shape, str(folder)], sort_keys=True, default=str)
         if key in same:
             count = same[key]
         else:

@@ -18,7 +18,7 @@ from builder.model.composite_inference import infer_composite
 from builder.model.explanations import explain
 from builder.model.layers import apply_layer, make_input, make_layer
 from builder.model.shape_report import NodeResult, Shape, ShapeReport
-from builder.model.weightless import shapes_only, too_big
+from builder.model.weightless import count_weights, shapes_only, too_big
 
 def _wiring_problem(graph: Graph, node: Node, edges) -> str | None:
     """What is wrong with the wires into a node (count, port names), or None."""
@@ -158,7 +158,8 @@ class ShapeInference:
         if oversized:
             return NodeResult(error=oversized)
         outs: list[Any] = list(out) if isinstance(out, (list, tuple)) else [out]
-        return NodeResult([tuple(t.shape) for t in outs], str(outs[0].dtype), int(layer.count_params()))
+        return NodeResult([tuple(t.shape) for t in outs], str(outs[0].dtype), int(layer.count_params()),
+                          non_trainable_params=count_weights(layer.non_trainable_weights))
 
 
 def infer_shapes(graph: Graph, folder: str | Path | None = None) -> ShapeReport:

@@ -14,6 +14,7 @@ class NodeResult:
     dtype: str = "float32"
     params: int = 0
     error: str | None = None
+    non_trainable_params: int = 0  # weights the optimizer never changes (a BatchNormalization's moving statistics)
     blocked_by: str | None = None  # set when the error is only that an upstream node is invalid
 
     @property
@@ -37,6 +38,18 @@ class ShapeReport:
     @property
     def total_params(self) -> int:
         return sum(r.params for r in self.nodes.values() if r.ok)
+
+    def trainable_params(self, graph) -> int:
+        """Parameters the optimizer trains: a frozen node's count none, and no node's non-trainable weights."""
+        return sum(r.params - r.non_trainable_params for n, r in self.nodes.items()
+                   if r.ok and n in graph.nodes and graph.nodes[n].trainable)
+
+    def first_problem(self) -> str | None:
+        """The first node (in graph order) with a problem of its own, not one it only waits on; None if none."""
+        return next((n for n, r in self.nodes.items() if r.error and not r.blocked_by), None)
+
+    def problem_count(self) -> int:
+        return len(self.graph_errors) + sum(1 for r in self.nodes.values() if r.error and not r.blocked_by)
 
     def node_errors(self) -> dict[str, str]:
         return {n: r.error for n, r in self.nodes.items() if r.error}

@@ -36,6 +36,11 @@ def memory_bytes() -> int | None:
         return None
 
 
+def count_weights(weights) -> int:
+    """The number of values in these weights (their shapes are known even when no value is allocated)."""
+    return sum(math.prod(int(d) for d in w.shape) for w in weights)
+
+
 def weight_bytes(layers) -> int:
     """Bytes the weights of these built layers take (each weight's element count times its dtype's size)."""
     import numpy as np

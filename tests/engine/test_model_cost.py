@@ -107,3 +107,27 @@ def test_model_cost_does_not_import_tensorflow():
     code = ("import sys; import builder.model.cost; "
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def test_trainable_params_leave_out_frozen_nodes_and_moving_statistics():
+    from builder.model import infer_shapes
+
+    graph = _chain([8], ("Dense", {"units": 4}), ("BatchNormalization", {}), ("Dense", {"units": 2}))
+    report = infer_shapes(graph)
+    assert report.total_params == (8 * 4 + 4) + 4 * 4 + (4 * 2 + 2)
+    assert report.nodes["l1"].non_trainable_params == 8  # moving mean and variance
+    assert report.trainable_params(graph) == report.total_params - 8
+    graph.set_flag("l0", "trainable", False)
+    assert report.trainable_params(graph) == report.total_params - 8 - (8 * 4 + 4)
+
+
+def test_a_kept_flops_cache_counts_only_the_edited_block_again():
+    graph = _chain([784], ("Dense", {"units": 256}), ("Dense", {"units": 10}))
+    cache: dict = {}
+    first = estimate(graph, flops_cache=cache)
+    assert len(cache) == 2
+    graph.set_param("l1", "units", 20)
+    second = estimate(graph, flops_cache=cache)
+    assert len(cache) == 3  # one new entry: the edited block with its new settings
+    assert second.flops_by_node["l0"] == first.flops_by_node["l0"]
+    assert second.flops_by_node["l1"] == 2 * 256 * 20 + 20
