@@ -133,19 +133,30 @@ class Graph:
         self.events.emit(NodeRemoved(node))
         return node, edges
 
+    def rename_problem(self, old_id: str, new_id: str) -> str | None:
+        """None when `rename_node(old_id, new_id)` would succeed, else the message it would raise."""
+        if old_id not in self._nodes:
+            return f"There is no node '{old_id}' in the graph."
+        if new_id == old_id:
+            return None
+        problem = node_id_problem(new_id)
+        if problem is not None:
+            return f"Cannot rename '{old_id}': {problem}."
+        if new_id in self._nodes:
+            return (f"Cannot rename '{old_id}' to '{new_id}': a node named '{new_id}' already exists; "
+                    "choose another name.")
+        return None
+
     def rename_node(self, old_id: str, new_id: str) -> Node:
         """Give a node a new id, keeping its place in `nodes` and its wires (re-made with the new id at the same
         positions in `edges`, with the same ports); emits one NodeRenamed. The new id must be free and pass
         `node_id_problem`. Renaming a node to its own id does nothing."""
-        node = self.node(old_id)
+        problem = self.rename_problem(old_id, new_id)
+        if problem is not None:
+            raise GraphError(problem)
+        node = self._nodes[old_id]
         if new_id == old_id:
             return node
-        problem = node_id_problem(new_id)
-        if problem is not None:
-            raise GraphError(f"Cannot rename '{old_id}': {problem}.")
-        if new_id in self._nodes:
-            raise GraphError(f"Cannot rename '{old_id}' to '{new_id}': a node named '{new_id}' already exists; "
-                             "choose another name.")
         node.id = new_id
         self._nodes = {(new_id if key == old_id else key): value for key, value in self._nodes.items()}
         replaced: list[tuple[Edge, Edge]] = []

@@ -1,6 +1,7 @@
 """Projects: the project record (graph, dataset, training settings), project files and the shipped templates."""
 from builder.project.files import FORMAT, VERSION, load_project, project_from_dict, project_to_dict, save_project
 from builder.project.record import RECONSTRUCTION, DatasetRef, Project, TrainingConfig, field_names, resolve_inside
+from builder.project.renaming import Renaming, apply_renaming, plan_rename, rename_node, undo_renaming
 from builder.project.templates import TEMPLATES_DIR, TemplateInfo, list_templates, load_template, template_path
 from builder.project.validation import (MAX_LEARNING_RATE, SCHEDULE_SETTINGS, STRATEGIES, learning_rate_problem,
                                         name_problem, patience_problem, project_problems, shown, validate_project)
@@ -12,4 +13,6 @@ __all__ = [
     # validation of a whole project, and the ranges live changes share:
     "MAX_LEARNING_RATE", "SCHEDULE_SETTINGS", "STRATEGIES", "learning_rate_problem", "name_problem",
     "patience_problem", "project_problems", "shown", "validate_project",
+    # renaming a node and what refers to it:
+    "Renaming", "apply_renaming", "plan_rename", "rename_node", "undo_renaming",
 ]

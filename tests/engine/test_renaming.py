@@ -65,3 +65,57 @@ def test_rename_message_names_the_fix():
                                "not starting with a digit (e.g. 'conv_1').")
     with pytest.raises(GraphError, match="no node 'zz'"):
         graph.rename_node("zz", "y")
+
+
+def _two_output_project():
+    from builder.project import Project, TrainingConfig
+
+    graph = _branching_graph()
+    graph.add_node("Dense", {"units": 1}, (0, 300), "head")
+    graph.connect("cat", "head")
+    graph.add_node("Dense", {"units": 1}, (0, 300), "b_1")  # its id starts with "b_": monitors must not confuse them
+    graph.connect("a", "b_1")
+    training = TrainingConfig(loss={"head": "mse", "b_1": "mae"}, loss_weights={"head": 1.0, "b_1": 0.5},
+                              metrics={"head": ["mae"], "b_1": ["mse"]}, monitor="val_head_loss",
+                              early_stopping={"patience": 3, "monitor": "b_1_mse"})
+    return Project(graph=graph, training=training)
+
+
+def test_project_rename_moves_every_reference_and_undo_restores_it_exactly():
+    from builder.project import project_to_dict, rename_node, undo_renaming
+
+    project = _two_output_project()
+    before = project_to_dict(project)
+    renaming = rename_node(project, "head", "price")
+    t = project.training
+    assert list(t.loss) == ["price", "b_1"] and t.loss["price"] == "mse"
+    assert t.loss_weights == {"price": 1.0, "b_1": 0.5} and t.metrics == {"price": ["mae"], "b_1": ["mse"]}
+    assert t.monitor == "val_price_loss" and t.early_stopping == {"patience": 3, "monitor": "b_1_mse"}
+    assert renaming.changes_settings and set(renaming.training) == {"loss", "loss_weights", "metrics", "monitor"}
+    assert ("cat", "price") in [(e.source, e.target) for e in project.graph.edges]
+    undo_renaming(project, renaming)
+    assert project_to_dict(project) == before
+
+
+def test_monitor_of_another_node_with_a_longer_matching_id_is_left_alone():
+    from builder.project import rename_node
+
+    project = _two_output_project()
+    project.training.monitor = "val_b_1_loss"
+    renaming = rename_node(project, "b", "side")
+    assert project.training.monitor == "val_b_1_loss" and project.training.early_stopping["monitor"] == "b_1_mse"
+    assert not renaming.changes_settings and list(project.training.loss) == ["head", "b_1"]
+    rename_node(project, "b_1", "aux")
+    assert project.training.monitor == "val_aux_loss" and project.training.early_stopping["monitor"] == "aux_mse"
+    assert list(project.training.loss) == ["head", "aux"]
+
+
+def test_project_rename_refused_changes_nothing():
+    from builder.project import plan_rename, project_to_dict
+
+    project = _two_output_project()
+    before = project_to_dict(project)
+    for bad in ("b_1", "for", "2nd", "my head"):
+        with pytest.raises(GraphError, match="Cannot rename 'head'"):
+            plan_rename(project, "head", bad)
+    assert project_to_dict(project) == before
