@@ -11,6 +11,7 @@ from builder.model.model_files import (UnreadableModelError, input_names, load_m
 from builder.model.layers import apply_layer, keras_kwargs, make_input, make_layer, node_files, output_tensors
 from builder.model.output_activation import UNKNOWN_ACTIVATION, output_activation
 from builder.model.shape_inference import ShapeInference, infer_shapes
+from builder.model.shape_trace import ShapeTrace, trace_shape
 from builder.model.shape_report import NodeResult, Shape, ShapeReport, format_shape
 from builder.model.weights import WeightsReport, apply_project_weights, load_node_weights, save_node_weights
 
@@ -21,4 +22,5 @@ __all__ = [
     "load_node_weights", "model_input_specs", "random_inputs",
     "make_input", "make_layer", "model_outputs", "node_files", "output_activation", "output_names", "output_tensors", "save_node_weights",
     "save_selection",
+    "ShapeTrace", "trace_shape",
 ]
