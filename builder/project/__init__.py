@@ -1,8 +1,13 @@
 """Projects: the project record (graph, dataset, training settings), project files and the shipped templates."""
 from builder.project.files import FORMAT, VERSION, load_project, project_from_dict, project_to_dict, save_project
+from builder.project.recent_files import (MAX_RECENT, add_recent_file, clear_recent_files, recent_files,
+                                          remove_recent_file)
 from builder.project.record import RECONSTRUCTION, DatasetRef, Project, TrainingConfig, field_names, resolve_inside
+from builder.project.recovery import (RecoveryFile, RecoveryScan, RestoredProject, list_recoveries, new_recovery_path,
+                                      pid_alive, read_recovery, remove_recovery, restore_project, write_recovery)
 from builder.project.renaming import Renaming, apply_renaming, plan_rename, rename_node, undo_renaming
 from builder.project.templates import TEMPLATES_DIR, TemplateInfo, list_templates, load_template, template_path
+from builder.project.user_data import recovery_dir
 from builder.project.validation import (MAX_LEARNING_RATE, SCHEDULE_SETTINGS, STRATEGIES, learning_rate_problem,
                                         name_problem, patience_problem, project_problems, shown, validate_project)
 
@@ -15,4 +20,8 @@ __all__ = [
     "patience_problem", "project_problems", "shown", "validate_project",
     # renaming a node and what refers to it:
     "Renaming", "apply_renaming", "plan_rename", "rename_node", "undo_renaming",
+    # recovery files (autosaves kept until saved or discarded) and the recent files list:
+    "RecoveryFile", "RecoveryScan", "RestoredProject", "list_recoveries", "new_recovery_path", "pid_alive",
+    "read_recovery", "recovery_dir", "remove_recovery", "restore_project", "write_recovery",
+    "MAX_RECENT", "add_recent_file", "clear_recent_files", "recent_files", "remove_recent_file",
 ]

@@ -41,3 +41,8 @@ def folder_name(name: str) -> str:
 def unsaved_runs_dir(project_name: str) -> Path:
     """Where the runs of a never-saved project named `project_name` go: <user data folder>/runs/<name>/."""
     return user_data_dir() / "runs" / folder_name(project_name)
+
+
+def recovery_dir() -> Path:
+    """Where autosaves of open projects wait to be restored after a crash: <user data folder>/recovery/."""
+    return user_data_dir() / "recovery"
