@@ -2,6 +2,7 @@
 read back with the checks of a project file, broken ones skipped with a note; the recent list's order and limit."""
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -11,8 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from builder.errors import ProjectFileError
-from builder.project import (MAX_RECENT, add_recent_file, clear_recent_files, list_recoveries, load_template,
+from builder.cli.output_paths import check_outputs
+from builder.cli.recover_command import RECOVER
+from builder.errors import LayerboardError, ProjectFileError
+from builder.project import (MAX_RECENT, add_recent_file, clear_recent_files, list_recoveries, load_project,
+                             load_template,
                              new_recovery_path, pid_alive, read_recovery, recent_files, recovery_dir,
                              remove_recent_file, remove_recovery, restore_project, save_project, write_recovery)
 
@@ -157,3 +161,39 @@ def test_a_broken_recent_list_reads_as_empty(user_data):
     assert recent_files() == [Path("/x/a.json"), Path("/x/b.json")]
     add_recent_file("/x/c.json")
     assert recent_files()[0] == Path("/x/c.json")
+
+
+def run_recover(*argv: str) -> int:
+    """`python main.py recover ARGV…` through the command's own parser and handler (as dispatch runs it)."""
+    parser = argparse.ArgumentParser()
+    RECOVER.add_arguments(parser)
+    args = parser.parse_args(list(argv))
+    check_outputs(args)
+    return RECOVER.run(args)
+
+
+def test_recover_command_lists_and_writes_out_a_recovery_file(tmp_path, user_data, capsys):
+    assert run_recover() == 0 and "no recovery files" in capsys.readouterr().out
+    project = load_template("digits_cnn")
+    save_project(project, tmp_path / "digits.json")
+    project.graph.add_node("Dense", {"units": 5}, node_id="unsaved_dense")
+    path = as_written_by(write_recovery(project, new_recovery_path(project.name)), dead_pid())
+    (recovery_dir() / "broken.json").write_text("{")
+
+    assert run_recover() == 0
+    out = capsys.readouterr().out
+    assert path.name in out and str(tmp_path / "digits.json") in out and f"{len(project.graph.nodes)} blocks" in out
+    assert "broken.json" in out and "skipped" in out
+    assert run_recover("--json") == 0
+    [listed] = json.loads(capsys.readouterr().out)["recoveries"]
+    assert listed["file"] == str(path) and listed["nodes"] == len(project.graph.nodes) and not listed["open"]
+
+    written = tmp_path / "recovered.json"
+    assert run_recover(path.name, "-o", str(written)) == 0  # by its name in the recovery folder
+    assert "unsaved_dense" in load_project(written).graph.nodes
+    assert "unsaved_dense" not in load_project(tmp_path / "digits.json").graph.nodes
+    with pytest.raises(LayerboardError, match="already exists"):
+        run_recover(str(path), "-o", str(written))
+    with pytest.raises(LayerboardError, match="malformed JSON"):
+        run_recover("broken.json", "-o", str(tmp_path / "x.json"))
+    assert path.exists()  # writing out keeps the recovery file
