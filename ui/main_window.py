@@ -13,6 +13,7 @@ from ui.controllers.edit_actions import EditActions
 from ui.controllers.export_actions import ExportActions
 from ui.controllers.file_actions import FileActions
 from ui.controllers.import_actions import ImportActions
+from ui.controllers.theme_actions import ThemeActions
 from ui.controllers.training_actions import TrainingActions
 from ui.document import Document
 from ui.message_box import show_message
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self.edit_actions = EditActions(self, self.view)
         self.training_actions = TrainingActions(self, self.training)
         self.badge_actions = BadgeActions(self, self.engine)
+        self.theme_actions = ThemeActions(self)
         for controller in (self.file_actions, self.import_actions, self.export_actions, self.edit_actions,
                            self.training_actions, self.badge_actions):
             controller.status.connect(self._show_status)
@@ -219,6 +221,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         compat_menu = view_menu.addMenu("TFLite &compatibility")
         compat_menu.addActions(self.compat_actions.actions())
+        view_menu.addMenu("&Theme").addActions(self.theme_actions.group.actions())
         view_menu.addSeparator()
         for dock in self.findChildren(QDockWidget):
             view_menu.addAction(dock.toggleViewAction())
