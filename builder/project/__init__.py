@@ -1,4 +1,6 @@
 """Projects: the project record (graph, dataset, training settings), project files and the shipped templates."""
+from builder.project.clipboard import (PastePlan, apply_paste, clipboard_data, clipboard_text, copy_selection,
+                                       paste_plan, remove_paste)
 from builder.project.files import FORMAT, VERSION, load_project, project_from_dict, project_to_dict, save_project
 from builder.project.recent_files import (MAX_RECENT, add_recent_file, clear_recent_files, recent_files,
                                           remove_recent_file)
