@@ -13,6 +13,8 @@ from ui.controllers.edit_actions import EditActions
 from ui.controllers.export_actions import ExportActions
 from ui.controllers.file_actions import FileActions
 from ui.controllers.import_actions import ImportActions
+from ui.controllers.recent_files import RecentFiles
+from ui.controllers.recovery_actions import RecoveryActions
 from ui.controllers.theme_actions import ThemeActions
 from ui.controllers.training_actions import TrainingActions
 from ui.document import Document
@@ -84,6 +86,10 @@ class MainWindow(QMainWindow):
         for controller in (self.file_actions, self.import_actions, self.export_actions, self.edit_actions,
                            self.training_actions, self.badge_actions):
             controller.status.connect(self._show_status)
+        self.recovery_actions = RecoveryActions(self, self.file_actions)  # autosave, restore after a crash
+        self.recent_files = RecentFiles(self, self.file_actions)  # File ▸ Open Recent
+        self.recovery_actions.status.connect(self._show_status)
+        self.recent_files.status.connect(self._show_status)
 
         self.summary = QLabel(self)
         self.statusBar().addPermanentWidget(self.summary)
@@ -197,6 +203,7 @@ class MainWindow(QMainWindow):
             action.setStatusTip(info.description)
             action.triggered.connect(self.file_actions.on_template_chosen)
         file_menu.addAction(self.open_action)
+        file_menu.addMenu(self.recent_files.menu)
         file_menu.addAction(self.import_action)
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
@@ -348,6 +355,7 @@ class MainWindow(QMainWindow):
         if not self.file_actions.maybe_save():
             event.ignore()
             return
+        self.recovery_actions.discard_recovery()  # saved or discarded: nothing left to recover
         self.shutdown()
         event.accept()
 

@@ -1,4 +1,5 @@
-"""File ▸ New from Template, Open, Save and Save As, and the question about unsaved changes."""
+"""File ▸ New from Template, Open, Save and Save As, and the question about unsaved changes; the files opened
+and saved go to the recent files list (File ▸ Open Recent)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,6 +8,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from builder.errors import LayerboardError
+from builder.project import add_recent_file
 from ui.controllers.window_controller import WindowController
 from ui.document import Document
 from ui.message_box import show_message
@@ -19,6 +21,7 @@ class FileActions(WindowController):
 
     documentOpened = Signal(object)  # a Document for the window to show instead of the current one
     runsAdopted = Signal(object)  # [Path]: runs taken along to the saved project's runs folder
+    documentSet = Signal(object)  # the Document the window shows from now on (every swap, the first one too)
 
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
@@ -31,6 +34,7 @@ class FileActions(WindowController):
 
     def set_document(self, document: Document) -> None:
         self.document = document
+        self.documentSet.emit(document)
 
     # ---- the menu's actions (no-argument slots: `triggered` passes a `checked` flag that the methods'
     # optional path arguments must not receive) ----------------------------------------------------------
@@ -85,6 +89,7 @@ class FileActions(WindowController):
             show_message(self.window, QMessageBox.Icon.Warning, "Cannot open project", str(exc))
             return False
         self.status.emit(f"Opened {path}")
+        self._remember(path)
         return True
 
     # ---- saving -------------------------------------------------------------------------------
@@ -110,12 +115,20 @@ class FileActions(WindowController):
             show_message(self.window, QMessageBox.Icon.Warning, "Cannot save project", str(exc))
             return False
         self.status.emit(f"Saved {path}")
+        self._remember(path)
         if project.default_runs_dir() != old_runs:
             # Saved for the first time, its runs leave the per-user data folder; saved under another name, the old
             # file keeps its runs and the new one gets a copy.
             self._pending_runs.append((project, old_runs, project.default_runs_dir(), first_save))
             self._adopt_pending_runs()
         return True
+
+    def _remember(self, path: str | Path) -> None:
+        """Put a file opened or saved first in File ▸ Open Recent; a list that cannot be written costs only a note."""
+        try:
+            add_recent_file(path)
+        except (LayerboardError, OSError) as exc:
+            self.status.emit(f"The recent files list was not updated: {exc}")
 
     # ---- the runs follow the project (builder.training.adopt_runs) ------------------------------------------
     @Slot(bool)
