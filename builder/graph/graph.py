@@ -111,13 +111,21 @@ class Graph:
         node_id: str | None = None,
         trainable: bool = True,
         output: bool = False,
+        index: int | None = None,
     ) -> Node:
+        """Add a node at the end of `nodes`, or at position `index` there (an undo putting a node back in its
+        place: the order of Input and output nodes is the order of the model's inputs and outputs)."""
         node_id = node_id or self.new_id(block_type)
         if node_id in self._nodes:
             raise GraphError(f"A node named '{node_id}' already exists; choose another name.")
         x, y = position
         node = Node(node_id, block_type, dict(params or {}), (float(x), float(y)), bool(trainable), bool(output))
-        self._nodes[node_id] = node
+        if index is None or index >= len(self._nodes):
+            self._nodes[node_id] = node
+        else:
+            items = list(self._nodes.items())
+            items.insert(index, (node_id, node))
+            self._nodes = dict(items)
         self.events.emit(NodeAdded(node))
         return node
 
@@ -202,7 +210,9 @@ class Graph:
         setattr(node, name, bool(value))
         self.events.emit(FlagChanged(node, name))
 
-    def connect(self, source: str, target: str, source_port: int = 0, target_port: int = 0) -> Edge:
+    def connect(self, source: str, target: str, source_port: int = 0, target_port: int = 0,
+                index: int | None = None) -> Edge:
+        """Wire two ports; the wire goes at the end of `edges`, or at position `index` there (an undo)."""
         self.node(source)
         self.node(target)
         if source == target:
@@ -214,10 +224,15 @@ class Graph:
                     "remove that wire first."
                 )
         edge = Edge(source, target, source_port, target_port)
-        self._edges.append(edge)
         self._edges_view = None
-        self._in.setdefault(target, []).append(edge)
-        self._out.setdefault(source, []).append(edge)
+        if index is None or index >= len(self._edges):
+            self._edges.append(edge)
+            self._in.setdefault(target, []).append(edge)
+            self._out.setdefault(source, []).append(edge)
+        else:  # the per-node indexes keep `edges` order
+            self._edges.insert(index, edge)
+            self._in[target] = [e for e in self._edges if e.target == target]
+            self._out[source] = [e for e in self._edges if e.source == source]
         self.events.emit(EdgeAdded(edge))
         return edge
 

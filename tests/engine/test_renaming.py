@@ -119,3 +119,21 @@ def test_project_rename_refused_changes_nothing():
         with pytest.raises(GraphError, match="Cannot rename 'head'"):
             plan_rename(project, "head", bad)
     assert project_to_dict(project) == before
+
+
+def test_nodes_and_wires_put_back_at_their_index_restore_the_exact_graph():
+    """What an undo of a multi-node delete (cut) relies on: add_node/connect with `index`."""
+    graph = _branching_graph()
+    before = graph.to_dict()
+    order, wires = list(graph.nodes), list(graph.edges)
+    removed = {n: (order.index(n), graph.node(n)) for n in ("a", "b")}
+    lost = sorted((i, e) for i, e in enumerate(wires) if {e.source, e.target} & {"a", "b"})
+    for n in removed:
+        graph.remove_node(n)
+    for n, (i, node) in sorted(removed.items(), key=lambda kv: kv[1][0]):
+        graph.add_node(node.type, node.params, node.position, n, index=i)
+    for i, e in lost:
+        graph.connect(e.source, e.target, e.source_port, e.target_port, index=i)
+    assert graph.to_dict() == before
+    assert graph.incoming("cat") == [Edge("a", "cat"), Edge("b", "cat", 0, 1)]
+    assert graph.outgoing("inp") == [Edge("inp", "a"), Edge("inp", "b")]
