@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QLineF, QPointF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPainterPathStroker, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyle
 
 from builder.graph import Edge
 from ui import style
+from ui.canvas.node_item import CHAIN, UPSTREAM
 from ui.canvas.port_item import INPUT, OUTPUT
+from ui.canvas.wire_label import TextTag
 
 ARROW = 9.0
+END_GRAB = 15.0  # a press on the wire this near (past the port's circle) to its end picks that end up
 
 
 LANE = 22.0  # how far an upward wire runs below its output and above its input
@@ -68,20 +71,69 @@ def arrow_head(path: QPainterPath, size: float = ARROW) -> QPolygonF:
 
 
 class EdgeItem(QGraphicsPathItem):
-    """Follows the two node items it joins; selectable so that Delete can remove it."""
+    """Follows the two node items it joins; selectable so that Delete can remove it.
+
+    It may carry a label (the shape it carries), be marked as the drop target of a block dragged onto it, or be
+    traced (part of a highlighted node's upstream, or of the chain that carried an offending shape).
+    """
 
     def __init__(self, edge: Edge, source_item, target_item) -> None:
         super().__init__()
-        self.edge = edge
         self.source_item = source_item
         self.target_item = target_item
         source_item.edges.add(self)
         target_item.edges.add(self)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(0)
-        self.setToolTip(f"{edge.source}[{edge.source_port}] → {edge.target}[{edge.target_port}]")
+        self.set_edge(edge)
         self._arrow = QPolygonF()
+        self.label: TextTag | None = None
+        self.drop_target = False
+        self.trace: str | None = None
         self.adjust()
+
+    def set_edge(self, edge: Edge) -> None:
+        """The wire this item draws (a renamed node's wires are re-made with its new id)."""
+        self.edge = edge
+        self.setToolTip(f"{edge.source}[{edge.source_port}] → {edge.target}[{edge.target_port}]")
+
+    def set_label(self, text: str | None) -> None:
+        """Show `text` (the shape the wire carries) at the wire's middle; None removes the label."""
+        if text is None:
+            if self.label is not None:
+                self.label.setParentItem(None)
+                if self.label.scene() is not None:
+                    self.label.scene().removeItem(self.label)
+                self.label = None
+            return
+        if self.label is None:
+            self.label = TextTag(self, mono=True)
+            self._place_label()
+        self.label.set_text(text)
+
+    def set_drop_target(self, on: bool) -> None:
+        """Mark the wire as the one a block dragged over it would be inserted into."""
+        if on != self.drop_target:
+            self.drop_target = on
+            self.update()
+
+    def set_trace(self, level: str | None) -> None:
+        """UPSTREAM (feeds the highlighted node), CHAIN (carried its offending shape) or None."""
+        if level != self.trace:
+            self.trace = level
+            self.update()
+
+    def end_near(self, scene_pos: QPointF) -> str | None:
+        """INPUT when `scene_pos` lies on the wire's last END_GRAB px before its input port, OUTPUT for its first
+        ones after its output port, else None."""
+        if not self.shape().contains(self.mapFromScene(scene_pos)):
+            return None
+        reach = END_GRAB + style.PORT_RADIUS
+        for kind, end in ((INPUT, self.target_item.port_scene_pos(INPUT, self.edge.target_port)),
+                          (OUTPUT, self.source_item.port_scene_pos(OUTPUT, self.edge.source_port))):
+            if QLineF(end, scene_pos).length() <= reach:
+                return kind
+        return None
 
     def detach(self) -> None:
         self.source_item.edges.discard(self)
@@ -95,6 +147,11 @@ class EdgeItem(QGraphicsPathItem):
         self._arrow = arrow_head(path)
         self.prepareGeometryChange()
         self.setPath(path)
+        self._place_label()
+
+    def _place_label(self) -> None:
+        if self.label is not None:
+            self.label.setPos(self.path().pointAtPercent(0.5))
 
     def boundingRect(self):
         return super().boundingRect().united(self._arrow.boundingRect()).adjusted(-4, -4, 4, 4)
@@ -109,8 +166,17 @@ class EdgeItem(QGraphicsPathItem):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        colour = style.SELECTED if selected else style.WIRE
-        painter.setPen(QPen(colour, 2.6 if selected else 1.8, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        if self.drop_target:
+            colour, width = style.SELECTED, 3.4
+        elif selected:
+            colour, width = style.SELECTED, 2.6
+        elif self.trace == CHAIN:
+            colour, width = style.ERROR, 2.8
+        elif self.trace == UPSTREAM:
+            colour, width = style.BLOCKED, 2.4
+        else:
+            colour, width = style.WIRE, 1.8
+        painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self.path())
         painter.setPen(Qt.PenStyle.NoPen)

@@ -11,6 +11,9 @@ from ui.canvas.port_item import INPUT, OUTPUT, PortItem
 from ui.canvas.tflite_badge import Badge, badge_for, badge_width, paint_badge
 
 PENDING = "…"
+UPSTREAM = "upstream"  # trace levels (NodeItem.set_trace): feeds the highlighted node
+CHAIN = "chain"  # carried the offending shape to it unchanged
+ORIGIN = "origin"  # where the offending shape last changed
 
 
 def selected_node_ids(scene: QGraphicsScene) -> list[str]:
@@ -45,6 +48,8 @@ class NodeItem(QGraphicsItem):
         self._badge: Badge | None = None
         self.badge_stale = False  # the node changed since its badge's answer: drawn faded until the next
         self.dataset_problems: list[str] = []  # how this block does not fit the project's dataset (data panel)
+        self.trace: str | None = None  # UPSTREAM, CHAIN, ORIGIN: part of a highlighted node's upstream
+        self._result = None
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -88,6 +93,30 @@ class NodeItem(QGraphicsItem):
         for edge in getattr(self, "edges", ()):
             edge.adjust()
 
+    def set_node_id(self, node_id: str) -> None:
+        """Follow a rename: the title, the ports and the tooltip name the new id."""
+        self.node_id = node_id
+        for port in self.input_ports + self.output_ports:
+            port.set_node_id(node_id)
+        self.set_result(self._result)
+
+    def in_title(self, scene_pos: QPointF) -> bool:
+        """Whether a scene point lies on the node's header (its title bar)."""
+        point = self.mapFromScene(scene_pos)
+        return self._box().contains(point) and point.y() <= style.HEADER_HEIGHT
+
+    def set_trace(self, level: str | None) -> None:
+        """Outline the node as part of a highlighted node's upstream (UPSTREAM), of the chain that carried its
+        offending shape (CHAIN), or as where that shape last changed (ORIGIN); None: no outline."""
+        if level != self.trace:
+            self.trace = level
+            self.update()
+
+    @property
+    def own_error(self) -> bool:
+        """Red for its own reason (not only waiting for an upstream node)."""
+        return bool(self._error) and not self._blocked
+
     def set_flags(self, trainable: bool, is_output: bool) -> None:
         """Show the node's switches: frozen (not trainable) and marked as a model output."""
         self.trainable, self.is_output = trainable, is_output
@@ -107,6 +136,7 @@ class NodeItem(QGraphicsItem):
     # ---- what inference found ----------------------------------------------------------------
     def set_result(self, result) -> None:
         """Show a NodeResult from shape inference, or the pending state when `result` is None."""
+        self._result = result
         if result is None:
             self._shape_text, self._params_text, self._error, self._blocked = PENDING, "", None, False
             tip = f"{self.block_type} '{self.node_id}'"
@@ -219,6 +249,12 @@ class NodeItem(QGraphicsItem):
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(outline)
+        if self.trace is not None:
+            ring = QPen(style.BLOCKED if self.trace == UPSTREAM else style.ERROR, 2.6 if self.trace == ORIGIN else 2.0)
+            if self.trace != ORIGIN:
+                ring.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(ring)
+            painter.drawRoundedRect(box.adjusted(-4, -4, 4, 4), radius + 3, radius + 3)
 
         pad = 9.0
         head = QRectF(box.left() + pad, box.top(), box.width() - 2 * pad, style.HEADER_HEIGHT)

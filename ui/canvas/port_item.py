@@ -28,12 +28,47 @@ class PortItem(QGraphicsEllipseItem):
         self.name = name
         what = "input" if kind == INPUT else "output"
         label = f"'{name}' ({what} {index})" if name else f"{what} {index}"
-        self.setToolTip(f"{label} of {node_id} — drag to {'an output' if kind == INPUT else 'an input'} to connect")
-        self.set_highlighted(False)
+        self._label = label
+        self.highlighted = False  # under the mouse (or the end a dragged wire would snap to)
+        self.candidate = False  # a wire being dragged could end here
+        self.refused = False  # a wire being dragged is over this port and cannot end here
+        self.set_node_id(node_id)
+        self._restyle()
+
+    def set_node_id(self, node_id: str) -> None:
+        """Follow a rename of the node."""
+        self.node_id = node_id
+        towards = "an output" if self.kind == INPUT else "an input"
+        self.setToolTip(f"{self._label} of {node_id} — drag to {towards} to connect")
 
     def set_highlighted(self, on: bool) -> None:
-        self.setPen(QPen(style.SELECTED if on else self._colour, 2.0 if on else 1.6))
-        self.setBrush(QBrush(style.SELECTED.lighter(170) if on else QColor("#ffffff")))
+        self.highlighted = on
+        self._restyle()
+
+    def set_candidate(self, on: bool) -> None:
+        """Mark the port as one the wire being dragged may end on."""
+        if on != self.candidate:
+            self.candidate = on
+            self._restyle()
+
+    def set_refused(self, on: bool) -> None:
+        if on != self.refused:
+            self.refused = on
+            self._restyle()
+
+    def _restyle(self) -> None:
+        if self.refused:
+            pen, width, fill = style.ERROR, 2.2, style.ERROR_BODY
+        elif self.highlighted:
+            pen, width, fill = style.SELECTED, 2.2, style.SELECTED.lighter(170)
+        elif self.candidate:
+            pen, width, fill = style.SELECTED, 2.2, style.NODE_BODY
+        else:
+            pen, width, fill = self._colour, 1.6, style.NODE_BODY
+        self.setPen(QPen(pen, width))
+        self.setBrush(QBrush(fill))
+        r = style.PORT_RADIUS + (1.5 if self.candidate or self.refused else 0.0)
+        self.setRect(QRectF(-r, -r, 2 * r, 2 * r))
 
     def hoverEnterEvent(self, event) -> None:
         self.set_highlighted(True)

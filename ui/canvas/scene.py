@@ -1,6 +1,7 @@
-"""The canvas scene: node and wire items that follow the graph's events, and nothing else.
+"""The canvas scene: node and wire items that follow the graph's events, what shape inference reports on them
+(shapes, errors, the shape each wire carries when wire labels are on) and the upstream of a highlighted node.
 
-Items are created, moved and removed only in `_on_graph_event`. The user's edits on the canvas (drops,
+Items are created, moved, re-keyed (a rename) and removed only in `_on_graph_event`. The user's edits on the canvas (drops,
 wiring, drags, delete) are `CanvasInteractions` (ui/canvas/interactions.py): they push undo commands on the
 document, and the graph events those commands cause redraw the canvas.
 """
@@ -9,10 +10,10 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, Slot
 from PySide6.QtWidgets import QGraphicsScene
 
-from builder.graph import Edge, EdgeAdded, EdgeRemoved, FlagChanged, NodeAdded, NodeMoved, NodeRemoved
+from builder.graph import Edge, EdgeAdded, EdgeRemoved, FlagChanged, NodeAdded, NodeMoved, NodeRemoved, NodeRenamed
 from ui.canvas.edge_item import EdgeItem
 from ui.canvas.interactions import CanvasInteractions
-from ui.canvas.node_item import NodeItem, selected_node_ids
+from ui.canvas.node_item import CHAIN, ORIGIN, UPSTREAM, NodeItem, selected_node_ids
 from ui.document import Document
 
 
@@ -24,6 +25,9 @@ class CanvasScene(QGraphicsScene):
         self.document = document
         self.node_items: dict[str, NodeItem] = {}
         self.edge_items: dict[Edge, EdgeItem] = {}
+        self.wire_labels = False  # each wire shows the shape it carries (View option)
+        self.highlighted: str | None = None  # the node whose upstream is outlined (highlight_upstream)
+        self._traced: list = []  # the items outlined for it
         graph = document.graph
         for node in graph.nodes.values():
             self._add_node_item(node)
@@ -36,6 +40,7 @@ class CanvasScene(QGraphicsScene):
         document.compatibility.staleChanged.connect(self.apply_stale_badges)
         self.apply_compatibility(document.compatibility.results)
         self.interactions = CanvasInteractions(self, document, self.node_items)
+        self.selectionChanged.connect(self._on_selection_changed)
 
     def close(self) -> None:
         """Stop following the graph (the document is being replaced)."""
@@ -53,20 +58,42 @@ class CanvasScene(QGraphicsScene):
                 item.set_result(report.nodes[event.node.id])
             item.set_compatibility(self.document.compatibility.results.get(event.node.id))
         elif isinstance(event, NodeRemoved):
+            if event.node.id == self.highlighted:
+                self.highlight_upstream(None)
             item = self.node_items.pop(event.node.id)
             self.removeItem(item)
+        elif isinstance(event, NodeRenamed):
+            self._rename(event)
         elif isinstance(event, NodeMoved):
             self.node_items[event.node.id].setPos(QPointF(*event.node.position))
         elif isinstance(event, EdgeAdded):
-            self._add_edge_item(event.edge)
+            item = self._add_edge_item(event.edge)
+            if self.wire_labels:
+                item.set_label(self._carried_shape(event.edge))
         elif isinstance(event, EdgeRemoved):
             item = self.edge_items.pop(event.edge)
+            if item in self._traced:
+                self._traced.remove(item)
             item.detach()
             self.removeItem(item)
             self._update_merge_ports(event.edge.target)
         elif isinstance(event, FlagChanged):
             self.node_items[event.node.id].set_flags(event.node.trainable, event.node.output)
         # ParamChanged changes nothing drawn until shape inference reports (see apply_report).
+
+    def _rename(self, event: NodeRenamed) -> None:
+        """Re-key the node's item and its wires' items under the new id (same items, so selection stays)."""
+        old, new = event.old_id, event.node.id
+        items = [(new if key == old else key, item) for key, item in self.node_items.items()]
+        self.node_items.clear()  # the same dict the interactions hold: changed in place, order kept
+        self.node_items.update(items)
+        self.node_items[new].set_node_id(new)
+        for old_edge, new_edge in event.edges:
+            item = self.edge_items.pop(old_edge)
+            item.set_edge(new_edge)
+            self.edge_items[new_edge] = item
+        if self.highlighted == old:
+            self.highlighted = new
 
     def _add_node_item(self, node) -> NodeItem:
         item = NodeItem(node.id, node.type, node.position)
@@ -95,6 +122,66 @@ class CanvasScene(QGraphicsScene):
         """Show each node's shape, parameter count or error from a ShapeReport (None: not yet)."""
         for node_id, item in self.node_items.items():
             item.set_result(report.nodes.get(node_id) if report is not None else None)
+        if self.wire_labels:
+            self._label_wires()
+        if self.highlighted is not None:
+            self.highlight_upstream(self.highlighted)
+        else:
+            self._on_selection_changed()  # a selected node may have just turned red
+
+    # ---- wire labels and the upstream highlight ------------------------------------------------
+    def set_wire_labels(self, on: bool) -> None:
+        """Show (or hide) on each wire the shape it carries: its source's output shape from the shape report."""
+        self.wire_labels = bool(on)
+        if self.wire_labels:
+            self._label_wires()
+        else:
+            for item in self.edge_items.values():
+                item.set_label(None)
+
+    def _label_wires(self) -> None:
+        for edge, item in self.edge_items.items():
+            item.set_label(self._carried_shape(edge))
+
+    def _carried_shape(self, edge: Edge) -> str:
+        from builder.model import format_shape  # the engine's model package, imported once the report needs it
+
+        report = self.document.shapes.report
+        result = report.nodes.get(edge.source) if report is not None else None
+        if result is None or not result.ok or edge.source_port >= len(result.output_shapes):
+            return "?"
+        return format_shape(result.output_shapes[edge.source_port])
+
+    def highlight_upstream(self, node_id: str | None) -> None:
+        """Outline the nodes and wires that feed `node_id` (None: clear). When the node is red because of a shape,
+        the chain that carried the offending shape is drawn in the error colour, back to where it last changed."""
+        from builder.model import trace_shape
+
+        for item in self._traced:
+            item.set_trace(None)
+        self._traced = []
+        self.highlighted = node_id if node_id in self.node_items else None
+        if self.highlighted is None:
+            return
+        trace = trace_shape(self.document.graph, self.document.shapes.report, node_id)
+        for upstream in trace.nodes:
+            level = ORIGIN if upstream in trace.origins else CHAIN if upstream in trace.chain_nodes else UPSTREAM
+            self._trace(self.node_items.get(upstream), level)
+        for edge in trace.edges:
+            self._trace(self.edge_items.get(edge), CHAIN if edge in trace.chain_edges else UPSTREAM)
+
+    def _trace(self, item, level: str) -> None:
+        if item is not None:
+            item.set_trace(level)
+            self._traced.append(item)
+
+    @Slot()
+    def _on_selection_changed(self) -> None:
+        """Selecting one block that is red for its own reason highlights where its input came from."""
+        selected = selected_node_ids(self)
+        wanted = selected[0] if len(selected) == 1 and self.node_items[selected[0]].own_error else None
+        if wanted != self.highlighted:
+            self.highlight_upstream(wanted)
 
     @Slot(object)
     def apply_compatibility(self, results: dict) -> None:
