@@ -293,7 +293,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_selection_changed(self) -> None:
         ids = self.scene.selected_node_ids()
-        self.inspector.show_node(ids[0] if len(ids) == 1 else None)
+        self.inspector.show_nodes(ids)
 
     # ---- zoom -----------------------------------------------------------------------------------
     @Slot()

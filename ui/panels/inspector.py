@@ -1,7 +1,8 @@
-"""The property inspector: the selected node's output and an editor per parameter.
+"""The property inspector: the selected node's name, output and an editor per parameter; with several nodes
+selected, the parameters they share, set on all of them in one undo step.
 
-Edits become SetParamCommands after `blocks.check_param` accepts them; the editors then show
-what the graph holds (through its ParamChanged event), so undo updates them as well.
+Edits become undo commands after `blocks.check_param` accepts them for every node they touch; the editors
+then show what the graph holds (through its events), so undo updates them as well.
 """
 from __future__ import annotations
 
@@ -10,37 +11,51 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QCheckBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QToolButton, QVBoxLayout,
+    QWidget,
 )
 
 from builder import blocks
 from builder.errors import LayerboardError
-from builder.graph import FlagChanged, NodeRemoved, ParamChanged
+from builder.graph import FlagChanged, NodeRemoved, NodeRenamed, ParamChanged
 from ui import style
 from ui.document.commands import SetFlagCommand, SetParamCommand
-from ui.panels.param_editors import ParamEditor, make_editor
+from ui.document.multi_param_commands import SetFlagOnNodesCommand, SetParamOnNodesCommand
+from ui.panels.inspector_form import ParamForm
+from ui.panels.inspector_selection import shared_params, shown_value, summary, type_counts
+from ui.panels.param_editors import ParamEditor
+
+ALL_SHARED = ""  # the group selector's key for "every selected node, the parameters they share"
 
 
 class Inspector(QWidget):
-    """Shows one node (or the project when none is selected); rebuilt when the selection changes."""
+    """Shows the selected nodes (or the project when none is selected); rebuilt when the selection changes."""
 
     refused = Signal(str)  # why an edit was not accepted (the window also puts it in the status bar)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = None
-        self.node_id: str | None = None
-        self.editors: dict[str, ParamEditor] = {}
-        self.reset_buttons: dict[str, QToolButton] = {}  # parameter -> its "use Keras's default" button
-        self._labels: dict[str, QLabel] = {}
-        self._form: QFormLayout | None = None
-        self._primary: set[str] = set()
+        self.node_id: str | None = None  # the one node shown; None for the project or a multi-selection
+        self.node_ids: list[str] = []  # every selected node shown
+        self.form: ParamForm | None = None
+        self._group_ids: list[str] = []  # the nodes the form edits (a multi-selection's chosen type, or all)
+        self._group_choice = ALL_SHARED  # a mixed selection's chosen type, kept while the selection stays
         self._engine_ready = False
         self._unsubscribe = None
 
         self.title = QLabel(self)
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setWordWrap(True)
+        self.name_edit = QLineEdit(self)  # the node's id: renaming it renames the node
+        self.name_edit.setToolTip("The block's name: a Python name, unique in the graph. Exports use it for the "
+                                  "layer's variable and output names. Press Enter to rename.")
+        self.name_edit.editingFinished.connect(self._on_name_edited)
+        self._name_row = QWidget(self)
+        name_layout = QHBoxLayout(self._name_row)
+        name_layout.setContentsMargins(0, 0, 0, 0)
+        name_layout.addWidget(QLabel("Name", self._name_row))
+        name_layout.addWidget(self.name_edit, 1)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -60,21 +75,47 @@ class Inspector(QWidget):
         flags.addWidget(self.trainable)
         flags.addWidget(self.is_output)
         flags.addStretch(1)
+        self.group_box = QComboBox(self)  # a mixed selection: edit what all share, or all nodes of one type
+        self.group_box.setToolTip("Which of the selected blocks the parameters below edit.")
+        self.group_box.activated.connect(self._on_group_chosen)
+        self._group_row = QWidget(self)
+        group_layout = QHBoxLayout(self._group_row)
+        group_layout.setContentsMargins(0, 0, 0, 0)
+        group_layout.addWidget(QLabel("Edit", self._group_row))
+        group_layout.addWidget(self.group_box, 1)
         self.show_all = QCheckBox("Show all parameters", self)
         self.show_all.toggled.connect(self._update_row_visibility)
 
         self._scroll = QScrollArea(self)
         self._scroll.setWidgetResizable(True)
         self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # help lines wrap instead
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.title)
+        layout.addWidget(self._name_row)
         layout.addWidget(self.status)
         layout.addWidget(self.message)
         layout.addLayout(flags)
+        layout.addWidget(self._group_row)
         layout.addWidget(self._scroll, 1)
         layout.addWidget(self.show_all)
-        self.show_node(None)
+        self.show_nodes([])
+
+    # ---- what the form holds ------------------------------------------------------------------
+    @property
+    def editors(self) -> dict[str, ParamEditor]:
+        return self.form.editors if self.form is not None else {}
+
+    @property
+    def reset_buttons(self) -> dict[str, QToolButton]:
+        """Parameter -> its "use Keras's default" button."""
+        return self.form.reset_buttons if self.form is not None else {}
+
+    @property
+    def help_labels(self) -> dict[str, QLabel]:
+        """Parameter -> the help written under its editor."""
+        return self.form.help_labels if self.form is not None else {}
 
     # ---- wiring -------------------------------------------------------------------------------
     def set_document(self, document) -> None:
@@ -84,28 +125,32 @@ class Inspector(QWidget):
         self.document = document
         self._unsubscribe = document.graph.events.subscribe(self._on_graph_event)
         document.shapes.reportChanged.connect(self._on_report)
-        self.show_node(None)
+        self.show_nodes([])
 
     def set_engine_ready(self) -> None:
         self._engine_ready = True
-        self.show_node(self.node_id)
+        self.show_nodes(self.node_ids)
 
     def _on_graph_event(self, event) -> None:
-        if isinstance(event, ParamChanged) and event.node.id == self.node_id:
-            if self.editors:
-                self._show_param(event.node.params, event.name)
+        if isinstance(event, NodeRenamed):
+            if event.old_id in self.node_ids:
+                self.node_ids = [event.node.id if i == event.old_id else i for i in self.node_ids]
+                self.show_nodes(self.node_ids)
+        elif isinstance(event, ParamChanged) and event.node.id in self._group_ids:
+            if self.form is not None:
+                self._show_param(event.name)
             else:
-                self.show_node(self.node_id)
-        elif isinstance(event, FlagChanged) and event.node.id == self.node_id:
-            self._show_flags(event.node)
-        elif isinstance(event, NodeRemoved) and event.node.id == self.node_id:
-            self.show_node(None)
-        elif self.node_id is None:
+                self.show_nodes(self.node_ids)
+        elif isinstance(event, FlagChanged) and event.node.id in self.node_ids:
+            self._show_flags()
+        elif isinstance(event, NodeRemoved) and event.node.id in self.node_ids:
+            self.show_nodes([i for i in self.node_ids if i != event.node.id])
+        elif not self.node_ids:
             self.show_project()
 
     @Slot(object)
     def _on_report(self, _report) -> None:
-        if self.node_id is None:
+        if not self.node_ids:
             self.show_project()
         else:
             self._show_status()
@@ -113,46 +158,136 @@ class Inspector(QWidget):
     # ---- what is shown ------------------------------------------------------------------------
     def show_node(self, node_id: str | None) -> None:
         """Show a node's parameters, or the project summary for None."""
+        self.show_nodes([] if node_id is None else [node_id])
+
+    def show_nodes(self, node_ids: list[str]) -> None:
+        """Show the selection: none -> the project summary, one node -> its name and parameters, several ->
+        the parameters they share (or those of one type), edited on all of them at once."""
         graph = self.document.graph if self.document is not None else None
-        if graph is None or node_id not in graph.nodes:
-            node_id = None
-        self.node_id = node_id
-        self.editors, self.reset_buttons, self._labels, self._form = {}, {}, {}, None
+        ids = [i for i in dict.fromkeys(node_ids) if graph is not None and i in graph.nodes]
+        if set(ids) != set(self.node_ids):
+            self._group_choice = ALL_SHARED
+        self.node_ids = ids
+        self.node_id = ids[0] if len(ids) == 1 else None
+        if self.form is not None:
+            self.form.blockSignals(True)  # a focused editor's "editing finished" as it goes must not edit the new nodes
+        self.form = None
         self.message.hide()
         content = QWidget()
-        self._scroll.setWidget(content)  # deletes the previous content and its editors
-        self.trainable.setVisible(node_id is not None)
-        self.is_output.setVisible(node_id is not None)
-        if node_id is None:
-            self.show_all.hide()
-            hint = QLabel("Select a block to edit its parameters.\n\nDrag blocks from the palette; drag from "
-                          "a block's lower port to another block's upper port to wire them.", content)
-            hint.setWordWrap(True)
-            hint.setStyleSheet(f"color: {style.MUTED_TEXT.name()};")
-            column = QVBoxLayout(content)
-            column.addWidget(hint)
-            column.addStretch(1)
-            self.show_project()
-            return
-        node = graph.nodes[node_id]
-        self._show_flags(node)
+        self.trainable.setVisible(bool(ids))
+        self.is_output.setVisible(bool(ids))
+        self._name_row.setVisible(len(ids) == 1)
+        self._group_row.setVisible(False)
+        if not ids:
+            self._group_ids = []
+            self._show_nothing(content)
+        elif len(ids) == 1:
+            self._group_ids = ids
+            self._show_one(content, graph.nodes[ids[0]])
+        else:
+            self._show_many(content, [graph.nodes[i] for i in ids])
+        # Set once built, so that showing it shows every row at once; deletes the previous content and its editors.
+        self._scroll.setWidget(content)
+
+    def _show_nothing(self, content: QWidget) -> None:
+        self.show_all.hide()
+        hint = QLabel("Select a block to edit its parameters; select several to edit them together.\n\n"
+                      "Drag blocks from the palette; drag from a block's lower port to another block's upper "
+                      "port to wire them.", content)
+        hint.setWordWrap(True)
+        hint.setStyleSheet(f"color: {style.MUTED_TEXT.name()};")
+        column = QVBoxLayout(content)
+        column.addWidget(hint)
+        column.addStretch(1)
+        self.show_project()
+
+    def _show_one(self, content: QWidget, node) -> None:
         colour = style.category_colour(node.type).name()
-        self.title.setText(
-            f"<span style='font-size:13pt; font-weight:600; color:{colour}'>{escape(node.type)}</span>"
-            f"&nbsp;&nbsp;<span style='color:{style.MUTED_TEXT.name()}'>{escape(node.id)}</span>")
+        self.title.setText(f"<span style='font-size:13pt; font-weight:600; color:{colour}'>{escape(node.type)}</span>")
+        self.name_edit.setText(node.id)
+        self._show_flags()
         self._show_status()
         if not self._engine_ready:
-            self.show_all.hide()
-            self._build_pending(content, node.params)
+            self._build_pending(content, {name: repr(value) for name, value in node.params.items()})
+            return
+        spec = blocks.block_spec(node.type)
+        self._build_form(content, spec.params, spec.primary, f"{node.type} has no parameters.")
+
+    def _show_many(self, content: QWidget, nodes: list) -> None:
+        types = [n.type for n in nodes]
+        self.title.setText(f"<span style='font-size:13pt; font-weight:600'>{len(nodes)} blocks</span>"
+                           f"&nbsp;&nbsp;<span style='color:{style.MUTED_TEXT.name()}'>{escape(summary(types))}</span>")
+        self._show_flags()
+        self._show_status()
+        counts = type_counts(types)
+        chosen = self._group_choice if self._group_choice in counts else ALL_SHARED
+        if len(counts) > 1:
+            self.group_box.clear()
+            self.group_box.addItem(f"All {len(nodes)} blocks: the parameters they share", ALL_SHARED)
+            for block_type, count in counts.items():
+                self.group_box.addItem(f"The {count} {block_type} block{'s' * (count > 1)}", block_type)
+            self.group_box.setCurrentIndex(max(self.group_box.findData(chosen), 0))
+            self._group_row.setVisible(True)
+        self._group_ids = [n.id for n in nodes if chosen in (ALL_SHARED, n.type)]
+        if not self._engine_ready:
+            self._build_pending(content, {n.id: n.type for n in nodes})
+        elif chosen == ALL_SHARED and len(counts) > 1:
+            specs, primary = shared_params(types)
+            self._build_form(content, specs, primary,
+                             "These blocks share no parameters: choose one type above to edit its blocks.")
         else:
-            self.show_all.show()
-            self._build_form(content, node)
+            spec = blocks.block_spec(chosen or nodes[0].type)
+            self._build_form(content, spec.params, spec.primary, f"{spec.type} has no parameters.")
+
+    def _build_pending(self, content: QWidget, rows: dict[str, str]) -> None:
+        """Before Keras has loaded there are no parameter specs: list the values (or the nodes) as text."""
+        self.show_all.hide()
+        layout = QFormLayout(content)
+        for name, text in rows.items():
+            layout.addRow(f"{name}:", QLabel(escape(text)))
+        note = QLabel("Parameter editors appear once Keras has loaded…")
+        note.setStyleSheet(f"color: {style.MUTED_TEXT.name()};")
+        note.setWordWrap(True)
+        layout.addRow(note)
+
+    def _build_form(self, content: QWidget, specs: list, primary: list[str], empty_text: str) -> None:
+        self.show_all.setVisible(bool(specs))
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
+        if not specs:
+            empty = QLabel(empty_text, content)
+            empty.setWordWrap(True)
+            column.addWidget(empty)
+            column.addStretch(1)
+            return
+        self.form = ParamForm(specs, primary, content)
+        self.form.committed.connect(self._on_committed)
+        self.form.refused.connect(self._on_refused)
+        self.form.resetClicked.connect(self._on_reset_clicked)
+        column.addWidget(self.form)
+        column.addStretch(1)
+        for name in self.form.editors:
+            self._show_param(name)
+        self._update_row_visibility()
+
+    def _group_nodes(self) -> list:
+        graph = self.document.graph
+        return [graph.nodes[i] for i in self._group_ids if i in graph.nodes]
+
+    def _show_param(self, name: str) -> None:
+        if self.form is None:
+            return
+        nodes = self._group_nodes()
+        self.form.show_values(name, [shown_value(n, name) for n in nodes], any(name in n.params for n in nodes))
 
     def _show_status(self) -> None:
         report = self.document.shapes.report if self.document is not None else None
         if report is None:
             self.status.setText("Output shape: … (loading Keras)")
             self.status.setStyleSheet(f"color: {style.MUTED_TEXT.name()};")
+            return
+        if self.node_id is None:
+            self._show_selection_status(report)
             return
         result = report.nodes.get(self.node_id)
         if result is None:
@@ -167,6 +302,16 @@ class Inspector(QWidget):
             colour = style.BLOCKED if result.blocked_by else style.ERROR
             self.status.setText(result.error)
             self.status.setStyleSheet(f"color: {colour.name()};")
+
+    def _show_selection_status(self, report) -> None:
+        results = [report.nodes.get(i) for i in self.node_ids]
+        params = sum(r.params for r in results if r is not None and r.ok)
+        failing = [i for i, r in zip(self.node_ids, results) if r is not None and not r.ok]
+        text = f"Parameters in the selection: {params:,}"
+        if failing:
+            text += f"\n{len(failing)} with a problem: {', '.join(failing[:5])}{'…' * (len(failing) > 5)}"
+        self.status.setText(text)
+        self.status.setStyleSheet(f"color: {style.ERROR.name()};" if failing else "")
 
     def show_project(self) -> None:
         """The project's summary: dataset, training settings, parameter count and what is wrong with the graph."""
@@ -191,74 +336,17 @@ class Inspector(QWidget):
         self.status.setStyleSheet(f"color: {style.ERROR.name()};" if report is not None and not report.valid else "")
         self.status.setText("\n".join(lines).strip())
 
-    def _build_pending(self, content: QWidget, params: dict[str, Any]) -> None:
-        """Before Keras has loaded there are no parameter specs: list the values as text."""
-        layout = QFormLayout(content)
-        for name, value in params.items():
-            layout.addRow(f"{name}:", QLabel(escape(repr(value))))
-        note = QLabel("Parameter editors appear once Keras has loaded…")
-        note.setStyleSheet(f"color: {style.MUTED_TEXT.name()};")
-        note.setWordWrap(True)
-        layout.addRow(note)
-
-    def _build_form(self, content: QWidget, node) -> None:
-        spec = blocks.block_spec(node.type)
-        form = QFormLayout(content)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setContentsMargins(0, 4, 0, 4)
-        self._form = form
-        self._primary = set(spec.primary)
-        for param in spec.params:
-            editor = make_editor(param, content)
-            editor.setToolTip(param.help)
-            editor.committed.connect(self._on_committed)
-            editor.refused.connect(self._on_refused)
-            reset = QToolButton(content)
-            reset.setText("↺")
-            reset.setAutoRaise(True)
-            default = "unset" if param.default is None else repr(param.default)
-            reset.setToolTip(f"Use Keras's default ({default})")
-            reset.setProperty("param", param.name)
-            keep = reset.sizePolicy()
-            keep.setRetainSizeWhenHidden(True)  # editors line up whether or not their reset shows
-            reset.setSizePolicy(keep)
-            reset.clicked.connect(self._on_reset_clicked)
-            field = QWidget(content)
-            row = QHBoxLayout(field)
-            row.setContentsMargins(0, 0, 0, 0)
-            row.addWidget(editor, 1)
-            row.addWidget(reset)
-            label = QLabel(param.name + ("*" if param.required else ""), content)
-            label.setToolTip(param.help)
-            form.addRow(label, field)
-            self.editors[param.name] = editor
-            self.reset_buttons[param.name] = reset
-            self._labels[param.name] = label
-            self._show_param(node.params, param.name)
-        if not spec.params:
-            form.addRow(QLabel(f"{node.type} has no parameters."))
-        self._update_row_visibility()
-
-    def _show_param(self, params: dict[str, Any], name: str) -> None:
-        editor = self.editors.get(name)
-        if editor is None:
-            return
-        is_set = name in params
-        editor.show_value(params[name] if is_set else editor.spec.default)
-        self.reset_buttons[name].setVisible(is_set and not editor.spec.required)
-        label = self._labels[name]
-        font = label.font()
-        font.setBold(is_set)
-        label.setFont(font)
-
     @Slot()
     def _update_row_visibility(self) -> None:
-        if self._form is None or self.node_id is None:
+        if self.form is None:
             return
-        params = self.document.graph.nodes[self.node_id].params
-        for row, name in enumerate(self.editors):
-            visible = self.show_all.isChecked() or name in params or name in self._primary
-            self._form.setRowVisible(row, visible)
+        set_names = {name for node in self._group_nodes() for name in node.params}
+        self.form.set_rows_visible(self.show_all.isChecked(), set_names)
+
+    @Slot(int)
+    def _on_group_chosen(self, _index: int) -> None:
+        self._group_choice = self.group_box.currentData()
+        self.show_nodes(self.node_ids)
 
     # ---- edits --------------------------------------------------------------------------------
     @Slot(str, object)
@@ -269,40 +357,64 @@ class Inspector(QWidget):
     def _on_refused(self, _name: str, message: str) -> None:
         self._refuse(message)
 
-    @Slot()
-    def _on_reset_clicked(self) -> None:
-        name = self.sender().property("param")
+    @Slot(str)
+    def _on_reset_clicked(self, name: str) -> None:
         self.set_param(name, None)
 
     def set_param(self, name: str, value: Any) -> bool:
-        """Validate and push one parameter change; returns False (and says why) if refused."""
+        """Validate and push one parameter change on the node shown, or on every node the multi-selection's form
+        edits (one undo step); if any node refuses the value, none changes and the reason names that node."""
         graph = self.document.graph if self.document is not None else None
-        if graph is None or self.node_id not in graph.nodes:
-            return False  # an editor losing focus after its node went away
-        node = graph.nodes[self.node_id]
-        try:
-            blocks.check_param(node.type, name, value)
-        except LayerboardError as exc:
-            self._refuse(str(exc))
-            self._show_param(node.params, name)
-            return False
+        nodes = self._group_nodes() if graph is not None else []
+        if not nodes:
+            return False  # an editor losing focus after its nodes went away
+        for node in nodes:
+            try:
+                blocks.check_param(node.type, name, value)
+            except LayerboardError as exc:
+                self._refuse(str(exc) if len(nodes) == 1 else f"'{node.id}': {exc}")
+                self._show_param(name)
+                return False
         self.message.hide()
-        if node.params.get(name) != value:
-            self.document.push(SetParamCommand(graph, node.id, name, value))
+        if all(node.params.get(name) == value for node in nodes):
+            self._show_param(name)  # e.g. a mixed field set to what every node already holds explicitly
+            return True
+        if self.node_id is not None:
+            self.document.push(SetParamCommand(graph, self.node_id, name, value))
+        else:
+            self.document.push(SetParamOnNodesCommand(graph, [n.id for n in nodes], name, value))
         return True
 
-    def _show_flags(self, node) -> None:
-        self.trainable.setChecked(node.trainable)
-        self.trainable.setEnabled(node.type != "Input")
-        self.is_output.setChecked(node.output)
-        self.is_output.setEnabled(node.type != "Input")
+    def _flag_nodes(self) -> list:
+        """The selected nodes whose switches apply (an Input has no weights and is always a model input)."""
+        graph = self.document.graph
+        return [graph.nodes[i] for i in self.node_ids if i in graph.nodes and graph.nodes[i].type != "Input"]
+
+    def _show_flags(self) -> None:
+        nodes = self._flag_nodes() if self.document is not None else []
+        for box, name in ((self.trainable, "trainable"), (self.is_output, "output")):
+            values = {bool(getattr(n, name)) for n in nodes}
+            box.setEnabled(bool(nodes))
+            if len(values) > 1:
+                box.setTristate(True)
+                box.setCheckState(Qt.CheckState.PartiallyChecked)  # mixed: a click sets it on all of them
+            else:
+                box.setTristate(False)
+                box.setChecked(values.pop() if values else name == "trainable")
 
     def _set_flag(self, name: str, value: bool) -> None:
-        graph = self.document.graph if self.document is not None else None
-        if graph is None or self.node_id not in graph.nodes:
-            return
-        if getattr(graph.nodes[self.node_id], name) != value:
-            self.document.push(SetFlagCommand(graph, self.node_id, name, value))
+        nodes = self._flag_nodes() if self.document is not None else []
+        changing = [n.id for n in nodes if getattr(n, name) != value]
+        if not changing:
+            self._show_flags()
+        elif len(nodes) == 1:
+            self.document.push(SetFlagCommand(self.document.graph, nodes[0].id, name, value))
+        else:
+            self.document.push(SetFlagOnNodesCommand(self.document.graph, [n.id for n in nodes], name, value))
+
+    @Slot()
+    def _on_name_edited(self) -> None:
+        pass  # filled in once RenameNodeCommand exists
 
     def _refuse(self, message: str) -> None:
         self.message.setText(message)

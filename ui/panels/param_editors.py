@@ -1,20 +1,32 @@
 """One editor widget per parameter kind; each shows a value and emits what the user committed.
 
 Editors parse text but do not validate ranges: the inspector asks `builder.blocks.check_param`, so
-the GUI and the engine refuse the same values with the same words.
+the GUI and the engine refuse the same values with the same words. For a multi-selection whose nodes
+hold different values an editor shows a "mixed" state; whatever the user then commits goes to all.
 """
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
 
 from builder.blocks import ParamSpec
 
 INT_LIMIT = 2**31 - 1
 DEFAULT_LABEL = "(default)"
+MIXED_LABEL = "— mixed —"
+
+
+class _Mixed:
+    """What a mixed editor shows: no single value (never equal to one, so any commit goes through)."""
+
+    def __repr__(self) -> str:
+        return "MIXED"
+
+
+MIXED = _Mixed()
 
 
 class ParamEditor(QWidget):
@@ -35,7 +47,19 @@ class ParamEditor(QWidget):
         self._shown = value
         self._display(value)
 
+    def show_mixed(self) -> None:
+        """Display "— mixed —": the selected nodes hold different values; nothing is emitted."""
+        self._shown = MIXED
+        self._display_mixed()
+
+    @property
+    def is_mixed(self) -> bool:
+        return self._shown is MIXED
+
     def _display(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def _display_mixed(self) -> None:
         raise NotImplementedError
 
     def _commit(self, value: Any) -> None:
@@ -61,12 +85,37 @@ class IntEditor(ParamEditor):
         self.box.setRange(low, high)
         self.box.setKeyboardTracking(False)  # valueChanged on Enter, focus out or arrows, not per key
         self._layout.addWidget(self.box)
+        self._typed = False  # whether the user typed into a mixed box (then Enter commits even the hidden value)
         self.box.valueChanged.connect(self._on_value_changed)
+        self.box.lineEdit().textEdited.connect(self._on_text_edited)
+        self.box.editingFinished.connect(self._on_editing_finished)
 
     def _display(self, value: Any) -> None:
         self.box.blockSignals(True)
         self.box.setValue(self.box.minimum() if value is None else int(value))
+        # After a mixed display the text is empty; setValue leaves it so when the value did not change.
+        shown = self.box.value()
+        special = shown == self.box.minimum() and self.box.specialValueText()
+        self.box.lineEdit().setText(self.box.specialValueText() if special else self.box.textFromValue(shown))
         self.box.blockSignals(False)
+
+    def _display_mixed(self) -> None:
+        self._typed = False
+        self.box.lineEdit().setPlaceholderText(MIXED_LABEL)
+        self.box.lineEdit().clear()
+
+    @Slot(str)
+    def _on_text_edited(self, _text: str) -> None:
+        self._typed = True
+
+    @Slot()
+    def _on_editing_finished(self) -> None:
+        if not self.is_mixed:
+            return
+        if self._typed and self.box.lineEdit().text().strip():
+            self._on_value_changed(self.box.value())  # the typed value may equal the box's hidden one
+        else:
+            self._display_mixed()  # left without typing: still mixed, not the hidden value
 
     @Slot(int)
     def _on_value_changed(self, value: int) -> None:
@@ -82,15 +131,27 @@ class BoolEditor(ParamEditor):
         self.box = QCheckBox(self)
         self._layout.addWidget(self.box)
         self.box.toggled.connect(self._on_toggled)
+        self.box.clicked.connect(self._on_clicked)
 
     def _display(self, value: Any) -> None:
         self.box.blockSignals(True)
+        self.box.setTristate(False)
         self.box.setChecked(bool(value))
+        self.box.blockSignals(False)
+
+    def _display_mixed(self) -> None:
+        self.box.blockSignals(True)
+        self.box.setCheckState(Qt.CheckState.PartiallyChecked)  # a click goes on to Checked
         self.box.blockSignals(False)
 
     @Slot(bool)
     def _on_toggled(self, checked: bool) -> None:
         self._commit(checked)
+
+    @Slot(bool)
+    def _on_clicked(self, checked: bool) -> None:
+        if self.is_mixed:  # partly checked counts as checked: a click to Checked toggles nothing
+            self._commit(checked)
 
 
 class ChoiceEditor(ParamEditor):
@@ -116,6 +177,12 @@ class ChoiceEditor(ParamEditor):
         self.box.setCurrentIndex(max(index, 0))
         self.box.blockSignals(False)
 
+    def _display_mixed(self) -> None:
+        self.box.blockSignals(True)
+        self.box.setPlaceholderText(MIXED_LABEL)
+        self.box.setCurrentIndex(-1)  # the placeholder shows while no item is current
+        self.box.blockSignals(False)
+
     @Slot(int)
     def _on_activated(self, index: int) -> None:
         self._commit(self.box.itemData(index))
@@ -129,26 +196,38 @@ class TextEditor(ParamEditor):
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self.line = QLineEdit(self)
-        self.line.setPlaceholderText(DEFAULT_LABEL if not spec.required else self.placeholder)
+        self._placeholder = DEFAULT_LABEL if not spec.required else self.placeholder
+        self.line.setPlaceholderText(self._placeholder)
         self._layout.addWidget(self.line)
         self.line.editingFinished.connect(self._on_editing_finished)
 
     def _display(self, value: Any) -> None:
         self.line.blockSignals(True)
+        self.line.setPlaceholderText(self._placeholder)
         self.line.setText("" if value is None else self.format(value))
+        self.line.blockSignals(False)
+
+    def _display_mixed(self) -> None:
+        self.line.blockSignals(True)
+        self.line.setPlaceholderText(MIXED_LABEL)
+        self.line.clear()
         self.line.blockSignals(False)
 
     @Slot()
     def _on_editing_finished(self) -> None:
         text = self.line.text().strip()
         if not text:
-            self._commit(None)
+            if not self.is_mixed:  # an empty mixed field was left as it was; the reset button unsets
+                self._commit(None)
             return
         try:
             value = self.parse(text)
         except ValueError as exc:
             self.refused.emit(self.spec.name, f"{self.spec.name}: {exc}")
-            self._display(self._shown)
+            if self.is_mixed:
+                self.show_mixed()
+            else:
+                self._display(self._shown)
             return
         self._commit(value)
 
