@@ -1,100 +1,119 @@
-"""Automatic top-to-bottom layout: longest-path layering, then barycentre ordering within layers.
+"""Automatic top-to-bottom layout with grandalf's Sugiyama layout, and placing a group clear of other nodes.
 
-Inputs sit on the top row; every node sits one row below its lowest predecessor, so data flows
-down. Within a row, nodes are ordered by the mean position of their predecessors (a few sweeps
-down and up) so that a plain chain stays in one straight column and branches fan out beside it.
+grandalf (pure Python, imported when a layout is first asked for) layers the graph so that data flows
+down, orders each row to cut wire crossings (wires that skip rows get dummy nodes, so they keep a lane)
+and places nodes near their neighbours: a chain is one straight column, branches fan out beside it.
+bench/layout_candidates.py compares it with igraph and graphviz's dot on Layerboard's graphs.
 """
 from __future__ import annotations
 
 import math
+import sys
+from collections.abc import Iterable
 
-from builder.graph.algorithms import topological_order
 from builder.graph.graph import Graph
 
 ROW_HEIGHT = 110.0  # the canvas's node is 60 high; 50 for the wire and its arrow
 COLUMN_WIDTH = 260.0  # the canvas's node is 220 wide; 40 between columns
+_ORDERING_ROUNDS = 3  # grandalf's up-and-down crossing-reduction sweeps; more gain little on model graphs
+_GRID = 10.0  # the canvas snaps dragged nodes to 10 px; laid-out nodes land on the same grid
 
 
-def layered_positions(graph: Graph, row_height: float = ROW_HEIGHT,
+def layered_positions(graph: Graph, node_ids: Iterable[str] | None = None, row_height: float = ROW_HEIGHT,
                       column_width: float = COLUMN_WIDTH) -> dict[str, tuple[float, float]]:
-    """Node id -> (x, y) for a layered drawing of the graph (cycles, if any, go to the bottom)."""
-    order, stuck = topological_order(graph)
-    preds: dict = {n: [] for n in graph.nodes}  # node id (or a placeholder tuple) -> neighbours
-    succs: dict = {n: [] for n in graph.nodes}
-    for e in graph.edges:
-        preds[e.target].append(e.source)
-        succs[e.source].append(e.target)
-    row: dict[str, int] = {}
-    for n in order:
-        row[n] = max((row[p] + 1 for p in preds[n] if p in row), default=0)
-    bottom = max(row.values(), default=-1) + 1
-    for n in graph.nodes:
-        if n in stuck:
-            row[n] = bottom
-    rows: list[list] = [[] for _ in range(max(row.values(), default=-1) + 1)]
-    for n in graph.nodes:  # node order: inputs in model order, then data-flow order
-        rows[row[n]].append(n)
-    # a wire that skips rows (a residual connection) gets a placeholder in each row it crosses,
-    # so the ordering keeps a lane free for it instead of drawing it through the nodes between
-    for k, e in enumerate(graph.edges):
-        if e.source not in row or e.target not in row or row[e.target] - row[e.source] < 2:
-            continue
-        previous = e.source
-        for r in range(row[e.source] + 1, row[e.target]):
-            dummy = (k, r)
-            rows[r].append(dummy)
-            preds[dummy], succs[dummy] = [previous], []
-            succs[previous].append(dummy)
-            previous = dummy
-        succs[previous].append(e.target)
-        preds[e.target].append(previous)
-        preds[e.target].remove(e.source)
-        succs[e.source].remove(e.target)
+    """Node id -> top-left (x, y) of a layered drawing of the graph, or of only the nodes `node_ids`.
 
-    x: dict = {}
-
-    def place(members: list, neighbours: dict) -> None:
-        """Sort a row by its neighbours' mean x, then space it out keeping nodes near that mean."""
-        wanted = {}
-        for i, n in enumerate(members):
-            known = [x[m] for m in neighbours[n] if m in x]
-            wanted[n] = sum(known) / len(known) if known else x.get(n, i * column_width)
-        members.sort(key=lambda n: wanted[n])
-        placed: list[float] = []
-        for n in members:
-            pos = wanted[n] if not placed else max(wanted[n], placed[-1] + column_width)
-            placed.append(pos)
-        # pushing right drifts the row; shift it back so it is centred on what it wanted
-        if placed:
-            drift = (sum(placed) - sum(wanted[n] for n in members)) / len(members)
-            placed = [p - drift for p in placed]
-        for n, pos in zip(members, placed):
-            x[n] = pos
-
-    for i, n in enumerate(rows[0] if rows else []):
-        x[n] = i * column_width
-    for _ in range(2):
-        for members in rows[1:]:
-            place(members, preds)
-        for members in reversed(rows[:-1]):
-            place(members, succs)
-    for members in rows[1:]:
-        place(members, preds)
-    left = min((x[n] for n in graph.nodes), default=0.0)
-    return {n: (round(x[n] - left, 1), row[n] * row_height) for n in graph.nodes}
+    The whole graph is drawn from (0, 0). A subset is drawn from the wires among its own nodes, starting at
+    the top-left of where it was, then shifted (by place_clear) off any node outside it. Cycles, if any,
+    are drawn with their closing wires pointing up. Disconnected parts sit side by side, left to right.
+    """
+    wanted = set(graph.nodes) if node_ids is None else set(node_ids) & set(graph.nodes)
+    ids = [n for n in graph.nodes if n in wanted]
+    if not ids:
+        return {}
+    # wires in the order of their inputs' ports, so a merge's first input tends to sit left of its second
+    wires = sorted(dict.fromkeys((e.source, e.target, e.target_port) for e in graph.edges
+                                 if e.source in wanted and e.target in wanted and e.source != e.target),
+                   key=lambda w: w[2])
+    drawn = _sugiyama(ids, list(dict.fromkeys((s, t) for s, t, _ in wires)), row_height, column_width)
+    if node_ids is None:
+        return drawn
+    x0 = min(graph.nodes[n].position[0] for n in ids if math.isfinite(graph.nodes[n].position[0])) \
+        if any(math.isfinite(graph.nodes[n].position[0]) for n in ids) else 0.0
+    y0 = min(graph.nodes[n].position[1] for n in ids if math.isfinite(graph.nodes[n].position[1])) \
+        if any(math.isfinite(graph.nodes[n].position[1]) for n in ids) else 0.0
+    x0, y0 = _snap(x0), _snap(y0)
+    return place_clear(graph, {n: (x + x0, y + y0) for n, (x, y) in drawn.items()})
 
 
-def apply_layout(graph: Graph, **kwargs) -> None:
-    """Move every node to its layered position (emits one NodeMoved per node)."""
-    for node_id, position in layered_positions(graph, **kwargs).items():
-        graph.move_node(node_id, position)
+def apply_layout(graph: Graph, node_ids: Iterable[str] | None = None, **kwargs) -> None:
+    """Move every node (or only `node_ids`) to its layered position (one NodeMoved per node that moves)."""
+    for node_id, position in layered_positions(graph, node_ids, **kwargs).items():
+        if graph.nodes[node_id].position != position:
+            graph.move_node(node_id, position)
+
+
+def _snap(value: float) -> float:
+    return float(round(value / _GRID) * _GRID)
+
+
+def _sugiyama(ids: list[str], wires: list[tuple[str, str]], row_height: float,
+              column_width: float) -> dict[str, tuple[float, float]]:
+    """grandalf's layered drawing of the nodes `ids` (top-left corners from (0, 0)), one part beside the next."""
+    from grandalf.graphs import Edge as DrawingEdge, Graph as Drawing, Vertex
+    from grandalf.layouts import SugiyamaLayout
+
+    class Box:  # grandalf reads a vertex's size from its `view` and writes its centre there
+        w, h, xy = NODE_WIDTH, NODE_HEIGHT, (0.0, 0.0)
+
+    vertices = {n: Vertex(n) for n in ids}
+    for vertex in vertices.values():
+        vertex.view = Box()
+    drawing = Drawing(list(vertices.values()), [DrawingEdge(vertices[s], vertices[t]) for s, t in wires])
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 4 * len(ids) + 1000))  # grandalf walks the graph recursively
+    try:
+        parts = []
+        for part in drawing.C:
+            layout = SugiyamaLayout(part)
+            layout.xspace, layout.yspace = column_width - NODE_WIDTH, row_height - NODE_HEIGHT
+            layout.init_all()
+            layout.draw(_ORDERING_ROUNDS)
+            parts.append({v.data: v.view.xy for v in part.sV})
+    finally:
+        sys.setrecursionlimit(limit)
+    order = {n: i for i, n in enumerate(ids)}
+    parts.sort(key=lambda centres: min(order[n] for n in centres))
+    out: dict[str, tuple[float, float]] = {}
+    left = 0.0
+    for centres in parts:
+        xs = [x for x, _ in centres.values()]
+        top = min(y for _, y in centres.values())
+        rows: dict[int, list[tuple[float, str]]] = {}
+        for n, (x, y) in centres.items():
+            rows.setdefault(round((y - top) / row_height), []).append((x - min(xs), n))
+        right = 0.0
+        for row, members in rows.items():
+            previous = -math.inf
+            for x, n in sorted(members):  # grandalf can leave two boxes of a row a little too close
+                x = max(_snap(x), previous + column_width)
+                out[n] = (left + x, row * row_height)
+                previous = x
+            right = max(right, previous)
+        left += right + column_width
+    return out
 
 
 NODE_WIDTH = 220.0  # the canvas's node size (ui/style.py); the engine cannot import it
 NODE_HEIGHT = 60.0
 CLEARANCE = 20.0  # the least free space between two nodes' edges
 _STEP = 20.0  # group shifts are multiples of this, so grid-snapped positions stay snapped
-_SEARCH_RINGS = 40  # shifts tried up to this many steps away before the group goes below everything
+_SEARCH_STEPS = 40  # shifts tried up to this many steps each way before the group goes below everything
+# nearest first, a step down costing twice a step sideways (a group shifted below the node it feeds would
+# wire upwards); on a tie, down before up and right before left
+_SHIFTS = sorted(((i, j) for i in range(-_SEARCH_STEPS, _SEARCH_STEPS + 1)
+                  for j in range(-_SEARCH_STEPS, _SEARCH_STEPS + 1) if (i, j) != (0, 0)),
+                 key=lambda s: (math.hypot(s[0], 2 * s[1]), -s[1], -s[0]))
 
 
 def place_clear(graph: Graph, positions: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
@@ -103,7 +122,7 @@ def place_clear(graph: Graph, positions: dict[str, tuple[float, float]]) -> dict
     `positions` maps node ids to wanted top-left corners; ids may be new (pasted nodes not yet in the
     graph) or already in the graph (nodes being placed): either way the group's own nodes are not
     obstacles, every other node of the graph is. The group keeps its own arrangement; the nearest free
-    offset (in steps of 20 px) wins, and when none is near the group goes below the whole graph.
+    offset (in steps of 20 px, a vertical step weighing double) wins, and when none is near the group goes below the whole graph.
     """
     if not positions:
         return {}
@@ -133,13 +152,9 @@ def place_clear(graph: Graph, positions: dict[str, tuple[float, float]]) -> dict
 
     if not buckets or clear(0.0, 0.0):
         return dict(positions)
-    for ring in range(1, _SEARCH_RINGS + 1):
-        offsets = {(i, j) for i in range(-ring, ring + 1) for j in (-ring, ring)}
-        offsets |= {(i, j) for i in (-ring, ring) for j in range(-ring, ring + 1)}
-        # nearest first; on a tie, below before above and right before left (data flows down)
-        for i, j in sorted(offsets, key=lambda o: (math.hypot(*o), -o[1], -o[0])):
-            if clear(i * _STEP, j * _STEP):
-                return shifted(i * _STEP, j * _STEP)
+    for i, j in _SHIFTS:
+        if clear(i * _STEP, j * _STEP):
+            return shifted(i * _STEP, j * _STEP)
     bottom = max(y for cell in buckets.values() for _, y in cell)
     top = min(y for _, y in positions.values())
     return shifted(0.0, bottom + cell_h + CLEARANCE - top)

@@ -1,5 +1,7 @@
 """Automatic layout: layered drawings, subset layout, and placing a group clear of the other nodes."""
-from builder.graph import NODE_HEIGHT, NODE_WIDTH, Graph, place_clear
+from builder.graph import NODE_HEIGHT, NODE_WIDTH, Graph, apply_layout, layered_positions, place_clear
+
+ROW_HEIGHT = 110.0
 
 
 def _overlaps(boxes: list[tuple[float, float]]) -> int:
@@ -36,3 +38,81 @@ def test_place_clear_treats_the_groups_own_nodes_as_movable():
     ids = _chain(graph, 3)
     again = {n: graph.nodes[n].position for n in ids[1:]}  # nodes already in the graph, placed where they are
     assert place_clear(graph, again) == again
+
+
+def _residual(graph: Graph, blocks: int) -> None:
+    """Residual blocks (Dense, Dense, Add with the block's input) and a three-way split joined by Concatenate."""
+    x = graph.add_node("Input", {"shape": [16]}).id
+    for b in range(blocks):
+        first = graph.add_node("Dense", {"units": 16}).id
+        second = graph.add_node("Dense", {"units": 16}).id
+        add = graph.add_node("Add").id
+        graph.connect(x, first)
+        graph.connect(first, second)
+        graph.connect(x, add, target_port=0)
+        graph.connect(second, add, target_port=1)
+        x = add
+    branches = [graph.add_node("Dense", {"units": 4}).id for _ in range(3)]
+    join = graph.add_node("Concatenate").id
+    for port, branch in enumerate(branches):
+        graph.connect(x, branch)
+        graph.connect(branch, join, target_port=port)
+
+
+def test_a_chain_is_one_straight_column_top_to_bottom():
+    graph = Graph()
+    ids = _chain(graph, 6, x=500.0)
+    positions = layered_positions(graph)
+    assert {x for x, _ in positions.values()} == {0.0}
+    assert [positions[n][1] for n in ids] == [i * ROW_HEIGHT for i in range(6)]
+
+
+def test_a_residual_graph_flows_down_without_overlaps():
+    graph = Graph()
+    _residual(graph, 5)
+    apply_layout(graph)
+    positions = {n: node.position for n, node in graph.nodes.items()}
+    assert _overlaps(list(positions.values())) == 0
+    assert all(positions[e.source][1] < positions[e.target][1] for e in graph.edges)  # every wire points down
+    xs = [positions[e.source][0] for e in graph.edges if graph.nodes[e.target].type == "Add"]
+    assert len(set(xs)) > 1  # a residual block's two paths sit side by side, not on one line through the nodes
+
+
+def test_subset_layout_moves_only_the_subset_and_keeps_it_clear_of_the_rest():
+    graph = Graph()
+    ids = _chain(graph, 3)
+    others = {n: graph.nodes[n].position for n in ids}
+    scattered = [graph.add_node("Dense", {"units": 2}, position).id
+                 for position in ((900.0, 700.0), (40.0, 30.0), (600.0, 200.0))]  # the second covers the chain
+    graph.connect(scattered[0], scattered[1])
+    graph.connect(scattered[1], scattered[2])
+    positions = layered_positions(graph, scattered)
+    assert set(positions) == set(scattered)
+    assert len({x for x, _ in positions.values()}) == 1  # the little chain became a column
+    assert abs(min(y for _, y in positions.values()) - 30.0) <= 3 * ROW_HEIGHT  # near where it was
+    apply_layout(graph, scattered)
+    assert {n: graph.nodes[n].position for n in ids} == others
+    assert _overlaps([node.position for node in graph.nodes.values()]) == 0
+
+
+def test_cycles_and_disconnected_parts_are_laid_out_without_overlaps():
+    graph = Graph()
+    a, b = _chain(graph, 2)
+    graph.connect(b, a, target_port=1)  # a cycle (invalid as a model, still drawable)
+    _chain(graph, 3, x=0.0)  # a second part, on top of the first
+    lonely = graph.add_node("Dense").id
+    positions = layered_positions(graph)
+    assert set(positions) == set(graph.nodes) and lonely in positions
+    assert _overlaps(list(positions.values())) == 0
+
+
+def test_an_expanded_composite_does_not_land_on_other_nodes():
+    from builder.blocks.composites import expand
+    graph = Graph()
+    ids = _chain(graph, 2)
+    block = graph.add_node("ResidualBlock", {}, (0.0, 220.0)).id
+    below = graph.add_node("Dense", {"units": 3}, (0.0, 330.0)).id
+    graph.connect(ids[-1], block)
+    graph.connect(block, below)
+    expand(graph, block)
+    assert _overlaps([node.position for node in graph.nodes.values()]) == 0

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from builder.blocks.composites.definition import MAX_NESTING
 from builder.blocks.composites.library import definition, is_composite
 from builder.errors import GraphError
-from builder.graph import Edge, Graph, Node
+from builder.graph import Edge, Graph, Node, place_clear
 
 
 @dataclass
@@ -51,6 +51,10 @@ def plan_expansion(graph: Graph, node_id: str) -> Expansion:
         new_nodes.append(Node(pid(n.id), n.type, copy.deepcopy(n.params),
                               (node.position[0] + n.position[0] - x0, node.position[1] + n.position[1] - y0),
                               trainable=n.trainable and node.trainable, output=n.output))
+    # clear of every other node; the composite node itself goes, so it travels with the group
+    placed = place_clear(graph, {node_id: node.position, **{n.id: n.position for n in new_nodes}})
+    for n in new_nodes:
+        n.position = placed[n.id]
     new_edges = []
     for e in inner.edges:
         source, port = resolve(e.source, e.source_port)
