@@ -116,3 +116,37 @@ def test_an_expanded_composite_does_not_land_on_other_nodes():
     graph.connect(block, below)
     expand(graph, block)
     assert _overlaps([node.position for node in graph.nodes.values()]) == 0
+
+
+def test_layout_command_lays_out_a_project_file_or_some_of_its_nodes(tmp_path, capsys):
+    import argparse
+    import json
+
+    import pytest
+
+    from builder.cli.layout_command import LAYOUT
+    from builder.errors import LayerboardError
+    from builder.project import load_template, save_project
+
+    project = load_template("digits_cnn")
+    for k, node_id in enumerate(project.graph.nodes):
+        project.graph.move_node(node_id, (37.0 * k, 5.0))  # every node on one row, overlapping
+    path = save_project(project, tmp_path / "p.json")
+
+    def layout(*argv: str) -> int:
+        parser = argparse.ArgumentParser()
+        LAYOUT.add_arguments(parser)
+        return LAYOUT.run(parser.parse_args(list(argv)))
+
+    ids = list(project.graph.nodes)
+    assert layout(str(path), "--nodes", ids[0], ids[1], "-o", str(tmp_path / "some.json")) == 0
+    some = {n["id"]: n["position"] for n in json.loads((tmp_path / "some.json").read_text())["graph"]["nodes"]}
+    assert all(some[n] == [37.0 * k, 5.0] for k, n in enumerate(ids) if k > 1)  # the others stayed
+    assert _overlaps([tuple(some[n]) for n in ids[2:]]) > 0  # still piled up
+    assert all(abs(some[n][0] - u) >= NODE_WIDTH or abs(some[n][1] - v) >= NODE_HEIGHT
+               for n in ids[:2] for m, (u, v) in some.items() if m not in ids[:2])  # but not the laid-out two
+    assert layout(str(path)) == 0 and "laid out" in capsys.readouterr().out
+    whole = [tuple(n["position"]) for n in json.loads(path.read_text())["graph"]["nodes"]]
+    assert _overlaps(whole) == 0 and len({y for _, y in whole}) > 1
+    with pytest.raises(LayerboardError, match="no node 'nope'"):
+        layout(str(path), "--nodes", "nope")
