@@ -54,7 +54,6 @@ class RecoveryActions(WindowController):
         self.recovery_path: Path | None = None  # the current document's recovery file, once written
         self._changed = False  # the document changed since its last autosave
         self._adopted: dict[int, Path] = {}  # id(restored Document) -> the recovery file it came from
-        self.offered: RecoveryScan | None = None  # what the start-up offer listed
         self.timer = QTimer(self)
         self.timer.setInterval(autosave_interval_ms())
         self.timer.timeout.connect(self.autosave_now)
@@ -133,7 +132,7 @@ class RecoveryActions(WindowController):
     def offer_restore(self) -> QMessageBox | None:
         """At start-up: if a crash left recovery files, ask (window-modal, not blocking) whether to restore the
         newest; Restore, Discard (removes them) or Later (kept for the next start). Returns the box, if any."""
-        scan = self.offered = self.pending()
+        scan = self.pending()
         for note in scan.skipped:
             log.warning("recovery: %s", note)
         if not scan.found:
