@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"{problem}\n\nThe digits_cnn template is open instead.")
     if args.screenshot:
         _Screenshot(window, Path(args.screenshot))
+    else:  # after a crash, the offer to restore unsaved work (window-modal, not blocking; never in a screenshot run)
+        QTimer.singleShot(0, window.recovery_actions.offer_restore)
     # Start the slow import only once the event loop runs, so the window paints first.
     QTimer.singleShot(0, window.start_engine)
     code = app.exec()
