@@ -16,8 +16,7 @@ from builder.cli.output_paths import check_outputs
 from builder.cli.recover_command import RECOVER
 from builder.errors import LayerboardError, ProjectFileError
 from builder.project import (MAX_RECENT, add_recent_file, clear_recent_files, list_recoveries, load_project,
-                             load_template,
-                             new_recovery_path, pid_alive, read_recovery, recent_files, recovery_dir,
+                             load_template, new_recovery_path, pid_alive, read_recovery, recent_files, recovery_dir,
                              remove_recent_file, remove_recovery, restore_project, save_project, write_recovery)
 
 
