@@ -137,3 +137,23 @@ def test_nodes_and_wires_put_back_at_their_index_restore_the_exact_graph():
     assert graph.to_dict() == before
     assert graph.incoming("cat") == [Edge("a", "cat"), Edge("b", "cat", 0, 1)]
     assert graph.outgoing("inp") == [Edge("inp", "a"), Edge("inp", "b")]
+
+
+def test_rename_command_renames_in_the_file_and_refuses_a_bad_name(tmp_path, capsys):
+    import argparse
+    import json
+
+    from builder.cli.rename_command import RENAME
+    from builder.project import save_project
+
+    path = save_project(_two_output_project(), tmp_path / "two.json")
+    parser = argparse.ArgumentParser()
+    RENAME.add_arguments(parser)
+    assert RENAME.run(parser.parse_args([str(path), "head", "price"])) == 0
+    assert "renamed head to price" in capsys.readouterr().out
+    saved = json.loads(path.read_text())
+    assert "price" in [n["id"] for n in saved["graph"]["nodes"]] and saved["training"]["monitor"] == "val_price_loss"
+    assert {"source": "cat", "source_port": 0, "target": "price", "target_port": 0} in saved["graph"]["edges"]
+    with pytest.raises(GraphError, match="'my price' is not a valid name"):
+        RENAME.run(parser.parse_args([str(path), "price", "my price"]))
+    assert json.loads(path.read_text()) == saved
