@@ -71,12 +71,24 @@ class ParamEditor(QWidget):
         return self._layout.itemAt(0).widget()
 
 
+class _SpinBox(QSpinBox):
+    """A spin box that can show no number: `mixed` keeps its text empty (showing the placeholder) even when
+    showing the widget makes QAbstractSpinBox write its value back into the text."""
+
+    mixed = False
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.mixed:
+            self.lineEdit().clear()
+
+
 class IntEditor(ParamEditor):
     """A spin box; a nullable one keeps one step below its minimum for "default" (unset)."""
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        self.box = QSpinBox(self)
+        self.box = _SpinBox(self)
         low = int(spec.minimum) if spec.minimum is not None else -INT_LIMIT + 1
         high = int(spec.maximum) if spec.maximum is not None else INT_LIMIT
         if spec.nullable:
@@ -91,6 +103,7 @@ class IntEditor(ParamEditor):
         self.box.editingFinished.connect(self._on_editing_finished)
 
     def _display(self, value: Any) -> None:
+        self.box.mixed = False
         self.box.blockSignals(True)
         self.box.setValue(self.box.minimum() if value is None else int(value))
         # After a mixed display the text is empty; setValue leaves it so when the value did not change.
@@ -101,6 +114,7 @@ class IntEditor(ParamEditor):
 
     def _display_mixed(self) -> None:
         self._typed = False
+        self.box.mixed = True
         self.box.lineEdit().setPlaceholderText(MIXED_LABEL)
         self.box.lineEdit().clear()
 
