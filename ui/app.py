@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from builder.errors import LayerboardError
+from ui import theme
 from ui.document import Document
 from ui.main_window import MainWindow
 from ui.message_box import show_message
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Layerboard")
     app.setOrganizationName("Layerboard")
-    app.setStyle("Fusion")
+    theme.apply_theme(theme.choice_is_dark(theme.saved_choice()))  # Fusion, light or dark, before any widget
 
     document, problem = None, None
     if args.project:

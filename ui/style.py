@@ -207,6 +207,11 @@ def css(colour: QColor) -> str:
     return f"rgba({colour.red()}, {colour.green()}, {colour.blue()}, {colour.alpha()})"
 
 
+def text_style(colour: QColor) -> str:
+    """A stylesheet that colours a label's text (read at the call, so it is in the theme of that moment)."""
+    return f"color: {css(colour)};"
+
+
 @functools.lru_cache(maxsize=None)
 def _categories() -> dict[str, str]:
     return {block_type: category for category, block_types in blocks.palette().items() for block_type in block_types}

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from builder.project import DatasetRef
+from ui import style
 from ui.document.commands import SetParamCommand
 from ui.panels.data_options import DatasetOptionsForm
 from ui.panels.data_views import ClassChart, PreviewGrid
@@ -26,9 +27,6 @@ from ui.workers.background_task import BackgroundTask
 
 RELOAD_DELAY_MS = 300  # typing a split or seed reloads once, after the typing stops
 PREVIEW_SAMPLES = 12
-ERROR_STYLE = "color: #d93025;"
-OK_STYLE = "color: #2b8a3e;"
-MUTED_STYLE = "color: #6b7280;"
 
 # What a file kind is called in the list, what the file dialog asks for, and its filter (None: a folder).
 FILE_CHOICES = {
@@ -138,7 +136,7 @@ class DataPanel(QWidget):
         self.dataset_box.setMinimumContentsLength(12)
         self._fill_dataset_box()
         self.dataset_box.activated.connect(self._on_dataset_chosen)
-        self.description = _wrapping_label(source, style=MUTED_STYLE)
+        self.description = _wrapping_label(source, style=style.text_style(style.MUTED_TEXT))
         file_row = QHBoxLayout()
         self.path_label = _wrapping_label(source)
         self.browse_button = QPushButton("Browse…", source)
@@ -342,7 +340,7 @@ class DataPanel(QWidget):
 
     def _refuse(self, text: str) -> bool:
         self._show_ref()
-        self._say(text, ERROR_STYLE)
+        self._say(text, style.text_style(style.ERROR))
         self.message.emit(text)
         return False
 
@@ -392,7 +390,7 @@ class DataPanel(QWidget):
         if section == "dataset":
             self._show_ref()
             if self._engine_ready:
-                self._say("Loading…", MUTED_STYLE)
+                self._say("Loading…", style.text_style(style.MUTED_TEXT))
                 self._reload_timer.start()
         elif section == "training":
             self._update_checks()
@@ -461,10 +459,10 @@ class DataPanel(QWidget):
             return
         if ref.name in FILE_CHOICES and not ref.path:
             self.summary, self.load_error = None, None
-            self._say(f"Choose the {FILE_CHOICES[ref.name][1]} (Browse…).", MUTED_STYLE)
+            self._say(f"Choose the {FILE_CHOICES[ref.name][1]} (Browse…).", style.text_style(style.MUTED_TEXT))
             self._show_summary()
             return
-        self._say("Loading…", MUTED_STYLE)
+        self._say("Loading…", style.text_style(style.MUTED_TEXT))
         snapshot, folder = copy.deepcopy(ref), self.document.project.folder()
         self._task.start(lambda: _load(snapshot, folder), name="dataset-load")
 
@@ -499,9 +497,9 @@ class DataPanel(QWidget):
             self.class_chart.hide()
             self.preview_grid.clear_preview()
             if self.load_error:
-                self._say(self.load_error, ERROR_STYLE)
+                self._say(self.load_error, style.text_style(style.ERROR))
             elif not self._engine_ready:
-                self._say("The dataset loads once Keras has loaded.", MUTED_STYLE)
+                self._say("The dataset loads once Keras has loaded.", style.text_style(style.MUTED_TEXT))
             return
         info = summary.info
         said = self.description.text()  # a built-in set's description is said above already
@@ -539,7 +537,7 @@ class DataPanel(QWidget):
             self.fixes = []
             self.checks_label.setText("Checked once the dataset has loaded." if self.load_error is None else
                                       "Not checked: the dataset did not load.")
-            self.checks_label.setStyleSheet(MUTED_STYLE)
+            self.checks_label.setStyleSheet(style.text_style(style.MUTED_TEXT))
             self.fix_all_button.hide()
             self._set_mismatches({})
             return
@@ -550,11 +548,11 @@ class DataPanel(QWidget):
             fits = "The model fits the dataset." if report.valid else \
                 "No dataset problem found in the blocks shape inference could check."
             self.checks_label.setText(f"✓ {fits}" if report.valid else fits)
-            self.checks_label.setStyleSheet(OK_STYLE if report.valid else MUTED_STYLE)
+            self.checks_label.setStyleSheet(style.text_style(style.SUCCESS if report.valid else style.MUTED_TEXT))
         else:
             count = len(self.fixes)
             self.checks_label.setText(f"{count} problem{'s' if count != 1 else ''} before training:")
-            self.checks_label.setStyleSheet(ERROR_STYLE)
+            self.checks_label.setStyleSheet(style.text_style(style.ERROR))
         for fix in self.fixes:
             row = self._fix_row(fix)
             self.fix_rows.addWidget(row)
@@ -587,7 +585,8 @@ class DataPanel(QWidget):
             self._fix_buttons.append(button)
             layout.addWidget(button, 0, Qt.AlignmentFlag.AlignRight)
         else:
-            hint = _wrapping_label(row, "No automatic fix: change the blocks as the message says.", MUTED_STYLE)
+            hint = _wrapping_label(row, "No automatic fix: change the blocks as the message says.",
+                                   style.text_style(style.MUTED_TEXT))
             layout.addWidget(hint)
         return row
 

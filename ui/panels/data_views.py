@@ -9,12 +9,9 @@ from PySide6.QtWidgets import (
     QAbstractItemView, QGridLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from ui import style
+from ui import style, theme
 
-TRAIN_COLOUR = "#2f7cf6"
-VALIDATION_COLOUR = "#e8590c"
-TEST_COLOUR = "#868e96"
-SPLIT_COLOURS = {"train": TRAIN_COLOUR, "validation": VALIDATION_COLOUR, "test": TEST_COLOUR}
+SPLIT_COLOURS = {"train": style.TRAIN_COLOUR, "validation": style.VALIDATION_COLOUR, "test": style.TEST_COLOUR}
 TILE = 88  # a preview sample's picture, in pixels (three fit across the ~330 px dock)
 COLUMNS = 3
 TABLE_COLUMNS = 6  # features shown per table row
@@ -25,14 +22,12 @@ class ClassChart(pg.PlotWidget):
     histogram of the training targets. `counts` and `names` keep what is drawn."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent, background=QColor(style.PLOT_BACKGROUND))
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.setMenuEnabled(False)
         self.showGrid(y=True, alpha=0.15)
-        for axis in ("left", "bottom"):
-            self.getAxis(axis).setTextPen("#4b5563")
-            self.getAxis(axis).setPen("#9ca3af")
+        theme.style_plot(self)
         self.setMinimumHeight(150)
         self.setMaximumHeight(190)
         self.counts: dict[str, list[int]] = {}
@@ -53,7 +48,7 @@ class ClassChart(pg.PlotWidget):
         step = max(1, int(np.ceil(len(names) / 10)))  # at most ~10 class names under the bars
         self.getAxis("bottom").setTicks([[(i, _short(n)) for i, n in enumerate(names) if i % step == 0]])
         key = " ".join(f"<span style='color:{SPLIT_COLOURS[split]}'>■</span> {split}" for split in counts)
-        self.setTitle(key, color="#1f2430", size="8pt")  # samples per class, stacked by split
+        self.setTitle(key, color=style.PLOT_TEXT.name(), size="8pt")  # samples per class, stacked by split
         self.setToolTip("\n".join(
             f"{name}: " + ", ".join(f"{split} {counts[split][i]}" for split in counts) for i, name in enumerate(names)))
         self.enableAutoRange()
@@ -63,10 +58,10 @@ class ClassChart(pg.PlotWidget):
         self.counts = {"train": list(counts)}
         edges_array = np.asarray(edges)
         centres, widths = (edges_array[:-1] + edges_array[1:]) / 2, np.diff(edges_array)
-        self.addItem(pg.BarGraphItem(x=centres, height=counts, width=widths * 0.95, brush=TRAIN_COLOUR,
+        self.addItem(pg.BarGraphItem(x=centres, height=counts, width=widths * 0.95, brush=style.TRAIN_COLOUR,
                                      pen=pg.mkPen(None)))
         self.getAxis("bottom").setTicks(None)
-        self.setTitle("Training targets (regression)", color="#1f2430", size="8pt")
+        self.setTitle("Training targets (regression)", color=style.PLOT_TEXT.name(), size="8pt")
         self.setToolTip(f"{sum(counts)} training targets from {edges[0]:.4g} to {edges[-1]:.4g}")
         self.enableAutoRange()
 
@@ -105,28 +100,32 @@ def image_pixmap(sample: np.ndarray, size: int = TILE) -> QPixmap:
     else:
         image = QImage(array.data, width, height, 4 * width, QImage.Format.Format_RGBA8888)
     image = image.copy()  # own the pixels: `array` goes away
-    smooth = Qt.TransformationMode.SmoothTransformation if min(height, width) > size else \
+    ratio = style.device_pixel_ratio()  # scaled to the screen's own pixels: sharp on a high-DPI screen
+    smooth = Qt.TransformationMode.SmoothTransformation if min(height, width) > size * ratio else \
         Qt.TransformationMode.FastTransformation  # small images stay sharp pixels
-    return QPixmap.fromImage(image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio, smooth))
+    pixmap = QPixmap.fromImage(image.scaled(round(size * ratio), round(size * ratio),
+                                            Qt.AspectRatioMode.KeepAspectRatio, smooth))
+    pixmap.setDevicePixelRatio(ratio)
+    return pixmap
 
 
 def signal_pixmap(sample: np.ndarray, size: int = TILE) -> QPixmap:
     """A 1-D signal (steps,) or (steps, channels) as a small line plot, one colour per channel (up to 3)."""
     array = np.asarray(sample, dtype="float64")
     array = array.reshape(len(array), -1)[:, :3]
-    pixmap = QPixmap(size, size * 2 // 3)
-    pixmap.fill(QColor("#ffffff"))
+    pixmap = style.crisp_pixmap(size, size * 2 // 3)
+    pixmap.fill(style.PLOT_BACKGROUND)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QPen(QColor("#e5e7eb"), 1))
-    painter.drawRect(QRectF(0, 0, pixmap.width() - 1, pixmap.height() - 1))
+    painter.setPen(QPen(style.PLOT_FRAME, 1))
+    painter.drawRect(QRectF(0.5, 0.5, size - 1, size * 2 // 3 - 1))
     finite = array[np.isfinite(array)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     span = high - low or 1.0
     margin = 4.0
-    width, height = pixmap.width() - 2 * margin, pixmap.height() - 2 * margin
+    width, height = size - 2 * margin, size * 2 // 3 - 2 * margin
     steps = max(len(array) - 1, 1)
-    for channel, colour in zip(array.T, (TRAIN_COLOUR, VALIDATION_COLOUR, "#2b8a3e")):
+    for channel, colour in zip(array.T, style.SERIES_COLOURS):
         points = QPolygonF([QPointF(margin + i / steps * width, margin + (1 - (v - low) / span) * height)
                             for i, v in enumerate(np.nan_to_num(channel, nan=low))])
         painter.setPen(QPen(QColor(colour), 1.4))

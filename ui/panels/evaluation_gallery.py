@@ -3,13 +3,15 @@ dialog that shows a set of them, e.g. one confusion-matrix cell's."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QDialog, QLabel, QListView, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from ui import style
+
 THUMBNAIL = 72  # pixels: the height of a drawn sample
 GALLERY_LIMIT = 500  # samples drawn in one gallery; a bigger cell says how many more it has
-SIGNAL_COLOURS = ("#2f7cf6", "#e8590c", "#0c9f7a", "#9c36b5")
+SIGNAL_COLOURS = style.SERIES_COLOURS[:4]
 IMAGE, SIGNAL, TEXT = "image", "signal", "text"
 
 
@@ -53,12 +55,12 @@ def _image(sample: np.ndarray) -> QImage:
 def _signal(sample: np.ndarray, size: QSize) -> QPixmap:
     values = np.asarray(sample, dtype="float64")
     values = values.reshape(len(values), -1)
-    pixmap = QPixmap(size)
-    pixmap.fill(QColor("#ffffff"))
+    pixmap = style.crisp_pixmap(size.width(), size.height())
+    pixmap.fill(style.PLOT_BACKGROUND)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QPen(QColor("#d5d9e0"), 1))
-    painter.drawRect(0, 0, size.width() - 1, size.height() - 1)
+    painter.setPen(QPen(style.PLOT_FRAME, 1))
+    painter.drawRect(QRectF(0.5, 0.5, size.width() - 1, size.height() - 1))
     low, high = float(np.nanmin(values)), float(np.nanmax(values))
     span = high - low or 1.0
     margin = 4
@@ -83,8 +85,11 @@ def sample_pixmap(sample: np.ndarray, height: int = THUMBNAIL) -> QPixmap | None
         target = QSize(image.width() * scale, image.height() * scale)
         if image.height() > height:
             target = image.size().scaled(QSize(height * 4, height), Qt.AspectRatioMode.KeepAspectRatio)
-        return QPixmap.fromImage(image.scaled(target, Qt.AspectRatioMode.KeepAspectRatio,
-                                              Qt.TransformationMode.FastTransformation))
+        ratio = style.device_pixel_ratio()  # the screen's own pixels: sharp on a high-DPI screen
+        pixmap = QPixmap.fromImage(image.scaled(target * ratio, Qt.AspectRatioMode.KeepAspectRatio,
+                                                Qt.TransformationMode.FastTransformation))
+        pixmap.setDevicePixelRatio(ratio)
+        return pixmap
     if kind == SIGNAL:
         return _signal(sample, QSize(int(height * 1.6), height))
     return None
@@ -126,7 +131,7 @@ class SampleGallery(QDialog):
         self.indices = list(indices)
         self.list.clear()
         pixmaps = [sample_pixmap(sample) for sample in x]
-        widest = max([p.width() for p in pixmaps if p is not None], default=0)
+        widest = max([round(p.deviceIndependentSize().width()) for p in pixmaps if p is not None], default=0)
         self.list.setIconSize(QSize(widest, THUMBNAIL) if widest else QSize(0, 0))
         self.list.setGridSize(QSize(max(widest, 120) + 16, (THUMBNAIL if widest else 0) + 52))
         for index, sample, pixmap, caption in zip(indices, x, pixmaps, captions):

@@ -7,25 +7,29 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Signal
+from PySide6.QtGui import QColor
 
-TEXT = "#1f2430"
-AXIS = "#9ca3af"
-HEAT = pg.ColorMap([0.0, 1.0], [(255, 255, 255), (31, 95, 200)])
+from ui import style, theme
+
 MAX_LABELLED = 30  # classes up to which each cell's count is written in it
-BAR = "#2f7cf6"
-BAR_CHOSEN = "#e8590c"
-RESIDUAL = "#2f7cf6"
+BAR = style.TRAIN_COLOUR
+BAR_CHOSEN = style.VALIDATION_COLOUR
+RESIDUAL = QColor(style.TRAIN_COLOUR)
+RESIDUAL.setAlpha(150)
+
+
+def heat_map() -> pg.ColorMap:
+    """The confusion matrix's colours: an empty cell is the plot's background, the fullest cell a strong blue."""
+    return pg.ColorMap([0.0, 1.0], [QColor(style.HEAT_LOW), QColor(style.HEAT_HIGH)])
 
 
 def _plot(title: str = "") -> pg.PlotWidget:
-    plot = pg.PlotWidget(background="w")
+    plot = pg.PlotWidget(background=QColor(style.PLOT_BACKGROUND))
     if title:
-        plot.setTitle(title, color=TEXT, size="10pt")
+        plot.setTitle(title, size="10pt")
     plot.hideButtons()
     plot.setMenuEnabled(False)
-    for axis in ("left", "bottom"):
-        plot.getAxis(axis).setTextPen("#4b5563")
-        plot.getAxis(axis).setPen(AXIS)
+    theme.style_plot(plot)
     return plot
 
 
@@ -80,21 +84,21 @@ class ConfusionMatrixView(pg.PlotWidget):
     cellClicked = Signal(int, int)  # true class, predicted class
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent, background=QColor(style.PLOT_BACKGROUND))
         self.hideButtons()
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.getPlotItem().invertY(True)
         self.getPlotItem().setAspectLocked(True)
         for axis, label in (("left", "true class"), ("bottom", "predicted class")):
-            self.getAxis(axis).setTextPen("#4b5563")
-            self.getAxis(axis).setPen(AXIS)
-            self.setLabel(axis, label, color=TEXT)
+            self.setLabel(axis, label)
+        theme.style_plot(self)
         self.image = ConfusionImage()
-        self.image.setColorMap(HEAT)
+        self.image.setColorMap(heat_map())
         self.image.cellClicked.connect(self.cellClicked)
         self.addItem(self.image)
         self.labels: list[pg.TextItem] = []
+        style.on_theme_changed(self._on_theme_changed)
 
     @property
     def matrix(self) -> np.ndarray:
@@ -116,8 +120,8 @@ class ConfusionMatrixView(pg.PlotWidget):
                     count = int(matrix[row, col])
                     if not count:
                         continue
-                    colour = "#ffffff" if count > top * 0.55 else TEXT
-                    label = pg.TextItem(str(count), color=colour, anchor=(0.5, 0.5))
+                    colour = style.HEADER_TEXT if count > top * 0.55 else style.PLOT_TEXT
+                    label = pg.TextItem(str(count), color=QColor(colour), anchor=(0.5, 0.5))
                     label.setPos(col + 0.5, row + 0.5)
                     self.addItem(label)
                     self.labels.append(label)
@@ -126,6 +130,11 @@ class ConfusionMatrixView(pg.PlotWidget):
         self.getAxis("bottom").setTicks([ticks])
         self.setXRange(0, k, padding=0.02)
         self.setYRange(0, k, padding=0.02)
+
+    def _on_theme_changed(self) -> None:
+        self.image.setColorMap(heat_map())
+        if self.matrix.size:  # the counts' colours depend on the cells' colours
+            self.set_matrix(self.matrix, self.image.names)
 
     def cell_centre(self, true_class: int, predicted_class: int) -> QPointF:
         """Where a cell's centre is in the view's widget coordinates (to click it)."""
@@ -139,20 +148,24 @@ class ResidualPlot(pg.PlotWidget):
     sampleClicked = Signal(int)
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent, background=QColor(style.PLOT_BACKGROUND))
         self.hideButtons()
         self.setMenuEnabled(False)
         self.showGrid(x=True, y=True, alpha=0.15)
         for axis, label in (("left", "residual (prediction − target)"), ("bottom", "prediction")):
-            self.getAxis(axis).setTextPen("#4b5563")
-            self.getAxis(axis).setPen(AXIS)
             self.getAxis(axis).enableAutoSIPrefix(False)  # "(x0.001)" beside a label that has no unit reads oddly
-            self.setLabel(axis, label, color=TEXT)
-        self.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen("#9ca3af", width=1)))
-        self.points = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(47, 124, 246, 150), hoverable=True,
+            self.setLabel(axis, label)
+        theme.style_plot(self)
+        self.zero_line = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(QColor(style.PLOT_ZERO_LINE), width=1))
+        self.addItem(self.zero_line)
+        self.points = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(RESIDUAL), hoverable=True,
                                          tip=self._tip)
+        style.on_theme_changed(self._on_theme_changed)
         self.points.sigClicked.connect(self._on_clicked)
         self.addItem(self.points)
+
+    def _on_theme_changed(self) -> None:
+        self.zero_line.setPen(pg.mkPen(QColor(style.PLOT_ZERO_LINE), width=1))
 
     @staticmethod
     def _tip(x: float, y: float, data) -> str:
@@ -172,14 +185,12 @@ class ProbabilityChart(pg.PlotWidget):
     """One bar per class: the model's probability for it; the predicted class stands out."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent, background=QColor(style.PLOT_BACKGROUND))
         self.hideButtons()
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
-        for axis in ("left", "bottom"):
-            self.getAxis(axis).setTextPen("#4b5563")
-            self.getAxis(axis).setPen(AXIS)
-        self.setLabel("left", "probability", color=TEXT)
+        self.setLabel("left", "probability")
+        theme.style_plot(self)
         self.setYRange(0, 1.05, padding=0)
         self.bars: pg.BarGraphItem | None = None
         self.values: list[float] = []

@@ -6,16 +6,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
     QVBoxLayout, QWidget,
 )
 
+from ui import style
+
 COLUMNS = ("Result", "Format", "File", "Size", "Max difference", "Accuracy before → after", "Latency", "Checked in")
 PASS, FAIL = "PASS", "FAIL"
 NONE = "—"
-_PASS_COLOUR, _FAIL_COLOUR = QColor("#1b7f3b"), QColor("#b3261e")
 
 
 @dataclass
@@ -135,7 +136,7 @@ class ExportResultsDialog(QDialog):
         self.rows.append(row)
         index = self.table.rowCount()
         self.table.insertRow(index)
-        colour = _PASS_COLOUR if row.passed else _FAIL_COLOUR
+        colour = style.PASS_FILL if row.passed else style.FAIL_FILL
         for column, text in enumerate(row.cells()):
             item = QTableWidgetItem(text)
             item.setToolTip(row.detail)
@@ -143,7 +144,7 @@ class ExportResultsDialog(QDialog):
                 bold = QFont(item.font())
                 bold.setBold(True)
                 item.setFont(bold)
-                item.setForeground(QBrush(QColor("white")))
+                item.setForeground(QBrush(style.HEADER_TEXT))  # white on the fill in both themes
                 item.setBackground(QBrush(colour))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             self.table.setItem(index, column, item)
@@ -163,7 +164,7 @@ class ExportResultsDialog(QDialog):
             self._show(self.rows[row])
 
     def _show(self, row: ResultRow) -> None:
-        colour = _PASS_COLOUR if row.passed else _FAIL_COLOUR
+        colour = style.PASS_FILL if row.passed else style.FAIL_FILL
         what = "verified: the written file computes what the Keras model computes" if row.passed and \
             row.format != "python" else ("written" if row.passed else "not written")
         self.verdict.setText(f"<span style='color:{colour.name()}'>{row.result}</span> — {row.format}: {what}")

@@ -18,13 +18,16 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ui import style, theme
 from ui.panels.training_data import RunData, applied
 
-TRAIN_COLOUR = "#2f7cf6"
-VALIDATION_COLOUR = "#e8590c"
-RATE_COLOUR = "#7048e8"
+# Line colours read on the light and the dark plot background alike.
+TRAIN_COLOUR = style.TRAIN_COLOUR
+VALIDATION_COLOUR = style.VALIDATION_COLOUR
+RATE_COLOUR = "#845ef7"
 GHOST_COLOUR = (150, 156, 168, 150)
 USER_CHANGE_COLOUR = "#c2255c"
 ENGINE_CHANGE_COLOUR = "#0b7285"
@@ -40,16 +43,14 @@ GHOST_ROLES = ("ghost_smoothed", "ghost_train", "ghost_val")
 
 
 def _style_plot(plot: pg.PlotItem, title: str) -> None:
-    plot.setTitle(title, color="#1f2430", size="10pt")
+    plot.setTitle(title, size="10pt")
     # no grid: its translucent lines were half the cost of painting a plot (bench/gui_latency.py), and the live
     # plots are painted several times a second
     plot.setLabel("bottom", "epoch")
     plot.setMouseEnabled(x=True, y=False)  # wheel/drag zoom and pan along the run; every plot follows
     plot.hideButtons()
     plot.setMenuEnabled(False)
-    for axis in ("left", "bottom"):
-        plot.getAxis(axis).setTextPen("#4b5563")
-        plot.getAxis(axis).setPen("#9ca3af")
+    theme.style_plot(plot)
 
 
 def _title(key: str) -> str:
@@ -106,10 +107,10 @@ class RunPlots(QWidget):
         self._drawn: dict[tuple[str, str], int] = {}  # how many points each curve was last given
 
         self.canvas = pg.GraphicsLayoutWidget(self)
-        self.canvas.setBackground("w")
+        self.canvas.setBackground(QColor(style.PLOT_BACKGROUND))
         self.canvas.ci.setSpacing(4)
         self.readout = QLabel("Hover over a plot to read its values.", self)
-        self.readout.setStyleSheet("color: #4b5563;")
+        self.readout.setStyleSheet(style.text_style(style.PLOT_TICK_TEXT))
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.previous_box = QCheckBox("Previous run", self)
         self.previous_box.setChecked(True)
@@ -135,6 +136,7 @@ class RunPlots(QWidget):
         self._mouse = pg.SignalProxy(self.canvas.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
         self.plot(LOSS)
         self.plot(RATE)
+        style.on_theme_changed(self._on_theme_changed)
 
     # ---- plots ------------------------------------------------------------------------------
     def plot(self, key: str) -> pg.PlotItem:
@@ -145,8 +147,8 @@ class RunPlots(QWidget):
         _style_plot(plot, _title(key))
         if key == LOSS:  # one legend says what the colours mean in every plot
             # Bottom left: losses start high on the left, and the change markers' labels sit at the top.
-            plot.addLegend(offset=(4, -4), labelTextColor="#1f2430", labelTextSize="8pt", verSpacing=-6,
-                           brush=(255, 255, 255, 190))
+            plot.addLegend(offset=(4, -4), labelTextColor=QColor(style.PLOT_TEXT), labelTextSize="8pt", verSpacing=-6,
+                           brush=QColor(style.PLOT_LEGEND_FILL))
         plot.getAxis("bottom").setTickSpacing(major=self._tick_step, minor=self._tick_step)
         self.plots[key] = plot
         if key == RATE:
@@ -165,10 +167,11 @@ class RunPlots(QWidget):
             self._item(key, "smoothed", pen=pg.mkPen(TRAIN_COLOUR, width=1.5), name="train, per batch (smoothed)",
                        batch=True)
             self._item(key, "train", pen=pg.mkPen(TRAIN_COLOUR, width=2), symbol="o", symbolSize=6,
-                       symbolBrush="w", symbolPen=pg.mkPen(TRAIN_COLOUR, width=2), name="train, per epoch")
+                       symbolBrush=QColor(style.PLOT_BACKGROUND), symbolPen=pg.mkPen(TRAIN_COLOUR, width=2),
+                       name="train, per epoch")
             self._item(key, "val", pen=pg.mkPen(VALIDATION_COLOUR, width=2), symbol="s", symbolSize=6,
                        symbolBrush=VALIDATION_COLOUR, symbolPen=VALIDATION_COLOUR, name="validation")
-        cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((31, 36, 48, 90), width=1))
+        cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(QColor(style.PLOT_CURSOR), width=1))
         cursor.setVisible(False)
         plot.addItem(cursor, ignoreBounds=True)
         self.cursors[key] = cursor
@@ -187,16 +190,29 @@ class RunPlots(QWidget):
         """A drawn item: role 'batch', 'smoothed', 'train', 'val' (or 'rate' for the learning rate), 'ghost_…'."""
         return self.curves[(key, role)]
 
-    def _item(self, key: str, role: str, batch: bool = False, name: str | None = None, **style) -> pg.PlotDataItem:
+    def _item(self, key: str, role: str, batch: bool = False, name: str | None = None, **look) -> pg.PlotDataItem:
         if batch:  # 'peak' keeps a bin's min and max: ~2 points a pixel column (pyqtgraph's default factor gives 10)
-            style["autoDownsampleFactor"] = 1.0
-        item = pg.PlotDataItem([], [], name=name if key == LOSS else None, **style)
+            look["autoDownsampleFactor"] = 1.0
+        item = pg.PlotDataItem([], [], name=name if key == LOSS else None, **look)
         self.plots[key].addItem(item)
         if batch:  # after addItem, which gives the item the plot's own (off) downsampling
             item.setDownsampling(auto=True, method="peak")
             item.setClipToView(True)
         self.curves[(key, role)] = item
         return item
+
+    def _on_theme_changed(self) -> None:
+        """What the plots copied from the theme (the generic part, axes and titles, is `theme.apply_theme`'s)."""
+        self.canvas.setBackground(QColor(style.PLOT_BACKGROUND))
+        for (_key, role), item in self.curves.items():
+            if role == "train":  # hollow points: filled with the background
+                item.setSymbolBrush(QColor(style.PLOT_BACKGROUND))
+        for cursor in self.cursors.values():
+            cursor.setPen(pg.mkPen(QColor(style.PLOT_CURSOR), width=1))
+        for markers in self.markers.values():
+            for marker in markers:
+                marker.label.fill = pg.mkBrush(QColor(style.PLOT_LEGEND_FILL))
+                marker.label.update()
 
     def _relayout(self) -> None:
         """Loss first, the metrics in the order they came, the learning rate last; at most 4 a row."""
@@ -274,7 +290,7 @@ class RunPlots(QWidget):
         marker = pg.InfiniteLine(pos=change["position"], angle=90, movable=False,
                                  pen=pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine),
                                  label=change_label(change),
-                                 labelOpts={"position": 0.92, "color": colour, "fill": (255, 255, 255, 200),
+                                 labelOpts={"position": 0.92, "color": colour, "fill": QColor(style.PLOT_LEGEND_FILL),
                                             "anchors": [(0, 0), (0, 0)]})
         self.plots[key].addItem(marker, ignoreBounds=True)
         self.markers[key].append(marker)

@@ -22,10 +22,10 @@ from PySide6.QtGui import QColor, QDesktopServices
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton,
                                QSplitter, QTableView, QVBoxLayout, QWidget)
 
+from ui import style, theme
 from ui.workers.background_task import BackgroundTask
 
-RUN_COLOURS = ("#2f7cf6", "#e8590c", "#0c9f7a", "#c2255c", "#7048e8", "#e67700", "#1098ad", "#5c677d",
-               "#2b8a3e", "#9c36b5")
+RUN_COLOURS = style.SERIES_COLOURS  # read on the light and the dark plot background alike
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 MAX_METRIC_COLUMNS = 5
 MAX_COLUMN_WIDTH = 320
@@ -145,7 +145,7 @@ class RunsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(run)
         if role == Qt.ItemDataRole.ForegroundRole and column == "State" and (run.problems or run.state == "failed"):
-            return QColor("#d93025")
+            return QColor(style.ERROR)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(run, column)
         if role == SORT_ROLE:
@@ -202,17 +202,15 @@ class RunsTableModel(QAbstractTableModel):
 
 
 def _plot(title: str, legend: bool) -> pg.PlotWidget:
-    plot = pg.PlotWidget(background="w")
-    plot.setTitle(title, color="#1f2430", size="9pt")
+    plot = pg.PlotWidget(background=QColor(style.PLOT_BACKGROUND))
+    plot.setTitle(title, color=style.PLOT_TEXT.name(), size="9pt")
     plot.showGrid(x=True, y=True, alpha=0.15)
     plot.setLabel("bottom", "epoch")
     plot.setMenuEnabled(False)
     plot.hideButtons()
     if legend:  # one legend (the runs' colours) for both plots, where the loss curves leave room
-        plot.addLegend(offset=(-8, 8), labelTextColor="#1f2430")
-    for axis in ("left", "bottom"):
-        plot.getAxis(axis).setTextPen("#4b5563")
-        plot.getAxis(axis).setPen("#9ca3af")
+        plot.addLegend(offset=(-8, 8), labelTextColor=QColor(style.PLOT_TEXT), brush=QColor(style.PLOT_LEGEND_FILL))
+    theme.style_plot(plot)
     plot.setMinimumSize(220, 150)
     return plot
 
@@ -282,7 +280,7 @@ class RunsPanel(QWidget):
         self.metric_box.setToolTip("The metric the right-hand plot overlays")
         self.metric_box.currentTextChanged.connect(self._redraw)
         self.folder_label = QLabel("", self)
-        self.folder_label.setStyleSheet("color: #6b7280;")
+        self.folder_label.setStyleSheet(style.text_style(style.MUTED_TEXT))
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         buttons = QHBoxLayout()
@@ -441,8 +439,8 @@ class RunsPanel(QWidget):
                 self.metric_box.setCurrentText(current)
             self.metric_box.blockSignals(False)
         metric = self.metric_box.currentText()
-        self.metric_plot.setTitle(f"{metric or 'metric'} (solid: training, dashed: validation)", color="#1f2430",
-                                  size="9pt")
+        self.metric_plot.setTitle(f"{metric or 'metric'} (solid: training, dashed: validation)",
+                                  color=style.PLOT_TEXT.name(), size="9pt")
         for plot in (self.loss_plot, self.metric_plot):
             plot.clear()
             if plot.getPlotItem().legend is not None:
@@ -456,14 +454,14 @@ class RunsPanel(QWidget):
             for plot, name in ((self.loss_plot, "loss"), (self.metric_plot, metric)):
                 if not name:
                     continue
-                for key, style, label in ((name, Qt.PenStyle.SolidLine, run.name if plot is self.loss_plot else None),
-                                          (f"val_{name}", Qt.PenStyle.DashLine, None)):
+                for key, dash, label in ((name, Qt.PenStyle.SolidLine, run.name if plot is self.loss_plot else None),
+                                         (f"val_{name}", Qt.PenStyle.DashLine, None)):
                     values = curves.get(key)
                     if not values:
                         continue
                     points = [(x, y) for x, y in zip(epochs, values) if math.isfinite(y)]
                     drawn.append(plot.plot([p[0] for p in points], [p[1] for p in points],
-                                           pen=pg.mkPen(colour, width=2, style=style), symbol="o", symbolSize=4,
+                                           pen=pg.mkPen(colour, width=2, style=dash), symbol="o", symbolSize=4,
                                            symbolBrush=colour, symbolPen=colour, name=label))
             self.curves[str(run.run_dir)] = drawn
 

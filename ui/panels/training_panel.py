@@ -295,7 +295,7 @@ class TrainingPanel(QWidget):
             self.status.setText(text)
         if error != self._status_is_error:  # a style sheet is costly to apply: only when it changes
             self._status_is_error = error
-            self.status.setStyleSheet(f"color: {style.ERROR.name()};" if error else "")
+            self.status.setStyleSheet(style.text_style(style.ERROR) if error else "")
 
     # ---- user ---------------------------------------------------------------------------------------
     @Slot(int)
