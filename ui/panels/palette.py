@@ -1,15 +1,22 @@
-"""The palette: every block type (the Keras catalogue, then composite blocks) by category; drag one onto the canvas."""
+"""The palette: every block type (the Keras catalogue, then composite blocks) by category; drag one onto the canvas.
+
+Names are never cut: the column is as wide as the longest name and the tree scrolls sideways when the dock
+is narrower; `content_width()` is the width at which nothing needs to scroll.
+"""
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHeaderView, QLineEdit, QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+)
 
 from builder import blocks
 from ui import style
 from ui.canvas.block_type_mime import BLOCK_TYPE_MIME, make_block_type_mime
 
 _TYPE_ROLE = Qt.ItemDataRole.UserRole
+MAX_CONTENT_WIDTH = 320  # content_width's cap: a longer (user-named) block scrolls rather than widen the dock
 
 
 def _swatch(colour: QColor, size: int = 12) -> QIcon:
@@ -53,6 +60,11 @@ class Palette(QWidget):
         self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)  # a move would take the row out of the palette
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)  # wider than the view: it scrolls
+        self.tree.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.items: dict[str, QTreeWidgetItem] = {}  # block type -> its row
         self.reload()
         layout = QVBoxLayout(self)
@@ -90,6 +102,16 @@ class Palette(QWidget):
             head.setExpanded(True)
         if self.filter.text():
             self._apply_filter(self.filter.text())
+
+    def content_width(self) -> int:
+        """The palette's width with every block name shown whole and no scroll bar sideways (at most
+        MAX_CONTENT_WIDTH): what its dock should start at."""
+        scroll_bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        frame = 2 * self.tree.frameWidth()
+        margins = self.layout().contentsMargins() if self.layout() is not None else None
+        sides = margins.left() + margins.right() if margins is not None else 0
+        width = self.tree.sizeHintForColumn(0) + scroll_bar + frame + sides
+        return min(max(width, self.filter.sizeHint().width() + sides), MAX_CONTENT_WIDTH)
 
     @Slot(str)
     def _apply_filter(self, text: str) -> None:
