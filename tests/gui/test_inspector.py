@@ -133,3 +133,32 @@ def test_project_summary_names_the_test_split_and_an_optimizer_config(ready_wind
     window.inspector.show_project()
     text = window.inspector.status.text()
     assert "digits (20% for validation, 10% for test)" in text and "SGD (learning rate" in text
+
+
+def test_renaming_from_the_name_field_renames_the_node_and_undo_brings_the_old_name_back(ready_window):
+    window = ready_window
+    graph = window.document.graph
+    select(window, "conv2d_1")
+    inspector = window.inspector
+    assert inspector.name_edit.text() == "conv2d_1"
+
+    type_into(inspector.name_edit, "features")
+
+    assert "features" in graph.nodes and "conv2d_1" not in graph.nodes
+    assert inspector.node_id == "features" and inspector.name_edit.text() == "features"
+    assert inspector.editors["filters"].box.value() == 16  # still the node's form
+    window.undo_action.trigger()
+    assert "conv2d_1" in graph.nodes and "features" not in graph.nodes
+    assert inspector.node_id == "conv2d_1" and inspector.name_edit.text() == "conv2d_1"
+
+
+def test_a_name_that_is_taken_or_not_a_python_name_is_refused_and_the_field_restored(ready_window):
+    window = ready_window
+    select(window, "conv2d_1")
+    inspector = window.inspector
+    for bad, words in (("conv2d_2", "already exists"), ("2nd conv", "conv2d_1")):
+        type_into(inspector.name_edit, bad)
+        assert inspector.message.isVisibleTo(inspector) and words in inspector.message.text()
+        assert inspector.name_edit.text() == "conv2d_1"
+    assert "conv2d_1" in window.document.graph.nodes
+    assert window.document.undo_stack.count() == 0

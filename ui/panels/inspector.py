@@ -20,6 +20,7 @@ from builder.errors import LayerboardError
 from builder.graph import FlagChanged, NodeRemoved, NodeRenamed, ParamChanged
 from ui import style
 from ui.document.commands import SetFlagCommand, SetParamCommand
+from ui.document.edit_commands import RenameNodeCommand
 from ui.document.multi_param_commands import SetFlagOnNodesCommand, SetParamOnNodesCommand
 from ui.panels.inspector_form import ParamForm
 from ui.panels.inspector_selection import shared_params, shown_value, summary, type_counts
@@ -414,7 +415,22 @@ class Inspector(QWidget):
 
     @Slot()
     def _on_name_edited(self) -> None:
-        pass  # filled in once RenameNodeCommand exists
+        """Enter or focus out in the Name field: rename the node (its NodeRenamed event re-shows it), or say why not
+        and show the name it kept."""
+        old_id = self.node_id
+        new_id = self.name_edit.text().strip()
+        if old_id is None or self.document is None or old_id not in self.document.graph.nodes or new_id == old_id:
+            if old_id is not None:
+                self.name_edit.setText(old_id)
+            return
+        try:
+            command = RenameNodeCommand(self.document, old_id, new_id)
+        except LayerboardError as exc:
+            self._refuse(str(exc))
+            self.name_edit.setText(old_id)
+            return
+        self.message.hide()
+        self.document.push(command)
 
     def _refuse(self, message: str) -> None:
         self.message.setText(message)
