@@ -17,6 +17,7 @@ from ui.controllers.recent_files import RecentFiles
 from ui.controllers.recovery_actions import RecoveryActions
 from ui.controllers.theme_actions import ThemeActions
 from ui.controllers.training_actions import TrainingActions
+from ui.controllers.view_actions import ViewActions
 from ui.document import Document
 from ui.message_box import show_message
 from ui.panels.data_panel import DataPanel
@@ -83,9 +84,11 @@ class MainWindow(QMainWindow):
         self.training_actions = TrainingActions(self, self.training)
         self.badge_actions = BadgeActions(self, self.engine)
         self.theme_actions = ThemeActions(self)
+        self.view_actions = ViewActions(self, self.view)  # View ▸ auto-layout, fit, zoom, minimap, image
         for controller in (self.file_actions, self.import_actions, self.export_actions, self.edit_actions,
                            self.training_actions, self.badge_actions):
             controller.status.connect(self._show_status)
+        self.view_actions.status.connect(self._show_status)
         self.recovery_actions = RecoveryActions(self, self.file_actions)  # autosave, restore after a crash
         self.recent_files = RecentFiles(self, self.file_actions)  # File ▸ Open Recent
         self.recovery_actions.status.connect(self._show_status)
@@ -180,10 +183,6 @@ class MainWindow(QMainWindow):
         self.save_block_action.setStatusTip("Save the selected blocks as a reusable block under 'My blocks'")
         self.expand_block_action = QAction("E&xpand Block", self, triggered=edits.on_expand_composite_block)
         self.expand_block_action.setStatusTip("Replace the selected composite block by the layers inside it")
-        self.fit_action = QAction("&Fit Graph in View", self, shortcut="Ctrl+0", triggered=self._fit)
-        self.zoom_in_action = QAction("Zoom &In", self, shortcut=QKeySequence.StandardKey.ZoomIn, triggered=self._zoom_in)
-        self.zoom_out_action = QAction("Zoom &Out", self, shortcut=QKeySequence.StandardKey.ZoomOut,
-                                       triggered=self._zoom_out)
         self.compat_actions = QActionGroup(self)
         self.compat_actions.setExclusive(True)
         for target, label in {None: "Off", **TARGETS}.items():
@@ -222,9 +221,12 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.save_block_action)
         edit_menu.addAction(self.expand_block_action)
         view_menu = self.menuBar().addMenu("&View")
-        view_menu.addAction(self.fit_action)
-        view_menu.addAction(self.zoom_in_action)
-        view_menu.addAction(self.zoom_out_action)
+        for action in self.view_actions.actions():
+            if action is None:
+                view_menu.addSeparator()
+            else:
+                view_menu.addAction(action)
+        self.view_actions.add_redo_shortcut(self.redo_action)  # Ctrl+Y redoes too
         view_menu.addSeparator()
         compat_menu = view_menu.addMenu("TFLite &compatibility")
         compat_menu.addActions(self.compat_actions.actions())
@@ -294,19 +296,6 @@ class MainWindow(QMainWindow):
     def _on_selection_changed(self) -> None:
         ids = self.scene.selected_node_ids()
         self.inspector.show_nodes(ids)
-
-    # ---- zoom -----------------------------------------------------------------------------------
-    @Slot()
-    def _fit(self) -> None:
-        self.view.fit_graph()
-
-    @Slot()
-    def _zoom_in(self) -> None:
-        self.view.set_zoom(self.view.zoom * 1.25)
-
-    @Slot()
-    def _zoom_out(self) -> None:
-        self.view.set_zoom(self.view.zoom * 0.8)
 
     # ---- engine, shapes, status ---------------------------------------------------------------------
     def start_engine(self) -> None:
