@@ -43,7 +43,7 @@ COLOURS: dict[str, tuple[str, str]] = {
     "WIRE": ("#6b7385", "#8e97a9"),
     "WIRE_DRAFT": ("#2f7cf6", "#5b9bff"),
     "SUCCESS": ("#2b8a3e", "#5fcf7a"),
-    "WARNING": ("#c77700", "#f0a43a"),
+    "WARNING": ("#c77700", "#f5ab45"),
     "BADGE_GOOD": ("#2b8a3e", "#5fcf7a"),  # TFLite badges
     "BADGE_WARN": ("#c77700", "#f0a43a"),
     "PASS_FILL": ("#1b7f3b", "#1b7f3b"),  # export check cells, white text on them in both themes

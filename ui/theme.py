@@ -19,8 +19,8 @@ CHOICES = {SYSTEM: "&System", LIGHT: "&Light", DARK: "&Dark"}  # View ▸ Theme,
 SETTINGS_KEY = "view/theme"
 # The named colours that stylesheets and rich-text labels carry as text ("color: #d93025;"): a theme switch
 # rewrites them in every open widget, as those copies do not follow the QColor objects.
-TEXT_COLOURS = ("ERROR", "MUTED_TEXT", "TEXT", "SUCCESS", "WARNING", "BLOCKED", "BLOCKED_TEXT", "SELECTED",
-                "PLOT_TICK_TEXT", "DROP_FRAME")
+STYLESHEET_COLOURS = ("ERROR", "MUTED_TEXT", "TEXT", "SUCCESS", "WARNING", "BLOCKED", "BLOCKED_TEXT", "SELECTED",
+                      "PLOT_TICK_TEXT", "DROP_FRAME", "PLOT_BACKGROUND")
 _HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
 
 
@@ -73,7 +73,7 @@ def apply_theme(dark: bool) -> None:
     pg.setConfigOptions(background=QColor(style.PLOT_BACKGROUND), foreground=QColor(style.PLOT_TEXT))
     style.set_dark(dark)  # the named colours change in place; then `style.on_theme_changed` listeners run
     pg.setConfigOptions(background=QColor(style.PLOT_BACKGROUND), foreground=QColor(style.PLOT_TEXT))
-    swaps = {before[name].lower(): style.css(getattr(style, name)) for name in TEXT_COLOURS
+    swaps = {before[name].lower(): style.css(getattr(style, name)) for name in STYLESHEET_COLOURS
              if before[name].lower() != style.css(getattr(style, name)).lower()}
     for widget in app.allWidgets():
         if isinstance(widget, pg.GraphicsView):

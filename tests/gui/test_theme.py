@@ -110,3 +110,10 @@ def test_recoloured_swaps_only_theme_colours():
     swaps = {"#d93025": "#ff6b61"}
     assert theme.recoloured("color: #D93025; border: 1px solid #123456;", swaps) == \
         "color: #ff6b61; border: 1px solid #123456;"
+
+
+def test_each_stylesheet_colour_is_one_name_in_each_theme():
+    """A stylesheet's '#rrggbb' is swapped by value, so no two such names may share a value in either table."""
+    for column in (0, 1):
+        values = [style.COLOURS[name][column].lower() for name in theme.STYLESHEET_COLOURS]
+        assert len(set(values)) == len(values), values
