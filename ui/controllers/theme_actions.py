@@ -53,7 +53,7 @@ class ThemeActions(WindowController):
         self.set_choice(action.data())
 
     @Slot(Qt.ColorScheme)
-    def _on_system_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
+    def _on_system_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
         if self.choice == theme.SYSTEM:
-            self._apply()
+            theme.apply_theme(theme.scheme_is_dark(scheme))
 
