@@ -100,7 +100,10 @@ def test_zoom_is_clamped_and_a_hostile_position_cannot_break_fit(window, qtbot):
     view.set_zoom(float("nan"))
     assert math.isfinite(view.zoom) and MIN_ZOOM <= view.zoom <= MAX_ZOOM
     graph = window.document.graph
-    graph.move_node(next(iter(graph.nodes)), (1e300, -1e300))
+    ids = list(graph.nodes)  # positions a hand-edited project file can hold (see the report on validation)
+    graph.move_node(ids[0], (1e300, -1e300))
+    graph.move_node(ids[1], (float("nan"), 0.0))
+    graph.move_node(ids[2], (float("inf"), float("-inf")))
     window.view_actions.fit_action.trigger()
     rect = window.scene.sceneRect()
     assert all(math.isfinite(v) and abs(v) <= 2e7 for v in (rect.left(), rect.top(), rect.right(), rect.bottom()))
@@ -108,6 +111,8 @@ def test_zoom_is_clamped_and_a_hostile_position_cannot_break_fit(window, qtbot):
     for _ in range(3):
         QTest.keyClick(view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     assert math.isfinite(view.zoom) and view.zoom >= MIN_ZOOM
+    window.view_actions.auto_layout_action.trigger()  # and auto-layout brings every block back
+    assert all(math.isfinite(v) and abs(v) < 1e5 for node in graph.nodes.values() for v in node.position)
 
 
 def test_space_drag_pans_without_selecting_or_moving_blocks(window, qtbot):
