@@ -63,7 +63,7 @@ def test_an_edit_is_autosaved_and_saving_removes_the_recovery_file(fast_autosave
     assert actions.timer.interval() == 200
     with qtbot.assertNotEmitted(actions.autosaved, wait=500):
         pass  # an unchanged project is not autosaved
-    with qtbot.waitSignal(actions.autosaved, timeout=3000) as written:
+    with qtbot.waitSignal(actions.autosaved, timeout=10_000) as written:
         node = add_dense(window)
     path = written.args[0]
     recovery, project = read_recovery(path)
@@ -72,7 +72,7 @@ def test_an_edit_is_autosaved_and_saving_removes_the_recovery_file(fast_autosave
     with qtbot.assertNotEmitted(actions.autosaved, wait=500):
         pass  # nothing changed since: no rewrite
 
-    with qtbot.waitSignal(actions.autosaved, timeout=3000):
+    with qtbot.waitSignal(actions.autosaved, timeout=10_000):
         window.document.set_settings("training", epochs=3)  # a settings change is work too
     assert read_recovery(path)[1].training.epochs == 3
     assert window.file_actions.save_as(tmp_path / "saved.json")
@@ -97,7 +97,7 @@ def test_discarding_on_close_removes_the_recovery_file(fast_autosave, qtbot):
 
     window = MainWindow()
     window.show()
-    with qtbot.waitSignal(window.recovery_actions.autosaved, timeout=3000) as written:
+    with qtbot.waitSignal(window.recovery_actions.autosaved, timeout=10_000) as written:
         add_dense(window)
 
     def answer_discard():
@@ -155,7 +155,7 @@ def test_open_recent_lists_opens_and_forgets(window, qtbot, tmp_path):
     assert [Path(a.data()) for a in entries] == paths[::-1]
     assert entries[0].text().startswith("&1 p2.json")
     qtbot.keyClick(menu, Qt.Key.Key_3)  # the third entry by its number: the oldest, p0.json
-    qtbot.waitUntil(lambda: window.document.path == paths[0], timeout=3000)
+    qtbot.waitUntil(lambda: window.document.path == paths[0], timeout=10_000)
     assert recent_files()[0] == paths[0]
 
     paths[1].unlink()
