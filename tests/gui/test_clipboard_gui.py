@@ -126,6 +126,7 @@ def test_paste_into_a_second_window_through_the_system_clipboard(window, qtbot):
         assert graph.nodes["conv2d_3"].params == window.document.graph.nodes["conv2d_1"].params
         assert window.document.undo_stack.count() == 0  # the first window did not change
     finally:
+        qtbot.wait(20)  # the view's deferred notes about its own changes, before it is deleted
         close_window(second)
 
 
