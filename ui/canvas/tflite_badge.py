@@ -8,8 +8,8 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 
 from ui import style
 
-GOOD = QColor("#2b8a3e")
-WARN = QColor("#c77700")
+GOOD = style.BADGE_GOOD  # the same QColor objects: badges follow the theme
+WARN = style.BADGE_WARN
 BAD = style.ERROR
 
 

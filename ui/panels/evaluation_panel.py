@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from builder.project import project_from_dict, project_to_dict
+from ui import style
 from ui.panels.evaluation_gallery import GALLERY_LIMIT, SampleGallery, sample_pixmap, sample_text
 from ui.panels.evaluation_plots import ConfusionMatrixView, ProbabilityChart, ResidualPlot
 from ui.workers.background_task import BackgroundTask
@@ -29,7 +30,6 @@ from ui.workers.background_task import BackgroundTask
 SPLITS = ("validation", "test", "train")
 MODEL_FILES = ("model.keras", "best.keras", "last.keras")  # a finished run's model, else its checkpoints
 OWN_WEIGHTS = ""  # the run box's data for "the project's own weights" (an imported model without runs)
-ERROR_STYLE = "color: #d93025;"
 DROP_HINT = "Drop an image, .npy or .csv file here, choose one, or predict a sample of the split."
 
 
@@ -249,12 +249,12 @@ class EvaluationPanel(QWidget):
         controls.addWidget(self.file_button)
         controls.addStretch(1)
         self.drop_hint = QLabel(DROP_HINT, page)
-        self.drop_hint.setStyleSheet("color: #6b7280;")
+        self.drop_hint.setStyleSheet(style.text_style(style.MUTED_TEXT))
         self.try_input = QLabel(page)
         self.try_input.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.try_input.setMinimumSize(120, 96)
         self.try_input.setMaximumWidth(260)
-        self.try_input.setStyleSheet("border: 1px dashed #c3c9d4; background: #ffffff;")
+        self.try_input.setStyleSheet(f"border: 1px dashed {style.DROP_FRAME.name()}; background: {style.PLOT_BACKGROUND.name()};")
         self.try_input.setWordWrap(True)
         self.try_result = QLabel("", page)
         self.try_result.setWordWrap(True)
@@ -605,7 +605,7 @@ class EvaluationPanel(QWidget):
         self.split_box.setEnabled(not busy)
 
     def _show_error(self, message: str) -> None:
-        self.status.setStyleSheet(ERROR_STYLE)
+        self.status.setStyleSheet(style.text_style(style.ERROR))
         self.status.setText(message)
 
 
