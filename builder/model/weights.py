@@ -104,8 +104,9 @@ def _shape(shape) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def load_node_weights(model, path: str | Path) -> WeightsReport:
-    """Set each layer's weights from the group with its name, when all shapes still match.
+def load_node_weights(model, path: str | Path, groups: Mapping[str, str] | None = None) -> WeightsReport:
+    """Set each layer's weights from the group with its name (or the name `groups` gives a renamed layer), when
+    all shapes still match.
 
     Returns a report of the layers loaded and skipped (and why); skipped layers keep their
     fresh initial weights. A missing or unreadable file is a LayerboardError that says the fix.
@@ -126,14 +127,16 @@ def load_node_weights(model, path: str | Path) -> WeightsReport:
             raise LayerboardError(f"{path} is not a Layerboard weights file (written by `import`). Re-import the "
                                   "model, or remove the \"weights\" entry from the project.")
         layers = _leaf_layers(model)
+        groups = dict(groups or {})
         for name, layer in layers.items():
             current = layer.get_weights()
             if not current:
                 continue
-            if name not in f:
+            stored = groups.get(name, name)
+            if stored not in f:
                 report.skipped[name] = "not in the weights file (a new layer): keeps its initial weights"
                 continue
-            group = f[name]
+            group = f[stored]
             saved_class = group.attrs.get("class", "")
             if isinstance(saved_class, bytes):
                 saved_class = saved_class.decode()
@@ -153,7 +156,8 @@ def load_node_weights(model, path: str | Path) -> WeightsReport:
                 continue
             layer.set_weights(arrays)
             report.loaded.append(name)
-        report.unused = [name for name in f if name not in layers]
+        read = {groups.get(name, name) for name in layers}
+        report.unused = [name for name in f if name not in read]
     for name, why in report.skipped.items():
         log.warning("weights for '%s' not loaded: %s", name, why)
     return report
@@ -166,6 +170,6 @@ def apply_project_weights(model, project) -> WeightsReport | None:
     """
     if not project.weights:
         return None
-    report = load_node_weights(model, project.resolve(project.weights))
+    report = load_node_weights(model, project.resolve(project.weights), project.weight_groups)
     log.info("%s", report.summary())
     return report

@@ -30,6 +30,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "dataset": project.dataset.to_dict(),
         "training": project.training.to_dict(),
         **({"weights": project.weights} if project.weights else {}),
+        **({"weight_groups": dict(project.weight_groups)} if project.weights and project.weight_groups else {}),
     }
 
 
@@ -102,6 +103,17 @@ def project_from_dict(data: Any, path: str | Path = "<project>") -> Project:
         except LayerboardError as exc:
             raise ProjectFileError(path, "weights", str(exc)) from None
         project.weights = weights
+    groups = data.get("weight_groups")
+    if groups is not None:
+        wanted = '{"node id": "its group in the weights file"} (written when a node with imported weights is renamed)'
+        if not isinstance(groups, dict) or not all(isinstance(k, str) and isinstance(v, str) and len(v) <= 1000
+                                                   for k, v in groups.items()):
+            raise ProjectFileError(path, "weight_groups", f"must be {wanted}")
+        unknown = sorted(set(groups) - set(project.graph.nodes))
+        if unknown:
+            raise ProjectFileError(path, "weight_groups", f"names '{unknown[0]}', which is not a node of the graph; "
+                                                          "remove that entry")
+        project.weight_groups = dict(groups)
     _check_node_files(path, project.graph)
     return project
 

@@ -28,6 +28,7 @@ class Renaming:
     old_id: str
     new_id: str
     training: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    weight_groups: tuple[dict[str, str], dict[str, str]] | None = None  # (before, after) when it has stored weights
 
     @property
     def changes_settings(self) -> bool:
@@ -61,7 +62,20 @@ def plan_rename(project: Project, old_id: str, new_id: str) -> Renaming:
         watched = _renamed_monitor(early["monitor"], names, others)
         if watched != early["monitor"]:
             changed["early_stopping"] = (copy.deepcopy(early), {**copy.deepcopy(early), "monitor": watched})
-    return Renaming(old_id, new_id, changed)
+    return Renaming(old_id, new_id, changed, _renamed_groups(project, old_id, new_id))
+
+
+def _renamed_groups(project: Project, old_id: str, new_id: str):
+    """The node's weights stay in the weights file under the name they were stored with: the project records
+    which group the renamed node reads (renamed back to that name, no entry is needed)."""
+    if not project.weights:
+        return None
+    before = dict(project.weight_groups)
+    after = {k: v for k, v in before.items() if k != old_id}
+    stored = before.get(old_id, old_id)
+    if stored != new_id:
+        after[new_id] = stored
+    return (before, after) if after != before else None
 
 
 def apply_renaming(project: Project, renaming: Renaming) -> None:
@@ -69,6 +83,8 @@ def apply_renaming(project: Project, renaming: Renaming) -> None:
     project.graph.rename_node(renaming.old_id, renaming.new_id)
     for name, (_, after) in renaming.training.items():
         setattr(project.training, name, copy.deepcopy(after))
+    if renaming.weight_groups is not None:
+        project.weight_groups = dict(renaming.weight_groups[1])
 
 
 def undo_renaming(project: Project, renaming: Renaming) -> None:
@@ -76,6 +92,8 @@ def undo_renaming(project: Project, renaming: Renaming) -> None:
     project.graph.rename_node(renaming.new_id, renaming.old_id)
     for name, (before, _) in renaming.training.items():
         setattr(project.training, name, copy.deepcopy(before))
+    if renaming.weight_groups is not None:
+        project.weight_groups = dict(renaming.weight_groups[0])
 
 
 def rename_node(project: Project, old_id: str, new_id: str) -> Renaming:

@@ -157,3 +157,34 @@ def test_rename_command_renames_in_the_file_and_refuses_a_bad_name(tmp_path, cap
     with pytest.raises(GraphError, match="'my price' is not a valid name"):
         RENAME.run(parser.parse_args([str(path), "price", "my price"]))
     assert json.loads(path.read_text()) == saved
+
+
+def test_a_renamed_imported_layer_keeps_its_stored_weights(tmp_path):
+    """The weights file keeps a renamed node's weights under its old name; the project says which group it reads,
+    saved and loaded with it, and undo takes that back."""
+    import keras
+    import numpy as np
+
+    from builder.importer import import_model
+    from builder.model import apply_project_weights, build_model
+    from builder.project import load_project, save_project
+    from builder.project.renaming import rename_node, undo_renaming
+
+    inputs = keras.Input((3,), name="x")
+    model = keras.Model(inputs, keras.layers.Dense(2, name="head")(inputs))
+    model.save(tmp_path / "m.keras")
+    import_model(tmp_path / "m.keras", tmp_path / "p.json")
+    project = load_project(tmp_path / "p.json")
+    renaming = rename_node(project, "head", "scores")
+    assert project.weight_groups == {"scores": "head"}
+    save_project(project, tmp_path / "p.json")
+    again = load_project(tmp_path / "p.json")
+    assert again.weight_groups == {"scores": "head"}
+    rebuilt = build_model(again.graph)
+    report = apply_project_weights(rebuilt, again)
+    assert report.loaded == ["scores"] and not report.skipped and not report.unused
+    np.testing.assert_allclose(rebuilt.get_layer("scores").get_weights()[0], model.get_layer("head").get_weights()[0])
+    rename_node(again, "scores", "head")  # back to the stored name: no entry left
+    assert again.weight_groups == {}
+    undo_renaming(project, renaming)
+    assert project.weight_groups == {}
