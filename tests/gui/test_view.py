@@ -182,3 +182,17 @@ def test_canvas_exports_as_png_and_svg_without_the_selection(window, qtbot, tmp_
     assert not actions.export_image(tmp_path / "graph.bmp")
     boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
     assert boxes and ".png" in boxes[-1].text() and not (tmp_path / "graph.bmp").exists()
+
+
+def test_a_zoomed_out_canvas_draws_the_sketch_and_follows_edits(window, qtbot):
+    _big_document(window, 300)
+    view = window.view
+    view.fit_graph()
+    assert view.sketching  # too small to read: boxes and lines instead of 300 blocks' text
+    before = view.viewport().grab().toImage()
+    graph = window.document.graph
+    last = list(graph.nodes)[-1]
+    graph.move_node(last, (3000.0, 0.0))  # far to the right, at the top
+    qtbot.waitUntil(lambda: view.viewport().grab().toImage() != before, timeout=2000)
+    view.set_zoom(1.0)
+    assert not view.sketching

@@ -1,6 +1,7 @@
-"""The minimap: a small overlay in the canvas's bottom-right corner with the whole graph and the visible part.
+"""The minimap: a small overlay in the canvas's bottom-right corner with the whole graph and the visible part;
+and GraphSketch, the cheap drawing of a graph it shares with the zoomed-out canvas.
 
-It draws each node as a box in its category colour and each wire as a line into a cached pixmap, rebuilt a
+It draws the sketch (a box per block in its category colour, a line per wire) into a cached pixmap, rebuilt a
 moment after the graph last changed (the scene's `changed`, folded by a timer), so a 1000-node graph costs a
 few milliseconds now and then, not on every frame. A click or a drag on it centres the canvas there.
 It shows itself when the fitted graph would be too small to read, unless the user chose (`set_wanted`).
@@ -8,7 +9,7 @@ It shows itself when the fitted graph would be too small to read, unless the use
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from ui import style
@@ -16,6 +17,49 @@ from ui import style
 SIZE = QSize(220, 160)  # the largest the minimap gets; it takes the graph's proportions within this
 MARGIN = 12  # from the canvas's corner
 REFRESH_MS = 250  # how long after the last change of the graph the picture is redrawn
+
+
+class GraphSketch:
+    """The graph drawn cheaply: one rectangle per block in its category colour (red when it has its own error),
+    one hairline path for all wires; the selection outlined. Built from the scene's items when first drawn
+    after `invalidate`, then reused: the zoomed-out canvas and the minimap both draw it."""
+
+    def __init__(self) -> None:
+        self._scene = None
+        self._wires = QPainterPath()
+        self._boxes: dict[int, tuple[QColor, list[QRectF]]] = {}  # rgba -> (colour, rectangles)
+        self._selected: list[QRectF] = []
+
+    def invalidate(self, *args) -> None:
+        self._scene = None
+
+    def _build(self, scene) -> None:
+        self._wires = QPainterPath()
+        for item in scene.edge_items.values():
+            self._wires.addPath(item.mapToScene(item.path()))
+        self._boxes, self._selected = {}, []
+        for item in scene.node_items.values():
+            colour = style.ERROR if item.own_error else item.colour
+            self._boxes.setdefault(colour.rgba(), (QColor(colour), []))[1].append(item.sceneBoundingRect())
+            if item.isSelected():
+                self._selected.append(item.sceneBoundingRect())
+        self._scene = scene
+
+    def draw(self, painter: QPainter, scene) -> None:
+        """Draw in scene coordinates (the painter's transform maps them where they go)."""
+        if self._scene is not scene:
+            self._build(scene)
+        painter.setPen(QPen(style.WIRE, 0))  # cosmetic: one pixel at any scale
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._wires)
+        painter.setPen(Qt.PenStyle.NoPen)
+        for colour, rects in self._boxes.values():
+            painter.setBrush(colour)
+            painter.drawRects(rects)
+        if self._selected:
+            painter.setPen(QPen(style.SELECTED, 2.0 / max(painter.worldTransform().m11(), 1e-6)))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRects(self._selected)
 
 
 class Minimap(QWidget):
@@ -98,14 +142,7 @@ class Minimap(QWidget):
                               (size.height() - self._bounds.height() * scale) / 2)
             painter.scale(scale, scale)
             painter.translate(-self._bounds.topLeft())
-            pen = QPen(style.WIRE, 0)  # cosmetic: one pixel at any scale
-            painter.setPen(pen)
-            for item in scene.edge_items.values():
-                painter.drawPath(item.path())
-            painter.setPen(Qt.PenStyle.NoPen)
-            for item in scene.node_items.values():
-                painter.setBrush(item.colour)
-                painter.drawRect(item.sceneBoundingRect())
+            self._view.sketch.draw(painter, scene)
             painter.end()
         self._pixmap = pixmap
         if self.size() != size:

@@ -10,16 +10,17 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeyEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPen, QPolygonF, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from ui import style
-from ui.canvas.minimap import Minimap
+from ui.canvas.minimap import GraphSketch, Minimap
 
 MIN_ZOOM = 0.004  # a 1000-block chain (110 000 px tall) fits a 440 px high canvas
 MAX_ZOOM = 3.0
 GRID = 20.0
 GRID_MIN_ZOOM = 0.5  # below this the dots would be a grey haze: skipped
+SKETCH_ZOOM = 0.3  # below this no text is legible: the canvas draws the graph's sketch instead of its items
 LEGIBLE_ZOOM = 0.5  # fitting below this, the minimap shows itself (unless the user turned it off)
 SCENE_MARGIN = 2000.0  # room around the graph, so it can be dragged and dropped beyond its current edge
 SCENE_LIMIT = 1e7  # no scene coordinate beyond this reaches the view (as for a pasted node's position)
@@ -67,6 +68,8 @@ class CanvasView(QGraphicsView):
         self._space_held = False
         self._fit_pending = False
         self._change_queued = False
+        self._grid_dots: tuple[tuple[int, int], QPolygonF] = ((0, 0), QPolygonF())  # (columns, rows), dots
+        self.sketch = GraphSketch()
         self.minimap = Minimap(self)
 
     @property
@@ -87,8 +90,51 @@ class CanvasView(QGraphicsView):
         return self.mapToScene(self.viewport().rect()).boundingRect()
 
     def setScene(self, scene) -> None:
+        old = self.scene()
+        if old is not None:
+            try:
+                old.changed.disconnect(self._on_scene_changed)
+            except (RuntimeError, TypeError):  # already gone
+                pass
         super().setScene(scene)
+        self.sketch.invalidate()
+        if scene is not None:
+            scene.changed.connect(self._on_scene_changed)
         self.minimap.set_scene(scene)
+
+    @Slot()
+    def _on_scene_changed(self, *args) -> None:
+        self.sketch.invalidate()
+        if self.zoom < SKETCH_ZOOM:
+            self.viewport().update()
+
+    @property
+    def sketching(self) -> bool:
+        """Whether the canvas draws the graph's sketch (zoomed out below SKETCH_ZOOM) rather than its items."""
+        return self.zoom < SKETCH_ZOOM and self.scene() is not None and hasattr(self.scene(), "node_items")
+
+    def paintEvent(self, event) -> None:
+        if not self.sketching:
+            super().paintEvent(event)
+            return
+        # Thousands of items each painting their text at a size nobody can read cost 50-200 ms a frame; the
+        # sketch costs a few. Selection shows as an outline; a rubber band is drawn over it as Qt would.
+        painter = QPainter(self.viewport())
+        painter.setClipRect(event.rect())
+        painter.setTransform(self.viewportTransform())
+        exposed = self.mapToScene(event.rect()).boundingRect()
+        self.drawBackground(painter, exposed)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        self.sketch.draw(painter, self.scene())
+        band = self.rubberBandRect()
+        if not band.isNull():
+            painter.resetTransform()
+            accent = QColor(style.SELECTED)
+            painter.setPen(QPen(accent, 1))
+            accent.setAlpha(40)
+            painter.setBrush(accent)
+            painter.drawRect(band)
+        painter.end()
 
     def fit_graph_when_shown(self) -> None:
         """Fit now if the view has its real size, else as soon as it is shown."""
@@ -258,15 +304,15 @@ class CanvasView(QGraphicsView):
         painter.fillRect(rect, style.CANVAS_BACKGROUND)  # read at each paint: it follows the theme
         if self.zoom < GRID_MIN_ZOOM:
             return
-        painter.setPen(QPen(style.GRID_DOT, 1.6 / self.zoom))
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # square 2 px dots: a third of the cost
+        painter.setPen(QPen(style.GRID_DOT, 2.0 / self.zoom))
         left = math.floor(rect.left() / GRID) * GRID
         top = math.floor(rect.top() / GRID) * GRID
-        points = []
-        y = top
-        while y < rect.bottom():
-            x = left
-            while x < rect.right():
-                points.append(QPointF(x, y))
-                x += GRID
-            y += GRID
-        painter.drawPoints(points)
+        columns, rows = int(rect.width() / GRID) + 2, int(rect.height() / GRID) + 2  # the same while panning
+        if self._grid_dots[0] != (columns, rows):  # built once per size; panning moves them
+            self._grid_dots = ((columns, rows), QPolygonF([QPointF(i * GRID, j * GRID)
+                                                           for j in range(rows) for i in range(columns)]))
+        painter.translate(left, top)
+        painter.drawPoints(self._grid_dots[1])
+        painter.restore()
