@@ -45,6 +45,10 @@ def test_two_dense_nodes_take_one_units_value_and_one_undo_restores_both(ready_w
     assert editors["units"].is_mixed and box.lineEdit().text() == ""
     assert box.lineEdit().placeholderText() == MIXED_LABEL
     before = graph.to_dict()
+    box.setFocus()
+    editors["activation"].box.setFocus()  # leaving the mixed field untouched sets nothing
+    assert not box.hasFocus() and stack.count() == 0
+    assert editors["units"].is_mixed and box.lineEdit().text() == ""
 
     type_into(box, "24")
 
