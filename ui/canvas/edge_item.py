@@ -125,15 +125,14 @@ class EdgeItem(QGraphicsPathItem):
 
     def end_near(self, scene_pos: QPointF) -> str | None:
         """INPUT when `scene_pos` lies on the wire's last END_GRAB px before its input port, OUTPUT for its first
-        ones after its output port, else None."""
+        ones after its output port (the nearer end on a short wire), else None."""
         if not self.shape().contains(self.mapFromScene(scene_pos)):
             return None
         reach = END_GRAB + style.PORT_RADIUS
-        for kind, end in ((INPUT, self.target_item.port_scene_pos(INPUT, self.edge.target_port)),
-                          (OUTPUT, self.source_item.port_scene_pos(OUTPUT, self.edge.source_port))):
-            if QLineF(end, scene_pos).length() <= reach:
-                return kind
-        return None
+        ends = [(QLineF(self.target_item.port_scene_pos(INPUT, self.edge.target_port), scene_pos).length(), INPUT),
+                (QLineF(self.source_item.port_scene_pos(OUTPUT, self.edge.source_port), scene_pos).length(), OUTPUT)]
+        distance, kind = min(ends)  # a short wire: the nearer end
+        return kind if distance <= reach else None
 
     def detach(self) -> None:
         self.source_item.edges.discard(self)

@@ -72,6 +72,11 @@ class CanvasInteractions(QObject):
         self._drop_wire: EdgeItem | None = None  # the wire a dragged block would be inserted into
         scene.installEventFilter(self)
 
+    @property
+    def draft(self) -> WireDraft | None:
+        """The wire being dragged (new or picked up), None when none is."""
+        return self._draft
+
     # ---- edits ----------------------------------------------------------------------------------
     def add_node(self, block_type: str, centre: QPointF) -> str:
         """Add a node of a block type centred on a scene point; returns its id and selects it."""
