@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from ui import style
@@ -56,19 +56,29 @@ class PortItem(QGraphicsEllipseItem):
             self.refused = on
             self._restyle()
 
-    def _restyle(self) -> None:
+    def _look(self) -> tuple[QColor, float, QColor]:
+        """Outline colour, outline width and fill for the port's state (read from style, so a theme applies)."""
         if self.refused:
-            pen, width, fill = style.ERROR, 2.2, style.ERROR_BODY
-        elif self.highlighted:
-            pen, width, fill = style.SELECTED, 2.2, style.SELECTED.lighter(170)
-        elif self.candidate:
-            pen, width, fill = style.SELECTED, 2.2, style.NODE_BODY
-        else:
-            pen, width, fill = self._colour, 1.6, style.NODE_BODY
-        self.setPen(QPen(pen, width))
-        self.setBrush(QBrush(fill))
+            return style.ERROR, 2.2, style.ERROR_BODY
+        if self.highlighted:
+            return style.SELECTED, 2.2, style.SELECTED.lighter(170)
+        if self.candidate:
+            return style.SELECTED, 2.2, style.NODE_BODY
+        return self._colour, 1.6, style.NODE_BODY
+
+    def _restyle(self) -> None:
+        colour, width, _ = self._look()
+        self.setPen(QPen(colour, width))  # the item's bounds follow the pen's width
         r = style.PORT_RADIUS + (1.5 if self.candidate or self.refused else 0.0)
         self.setRect(QRectF(-r, -r, 2 * r, 2 * r))
+        self.update()
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        colour, width, fill = self._look()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(colour, width))
+        painter.setBrush(QBrush(fill))
+        painter.drawEllipse(self.rect())
 
     def hoverEnterEvent(self, event) -> None:
         self.set_highlighted(True)

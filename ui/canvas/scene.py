@@ -143,13 +143,14 @@ class CanvasScene(QGraphicsScene):
         for edge, item in self.edge_items.items():
             item.set_label(self._carried_shape(edge))
 
-    def _carried_shape(self, edge: Edge) -> str:
+    def _carried_shape(self, edge: Edge) -> str | None:
+        """The shape text a wire carries; None (no label) while its source has no shape."""
         from builder.model import format_shape  # the engine's model package, imported once the report needs it
 
         report = self.document.shapes.report
         result = report.nodes.get(edge.source) if report is not None else None
         if result is None or not result.ok or edge.source_port >= len(result.output_shapes):
-            return "?"
+            return None
         return format_shape(result.output_shapes[edge.source_port])
 
     def highlight_upstream(self, node_id: str | None) -> None:
