@@ -147,7 +147,7 @@ class CanvasView(QGraphicsView):
         super().showEvent(event)
         if self._fit_pending:
             # After this event the docks settle the view's size; fit once they have.
-            QTimer.singleShot(0, self._fit_if_pending)
+            QTimer.singleShot(0, self, self._fit_if_pending)
 
     @Slot()
     def _fit_if_pending(self) -> None:
@@ -285,7 +285,7 @@ class CanvasView(QGraphicsView):
     def _changed(self) -> None:
         if not self._change_queued:
             self._change_queued = True
-            QTimer.singleShot(0, self._emit_changed)
+            QTimer.singleShot(0, self, self._emit_changed)
 
     @Slot()
     def _emit_changed(self) -> None:
