@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoGroup
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
 
 from builder.project import list_templates
 from ui.canvas.scene import CanvasScene
 from ui.canvas.view import CanvasView
 from ui.controllers.badge_actions import BadgeActions
+from ui.controllers.canvas_menus import CanvasMenus
 from ui.controllers.edit_actions import EditActions
 from ui.controllers.export_actions import ExportActions
 from ui.controllers.file_actions import FileActions
@@ -18,15 +19,18 @@ from ui.controllers.recovery_actions import RecoveryActions
 from ui.controllers.theme_actions import ThemeActions
 from ui.controllers.training_actions import TrainingActions
 from ui.controllers.view_actions import ViewActions
+from ui.controllers.window_layout import WindowLayout
 from ui.document import Document
 from ui.message_box import show_message
 from ui.panels.data_panel import DataPanel
 from ui.panels.device_panel import DevicePanel
 from ui.panels.evaluation_panel import EvaluationPanel
 from ui.panels.inspector import Inspector
+from ui.panels.model_summary import ModelSummary
 from ui.panels.palette import Palette
 from ui.panels.runs_panel import RunsPanel
 from ui.panels.settings_panel import SettingsPanel
+from ui.panels.shortcuts_dialog import ShortcutsDialog
 from ui.panels.training_panel import TrainingPanel
 from ui.workers.compatibility_updater import TARGETS
 from ui.workers.engine_loader import EngineLoader
@@ -66,7 +70,7 @@ class MainWindow(QMainWindow):
         self.workflow_panels = (self.data_panel, self.settings_panel, self.runs_panel, self.evaluation_panel,
                                 self.device_panel)
         right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
-        self._add_dock("Blocks", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, 190)
+        self._add_dock("Blocks", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, self.palette.content_width())
         inspector_dock = self._add_dock("Inspector", self.inspector, right, 330)
         self.tabifyDockWidget(inspector_dock, self._add_dock("Data", self.data_panel, right, 330))
         self.tabifyDockWidget(inspector_dock, self._add_dock("Settings", self.settings_panel, right, 330))
@@ -85,17 +89,18 @@ class MainWindow(QMainWindow):
         self.badge_actions = BadgeActions(self, self.engine)
         self.theme_actions = ThemeActions(self)
         self.view_actions = ViewActions(self, self.view)  # View ▸ auto-layout, fit, zoom, minimap, image
-        for controller in (self.file_actions, self.import_actions, self.export_actions, self.edit_actions,
-                           self.training_actions, self.badge_actions):
-            controller.status.connect(self._show_status)
-        self.view_actions.status.connect(self._show_status)
         self.recovery_actions = RecoveryActions(self, self.file_actions)  # autosave, restore after a crash
         self.recent_files = RecentFiles(self, self.file_actions)  # File ▸ Open Recent
-        self.recovery_actions.status.connect(self._show_status)
-        self.recent_files.status.connect(self._show_status)
+        self.canvas_menus = CanvasMenus(self)  # right-click on a block, a wire or the canvas
+        self.window_layout = WindowLayout(self)  # geometry and docks, remembered
+        for controller in (self.file_actions, self.import_actions, self.export_actions, self.edit_actions,
+                           self.training_actions, self.badge_actions, self.theme_actions, self.view_actions,
+                           self.recovery_actions, self.recent_files, self.canvas_menus, self.window_layout):
+            controller.status.connect(self._show_status)
 
-        self.summary = QLabel(self)
-        self.statusBar().addPermanentWidget(self.summary)
+        self.model_summary = ModelSummary(self)  # blocks, parameters, memory, FLOPs; problems (click: the first)
+        self.model_summary.problemsClicked.connect(self.select_first_problem)
+        self.statusBar().addPermanentWidget(self.model_summary)
         self.statusBar().showMessage("Loading Keras…")
 
         self._create_actions()
@@ -113,6 +118,7 @@ class MainWindow(QMainWindow):
         self.engine.ready.connect(self._on_engine_ready)
         self.engine.failed.connect(self._on_engine_failed)
         self.set_document(document or Document.from_template(DEFAULT_TEMPLATE, self))
+        self.window_layout.restore()
 
     def _connect_workflow(self) -> None:
         """The workflow panels talk through the window: runs → resume, evaluation, export; a run's end → runs."""
@@ -153,7 +159,8 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{title}Dock")
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        features = QDockWidget.DockWidgetFeature
+        dock.setFeatures(features.DockWidgetMovable | features.DockWidgetFloatable | features.DockWidgetClosable)
         self.addDockWidget(area, dock)
         orientation = Qt.Orientation.Vertical if area == Qt.DockWidgetArea.BottomDockWidgetArea else Qt.Orientation.Horizontal
         self.resizeDocks([dock], [size], orientation)
@@ -183,6 +190,9 @@ class MainWindow(QMainWindow):
         self.save_block_action.setStatusTip("Save the selected blocks as a reusable block under 'My blocks'")
         self.expand_block_action = QAction("E&xpand Block", self, triggered=edits.on_expand_composite_block)
         self.expand_block_action.setStatusTip("Replace the selected composite block by the layers inside it")
+        self.wire_shapes_action = QAction("Wire &Shapes", self, checkable=True, toggled=self._show_wire_shapes)
+        self.wire_shapes_action.setStatusTip("Write on every wire the shape it carries")
+        self.shortcuts_action = QAction("&Keyboard Shortcuts", self, shortcut="F1", triggered=self.show_shortcuts)
         self.compat_actions = QActionGroup(self)
         self.compat_actions.setExclusive(True)
         for target, label in {None: "Off", **TARGETS}.items():
@@ -215,7 +225,10 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         edit_menu.addSeparator()
+        edits = self.edit_actions
+        edit_menu.addActions([edits.cut_action, edits.copy_action, edits.paste_action, edits.duplicate_action])
         edit_menu.addAction(self.delete_action)
+        edit_menu.addAction(edits.rename_action)
         edit_menu.addAction(self.select_all_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.save_block_action)
@@ -227,13 +240,19 @@ class MainWindow(QMainWindow):
             else:
                 view_menu.addAction(action)
         self.view_actions.add_redo_shortcut(self.redo_action)  # Ctrl+Y redoes too
+        view_menu.addAction(self.wire_shapes_action)
         view_menu.addSeparator()
         compat_menu = view_menu.addMenu("TFLite &compatibility")
         compat_menu.addActions(self.compat_actions.actions())
         view_menu.addMenu("&Theme").addActions(self.theme_actions.group.actions())
         view_menu.addSeparator()
+        panels = view_menu.addMenu("&Panels")
         for dock in self.findChildren(QDockWidget):
-            view_menu.addAction(dock.toggleViewAction())
+            panels.addAction(dock.toggleViewAction())
+        panels.addSeparator()
+        panels.addAction("&Reset Layout", self.window_layout.reset)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
 
     @Slot(QAction)
     def _on_compat_target_chosen(self, action: QAction) -> None:
@@ -260,6 +279,9 @@ class MainWindow(QMainWindow):
         self.scene = CanvasScene(document, self)
         self.scene.selectionChanged.connect(self._on_selection_changed)
         self.scene.interactions.message.connect(self._show_status)
+        self.scene.interactions.renameRequested.connect(self.edit_actions.rename_node)
+        self.scene.interactions.contextMenuRequested.connect(self.canvas_menus.show)
+        self.scene.set_wire_labels(self.wire_shapes_action.isChecked())
         self.view.setScene(self.scene)
         document.titleChanged.connect(self._update_title)
         document.dirtyChanged.connect(self._update_title)
@@ -321,19 +343,33 @@ class MainWindow(QMainWindow):
         self._update_summary()
 
     def _update_summary(self) -> None:
-        graph = self.document.graph
+        self.model_summary.update_summary(self.document, self.data_panel.mismatches)
+
+    @Slot()
+    def select_first_problem(self) -> None:
+        """Select (and show) the first block with a problem of its own, else the first that misfits the dataset."""
         report = self.document.shapes.report
-        text = f"{len(graph.nodes)} blocks"
-        if report is None:
-            text += " · loading Keras…"
-        else:
-            problems = len(report.graph_errors) + sum(1 for r in report.nodes.values() if r.error and not r.blocked_by)
-            text += f" · {report.total_params:,} parameters · "
-            text += "valid" if report.valid else f"{problems} problem{'s' if problems != 1 else ''}"
-            mismatches = sum(len(m) for m in self.data_panel.mismatches.values())
-            if mismatches:
-                text += f" · {mismatches} dataset mismatch{'es' if mismatches != 1 else ''} (Data panel: Fix)"
-        self.summary.setText(text)
+        node_id = report.first_problem() if report is not None else None
+        if node_id is None:
+            node_id = next(iter(self.data_panel.mismatches), None)
+        item = self.scene.node_items.get(node_id) if node_id is not None else None
+        if item is None:
+            if report is not None and report.graph_errors:
+                self._show_status(report.graph_errors[0])
+            return
+        self.scene.clearSelection()
+        item.setSelected(True)
+        self.view.centerOn(item)
+        self.view.setFocus()
+
+    @Slot(bool)
+    def _show_wire_shapes(self, on: bool) -> None:
+        if self.scene is not None:
+            self.scene.set_wire_labels(on)
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.menuBar(), self).exec()
 
     @Slot(str)
     def _show_status(self, message: str) -> None:
@@ -345,6 +381,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.recovery_actions.discard_recovery()  # saved or discarded: nothing left to recover
+        self.window_layout.save()
         self.shutdown()
         event.accept()
 

@@ -229,7 +229,7 @@ def test_an_invalid_node_turns_red_and_the_nodes_after_it_wait(ready_window, qtb
     assert dropout.error and "no input connected" in dropout.error and not dropout.blocked
     assert "no input connected" in dropout.toolTip()
     assert digit.blocked and "dropout" in digit.shape_text
-    assert "problem" in window.summary.text()
+    assert "problem" in window.model_summary.full_text()
 
     window.document.undo_stack.undo()
     window.document.shapes.run_now()

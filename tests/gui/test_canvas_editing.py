@@ -236,7 +236,10 @@ def test_a_rename_re_keys_the_node_and_its_wires(window):
     assert Edge("drop", "conv2d_1") in scene.edge_items
 
 
-def test_double_clicking_a_title_requests_a_rename(window, qtbot):
+def test_double_clicking_a_title_renames_the_block_through_the_name_dialog(window, qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QInputDialog
+
     scene = window.scene
     item = scene.node_items["conv2d_1"]
     window.view.centerOn(item.sceneBoundingRect().center())
@@ -245,8 +248,20 @@ def test_double_clicking_a_title_requests_a_rename(window, qtbot):
     viewport = window.view.viewport()
     QTest.mouseDClick(viewport, LEFT, NO_MOD, view_pos_of(window, item.mapToScene(QPointF(150, 40))))  # the body
     assert asked == []
+
+    def answer() -> None:  # the window's rename dialog: type the new name, press Enter
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QInputDialog):
+            QTimer.singleShot(20, answer)
+            return
+        dialog.setTextValue("features")
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)
+
+    QTimer.singleShot(20, answer)
     QTest.mouseDClick(viewport, LEFT, NO_MOD, view_pos_of(window, item.mapToScene(QPointF(60, 10))))  # the title
     assert asked == ["conv2d_1"]
+    assert "features" in window.document.graph.nodes and "conv2d_1" not in window.document.graph.nodes
+    assert scene.node_items["features"] is item
 
 
 def test_a_right_click_says_what_it_was_on_and_selects_a_node_first(window):

@@ -278,7 +278,7 @@ def test_fix_an_input_shape_and_fix_all_are_each_one_undo_step(ready_window, qtb
     image = window.scene.node_items["image"]
     assert image.dataset_problems == panel.mismatches["image"]  # the block is marked, the reason in its tooltip
     assert "⚠ dataset: " + panel.mismatches["image"][0] in image.toolTip()
-    assert "dataset mismatch" in window.summary.text()
+    assert "dataset mismatch" in window.model_summary.full_text()
 
     with qtbot.waitSignal(panel.mismatchesChanged, timeout=LOAD_TIMEOUT_MS) as problems:
         panel.fix_buttons()[0].click()

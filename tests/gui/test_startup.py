@@ -62,5 +62,5 @@ def test_shapes_and_inspector_editors_appear_once_keras_is_loaded(window, qtbot)
     assert window.scene.node_items["digit"].params_text == "5,130 params"
     assert window.training_panel.train_button.isEnabled()
     assert "filters" in window.inspector.editors
-    assert "9,930 parameters" in window.summary.text()
-    assert "valid" in window.summary.text()
+    assert "9,930 parameters" in window.model_summary.full_text()
+    assert "valid" in window.model_summary.full_text()

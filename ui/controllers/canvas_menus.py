@@ -99,11 +99,7 @@ class CanvasMenus(WindowController):
         self.window.scene.interactions.insert_on_wire(edge, block_type, scene_pos)
 
     def delete_wire(self, edge: Edge) -> None:
-        from ui.document.commands import DisconnectCommand
-
-        document = self.window.document
-        if edge in document.graph.edges:
-            document.push(DisconnectCommand(document.graph, edge))
+        self.window.scene.interactions.disconnect_wire(edge)
 
     # ---- the empty canvas ---------------------------------------------------------------------------
     def _canvas_menu(self, menu: QMenu, scene_pos: QPointF) -> None:

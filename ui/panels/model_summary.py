@@ -95,6 +95,11 @@ class ModelSummary(QWidget):
             self.problems.setStyleSheet("border: none;")
             self.problems.setEnabled(False)
 
+    def full_text(self) -> str:
+        """What the summary says, problems included (for the window's tests and its accessible name)."""
+        problems = "" if self.problems.isHidden() else self.problems.text()
+        return " · ".join(t for t in (self.text.text(), problems) if t)
+
     def forget(self, document) -> None:
         """The document closed: drop its cache."""
         self._caches.pop(id(document), None)
