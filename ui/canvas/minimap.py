@@ -36,7 +36,8 @@ class GraphSketch:
     def _build(self, scene) -> None:
         self._wires = QPainterPath()
         for item in scene.edge_items.values():
-            self._wires.addPath(item.mapToScene(item.path()))
+            offset = item.pos()  # a wire item sits at (0, 0): its path is in scene coordinates already
+            self._wires.addPath(item.path() if offset.isNull() else item.path().translated(offset))
         self._boxes, self._selected = {}, []
         for item in scene.node_items.values():
             colour = style.ERROR if item.own_error else item.colour

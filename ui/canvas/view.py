@@ -63,6 +63,10 @@ class CanvasView(QGraphicsView):
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setAcceptDrops(True)  # palette drags reach the scene (QGraphicsView forwards them)
+        # Panning is by drag and by the minimap; scroll bars that come and go would resize the viewport
+        # under a fit (and take room). They still hold the scroll position.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._panning: QPointF | None = None
         self._pan_button = Qt.MouseButton.NoButton
         self._space_held = False
