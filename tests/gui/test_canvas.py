@@ -170,6 +170,7 @@ def test_delete_removes_selected_nodes_and_wires_and_undo_restores_them(window, 
     scene.edge_items[Edge("image", "rescaling")].setSelected(True)
     window.view.setFocus()
 
+    before = graph.to_dict()
     QTest.keyClick(window.view, Qt.Key.Key_Delete)
 
     assert "dropout" not in graph.nodes
@@ -179,6 +180,7 @@ def test_delete_removes_selected_nodes_and_wires_and_undo_restores_them(window, 
     window.undo_action.trigger()
     assert "dropout" in graph.nodes and Edge("flatten", "dropout") in graph.edges
     assert Edge("image", "rescaling") in graph.edges
+    assert graph.to_dict() == before  # every node and wire back at its place (an Input keeps its input order)
     assert_scene_matches_graph(window)
     window.redo_action.trigger()
     assert "dropout" not in graph.nodes

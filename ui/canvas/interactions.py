@@ -24,7 +24,8 @@ from ui.canvas.port_item import INPUT, OUTPUT, PortItem
 from ui.canvas.wire_draft import WireDraft
 from ui.canvas.wire_label import TextTag
 from ui.document import Document
-from ui.document.commands import AddNodeCommand, ConnectCommand, MoveNodesCommand, RemoveNodeCommand
+from ui.document.commands import AddNodeCommand, ConnectCommand, MoveNodesCommand
+from ui.document.edit_commands import RemoveNodesCommand
 from ui.document.wire_commands import InsertOnWireCommand, RemoveWireCommand, SpliceIntoWireCommand
 
 _DRAG_EVENTS = (QEvent.Type.GraphicsSceneDragEnter, QEvent.Type.GraphicsSceneDragMove)
@@ -151,8 +152,8 @@ class CanvasInteractions(QObject):
         stack.beginMacro("Delete " + ", ".join(nodes + [f"{e.source} → {e.target}" for e in edges]))
         for edge in edges:
             stack.push(RemoveWireCommand(graph, edge))
-        for node_id in nodes:
-            stack.push(RemoveNodeCommand(graph, node_id))
+        if nodes:  # undo puts every node and wire back at its place: an Input keeps its place among the inputs
+            stack.push(RemoveNodesCommand(graph, nodes))
         stack.endMacro()
 
     # ---- the scene's events ---------------------------------------------------------------------

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QStyle
 
 from builder import blocks
@@ -233,7 +233,7 @@ class NodeItem(QGraphicsItem):
 
         # Soft shadow, body, then the category-coloured header clipped to the rounded top.
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(0, 0, 0, 28))
+        painter.setBrush(style.NODE_SHADOW)
         painter.drawRoundedRect(box.translated(0, 2), radius, radius)
         outline = QPainterPath()
         outline.addRoundedRect(box, radius, radius)
@@ -259,12 +259,12 @@ class NodeItem(QGraphicsItem):
         pad = 9.0
         head = QRectF(box.left() + pad, box.top(), box.width() - 2 * pad, style.HEADER_HEIGHT)
         painter.setFont(style.title_font())
-        painter.setPen(QColor("#ffffff"))
+        painter.setPen(style.HEADER_TEXT)
         title_width = QFontMetrics(style.title_font()).horizontalAdvance(self.block_type)
         painter.drawText(head, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.block_type)
         id_font = style.small_font()
         painter.setFont(id_font)
-        painter.setPen(QColor(255, 255, 255, 215))
+        painter.setPen(style.HEADER_MUTED_TEXT)
         id_room = int(head.width() - title_width - 10)
         id_text = QFontMetrics(id_font).elidedText(self.node_id, Qt.TextElideMode.ElideMiddle, max(id_room, 0))
         painter.drawText(head, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, id_text)
@@ -290,7 +290,7 @@ class NodeItem(QGraphicsItem):
             text_width -= badge_width(self._badge) + 6
         if self._error:
             painter.setFont(style.small_font())
-            painter.setPen(style.BLOCKED.darker(130) if self._blocked else style.ERROR)
+            painter.setPen(style.BLOCKED_TEXT if self._blocked else style.ERROR)
             lines = _two_lines(self._shape_text, QFontMetrics(style.small_font()), int(text_width))
             for i, text in enumerate(lines):
                 painter.drawText(QRectF(body_rect.left(), body_rect.top() + i * line, text_width, line),

@@ -6,7 +6,7 @@ is narrower; `content_width()` is the width at which nothing needs to scroll.
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView, QHeaderView, QLineEdit, QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
@@ -20,7 +20,7 @@ MAX_CONTENT_WIDTH = 320  # content_width's cap: a longer (user-named) block scro
 
 
 def _swatch(colour: QColor, size: int = 12) -> QIcon:
-    pixmap = QPixmap(size, size)
+    pixmap = style.crisp_pixmap(size, size)  # drawn at the screen's pixel ratio
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -67,6 +67,7 @@ class Palette(QWidget):
         self.tree.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.items: dict[str, QTreeWidgetItem] = {}  # block type -> its row
         self.reload()
+        style.on_theme_changed(self._recolour_headings)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.filter)
@@ -86,7 +87,7 @@ class Palette(QWidget):
             font = head.font(0)
             font.setBold(True)
             head.setFont(0, font)
-            head.setForeground(0, style.MUTED_TEXT)
+            head.setForeground(0, style.MUTED_TEXT)  # a copy: _recolour_headings sets it again on a theme change
             for block_type in block_types:
                 item = QTreeWidgetItem(head, [block_type])
                 item.setData(0, _TYPE_ROLE, block_type)
@@ -112,6 +113,10 @@ class Palette(QWidget):
         sides = margins.left() + margins.right() if margins is not None else 0
         width = self.tree.sizeHintForColumn(0) + scroll_bar + frame + sides
         return min(max(width, self.filter.sizeHint().width() + sides), MAX_CONTENT_WIDTH)
+
+    def _recolour_headings(self) -> None:
+        for i in range(self.tree.topLevelItemCount()):
+            self.tree.topLevelItem(i).setForeground(0, style.MUTED_TEXT)
 
     @Slot(str)
     def _apply_filter(self, text: str) -> None:
