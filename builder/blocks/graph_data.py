@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Callable
 
 from builder.errors import GraphError, ProjectFileError
 from builder.graph import Graph
+
+MAX_COORDINATE = 1e7  # a block drawn beyond this is a broken or hostile file, not a drawing (a 1000-block model is ~1e5)
 
 LAMBDA_REFUSED = ("Lambda layers are refused: they run arbitrary Python code stored in the file, so opening "
                   "them would execute code from whoever wrote it. Replace the Lambda with catalogue blocks "
@@ -39,8 +42,12 @@ def read_graph(path, raw: Any, is_known: Callable[[str], bool], known_types: Cal
             raise ProjectFileError(path, f"{place}.type", f"unknown block type '{block_type}'. Known: {', '.join(known_types())}.")
         params = expect_type(path, f"{place}.params", n.get("params", {}), dict, "an object of parameters")
         position = n.get("position", [0, 0])
-        if not (isinstance(position, list) and len(position) == 2 and all(isinstance(v, (int, float)) for v in position)):
+        if not (isinstance(position, list) and len(position) == 2
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in position)):
             raise ProjectFileError(path, f"{place}.position", f"expected [x, y], found {json.dumps(position)}.")
+        if not all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in position):
+            raise ProjectFileError(path, f"{place}.position", f"expected finite numbers of at most {MAX_COORDINATE:g}, "
+                                   f"found {json.dumps(position)}. Set it to [0, 0]; Auto-Layout places the block.")
         flags = {key: expect_type(path, f"{place}.{key}", n.get(key, default), bool, "true or false")
                  for key, default in (("trainable", True), ("output", False))}
         try:

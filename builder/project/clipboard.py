@@ -25,7 +25,6 @@ from builder.project.validation import shown
 
 FORMAT = "layerboard-nodes"
 VERSION = 1
-MAX_COORDINATE = 1e7  # a pasted position beyond this is a broken clipboard, not a drawing
 _SOURCE = "The clipboard"  # how messages name where the data came from
 
 
@@ -92,11 +91,6 @@ def paste_plan(graph: Graph, data: Any, anchor: tuple[float, float] = (0.0, 0.0)
                 blocks.check_param(node.type, name, value)
             except LayerboardError as exc:
                 raise ProjectFileError(_SOURCE, f"graph.nodes[{i}].params.{name}", str(exc)) from None
-    for i, node in enumerate(copied.nodes.values()):
-        if not all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in node.position):
-            raise ProjectFileError(_SOURCE, f"graph.nodes[{i}].position",
-                                   f"expected finite numbers of at most {MAX_COORDINATE:g}, found "
-                                   f"{json.dumps(list(node.position))}.")
     ax, ay = (float(v) for v in anchor)
     if not (math.isfinite(ax) and math.isfinite(ay)):
         raise LayerboardError(f"Cannot paste at ({ax}, {ay}): the place must be finite.")

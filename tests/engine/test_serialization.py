@@ -46,6 +46,13 @@ def _valid():
         (lambda d: d["graph"].update(nodes="oops"), "graph.nodes", "expected a list"),
         (lambda d: d.update(training={"epochz": 3}), "training.epochz", "unknown setting"),
         (lambda d: d["graph"]["nodes"][0].update(position=[1]), "graph.nodes[0].position", "expected [x, y]"),
+        (lambda d: d["graph"]["nodes"][0].update(position=[float("nan"), 0]), "graph.nodes[0].position",
+         "expected finite numbers"),
+        (lambda d: d["graph"]["nodes"][0].update(position=[0, 1e308]), "graph.nodes[0].position",
+         "expected finite numbers"),
+        (lambda d: d["graph"]["nodes"][0].update(position=[True, 0]), "graph.nodes[0].position", "expected [x, y]"),
+        (lambda d: d.update(weights="m.weights.h5", weight_groups={"ghost": "dense"}), "weight_groups",
+         "not a node of the graph"),
     ],
 )
 def test_malformed_files_name_file_place_and_problem(tmp_path, mutate, place, problem):
