@@ -193,7 +193,7 @@ def _output_candidates(project: Project, node: Node, shape: tuple, info: Dataset
 
 def _changed(project: Project, report: ShapeReport, changes: Sequence[_Candidate]) -> tuple[Project, ShapeReport]:
     """A copy of the project (and of the report, for a changed output shape) with the candidates applied."""
-    graph = Graph.from_dict(project.graph.to_dict())
+    graph = project.graph.copy()
     training = copy.deepcopy(project.training)
     nodes = dict(report.nodes)
     for candidate in changes:

@@ -5,6 +5,7 @@ method emits one plain-Python event so that views (the Qt canvas, a test) can fo
 """
 from __future__ import annotations
 
+import dataclasses
 import keyword
 import re
 from collections.abc import Iterable, Mapping
@@ -244,6 +245,17 @@ class Graph:
         self._in[edge.target].remove(edge)
         self._out[edge.source].remove(edge)
         self.events.emit(EdgeRemoved(edge))
+
+    def copy(self) -> "Graph":
+        """An independent copy for what-if checks, made without events: its own nodes (each with its own params
+        dict; the values, which edits replace and never change in place, are shared) and its own wires."""
+        other = Graph()
+        other._nodes = {node_id: dataclasses.replace(node, params=dict(node.params)) for node_id, node in self._nodes.items()}
+        other._edges = list(self._edges)
+        other._edges_view = None
+        other._in = {node_id: list(edges) for node_id, edges in self._in.items()}
+        other._out = {node_id: list(edges) for node_id, edges in self._out.items()}
+        return other
 
     # ---- (de)serialisation -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

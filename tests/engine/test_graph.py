@@ -62,3 +62,19 @@ def test_dict_round_trip():
     b = g.add_node("Dense", {"units": 2}, (3, 4))
     g.connect(a.id, b.id)
     assert Graph.from_dict(g.to_dict()).to_dict() == g.to_dict()
+
+
+def test_a_copy_is_independent_and_emits_nothing():
+    graph = Graph()
+    graph.add_node("Input", {"shape": [4]}, node_id="x")
+    graph.add_node("Dense", {"units": 3}, node_id="d")
+    graph.connect("x", "d")
+    events = []
+    graph.events.subscribe(events.append)
+    other = graph.copy()
+    assert other.to_dict() == graph.to_dict() and events == []
+    other.set_param("d", "units", 9)
+    other.disconnect(other.edges[0])
+    other.add_node("Dense", {}, node_id="e")
+    assert graph.nodes["d"].params == {"units": 3} and len(graph.edges) == 1 and "e" not in graph.nodes
+    assert graph.incoming("d") and not other.incoming("d") and events == []

@@ -98,7 +98,8 @@ class NodeItem(QGraphicsItem):
         self.node_id = node_id
         for port in self.input_ports + self.output_ports:
             port.set_node_id(node_id)
-        self.set_result(self._result)
+        result, self._result = self._result, None  # shown again in full: its tooltip names the node
+        self.set_result(result)
 
     def in_title(self, scene_pos: QPointF) -> bool:
         """Whether a scene point lies on the node's header (its title bar)."""
@@ -136,6 +137,8 @@ class NodeItem(QGraphicsItem):
     # ---- what inference found ----------------------------------------------------------------
     def set_result(self, result) -> None:
         """Show a NodeResult from shape inference, or the pending state when `result` is None."""
+        if result is not None and (result is self._result or result == self._result):
+            return  # unchanged by the edit (most nodes, after one edit of a large graph): nothing to redo
         self._result = result
         if result is None:
             self._shape_text, self._params_text, self._error, self._blocked = PENDING, "", None, False
