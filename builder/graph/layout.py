@@ -158,3 +158,33 @@ def place_clear(graph: Graph, positions: dict[str, tuple[float, float]]) -> dict
     bottom = max(y for cell in buckets.values() for _, y in cell)
     top = min(y for _, y in positions.values())
     return shifted(0.0, bottom + cell_h + CLEARANCE - top)
+
+
+def make_room(graph: Graph, node_id: str) -> dict[str, tuple[tuple[float, float], tuple[float, float]]]:
+    """Moves that make room for `node_id`, a block just inserted into a wire: it goes below any block above it that
+    it covers (the wire's source), and every block it feeds at or below it goes down by one amount until none is
+    covered (what follows an inserted block is pushed down). Returns {node id: (old position, new position)};
+    empty when nothing overlaps."""
+    from builder.graph.insertion import downstream_nodes
+
+    def covers(other: str, x: float, y: float) -> bool:
+        ox, oy = graph.nodes[other].position
+        return abs(ox - x) < NODE_WIDTH + CLEARANCE and abs(oy - y) < NODE_HEIGHT + CLEARANCE
+
+    moves: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
+    start = x, y = graph.node(node_id).position
+    down = downstream_nodes(graph, node_id) - {node_id}
+    above = [n for n in graph.nodes if n != node_id and n not in down and graph.nodes[n].position[1] <= y
+             and covers(n, x, y)]
+    if above:
+        y = math.ceil((max(graph.nodes[n].position[1] for n in above) + NODE_HEIGHT + CLEARANCE) / _STEP) * _STEP
+        moves[node_id] = (start, (x, y))
+    below = [n for n in down if graph.nodes[n].position[1] >= start[1]]
+    covered = [n for n in below if covers(n, x, y)]
+    if covered:
+        shift = y + NODE_HEIGHT + CLEARANCE - min(graph.nodes[n].position[1] for n in covered)
+        shift = math.ceil(shift / _STEP) * _STEP
+        for n in below:
+            old = graph.nodes[n].position
+            moves[n] = (old, (old[0], old[1] + shift))
+    return moves

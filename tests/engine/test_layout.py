@@ -150,3 +150,24 @@ def test_layout_command_lays_out_a_project_file_or_some_of_its_nodes(tmp_path, c
     assert _overlaps(whole) == 0 and len({y for _, y in whole}) > 1
     with pytest.raises(LayerboardError, match="no node 'nope'"):
         layout(str(path), "--nodes", "nope")
+
+
+def test_make_room_puts_an_inserted_block_below_its_source_and_pushes_what_follows_down():
+    from builder.graph import Graph, make_room
+
+    graph = Graph()
+    for i, name in enumerate(("a", "b", "c")):
+        graph.add_node("Dense", {"units": 2}, (0, i * 80), name)
+    graph.add_node("Dense", {"units": 2}, (600, 80), "aside")  # not fed by the new block: stays
+    graph.add_node("Dropout", {}, (0, 40), "new")  # dropped on the wire a -> b
+    graph.connect("a", "new")
+    graph.connect("new", "b")
+    graph.connect("b", "c")
+    moves = make_room(graph, "new")
+    assert moves["new"] == ((0, 40), (0, 80))
+    assert moves["b"][1][1] >= 80 + 60 + 20 and moves["c"][1][1] - moves["b"][1][1] == 80  # pushed by one amount
+    assert "a" not in moves and "aside" not in moves
+    graph.move_node("b", moves["b"][1])
+    graph.move_node("c", moves["c"][1])
+    graph.move_node("new", moves["new"][1])
+    assert make_room(graph, "new") == {}

@@ -76,6 +76,21 @@ def test_a_block_dropped_on_a_wire_is_inserted_there_and_undo_redo_restore_the_e
     assert_scene_matches_graph(window)
 
 
+def test_a_block_inserted_into_a_tight_column_pushes_what_follows_down_in_the_same_step(window):
+    graph, scene, stack = window.document.graph, window.scene, window.document.undo_stack
+    before = graph.to_dict()
+    wire = Edge("flatten", "dropout")
+    new = scene.interactions.insert_on_wire(wire, "Dense", wire_middle(window, wire))
+    boxes = {n: item.sceneBoundingRect() for n, item in scene.node_items.items()}
+    overlapping = [(a, b) for a in boxes for b in boxes if a < b and boxes[a].intersects(boxes[b])]
+    assert overlapping == [] and new in boxes
+    assert graph.nodes["digit"].position[1] > graph.nodes[new].position[1]  # pushed down, still below
+    assert stack.count() == 1
+    stack.undo()
+    assert graph.to_dict() == before
+    assert_scene_matches_graph(window)
+
+
 def test_an_unwired_node_dragged_onto_a_wire_is_inserted_in_one_undo_step(window):
     spread_out(window)
     graph, scene, stack = window.document.graph, window.scene, window.document.undo_stack

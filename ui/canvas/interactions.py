@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QApplication, QGraphicsItem, QGraphicsScene, QGra
                                QGraphicsSceneDragDropEvent, QGraphicsSceneMouseEvent)
 
 from builder import blocks
-from builder.graph import CYCLE_PROBLEM, SAME_NODE_PROBLEM, Edge, downstream_nodes, upstream_nodes
+from builder.graph import CYCLE_PROBLEM, SAME_NODE_PROBLEM, Edge, downstream_nodes, make_room, upstream_nodes
 from ui import style
 from ui.canvas.block_type_mime import block_type_from_mime
 from ui.canvas.edge_item import EdgeItem
@@ -94,8 +94,15 @@ class CanvasInteractions(QObject):
         returns its id and selects it."""
         x = round((centre.x() - style.NODE_WIDTH / 2) / 10) * 10
         y = round((centre.y() - style.NODE_HEIGHT / 2) / 10) * 10
-        command = InsertOnWireCommand(self.document.graph, edge, block_type, blocks.initial_params(block_type), (x, y))
-        self.document.push(command)
+        graph = self.document.graph
+        command = InsertOnWireCommand(graph, edge, block_type, blocks.initial_params(block_type), (x, y))
+        stack = self.document.undo_stack
+        stack.beginMacro(command.text())
+        stack.push(command)
+        room = make_room(graph, command.node_id)  # what the new block would cover moves down, in the same step
+        if room:
+            stack.push(MoveNodesCommand(graph, room))
+        stack.endMacro()
         self.scene.clearSelection()
         self.node_items[command.node_id].setSelected(True)
         return command.node_id
@@ -309,6 +316,9 @@ class CanvasInteractions(QObject):
         stack.beginMacro(f"Insert {node_id} between {wire.edge.source} and {wire.edge.target}")
         stack.push(MoveNodesCommand(graph, moves))
         stack.push(SpliceIntoWireCommand(graph, wire.edge, node_id))
+        room = make_room(graph, node_id)
+        if room:
+            stack.push(MoveNodesCommand(graph, room))
         stack.endMacro()
 
     def _set_drop_wire(self, wire: EdgeItem | None) -> None:
