@@ -147,11 +147,13 @@ def test_freeze_from_a_block_menu_is_one_undo_step_for_the_whole_selection(windo
 
 
 def test_the_shortcuts_dialog_lists_the_menus_shortcuts(window, qtbot):
-    from ui.panels.shortcuts_dialog import ShortcutsDialog, shortcut_rows
+    from ui.panels.shortcuts_dialog import DEDICATED_KEYS, ShortcutsDialog, shortcut_rows
 
     rows = shortcut_rows(window.menuBar())
     texts = {text: keys for _menu, text, keys in rows}
-    assert texts["Copy"] == "Ctrl+C" and texts["Paste"] == "Ctrl+V" and "Ctrl+Y" in texts["Redo"]
+    assert texts["Copy"] == "Ctrl+C" and texts["Paste"] == "Ctrl+V" and texts["Rename"] == "F2"
+    assert "Ctrl+Y" in texts["Redo"] and "Ctrl+Z" in texts["Undo"] and texts["Auto-Layout"] == "Ctrl+L"
+    assert all(key not in DEDICATED_KEYS for _menu, _text, keys in rows for key in keys.split(", "))
     dialog = ShortcutsDialog(window.menuBar(), window)
     assert dialog.tree.topLevelItemCount() >= 4  # File, Edit, View … and the canvas's mouse gestures
     dialog.close()

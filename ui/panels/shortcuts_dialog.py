@@ -4,6 +4,9 @@ from __future__ import annotations
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenuBar, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+# Keys some keyboards have for one action (Qt lists them among the standard shortcuts); not worth a row here.
+DEDICATED_KEYS = {"Undo", "Redo", "Copy", "Cut", "Paste", "Open", "Save", "Find", "Help", "New", "Close", "Print"}
+
 # What the canvas does with the mouse and keys that no menu action stands for.
 CANVAS_GESTURES = (
     ("Drag a block from the palette", "add it; drop it on a wire to insert it there"),
@@ -26,8 +29,11 @@ def shortcut_rows(menu_bar: QMenuBar) -> list[tuple[str, str, str]]:
             if action.menu() is not None:
                 walk(action.menu(), f"{path} › {action.menu().title().replace('&', '')}")
             elif not action.isSeparator() and action.shortcuts():
-                keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
-                rows.append((path, action.text().replace("&", "").rstrip("…").strip(), keys))
+                keys = [s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts()]
+                text = action.text().replace("&", "").rstrip("…").strip()
+                if text.startswith(("Undo ", "Redo ")):  # "Undo Set conv2d_1.filters": the step is not the action
+                    text = text[:4]
+                rows.append((path, text, ", ".join(k for k in keys if k not in DEDICATED_KEYS)))
 
     for top in menu_bar.actions():
         if top.menu() is not None:
@@ -60,6 +66,6 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tree)
         layout.addWidget(buttons)
-        self.resize(620, 560)
+        self.resize(820, 580)
 
 
