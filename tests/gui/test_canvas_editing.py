@@ -206,6 +206,11 @@ def test_wire_labels_show_shapes_and_a_red_blocks_upstream_chain_is_highlighted(
     scene.set_wire_labels(True)
     assert scene.edge_items[Edge("flatten", "dropout")].label.text == "(None, 512)"
     assert scene.edge_items[Edge("image", "rescaling")].label.text == "(None, 8, 8, 1)"
+    extra = scene.add_block("Dense", QPointF(900, 700))
+    scene.connect_ports("flatten", extra)
+    assert scene.edge_items[Edge("flatten", extra)].label is None  # one label per output, on its first wire
+    window.document.undo_stack.undo()
+    window.document.undo_stack.undo()
     conv = scene.interactions.insert_on_wire(Edge("flatten", "dropout"), "Conv2D", QPointF(400, 520))
     document.shapes.run_now()
     assert scene.edge_items[Edge("flatten", conv)].label.text == "(None, 512)"  # a new wire is labelled too

@@ -70,6 +70,9 @@ def arrow_head(path: QPainterPath, size: float = ARROW) -> QPolygonF:
     return QPolygonF([tip, tip + back + side, tip + back - side])
 
 
+LABEL_OFFSET = 24.0  # how far down its wire a shape label sits below the output port
+
+
 class EdgeItem(QGraphicsPathItem):
     """Follows the two node items it joins; selectable so that Delete can remove it.
 
@@ -150,7 +153,8 @@ class EdgeItem(QGraphicsPathItem):
 
     def _place_label(self) -> None:
         if self.label is not None:
-            self.label.setPos(self.path().pointAtPercent(0.5))
+            path = self.path()  # near the source, where the shape comes from: halfway down a short wire
+            self.label.setPos(path.pointAtPercent(path.percentAtLength(min(LABEL_OFFSET, path.length() / 2))))
 
     def boundingRect(self):
         return super().boundingRect().united(self._arrow.boundingRect()).adjusted(-4, -4, 4, 4)

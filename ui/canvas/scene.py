@@ -67,9 +67,9 @@ class CanvasScene(QGraphicsScene):
         elif isinstance(event, NodeMoved):
             self.node_items[event.node.id].setPos(QPointF(*event.node.position))
         elif isinstance(event, EdgeAdded):
-            item = self._add_edge_item(event.edge)
+            self._add_edge_item(event.edge)
             if self.wire_labels:
-                item.set_label(self._carried_shape(event.edge))
+                self._label_port(event.edge.source, event.edge.source_port)
         elif isinstance(event, EdgeRemoved):
             item = self.edge_items.pop(event.edge)
             if item in self._traced:
@@ -77,6 +77,8 @@ class CanvasScene(QGraphicsScene):
             item.detach()
             self.removeItem(item)
             self._update_merge_ports(event.edge.target)
+            if self.wire_labels and event.edge.source in self.node_items:
+                self._label_port(event.edge.source, event.edge.source_port)  # its next wire takes the label
         elif isinstance(event, FlagChanged):
             self.node_items[event.node.id].set_flags(event.node.trainable, event.node.output)
         # ParamChanged changes nothing drawn until shape inference reports (see apply_report).
@@ -140,8 +142,16 @@ class CanvasScene(QGraphicsScene):
                 item.set_label(None)
 
     def _label_wires(self) -> None:
-        for edge, item in self.edge_items.items():
-            item.set_label(self._carried_shape(edge))
+        """One label per output port, on its first wire just below the port: a block feeding three others says its
+        shape once, and wires running up the gaps between columns carry no labels that collide there."""
+        for source, port in dict.fromkeys((edge.source, edge.source_port) for edge in self.edge_items):
+            self._label_port(source, port)
+
+    def _label_port(self, source: str, port: int) -> None:
+        """Label the first wire out of one output port, and only that one."""
+        wires = [e for e in self.document.graph.outgoing(source) if e.source_port == port and e in self.edge_items]
+        for i, edge in enumerate(wires):
+            self.edge_items[edge].set_label(self._carried_shape(edge) if i == 0 else None)
 
     def _carried_shape(self, edge: Edge) -> str | None:
         """The shape text a wire carries; None (no label) while its source has no shape."""
