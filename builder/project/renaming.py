@@ -81,19 +81,22 @@ def _renamed_groups(project: Project, old_id: str, new_id: str):
 def apply_renaming(project: Project, renaming: Renaming) -> None:
     """Rename the node in the graph (one NodeRenamed event) and set the settings the plan changes."""
     project.graph.rename_node(renaming.old_id, renaming.new_id)
-    for name, (_, after) in renaming.training.items():
-        setattr(project.training, name, copy.deepcopy(after))
-    if renaming.weight_groups is not None:
-        project.weight_groups = dict(renaming.weight_groups[1])
+    _set_settings(project, renaming, after=True)
 
 
 def undo_renaming(project: Project, renaming: Renaming) -> None:
     """Take an applied renaming back: the node's old id, and each changed setting exactly as it was."""
     project.graph.rename_node(renaming.new_id, renaming.old_id)
-    for name, (before, _) in renaming.training.items():
-        setattr(project.training, name, copy.deepcopy(before))
+    _set_settings(project, renaming, after=False)
+
+
+def _set_settings(project: Project, renaming: Renaming, after: bool) -> None:
+    """The settings a renaming changes, as they are after it (or, undoing it, as they were before)."""
+    side = 1 if after else 0
+    for name, values in renaming.training.items():
+        setattr(project.training, name, copy.deepcopy(values[side]))
     if renaming.weight_groups is not None:
-        project.weight_groups = dict(renaming.weight_groups[0])
+        project.weight_groups = dict(renaming.weight_groups[side])
 
 
 def rename_node(project: Project, old_id: str, new_id: str) -> Renaming:
