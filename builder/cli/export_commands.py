@@ -18,6 +18,8 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
                         help="python writes a standalone Keras script of the project (no training needed)")
     parser.add_argument("-o", "--output", required=True, help="file (or folder for savedmodel) to write")
     parser.add_argument("--run", help="the run directory whose model to export (default: the project's latest run)")
+    parser.add_argument("--own-weights", action="store_true",
+                        help="export an imported project with its own weights file, even when it has runs")
     parser.add_argument("--quantization", default="float32", choices=["float32", "float16", "dynamic", "int8"],
                         help="TFLite: float16, dynamic-range int8 weights, or full-integer int8 (calibrated on "
                              "training samples)")
@@ -58,7 +60,7 @@ def _export(args: argparse.Namespace) -> int:
     else:
         project = load_project(source)
         validate_settings(project)  # before looking for its run: a bad setting is named first (exit 2)
-        chosen = chosen_model(project, args.run)  # a run's model, or the project with its own weights
+        chosen = chosen_model(project, args.run, own_weights=args.own_weights)  # a run, or its own weights
         model_path, weights = chosen.path or chosen.model, chosen.weights
     options = ExportOptions(quantization=args.quantization, io_type=args.io_type,
                             representative_samples=args.representative_samples,

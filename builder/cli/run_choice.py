@@ -5,8 +5,8 @@ from __future__ import annotations
 from builder.project import Project
 
 
-def chosen_model(project: Project, run_dir: str | None):
+def chosen_model(project: Project, run_dir: str | None, own_weights: bool = False):
     """The project's model (a builder.training.ProjectModel: its path or built model, and which weights)."""
     from builder.training import project_model  # loads numpy: only for the commands that use a model
 
-    return project_model(project, run_dir)
+    return project_model(project, run_dir, own_weights=own_weights)

@@ -59,9 +59,15 @@ def run_model_file(run_dir: str | Path) -> Path:
     return Path(run_dir) / MODEL_FILE
 
 
-def project_model(project: Project, run_dir: str | Path | None = None) -> ProjectModel:
+def project_model(project: Project, run_dir: str | Path | None = None, own_weights: bool = False) -> ProjectModel:
     """The run's model when `run_dir` is given; else the newest run's; else, for a project whose weights are its
-    own, its graph built with those weights; else an error that says to train first."""
+    own, its graph built with those weights; else an error that says to train first. `own_weights` asks for the
+    project's own weights even when it has runs (an imported model exported as imported)."""
+    if own_weights:
+        if not project.weights:
+            raise LayerboardError(f"{project.path or project.name} has no weights of its own (only an imported model "
+                                  "has); choose one of its runs.")
+        return _with_own_weights(project)
     if run_dir:
         path = run_model_file(run_dir)
         return ProjectModel(RUN, f"trained in the run {run_dir} ({path})", path=path)

@@ -72,3 +72,15 @@ def test_a_run_is_used_once_there(imported, capsys):
     assert chosen.path == run / "model.keras" and "run" in chosen.weights
     assert main(["evaluate", str(project), "--json"]) == 0
     assert str(run) in json.loads(capsys.readouterr().out)["weights"]
+    # the imported weights stay reachable once runs exist: export --own-weights, project_model(own_weights=True)
+    assert project_model(load_project(project), own_weights=True).source == PROJECT_WEIGHTS
+    out = project.parent / "own.keras"
+    assert main(["export", str(project), "--format", "keras", "-o", str(out), "--own-weights", "--json"]) == 0
+    assert "the project's own weights" in json.loads(capsys.readouterr().out)["weights"]
+
+
+def test_own_weights_of_a_project_without_any_is_refused_with_the_fix(digits_project, tmp_path):
+    from builder.errors import LayerboardError
+
+    with pytest.raises(LayerboardError, match="no weights of its own"):
+        project_model(digits_project, own_weights=True)

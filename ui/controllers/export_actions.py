@@ -249,22 +249,7 @@ def _export(choice: ModelChoice | None, fmt: str, out_path: Path, project, optio
         chosen = project_model(project)
         model, weights = chosen.path or chosen.model, chosen.weights
     elif choice.own_weights:
-        model, weights = _with_own_weights(project), choice.weights
+        model, weights = project_model(project, own_weights=True).model, choice.weights
     else:
         model, weights = choice.model_path, choice.weights or None
     return export_model(model, fmt, out_path, project, options=options, overwrite=overwrite, weights=weights)
-
-
-def _with_own_weights(project):
-    """The project's graph built with its own weights file, refused when any layer would stay untrained (as
-    builder.training.project_model does for a project without runs)."""
-    from builder.errors import LayerboardError
-    from builder.model import apply_project_weights, build_model
-
-    model = build_model(project.graph, name=project.name, folder=project.folder())
-    report = apply_project_weights(model, project)
-    if report is None or not report.loaded or report.skipped:
-        raise LayerboardError(f"{project.weights} does not hold the weights of every layer "
-                              f"({report.summary() if report else 'no weights'}), so the model would be partly "
-                              "untrained; choose a trained run instead.")
-    return model
