@@ -27,14 +27,14 @@ def main() -> None:
     parser.add_argument("--menu", help="also save the screen with a wire's right-click menu open")
     args = parser.parse_args()
     app = application(args.theme)
-    from builder.graph import Edge
     from ui.document import Document
     from ui.main_window import MainWindow
 
     window = MainWindow(Document.from_template("shapes_cnn"))
     window.resize(1600, 1000)
     window.show()
-    wait_for(window.document.shapes.reportChanged) if window.start_engine() is None else None
+    window.start_engine()
+    wait_for(window.document.shapes.reportChanged)
     window.wire_shapes_action.setChecked(True)
     window.view_actions.minimap_action.setChecked(True)
     graph = window.document.graph

@@ -32,6 +32,28 @@ def user_data(tmp_path, monkeypatch):
     yield folder
 
 
+@pytest.fixture(scope="session")
+def sine_project():
+    """A maker of tiny regression projects; call it (with TrainingConfig overrides) for a fresh one."""
+    return make_sine_project
+
+
+def make_sine_project(**training):
+    """A tiny regression project on the generated sine set: Input (32, 1) → Flatten → Dense(1); `training` overrides
+    its settings (default: mean squared error, MAE, one epoch, no TensorBoard)."""
+    from builder.graph import Graph
+    from builder.project import DatasetRef, Project, TrainingConfig
+
+    graph = Graph()
+    graph.add_node("Input", {"shape": [32, 1]}, node_id="input")
+    graph.add_node("Flatten", {}, node_id="flat")
+    graph.add_node("Dense", {"units": 1}, node_id="out")
+    graph.connect("input", "flat")
+    graph.connect("flat", "out")
+    settings = {"loss": "mean_squared_error", "metrics": ["mae"], "epochs": 1, "tensorboard": False, **training}
+    return Project(graph=graph, dataset=DatasetRef(name="sine"), name="sine", training=TrainingConfig(**settings))
+
+
 @pytest.fixture
 def digits_project():
     return load_template("digits_cnn")

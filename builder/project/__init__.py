@@ -26,4 +26,6 @@ __all__ = [
     "RecoveryFile", "RecoveryScan", "RestoredProject", "list_recoveries", "new_recovery_path", "pid_alive",
     "read_recovery", "recovery_dir", "remove_recovery", "restore_project", "write_recovery",
     "MAX_RECENT", "add_recent_file", "clear_recent_files", "recent_files", "remove_recent_file",
+    # the clipboard's blocks (copy, paste with fresh ids):
+    "PastePlan", "apply_paste", "clipboard_data", "clipboard_text", "copy_selection", "paste_plan", "remove_paste",
 ]

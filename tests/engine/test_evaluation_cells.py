@@ -10,8 +10,7 @@ import pytest
 from builder.cli import main
 from builder.data import load_dataset
 from builder.errors import LayerboardError
-from builder.graph import Graph
-from builder.project import DatasetRef, Project, TrainingConfig, save_project
+from builder.project import save_project
 from builder.training import (
     Trainer, evaluate, predict_samples, residual_points, samples_in_cell, split_samples,
 )
@@ -25,16 +24,9 @@ def digits(trained_digits):
 
 
 @pytest.fixture(scope="module")
-def sine(tmp_path_factory):
+def sine(tmp_path_factory, sine_project):
     """A tiny regression model on the generated sine set, trained one epoch: (project, result, evaluation)."""
-    graph = Graph()
-    graph.add_node("Input", {"shape": [32, 1]}, node_id="input")
-    graph.add_node("Flatten", {}, node_id="flat")
-    graph.add_node("Dense", {"units": 1}, node_id="out")
-    graph.connect("input", "flat")
-    graph.connect("flat", "out")
-    project = Project(graph=graph, dataset=DatasetRef(name="sine"), name="sine", training=TrainingConfig(
-        loss="mean_squared_error", metrics=["mae"], epochs=1, tensorboard=False))
+    project = sine_project()
     result = Trainer(project, run_dir=tmp_path_factory.mktemp("sine_run")).run()
     return project, result, evaluate(project, result.model_path)
 

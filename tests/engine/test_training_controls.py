@@ -123,15 +123,8 @@ def test_linear_output_uses_logits():
     assert loss.get_config()["from_logits"] is False  # the probabilities pass through Dropout
 
 
-def test_regression_metrics(tmp_path):
-    graph = Graph()
-    graph.add_node("Input", {"shape": [32, 1]}, node_id="input")
-    graph.add_node("Flatten", {}, node_id="flat")
-    graph.add_node("Dense", {"units": 1}, node_id="out")
-    graph.connect("input", "flat")
-    graph.connect("flat", "out")
-    project = Project(graph=graph, dataset=DatasetRef(name="sine"), name="sine", training=TrainingConfig(
-        loss="huber", metrics=["mae", "rmse"], epochs=1, tensorboard=False))
+def test_regression_metrics(tmp_path, sine_project):
+    project = sine_project(loss="huber", metrics=["mae", "rmse"])
     result = Trainer(project, run_dir=tmp_path).run()
     assert {"mae", "rmse", "val_mae", "val_rmse"} <= set(result.history)
 

@@ -202,7 +202,7 @@ def test_while_a_wire_is_dragged_compatible_ports_are_marked_and_a_refused_one_s
 
 def test_wire_labels_show_shapes_and_a_red_blocks_upstream_chain_is_highlighted(ready_window):
     window = ready_window
-    graph, scene, document = window.document.graph, window.scene, window.document
+    scene, document = window.scene, window.document
     scene.set_wire_labels(True)
     assert scene.edge_items[Edge("flatten", "dropout")].label.text == "(None, 512)"
     assert scene.edge_items[Edge("image", "rescaling")].label.text == "(None, 8, 8, 1)"

@@ -120,20 +120,11 @@ def test_try_it_on_a_sample_and_a_file(evaluated_digits, qtbot, tmp_path):
     assert "expects one sample" in panel.status.text() and panel.evaluate_button.isEnabled()
 
 
-def test_regression_run_shows_residuals_and_largest_errors(ready_window, qtbot, tmp_path):
-    from builder.graph import Graph
-    from builder.project import DatasetRef, Project, TrainingConfig
+def test_regression_run_shows_residuals_and_largest_errors(ready_window, qtbot, tmp_path, sine_project):
     from builder.training import Trainer, residual_points
     from ui.document import Document
 
-    graph = Graph()
-    graph.add_node("Input", {"shape": [32, 1]}, node_id="input")
-    graph.add_node("Flatten", {}, node_id="flat")
-    graph.add_node("Dense", {"units": 1}, node_id="out")
-    graph.connect("input", "flat")
-    graph.connect("flat", "out")
-    project = Project(graph=graph, dataset=DatasetRef(name="sine"), name="sine", training=TrainingConfig(
-        loss="mean_squared_error", metrics=["mae"], epochs=1, tensorboard=False))
+    project = sine_project()
     window = ready_window
     window.set_document(Document(project, window))
     result = Trainer(project, run_dir=tmp_path / "sine_run").run()
