@@ -54,15 +54,9 @@ def undo_insertion(graph, insertion: Insertion) -> None:
 
 
 def connect_at(graph, edge: Edge, index: int) -> Edge:
-    """Connect `edge` so it stands at `index` in `graph.edges` (the wires from there on are re-made behind it),
-    so that undoing a disconnect restores the graph's exact wiring order (and file)."""
-    later = list(graph.edges[index:])
-    for other in reversed(later):
-        graph.disconnect(other)
-    graph.connect(edge.source, edge.target, edge.source_port, edge.target_port)
-    for other in later:
-        graph.connect(other.source, other.target, other.source_port, other.target_port)
-    return edge
+    """Connect `edge` so it stands at `index` in `graph.edges` (one EdgeAdded; the wires after it keep their
+    items), so that undoing a disconnect restores the graph's exact wiring order (and file)."""
+    return graph.connect(edge.source, edge.target, edge.source_port, edge.target_port, index=index)
 
 
 def upstream_nodes(graph, node_id: str) -> set[str]:

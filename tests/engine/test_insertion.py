@@ -69,3 +69,18 @@ def test_wire_problem_names_the_same_block_and_cycles_and_reachability_sets():
     assert upstream_nodes(graph, "out") == {"inp", "a", "b"}
     assert downstream_nodes(graph, "a") == {"b", "out"}
     assert upstream_nodes(graph, "inp") == set()
+
+
+def test_putting_the_first_wire_of_a_long_chain_back_is_one_event():
+    graph = Graph()
+    for i in range(50):
+        graph.add_node("Dense", {}, (0, 0), f"n{i}")
+        if i:
+            graph.connect(f"n{i - 1}", f"n{i}")
+    first = graph.edges[0]
+    before = graph.to_dict()
+    graph.disconnect(first)
+    events = []
+    graph.events.subscribe(events.append)
+    connect_at(graph, first, 0)
+    assert len(events) == 1 and graph.to_dict() == before
