@@ -15,11 +15,13 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from builder import blocks
 from builder.errors import LayerboardError, ProjectFileError
 from builder.graph import Edge, Graph, Node, place_clear, snake_case
+from builder.project.files import check_node_files
 from builder.project.limits import MAX_EDGES, MAX_NODES, MAX_PROJECT_BYTES, check_limits, parse_json
 from builder.project.validation import shown
 
@@ -73,10 +75,12 @@ def clipboard_data(text: str) -> dict[str, Any]:
     return data
 
 
-def paste_plan(graph: Graph, data: Any, anchor: tuple[float, float] = (0.0, 0.0)) -> PastePlan:
+def paste_plan(graph: Graph, data: Any, anchor: tuple[float, float] = (0.0, 0.0),
+               folder: str | Path | None = None) -> PastePlan:
     """Check clipboard data and plan its paste into `graph`: fresh ids, wires remapped, the group's top-left
     corner at `anchor` (then shifted clear of the graph's nodes). Raises LayerboardError, naming the place and
-    the problem, for anything broken or hostile; changes nothing."""
+    the problem, for anything broken or hostile; changes nothing. `folder` is the project's folder: a file a
+    pasted block names (a vocabulary) must lie inside it, as in a project file (default: the working folder)."""
     _check_header(data)
     nodes, edges = data.get("nodes", []), data.get("edges", [])
     for key, items, limit in (("nodes", nodes, MAX_NODES), ("edges", edges, MAX_EDGES)):
@@ -85,6 +89,7 @@ def paste_plan(graph: Graph, data: Any, anchor: tuple[float, float] = (0.0, 0.0)
                                                  "Copy fewer blocks.")
     check_limits(_SOURCE, data)  # nesting and string lengths
     copied = blocks.read_graph(_SOURCE, {"nodes": nodes, "edges": edges}, blocks.is_known, blocks.block_types)
+    check_node_files(_SOURCE, copied, Path(folder) if folder is not None else Path.cwd())
     for i, node in enumerate(copied.nodes.values()):
         for name, value in node.params.items():
             try:

@@ -114,20 +114,21 @@ def project_from_dict(data: Any, path: str | Path = "<project>") -> Project:
             raise ProjectFileError(path, "weight_groups", f"names '{unknown[0]}', which is not a node of the graph; "
                                                           "remove that entry")
         project.weight_groups = dict(groups)
-    _check_node_files(path, project.graph)
+    check_node_files(path, project.graph, Path(str(path)).parent)
     return project
 
 
-def _check_node_files(path, graph: Graph) -> None:
-    """Refuse node parameters that name a file (a lookup's vocabulary) outside the project's folder."""
+def check_node_files(source, graph: Graph, folder: Path) -> None:
+    """Refuse node parameters that name a file (a lookup's vocabulary) outside `folder`, the project's folder;
+    `source` is what the message names (the project file, or "The clipboard")."""
     for i, node in enumerate(graph.nodes.values()):
         for name in blocks.file_params(node.type):
             value = node.params.get(name)
             if isinstance(value, str):
                 try:
-                    resolve_inside(Path(str(path)).parent, value)
+                    resolve_inside(folder, value)
                 except LayerboardError as exc:
-                    raise ProjectFileError(path, f"graph.nodes[{i}].params.{name} (node '{node.id}')",
+                    raise ProjectFileError(source, f"graph.nodes[{i}].params.{name} (node '{node.id}')",
                                            str(exc)) from None
 
 

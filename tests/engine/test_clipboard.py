@@ -87,6 +87,12 @@ HOSTILE = {
     "NaN position": (_with(lambda d: d["nodes"][1].update(position=[float("nan"), 0])), "expected finite numbers"),
     "huge position": (_with(lambda d: d["nodes"][1].update(position=[1e300, 0])), "expected finite numbers"),
     "position text": (_with(lambda d: d["nodes"][1].update(position="here")), "expected [x, y]"),
+    "vocabulary outside": (_with(lambda d: d["nodes"].append(
+        {"id": "words", "type": "StringLookup", "params": {"vocabulary": "/etc/passwd"}, "position": [0, 0]})),
+        "absolute path '/etc/passwd'"),
+    "vocabulary above": (_with(lambda d: d["nodes"].append(
+        {"id": "words", "type": "StringLookup", "params": {"vocabulary": "../../secrets.txt"}, "position": [0, 0]})),
+        "outside the project's folder"),
     "nodes not a list": (_with(lambda d: d.update(nodes={"a": 1})), "graph.nodes: expected a list"),
     "id not text": (_with(lambda d: d["nodes"][0].update(id=7)), "a node id string"),
     "duplicate ids": (_with(lambda d: d["nodes"][1].update(id="dense_1")), "already exists"),

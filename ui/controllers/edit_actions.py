@@ -215,7 +215,7 @@ class EditActions(WindowController):
     def _paste_data(self, data: dict, anchor: QPointF, verb: str = "Paste") -> list[str]:
         document = self.scene.document
         try:
-            plan = paste_plan(document.graph, data, (anchor.x(), anchor.y()))
+            plan = paste_plan(document.graph, data, (anchor.x(), anchor.y()), document.project.folder())
         except LayerboardError as exc:
             self._refuse(f"Cannot {verb.lower()}", str(exc))
             return []
