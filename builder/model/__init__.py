@@ -4,7 +4,8 @@ Nothing here imports Keras when imported; Keras is imported by the first call th
 """
 from builder.model.block_selection import save_selection
 from builder.model.build import build_model, model_outputs
-from builder.model.cost import FILE_OVERHEAD, LAYER_OVERHEAD, CostEstimate, estimate, estimate_sizes, layer_flops
+from builder.model.cost import (FILE_OVERHEAD, LAYER_OVERHEAD, CostEstimate, CostEstimator, estimate, estimate_sizes,
+                                layer_flops)
 from builder.model.explanations import explain
 from builder.model.model_files import (UnreadableModelError, input_names, load_model_safely, model_input_specs,
                                        output_names, random_inputs)
@@ -16,7 +17,7 @@ from builder.model.shape_report import NodeResult, Shape, ShapeReport, format_sh
 from builder.model.weights import WeightsReport, apply_project_weights, load_node_weights, save_node_weights
 
 __all__ = [
-    "FILE_OVERHEAD", "LAYER_OVERHEAD", "UNKNOWN_ACTIVATION", "CostEstimate", "NodeResult", "Shape", "ShapeInference",
+    "FILE_OVERHEAD", "LAYER_OVERHEAD", "UNKNOWN_ACTIVATION", "CostEstimate", "CostEstimator", "NodeResult", "Shape", "ShapeInference",
     "ShapeReport", "UnreadableModelError", "WeightsReport", "apply_layer", "apply_project_weights", "build_model", "estimate",
     "estimate_sizes", "explain", "format_shape", "infer_shapes", "input_names", "keras_kwargs", "layer_flops", "load_model_safely",
     "load_node_weights", "model_input_specs", "random_inputs",

@@ -167,16 +167,36 @@ def estimate(project_or_graph, report: ShapeReport | None = None, flops_cache: d
 
     `report` is the graph's shape report when the caller has one (it is inferred here otherwise, and always for
     a graph with composite blocks, whose expansion is what is counted). `flops_cache` is a dict the caller keeps
-    between calls (the window does, per document): a block counted before, with the same settings and shapes, is
-    not counted again, so re-estimating after one edit costs that one block."""
-    graph = getattr(project_or_graph, "graph", project_or_graph)
-    folder = project_or_graph.folder() if hasattr(project_or_graph, "folder") else None  # for file parameters
-    if composites.has_composites(graph):
-        graph, report = composites.expand_all(graph), None
-    if report is None:
-        report = infer_shapes(graph, folder)
-    with shapes_only():  # the layers made for their settings are thrown away: no weight (or seed) is allocated
-        return _estimate(graph, report, folder, {} if flops_cache is None else flops_cache)
+    between calls: a block counted before, with the same settings and shapes, is not counted again."""
+    return CostEstimator(flops_cache).estimate(project_or_graph, report)
+
+
+class CostEstimator:
+    """`estimate` for a caller that asks again after every edit (the window's status bar): it keeps the FLOPs of
+    every block it counted and, for a graph with composite blocks, its own incremental shape inference of the
+    expanded graph, so re-estimating after one edit costs about that edit."""
+
+    def __init__(self, flops_cache: dict | None = None) -> None:
+        self.flops_cache: dict[str, int | None] = {} if flops_cache is None else flops_cache
+        self.expanded_inference = None  # a ShapeInference of expanded graphs, made on the first composite graph
+
+    def estimate(self, project_or_graph, report: ShapeReport | None = None) -> CostEstimate:
+        graph = getattr(project_or_graph, "graph", project_or_graph)
+        folder = project_or_graph.folder() if hasattr(project_or_graph, "folder") else None  # for file parameters
+        if composites.has_composites(graph):
+            if self.expanded_inference is None:
+                from builder.model.shape_inference import ShapeInference
+
+                self.expanded_inference = ShapeInference(folder)
+            self.expanded_inference.folder = folder
+            graph = composites.expand_all(graph)
+            report = self.expanded_inference.run(graph)
+        elif report is None:
+            report = infer_shapes(graph, folder)
+        if len(self.flops_cache) > 50_000:  # edits leave old keys behind: a long session starts afresh
+            self.flops_cache.clear()
+        with shapes_only():  # the layers made for their settings are thrown away: no weight (or seed) is allocated
+            return _estimate(graph, report, folder, self.flops_cache)
 
 
 def _estimate(graph, report: ShapeReport, folder, same: dict[str, int | None]) -> CostEstimate:

@@ -131,3 +131,18 @@ def test_a_kept_flops_cache_counts_only_the_edited_block_again():
     assert len(cache) == 3  # one new entry: the edited block with its new settings
     assert second.flops_by_node["l0"] == first.flops_by_node["l0"]
     assert second.flops_by_node["l1"] == 2 * 256 * 20 + 20
+
+
+def test_an_estimator_kept_between_edits_of_a_graph_with_composite_blocks_infers_only_what_changed():
+    from builder.model import CostEstimator, estimate
+
+    graph = _chain([8, 8, 32], ("ResidualBlock", {}), ("Flatten", {}), ("Dense", {"units": 3}))  # 32 filters inside
+    estimator = CostEstimator()
+    first = estimator.estimate(graph)
+    assert first.flops_per_sample == estimate(graph).flops_per_sample > 0  # the same numbers as a one-off estimate
+    inference = estimator.expanded_inference
+    assert inference.computed > 1
+    graph.set_param("l2", "units", 5)
+    second = estimator.estimate(graph)
+    assert inference.computed == 1  # only the edited Dense went to Keras again
+    assert second.flops_per_sample == estimate(graph).flops_per_sample

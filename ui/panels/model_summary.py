@@ -1,12 +1,13 @@
 """The status bar's model summary: blocks, parameters (trainable too), model memory, FLOPs and problems.
 
 The numbers come from the document's shape report and the engine's cost estimate (builder.model.estimate),
-re-estimated after each report with a per-document cache, so one edit costs the blocks it changed. The
+re-estimated after each report by one CostEstimator per document (it keeps what it counted), so one edit costs
+the blocks it changed. The
 problem count is a button: clicking it asks the window to select the first block with a problem.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ui import style
@@ -38,7 +39,8 @@ class ModelSummary(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.text)
         layout.addWidget(self.problems)
-        self._caches: dict[int, dict] = {}  # per document: the cost estimate's FLOP cache
+        self._estimator = None  # the engine's CostEstimator for the document shown (it keeps what it counted)
+        self._document_id: int | None = None
 
     def update_summary(self, document, mismatches: dict[str, list[str]]) -> None:
         graph = document.graph
@@ -65,13 +67,12 @@ class ModelSummary(QWidget):
         self._show_problems(report, sum(len(m) for m in mismatches.values()))
 
     def _estimate(self, document, report):
-        from builder.model import estimate  # Keras is loaded once a report exists
+        from builder.model import CostEstimator  # Keras is loaded once a report exists
 
-        cache = self._caches.setdefault(id(document), {})
-        if len(cache) > 20_000:  # edits leave old keys behind; a long session starts afresh
-            cache.clear()
+        if self._estimator is None or self._document_id != id(document):  # another document: start afresh
+            self._estimator, self._document_id = CostEstimator(), id(document)
         try:
-            return estimate(document.project, report, cache)
+            return self._estimator.estimate(document.project, report)
         except Exception:  # a graph the estimate cannot walk: the rest of the summary still shows
             return None
 
@@ -99,11 +100,3 @@ class ModelSummary(QWidget):
         """What the summary says, problems included (for the window's tests and its accessible name)."""
         problems = "" if self.problems.isHidden() else self.problems.text()
         return " · ".join(t for t in (self.text.text(), problems) if t)
-
-    def forget(self, document) -> None:
-        """The document closed: drop its cache."""
-        self._caches.pop(id(document), None)
-
-    @Slot()
-    def clear(self) -> None:
-        self._caches.clear()
