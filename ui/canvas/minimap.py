@@ -130,6 +130,9 @@ class Minimap(QWidget):
             return
         self._bounds = self._view.graph_bounds()
         self._view.grow_scene_rect(self._bounds)
+        if not self.isVisibleTo(self.parentWidget()):
+            self._pixmap = QPixmap()  # hidden: drawn when it is next shown (_apply_visibility), not on every change
+            return
         size = self._size_for(self._bounds)
         ratio = self.devicePixelRatioF()
         pixmap = QPixmap(size * ratio)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 from builder import blocks
 from builder.graph import Edge
 from ui.controllers.window_controller import WindowController
-from ui.document.commands import SetFlagCommand
+from ui.document.multi_param_commands import SetFlagOnNodesCommand
 
 # The blocks most often put between two others; the rest are one submenu further, by palette category.
 COMMON_INSERTS = ("Dense", "Conv2D", "BatchNormalization", "LayerNormalization", "Dropout", "Activation",
@@ -75,13 +75,8 @@ class CanvasMenus(WindowController):
         """Freeze or mark every selected block as one undo step."""
         document = self.window.document
         changing = [n for n in node_ids if getattr(document.graph.node(n), name) != value]
-        if not changing:
-            return
-        stack = document.undo_stack
-        stack.beginMacro(f"{'Set' if value else 'Clear'} {name} of {', '.join(changing)}")
-        for node_id in changing:
-            stack.push(SetFlagCommand(document.graph, node_id, name, value))
-        stack.endMacro()
+        if changing:
+            document.push(SetFlagOnNodesCommand(document.graph, changing, name, value))
 
     # ---- a wire -------------------------------------------------------------------------------
     def _wire_menu(self, menu: QMenu, edge: Edge, scene_pos: QPointF) -> None:

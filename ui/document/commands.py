@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from builder.graph import Edge, Graph, Node
+from builder.graph import Edge, Graph
 
 Point = tuple[float, float]
 
@@ -34,26 +34,6 @@ class AddNodeCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._graph.remove_node(self.node_id)
-
-
-class RemoveNodeCommand(QUndoCommand):
-    """Removes a node and its wires; undo puts both back with the same ids and ports."""
-
-    def __init__(self, graph: Graph, node_id: str) -> None:
-        super().__init__(f"Delete {node_id}")
-        self._graph = graph
-        self._node_id = node_id
-        self._node: Node | None = None
-        self._edges: list[Edge] = []
-
-    def redo(self) -> None:
-        self._node, self._edges = self._graph.remove_node(self._node_id)
-
-    def undo(self) -> None:
-        node = self._node
-        self._graph.add_node(node.type, copy.deepcopy(node.params), node.position, node.id, node.trainable, node.output)
-        for edge in self._edges:
-            self._graph.connect(edge.source, edge.target, edge.source_port, edge.target_port)
 
 
 class MoveNodesCommand(QUndoCommand):
@@ -97,20 +77,6 @@ class ConnectCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._graph.disconnect(self.edge)
-
-
-class DisconnectCommand(QUndoCommand):
-    def __init__(self, graph: Graph, edge: Edge) -> None:
-        super().__init__(f"Disconnect {edge.source} → {edge.target}")
-        self._graph = graph
-        self.edge = edge
-
-    def redo(self) -> None:
-        self._graph.disconnect(self.edge)
-
-    def undo(self) -> None:
-        e = self.edge
-        self._graph.connect(e.source, e.target, e.source_port, e.target_port)
 
 
 class SetParamCommand(QUndoCommand):
