@@ -1,8 +1,9 @@
 """The one place the app's remembered preferences live: a QSettings in INI format, per user.
 
-Theme, window geometry and dock layout, recent files: every part of the view asks `app_settings()` rather
-than building its own QSettings, so all of them land in one file (~/.config/Layerboard/Layerboard.ini on
-Linux) and tests can point that file elsewhere with `QSettings.setPath` (see tests/gui/conftest.py).
+The theme, the window's geometry and its dock layout: every part of the view asks `app_settings()` rather than
+building its own QSettings, so all of them land in one file (~/.config/Layerboard/Layerboard.ini on
+Linux) and tests can point that file elsewhere with `QSettings.setPath` (see tests/gui/conftest.py). The recent projects are the engine's list (builder/project/recent_files.py), so the
+command line reads them too.
 """
 from __future__ import annotations
 

@@ -14,9 +14,8 @@ from collections.abc import Callable
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPixmap
 
 from builder import blocks
+from builder.graph import NODE_HEIGHT, NODE_WIDTH  # the canvas draws nodes the size the engine lays them out
 
-NODE_WIDTH = 220.0
-NODE_HEIGHT = 60.0
 HEADER_HEIGHT = 22.0
 CORNER_RADIUS = 8.0
 PORT_RADIUS = 5.5

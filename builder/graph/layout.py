@@ -104,7 +104,7 @@ def _sugiyama(ids: list[str], wires: list[tuple[str, str]], row_height: float,
     return out
 
 
-NODE_WIDTH = 220.0  # the canvas's node size (ui/style.py); the engine cannot import it
+NODE_WIDTH = 220.0  # a node's size on the canvas (ui/style.py takes it from here)
 NODE_HEIGHT = 60.0
 CLEARANCE = 20.0  # the least free space between two nodes' edges
 _STEP = 20.0  # group shifts are multiples of this, so grid-snapped positions stay snapped

@@ -23,8 +23,7 @@ class RecentFiles(WindowController):
         self.file_actions = file_actions
         self.menu = QMenu("Open &Recent", window)
         self.menu.setObjectName("OpenRecentMenu")
-        self.menu.aboutToShow.connect(self.fill)
-        self.fill()
+        self.menu.aboutToShow.connect(self.fill)  # read when opened: nothing is read (or stat-ed) at start-up
 
     @Slot()
     def fill(self) -> None:
