@@ -63,14 +63,22 @@ def widget_palette(dark: bool) -> QPalette:
     return palette
 
 
+_applied: list[bool] = []  # the theme applied last (empty: none yet)
+
+
+def applied_dark() -> bool | None:
+    """Whether the theme applied last is dark; None before any."""
+    return _applied[-1] if _applied else None
+
+
 def apply_theme(dark: bool) -> None:
     """Light or dark, now, everywhere: widgets, the canvas, plots, and stylesheets that name a theme colour."""
+    _applied[:] = [bool(dark)]
     app = QApplication.instance()
     if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")
     before = {name: style.css(colour) for name, colour in style.colour_table(style.is_dark()).items()}
     app.setPalette(widget_palette(dark))
-    pg.setConfigOptions(background=QColor(style.PLOT_BACKGROUND), foreground=QColor(style.PLOT_TEXT))
     style.set_dark(dark)  # the named colours change in place; then `style.on_theme_changed` listeners run
     pg.setConfigOptions(background=QColor(style.PLOT_BACKGROUND), foreground=QColor(style.PLOT_TEXT))
     swaps = {before[name].lower(): style.css(getattr(style, name)) for name in STYLESHEET_COLOURS

@@ -28,7 +28,8 @@ class ThemeActions(WindowController):
         self.actions[self.choice].setChecked(True)
         self.group.triggered.connect(self._on_triggered)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme_changed)
-        self._apply()
+        if theme.applied_dark() != self.dark:  # the app applies the saved theme before the first window
+            self._apply()
 
     @property
     def dark(self) -> bool:
