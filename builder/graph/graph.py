@@ -97,11 +97,22 @@ class Graph:
 
     def new_id(self, block_type: str) -> str:
         """A fresh id in Keras's style: `conv2d_1`, `conv2d_2`..."""
-        base = snake_case(block_type)
-        i = 1
-        while f"{base}_{i}" in self._nodes:
-            i += 1
-        return f"{base}_{i}"
+        return self.new_ids([block_type])[0]
+
+    def new_ids(self, block_types: Iterable[str]) -> list[str]:
+        """One fresh id per block type given (a paste), Keras-style, unique in the graph and among themselves."""
+        taken = set(self._nodes)
+        next_number: dict[str, int] = {}
+        ids = []
+        for block_type in block_types:
+            base = snake_case(block_type)
+            i = next_number.get(base, 1)
+            while f"{base}_{i}" in taken:
+                i += 1
+            ids.append(f"{base}_{i}")
+            taken.add(ids[-1])
+            next_number[base] = i + 1
+        return ids
 
     # ---- edits ---------------------------------------------------------------------------
     def add_node(

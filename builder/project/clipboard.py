@@ -20,7 +20,7 @@ from typing import Any
 
 from builder import blocks
 from builder.errors import LayerboardError, ProjectFileError
-from builder.graph import Edge, Graph, Node, place_clear, snake_case
+from builder.graph import Edge, Graph, Node, place_clear
 from builder.project.files import check_node_files
 from builder.project.limits import MAX_EDGES, MAX_NODES, MAX_PROJECT_BYTES, check_limits, parse_json
 from builder.project.validation import shown
@@ -99,7 +99,7 @@ def paste_plan(graph: Graph, data: Any, anchor: tuple[float, float] = (0.0, 0.0)
     ax, ay = (float(v) for v in anchor)
     if not (math.isfinite(ax) and math.isfinite(ay)):
         raise LayerboardError(f"Cannot paste at ({ax}, {ay}): the place must be finite.")
-    fresh = _fresh_ids(graph, [node.type for node in copied.nodes.values()])
+    fresh = graph.new_ids(node.type for node in copied.nodes.values())
     renamed = dict(zip(copied.nodes, fresh))
     left = min((node.position[0] for node in copied.nodes.values()), default=0.0)
     top = min((node.position[1] for node in copied.nodes.values()), default=0.0)
@@ -136,19 +136,3 @@ def _check_header(data: Any) -> None:
     if type(version) is not int or version != VERSION:
         raise ProjectFileError(_SOURCE, "version", f"unsupported version {shown(version)}; this Layerboard "
                                                    f"pastes version {VERSION}. Update Layerboard.")
-
-
-def _fresh_ids(graph: Graph, block_types: list[str]) -> list[str]:
-    """One new id per block type given, Keras-style (`dense_3`), unique in the graph and among themselves."""
-    taken = set(graph.nodes)
-    next_number: dict[str, int] = {}
-    ids = []
-    for block_type in block_types:
-        base = snake_case(block_type)
-        i = next_number.get(base, 1)
-        while f"{base}_{i}" in taken:
-            i += 1
-        ids.append(f"{base}_{i}")
-        taken.add(ids[-1])
-        next_number[base] = i + 1
-    return ids
