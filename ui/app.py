@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from builder.errors import LayerboardError
+from builder.project import add_recent_file
 from ui import theme
 from ui.document import Document
 from ui.main_window import MainWindow
@@ -70,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
             document = Document.from_file(args.project)
         except LayerboardError as exc:
             problem = str(exc)
+        else:
+            try:
+                add_recent_file(args.project)  # opened from the command line: in File ▸ Open Recent too
+            except (LayerboardError, OSError):
+                pass  # a list that cannot be written costs only this entry
     window = MainWindow(document)
     window.show()
     if problem:

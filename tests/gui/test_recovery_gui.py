@@ -188,6 +188,7 @@ def test_unsaved_blocks_come_back_after_the_app_is_killed(tmp_path, user_data):
         child.wait(10)
     assert child.returncode == -signal.SIGKILL and len(added) == 2
     assert not any(n in load_project(saved).graph.nodes for n in added)  # never saved
+    assert recent_files() == [saved]  # opened from the command line: listed under File ▸ Open Recent
     [left] = list_recoveries().found
     assert left.pid == child.pid and left.original_path == saved
 
