@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import screenshot_window  # noqa: E402,F401 - the app's preferences in a temporary folder, not the user's
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 

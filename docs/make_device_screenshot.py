@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import screenshot_window  # noqa: E402,F401 - the app's preferences in a temporary folder, not the user's
 folder = Path(tempfile.mkdtemp(prefix="layerboard-export-"))
 os.environ["LAYERBOARD_DATA_DIR"] = str(folder / "user_data")
 DEVICE_PNG = sys.argv[1] if len(sys.argv) > 1 else "screenshot-device.png"

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import screenshot_window  # noqa: E402,F401 - the app's preferences in a temporary folder, not the user's
 folder = Path(tempfile.mkdtemp(prefix="layerboard-runs-"))
 os.environ["LAYERBOARD_DATA_DIR"] = str(folder / "user_data")
 

@@ -3,18 +3,17 @@
 Usage (needs a display; `make screenshot` runs it under xvfb-run):
     python docs/make_screenshot.py docs/screenshot.png
     python docs/make_screenshot.py docs/screenshot-dark.png --theme dark
---theme picks View ▸ Theme for this run only: the settings are read from a temporary folder, never the user's.
+--theme picks View ▸ Theme for this run only: the settings are in a temporary folder (docs/screenshot_window.py).
 """
 from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import screenshot_window  # noqa: E402,F401 - the app's preferences in a temporary folder, not the user's
 
-from PySide6.QtCore import QSettings  # noqa: E402
 
 from ui import theme  # noqa: E402
 from ui.app import main  # noqa: E402
@@ -25,6 +24,5 @@ if __name__ == "__main__":
     parser.add_argument("--theme", choices=list(theme.CHOICES), help="the theme of the screenshot")
     args = parser.parse_args()
     if args.theme:
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
         theme.save_choice(args.theme)
     sys.exit(main(["--screenshot", args.target]))

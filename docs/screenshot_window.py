@@ -12,12 +12,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
+# Imported, this module already points the app's preferences at a temporary folder: a screenshot never shows (nor
+# changes) the user's remembered theme or dock layout.
+QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="layerboard-settings-"))
+
 
 def application(theme_choice: str = "light") -> QApplication:
-    """The QApplication, its settings in a fresh temporary folder, the theme applied."""
+    """The QApplication (its settings in the temporary folder), the theme applied."""
     from ui import theme
 
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
     app = QApplication.instance() or QApplication(sys.argv[:1])
     theme.save_choice(theme_choice)
     theme.apply_theme(theme.choice_is_dark(theme_choice))
