@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 from builder import blocks
 from builder.graph import Edge
 from ui.controllers.window_controller import WindowController
-from ui.document.multi_param_commands import SetFlagOnNodesCommand
+from ui.document.commands import SetFlagCommand
 
 # The blocks most often put between two others; the rest are one submenu further, by palette category.
 COMMON_INSERTS = ("Dense", "Conv2D", "BatchNormalization", "LayerNormalization", "Dropout", "Activation",
@@ -76,7 +76,7 @@ class CanvasMenus(WindowController):
         document = self.window.document
         changing = [n for n in node_ids if getattr(document.graph.node(n), name) != value]
         if changing:
-            document.push(SetFlagOnNodesCommand(document.graph, changing, name, value))
+            document.push(SetFlagCommand(document.graph, changing, name, value))
 
     # ---- a wire -------------------------------------------------------------------------------
     def _wire_menu(self, menu: QMenu, edge: Edge, scene_pos: QPointF) -> None:

@@ -5,6 +5,7 @@ The canvas follows the graph's events, so undo and redo redraw exactly what the 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand
@@ -79,15 +80,28 @@ class ConnectCommand(QUndoCommand):
         self._graph.disconnect(self.edge)
 
 
-class SetParamCommand(QUndoCommand):
-    """Sets one parameter; `None` removes it so that Keras's default applies."""
+def _node_list(node_ids: str | Iterable[str]) -> tuple[str, ...]:
+    return (node_ids,) if isinstance(node_ids, str) else tuple(node_ids)
 
-    def __init__(self, graph: Graph, node_id: str, name: str, value: Any) -> None:
-        super().__init__(f"Set {node_id}.{name}")
+
+def _names(node_ids: tuple[str, ...]) -> str:
+    shown = ", ".join(node_ids[:3])
+    return shown + (f" and {len(node_ids) - 3} more" if len(node_ids) > 3 else "")
+
+
+class SetParamCommand(QUndoCommand):
+    """Sets one parameter on a node, or on every node of a selection; `None` removes it (Keras's default applies).
+
+    Undo gives every node back its own old value (set or unset), so nodes that differed differ again.
+    """
+
+    def __init__(self, graph: Graph, node_ids: str | Iterable[str], name: str, value: Any) -> None:
+        self._node_ids = _node_list(node_ids)
+        one = len(self._node_ids) == 1
+        super().__init__(f"Set {self._node_ids[0]}.{name}" if one else f"Set {name} on {_names(self._node_ids)}")
         self._graph = graph
-        self._node_id = node_id
         self._name = name
-        self._old = copy.deepcopy(graph.node(node_id).params.get(name))
+        self._old = {i: copy.deepcopy(graph.node(i).params.get(name)) for i in self._node_ids}
         self._new = copy.deepcopy(value)
 
     def id(self) -> int:
@@ -95,34 +109,40 @@ class SetParamCommand(QUndoCommand):
 
     def mergeWith(self, other: QUndoCommand) -> bool:
         # Clicking a spin box's arrow five times is one edit to undo, not five.
-        if not isinstance(other, SetParamCommand) or (other._node_id, other._name) != (self._node_id, self._name):
+        if not isinstance(other, SetParamCommand) or (other._node_ids, other._name) != (self._node_ids, self._name):
             return False
         self._new = other._new
-        self.setObsolete(self._new == self._old)  # edited back to where it started: no undo step left
+        # edited back to where it started: no undo step left
+        self.setObsolete(all(old == self._new for old in self._old.values()))
         return True
 
     def redo(self) -> None:
-        self._graph.set_param(self._node_id, self._name, copy.deepcopy(self._new))
+        for node_id in self._node_ids:
+            self._graph.set_param(node_id, self._name, copy.deepcopy(self._new))
 
     def undo(self) -> None:
-        self._graph.set_param(self._node_id, self._name, copy.deepcopy(self._old))
+        for node_id in self._node_ids:
+            self._graph.set_param(node_id, self._name, copy.deepcopy(self._old[node_id]))
 
 
 class SetFlagCommand(QUndoCommand):
-    """Switches a node's `trainable` (freeze for fine-tuning) or `output` (mark as a model output)."""
+    """Switches `trainable` (freeze for fine-tuning) or `output` (mark as a model output) of a node or of every node
+    of a selection; undo restores each node's own old state."""
 
-    def __init__(self, graph: Graph, node_id: str, name: str, value: bool) -> None:
+    def __init__(self, graph: Graph, node_ids: str | Iterable[str], name: str, value: bool) -> None:
         words = {("trainable", False): "Freeze", ("trainable", True): "Unfreeze",
                  ("output", True): "Mark as output", ("output", False): "Unmark output"}
-        super().__init__(f"{words[(name, bool(value))]} {node_id}")
+        self._node_ids = _node_list(node_ids)
+        super().__init__(f"{words[(name, bool(value))]} {_names(self._node_ids)}")
         self._graph = graph
-        self._node_id = node_id
         self._name = name
-        self._old = bool(getattr(graph.node(node_id), name))
+        self._old = {i: bool(getattr(graph.node(i), name)) for i in self._node_ids}
         self._new = bool(value)
 
     def redo(self) -> None:
-        self._graph.set_flag(self._node_id, self._name, self._new)
+        for node_id in self._node_ids:
+            self._graph.set_flag(node_id, self._name, self._new)
 
     def undo(self) -> None:
-        self._graph.set_flag(self._node_id, self._name, self._old)
+        for node_id in self._node_ids:
+            self._graph.set_flag(node_id, self._name, self._old[node_id])

@@ -21,7 +21,6 @@ from builder.graph import FlagChanged, NodeRemoved, NodeRenamed, ParamChanged
 from ui import style
 from ui.document.commands import SetFlagCommand, SetParamCommand
 from ui.document.edit_commands import RenameNodeCommand
-from ui.document.multi_param_commands import SetFlagOnNodesCommand, SetParamOnNodesCommand
 from ui.panels.inspector_form import ParamForm
 from ui.panels.inspector_selection import shared_params, shown_value, summary, type_counts
 from ui.panels.param_editors import ParamEditor
@@ -380,10 +379,7 @@ class Inspector(QWidget):
         if all(node.params.get(name) == value for node in nodes):
             self._show_param(name)  # e.g. a mixed field set to what every node already holds explicitly
             return True
-        if self.node_id is not None:
-            self.document.push(SetParamCommand(graph, self.node_id, name, value))
-        else:
-            self.document.push(SetParamOnNodesCommand(graph, [n.id for n in nodes], name, value))
+        self.document.push(SetParamCommand(graph, [n.id for n in nodes], name, value))
         return True
 
     def _flag_nodes(self) -> list:
@@ -408,10 +404,8 @@ class Inspector(QWidget):
         changing = [n.id for n in nodes if getattr(n, name) != value]
         if not changing:
             self._show_flags()
-        elif len(nodes) == 1:
-            self.document.push(SetFlagCommand(self.document.graph, nodes[0].id, name, value))
         else:
-            self.document.push(SetFlagOnNodesCommand(self.document.graph, [n.id for n in nodes], name, value))
+            self.document.push(SetFlagCommand(self.document.graph, [n.id for n in nodes], name, value))
 
     @Slot()
     def _on_name_edited(self) -> None:
