@@ -7,7 +7,8 @@ from setuptools import find_packages, setup
 
 setup(
     py_modules=["main"],
-    packages=find_packages(include=["builder", "builder.*", "ui", "ui.*"]) + ["builder.shipped", "builder.shipped.blocks"],
+    packages=find_packages(include=["builder", "builder.*", "ui", "ui.*"]) + ["builder.shipped", "builder.shipped.blocks", "builder.shipped.gallery"],
     package_dir={"builder.shipped": "templates"},
-    package_data={"builder.blocks": ["*.json"], "builder.shipped": ["*.json"], "builder.shipped.blocks": ["*.json"]},
+    package_data={"builder.blocks": ["*.json"], "builder.shipped": ["*.json"], "builder.shipped.blocks": ["*.json"],
+                  "builder.shipped.gallery": ["*.json"]},
 )

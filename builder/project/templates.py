@@ -1,9 +1,19 @@
-"""Template discovery: the ready projects shipped in the top-level `templates/` folder (builder.shipped finds it)."""
+"""Template discovery: the ready projects shipped in the top-level `templates/` folder (builder.shipped finds it).
+
+A template is an ordinary project file with one more section, `gallery`, that the project loader ignores:
+
+    "gallery": {"title": "Wine MLP", "teaches": "one sentence", "task": "tabular", "architecture": "MLP"}
+
+`task` is one of TASKS (the gallery's filter). The numbers a gallery card shows (parameters, accuracy or error,
+training time, TFLite sizes) are never typed into a template: `bench/templates.py` measures them and writes
+`templates/gallery/numbers.json` (NUMBERS_FILE), which `TemplateInfo.numbers` reads.
+"""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from builder import shipped
 from builder.errors import LayerboardError
@@ -11,20 +21,57 @@ from builder.project.record import Project
 from builder.project.files import load_project
 
 TEMPLATES_DIR = shipped.TEMPLATES_DIR
+NUMBERS_FILE = "gallery/numbers.json"  # written by bench/templates.py, in a folder beside the templates
+TASKS = ("image", "sequence", "text", "tabular", "segmentation", "reconstruction")
 
 
 @dataclass
 class TemplateInfo:
+    """What the gallery and `templates --json` say about one template."""
+
     name: str
     description: str
     path: Path
+    title: str = ""
+    teaches: str = ""  # what it teaches, in one sentence
+    task: str = ""  # one of TASKS
+    architecture: str = ""
+    dataset: str = ""
+    numbers: dict[str, Any] = field(default_factory=dict)  # measured by bench/templates.py; empty until then
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "teaches": self.teaches, "task": self.task,
+                "architecture": self.architecture, "dataset": self.dataset, "description": self.description,
+                "path": str(self.path), **{key: self.numbers.get(key) for key in NUMBER_KEYS}}
+
+
+# The measured fields (bench/templates.py writes them; `templates --json` always lists every key, None if unmeasured).
+NUMBER_KEYS = ("parameters", "epochs", "train_seconds", "metric", "value", "tflite_float32_bytes",
+               "tflite_int8_bytes", "int8_value", "int8_drop", "measured_on")
+
+
+def read_numbers(folder: Path = TEMPLATES_DIR) -> dict[str, dict[str, Any]]:
+    """The bench's numbers per template name; {} when the file is missing or unreadable (a card then says so)."""
+    try:
+        data = json.loads((folder / NUMBERS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    templates = data.get("templates") if isinstance(data, dict) else None
+    return {k: v for k, v in templates.items() if isinstance(v, dict)} if isinstance(templates, dict) else {}
 
 
 def list_templates(folder: Path = TEMPLATES_DIR) -> list[TemplateInfo]:
+    numbers = read_numbers(folder)
     found = []
     for path in sorted(folder.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
-        found.append(TemplateInfo(path.stem, data.get("description", ""), path))
+        gallery = data.get("gallery") if isinstance(data.get("gallery"), dict) else {}
+        dataset = data.get("dataset") if isinstance(data.get("dataset"), dict) else {}
+        found.append(TemplateInfo(
+            name=path.stem, description=str(data.get("description", "")), path=path,
+            title=str(gallery.get("title") or path.stem.replace("_", " ")), teaches=str(gallery.get("teaches", "")),
+            task=str(gallery.get("task", "")), architecture=str(gallery.get("architecture", "")),
+            dataset=str(dataset.get("name", "")), numbers=dict(numbers.get(path.stem, {}))))
     return found
 
 
