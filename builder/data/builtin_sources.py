@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 
 from builder.data.generated import make_sequences, make_shapes, make_sine, make_spirals
+from builder.data.two_views import make_digit_halves
 from builder.data.records import CLASSES, REGRESSION, Loaded, RawData
 from builder.errors import DatasetError
 
@@ -99,6 +100,9 @@ _SOURCE_LIST = [
     Source("shapes", make_shapes, CLASSES,
            "32x32 colour images (uint8 RGB) of five shapes - circle, ring, square, triangle, plus - at random "
            "places, sizes, turns and colours, with noise; 1,000 per class, generated."),
+    Source("digits_halves", make_digit_halves, CLASSES,
+           "Two inputs, two targets: the left and right halves of scikit-learn's 8x8 digits (inputs 'left' and "
+           "'right', each 8x4x1) -> which digit ('digit', 10 classes) and whether it is even ('even', 0/1)."),
     Source("mnist1d", _load_mnist1d, CLASSES,
            "MNIST-1D: 1-D signals of length 40, shape (40, 1), 10 digit classes; 4000 train + 1000 test, "
            "generated locally by the mnist1d package.",
