@@ -6,20 +6,42 @@ import json
 from pathlib import Path
 
 from builder.blocks import composites
-from builder.cli.command import EXIT_OK, Command, no_arguments
+from builder.cli.command import EXIT_OK, Command
 from builder.errors import LayerboardError
 from builder.importer import import_model
 from builder.model import save_selection
 from builder.project import list_templates, load_project, load_template, save_project
 
 
+def _templates_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true",
+                        help="print every field as JSON: name, title, teaches, task, architecture, dataset, "
+                             "description, path and the measured numbers of bench/templates.py")
+
+
 def _templates(args: argparse.Namespace) -> int:
-    for t in list_templates():
-        print(f"{t.name:<20} {t.description}")
+    templates = list_templates()
+    if args.json:
+        print(json.dumps({"templates": [t.to_dict() for t in templates]}, indent=2))
+        return EXIT_OK
+    for t in templates:
+        print(f"{t.name:<28} {t.task:<15} {t.dataset:<14} {_measured(t.numbers):<34} {t.teaches}")
     return EXIT_OK
 
 
-TEMPLATES = Command("templates", "list the project templates", no_arguments, _templates)
+def _measured(numbers: dict) -> str:
+    """`accuracy 0.97 · 41 s · 52,001 params`, or what is not measured yet."""
+    if not numbers:
+        return "not measured yet"
+    value, seconds, params = numbers.get("value"), numbers.get("train_seconds"), numbers.get("parameters")
+    parts = [f"{numbers.get('metric', 'metric')} {value:.3g}" if isinstance(value, (int, float)) else "",
+             f"{seconds:.0f} s" if isinstance(seconds, (int, float)) else "",
+             f"{params:,} params" if isinstance(params, int) else ""]
+    return " · ".join(p for p in parts if p)
+
+
+TEMPLATES = Command("templates", "list the project templates (--json: every field and the measured numbers)",
+                    _templates_arguments, _templates)
 
 
 def _new_arguments(parser: argparse.ArgumentParser) -> None:

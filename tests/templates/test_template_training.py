@@ -1,0 +1,53 @@
+"""Every shipped template trains and ships: one short epoch on a small subset of its own dataset with a finite loss
+that falls, then a TFLite float32 export verified in the LiteRT interpreter (a fresh process).
+
+These run with `make test-templates` (marker `templates`; `.ci/run` runs them after `make test`): about ten seconds
+a template. `make test` itself checks that every template loads, is valid, fits its dataset and builds
+(tests/engine/test_templates.py). Full training of every template is `bench/templates.py`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+
+from builder.data import length, load_project_dataset, take
+from builder.export import export_model
+from builder.project import list_templates, load_template
+from builder.training import Trainer, TrainingCallbacks
+
+pytestmark = pytest.mark.templates
+
+NAMES = [t.name for t in list_templates()]
+STEPS = 8  # batches in the short epoch
+
+
+class BatchLosses(TrainingCallbacks):
+    def __init__(self) -> None:
+        self.losses: list[float] = []
+
+    def on_batch_end(self, epoch: int, batch: int, logs: dict[str, float]) -> None:
+        self.losses.append(float(logs["loss"]))
+
+
+def small_subset(dataset, samples: int, validation: int):
+    return replace(dataset, x_train=take(dataset.x_train, range(samples)), y_train=take(dataset.y_train, range(samples)),
+                   x_val=take(dataset.x_val, range(validation)), y_val=take(dataset.y_val, range(validation)))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_template_trains_a_short_epoch_and_exports_to_tflite(name, tmp_path):
+    project = load_template(name)
+    project.training.tensorboard = False
+    dataset = load_project_dataset(project)
+    samples = min(STEPS * project.training.batch_size, length(dataset.x_train))
+    dataset = small_subset(dataset, samples, min(64, length(dataset.x_val)))
+    losses = BatchLosses()
+    result = Trainer(project, tmp_path / "run", losses, epochs=1, dataset=dataset).run()
+    assert len(losses.losses) == math.ceil(samples / project.training.batch_size)
+    assert all(math.isfinite(v) for v in losses.losses), losses.losses
+    # Keras's batch logs are the epoch's running mean: below the first batch's loss once the model has learnt.
+    assert losses.losses[-1] < losses.losses[0], f"{name}: the loss did not fall in one epoch: {losses.losses}"
+    report = export_model(result.model_path, "tflite", tmp_path / f"{name}.tflite", project=project, samples=32)
+    assert report.verified and report.size_bytes > 0, report.summary()
