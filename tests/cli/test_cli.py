@@ -29,6 +29,22 @@ def test_templates_and_new(tmp_path, capsys):
     assert "No template named 'nope'" in capsys.readouterr().err
 
 
+def test_templates_json_lists_every_gallery_field_and_the_measured_numbers(capsys):
+    from builder.project import NUMBER_KEYS, list_templates, read_numbers
+
+    assert main(["templates", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["templates"]
+    assert [t["name"] for t in listed] == [t.name for t in list_templates()]
+    numbers = read_numbers()
+    for entry in listed:
+        assert {"name", "title", "teaches", "task", "architecture", "dataset", "description", "path"} <= set(entry)
+        assert set(NUMBER_KEYS) <= set(entry)
+        assert all(entry[key] == numbers.get(entry["name"], {}).get(key) for key in NUMBER_KEYS)
+    assert main(["templates"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == [t["name"] for t in listed]
+
+
 def test_check_valid_and_json(tmp_path, capsys):
     out = tmp_path / "p.json"
     main(["new", "digits_cnn", "-o", str(out)])
