@@ -83,9 +83,9 @@ def clear_run_dir(run_dir: str | Path, force: bool = False) -> None:
 
 
 def maximised(monitor: str) -> bool:
-    """Whether a larger value of the monitored metric is better (accuracy, AUC, precision, recall)."""
+    """Whether a larger value of the monitored metric is better (accuracy, AUC, precision, recall, IoU)."""
     name = monitor.removeprefix("val_")
-    return any(word in name for word in ("acc", "auc", "precision", "recall"))
+    return any(word in name for word in ("acc", "auc", "precision", "recall", "iou"))
 
 
 def is_better(monitor: str, value: float, best: float | None) -> bool:

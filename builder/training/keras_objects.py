@@ -47,3 +47,14 @@ def _sparse_metric(base):
 SparsePrecision = _sparse_metric(keras.metrics.Precision)
 SparseRecall = _sparse_metric(keras.metrics.Recall)
 SparseAUC = _sparse_metric(keras.metrics.AUC)
+
+
+def binary_iou(name: str = "binary_iou") -> keras.metrics.BinaryIoU:
+    """The overlap of predicted and true masks over their union, for one sigmoid value per pixel (or sample)
+    thresholded at 0.5. Only the positive class (1, the object) counts: the background's IoU is near 1 whatever
+    the model does, and averaging it in (Keras's default) would flatter a model that finds nothing."""
+    return keras.metrics.BinaryIoU(target_class_ids=[1], threshold=0.5, name=name)
+
+
+# Metric names Layerboard adds to Keras's own (training.metrics): each name and the function that makes it.
+NAMED_METRICS = {"binary_iou": binary_iou}

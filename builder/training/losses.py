@@ -3,7 +3,8 @@
 Loss names are Keras's ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
 "mse", "mae", "huber", ...), plus "reconstruction" (the model learns to reproduce its input; mean squared error).
 Cross-entropy on an output without softmax/sigmoid is computed from logits. Metric names: "accuracy",
-"top_k_accuracy" (or "top_5_accuracy"), "precision", "recall", "auc", "mae", "mse", "rmse", or any Keras metric.
+"top_k_accuracy" (or "top_5_accuracy"), "precision", "recall", "auc", "mae", "mse", "rmse", "binary_iou" (the IoU of
+per-pixel masks), or any Keras metric.
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def _unknown_loss(name: str) -> str:
 
 def _unknown_metric(name: str) -> str:
     return (f"Unknown metric '{name}'. Metrics: accuracy, top_k_accuracy, precision, recall, auc, mae, mse, rmse, "
-            "or any Keras metric name.")
+            "binary_iou, or any Keras metric name.")
 
 
 def loss_name_problem(name: str) -> str | None:
@@ -61,7 +62,11 @@ def metric_name_problem(name: str) -> str | None:
     variables, and creating one would start TensorFlow's runtime before a distribution strategy is chosen)."""
     import keras
 
+    from builder.training.keras_objects import NAMED_METRICS
+
     if re.fullmatch(r"top_(k|\d+)_accuracy", name) or name in ("precision", "recall", "auc", "rmse", "accuracy", "acc"):
+        return None
+    if name in NAMED_METRICS:
         return None
     if isinstance(getattr(keras.metrics, name, None), type):  # a class name: make_metric makes an instance
         return None
@@ -116,6 +121,8 @@ def make_metric(name: str, loss_name: str):
         return named[name](name=name) if sparse else getattr(keras.metrics, named[name].__name__[6:])(name=name)
     if name == "rmse":
         return keras.metrics.RootMeanSquaredError(name="rmse")
+    if name in keras_objects.NAMED_METRICS:
+        return keras_objects.NAMED_METRICS[name]()
     if name in ("accuracy", "acc"):
         return "accuracy"
     try:
