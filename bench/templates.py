@@ -8,7 +8,7 @@ shows is typed by hand.
 
 Usage:
     python bench/templates.py                         # every template (about half an hour on 2 cores)
-    python bench/templates.py --only digits_cnn,wine_mlp
+    python bench/templates.py --templates digits_cnn,wine_mlp
     python bench/templates.py --markdown table.md     # also write the table as Markdown (README)
     python bench/templates.py --no-write              # measure without updating the gallery's numbers
 """
@@ -196,13 +196,13 @@ def table(rows: dict[str, dict], infos: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", help="comma-separated template names (default: every template)")
+    parser.add_argument("--templates", help="comma-separated template names (default: every template)")
     parser.add_argument("--samples", type=int, default=1000, help="validation samples for the int8 comparison")
     parser.add_argument("--markdown", help="also write the table to this Markdown file")
     parser.add_argument("--no-write", action="store_true", help=f"do not update templates/{NUMBERS_FILE}")
     args = parser.parse_args()
     infos = {t.name: t for t in list_templates()}
-    names = args.only.split(",") if args.only else list(infos)
+    names = args.templates.split(",") if args.templates else list(infos)
     unknown = [n for n in names if n not in infos]
     if unknown:
         parser.error(f"no template named {', '.join(unknown)}; templates: {', '.join(infos)}")
