@@ -1,8 +1,8 @@
 """The built-in datasets, all offline: scikit-learn's bundled sets, the generated sets and the optional mnist1d.
 
-scikit-learn's sets are "digits", "iris", "wine" and "breast_cancer"; "spirals", "sine", "sequences" and "shapes"
-are generated from a fixed seed (builder.data.generated); "mnist1d" works when the optional `mnist1d` package is
-installed. Nothing is standardised here: features come as stored.
+scikit-learn's sets are "digits", "iris", "wine" and "breast_cancer"; "spirals", "sine", "sequences",
+"token_order", "shapes" and "shapes_masks" are generated from a fixed seed (builder.data.generated); "mnist1d"
+works when the optional `mnist1d` package is installed. Nothing is standardised here: features come as stored.
 """
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Callable
 
 import numpy as np
 
-from builder.data.generated import make_sequences, make_shapes, make_sine, make_spirals
+from builder.data.generated import (make_sequences, make_shape_masks, make_shapes, make_sine, make_spirals,
+                                    make_token_order)
 from builder.data.two_views import make_digit_halves
 from builder.data.records import CLASSES, REGRESSION, Loaded, RawData
 from builder.errors import DatasetError
@@ -97,9 +98,17 @@ _SOURCE_LIST = [
     Source("sequences", make_sequences, CLASSES,
            "Integer token sequences (length 20, vocabulary 50): does token 7 occur more often than token 3? "
            "Generated."),
+    Source("token_order", make_token_order, CLASSES,
+           "Integer token sequences (length 24, vocabulary 50) in which tokens 7 and 3 each occur 1-3 times: does "
+           "the first 7 come before the first 3? Counts say nothing (a bag of words scores 50%); the order does. "
+           "4,000, generated."),
     Source("shapes", make_shapes, CLASSES,
            "32x32 colour images (uint8 RGB) of five shapes - circle, ring, square, triangle, plus - at random "
            "places, sizes, turns and colours, with noise; 1,000 per class, generated."),
+    Source("shapes_masks", make_shape_masks, REGRESSION,
+           "Segmentation: the 5,000 images of 'shapes' (32x32 uint8 RGB), each with its pixel mask as the target, "
+           "shape (32, 32, 1): 1 on the shape, 0 on the background. Per-pixel sigmoid + binary_crossentropy; "
+           "generated."),
     Source("digits_halves", make_digit_halves, CLASSES,
            "Two inputs, two targets: the left and right halves of scikit-learn's 8x8 digits (inputs 'left' and "
            "'right', each 8x4x1) -> which digit ('digit', 10 classes) and whether it is even ('even', 0/1)."),

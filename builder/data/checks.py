@@ -223,7 +223,8 @@ def _check_regression(project, node: Node, shape: tuple, info: DatasetInfo,
         say(f"{_who(node)} has activation softmax, which makes class probabilities, but {name} is regression: "
             "remove the activation (linear output).")
     loss = _loss_for(project, node.id)
-    if _loss_kind(loss) in ("sparse", "categorical", "binary", "crossentropy"):
+    per_value = _loss_kind(loss) == "binary" and bool(target_shape)  # a 0..1 target per pixel or value, as masks
+    if _loss_kind(loss) in ("sparse", "categorical", "binary", "crossentropy") and not per_value:
         say(f"The loss {loss} is for classification but {name} is regression: set the loss to "
             "mean_squared_error (or mean_absolute_error, huber).")
     return found
@@ -236,8 +237,8 @@ def check_against_dataset(project, info: DatasetInfo, report: ShapeReport | None
     """Every way the project's model does not fit the dataset, each with the change that fixes it.
 
     `report` reuses a shape inference already run on `project.graph`; `target_shape` is the per-sample shape
-    of regression targets when they are vectors (default: one value per sample). Never raises for a
-    half-built graph: nodes whose shape is unknown are skipped.
+    of regression targets when they are vectors or masks (default: the DatasetInfo's; () is one value per
+    sample). Never raises for a half-built graph: nodes whose shape is unknown are skipped.
     """
     graph: Graph = project.graph
     if report is None:
@@ -268,7 +269,8 @@ def check_against_dataset(project, info: DatasetInfo, report: ShapeReport | None
             elif info.output == CLASSES:
                 found += _check_classes(project, node, shape, info)
             else:
-                found += _check_regression(project, node, shape, info, tuple(target_shape or ()))
+                found += _check_regression(project, node, shape, info, tuple(
+                    info.target_shape if target_shape is None else target_shape))
     return found
 
 

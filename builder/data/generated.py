@@ -1,7 +1,9 @@
-"""Datasets generated from a fixed seed, the same on every machine: spirals, sine windows, token sequences, shapes."""
+"""Datasets generated from a fixed seed, the same on every machine: spirals, sine windows, token sequences, shapes
+(as classes, and as pixel masks)."""
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 import numpy as np
 
@@ -58,6 +60,32 @@ def make_sequences(count: int = 2000) -> Loaded:
     return x[order].astype("int32"), y[order].astype("int64"), ["more 3s", "more 7s"]
 
 
+ORDER_LENGTH = 24
+ORDER_VOCABULARY = 50
+ORDER_FIRST, ORDER_SECOND = 7, 3  # the two tokens whose order is asked about
+
+
+def make_token_order(count: int = 4000, most: int = 3) -> Loaded:
+    """Token sequences (length 24, ids 1..49; 0 is kept free for padding) in which tokens 7 and 3 each occur
+    1 to `most` times; the label says whether the first 7 comes before the first 3. How often each occurs is
+    drawn apart from the label, so counting tokens (a bag of words) cannot tell the classes apart: a model
+    has to know where the tokens are. The two classes are equally common."""
+    rng = np.random.default_rng(GENERATOR_SEED)
+    others = np.array([t for t in range(1, ORDER_VOCABULARY) if t not in (ORDER_FIRST, ORDER_SECOND)])
+    x = rng.choice(others, size=(count, ORDER_LENGTH))
+    y = np.arange(count) % 2  # half "7 first", half "3 first", before the shuffle below
+    for i in range(count):
+        sevens, threes = rng.integers(1, most + 1, size=2)
+        places = np.sort(rng.choice(ORDER_LENGTH, size=sevens + threes, replace=False))
+        first, other = (ORDER_FIRST, ORDER_SECOND) if y[i] == 1 else (ORDER_SECOND, ORDER_FIRST)
+        rest = np.array([ORDER_FIRST] * sevens + [ORDER_SECOND] * threes)
+        rest = np.delete(rest, np.flatnonzero(rest == first)[0])  # the earliest place takes the label's token
+        x[i, places[0]] = first
+        x[i, places[1:]] = rng.permutation(rest)
+    order = rng.permutation(count)
+    return x[order].astype("int32"), y[order].astype("int64"), ["3 first", "7 first"]
+
+
 SHAPE_NAMES = ["circle", "ring", "square", "triangle", "plus"]
 SHAPES_SIZE = 32
 
@@ -78,17 +106,32 @@ def shape_mask(kind: str, u: np.ndarray, v: np.ndarray, r: np.ndarray) -> np.nda
     return ((np.abs(u) <= arm) & (np.abs(v) <= r)) | ((np.abs(v) <= arm) & (np.abs(u) <= r))
 
 
+class DrawnShapes(NamedTuple):
+    """What one drawing of the shapes set makes, in the set's shuffled order."""
+
+    images: np.ndarray  # (n, size, size, 3) uint8
+    kinds: np.ndarray  # (n,) int64, an index into SHAPE_NAMES
+    masks: np.ndarray  # (n, size, size) bool: the pixels each shape covers
+
+
 def make_shapes() -> Loaded:
     """Colour images of five shapes at random places, sizes, turns and colours on a random background, with
     pixel noise: a small image-classification set whose models look like real mobile CNNs. Drawing them takes
     ~2 s, so one process draws them once (training, evaluation and each export load the set again); every
     caller gets its own copy."""
-    x, y, names = _draw_shapes()
-    return x.copy(), y.copy(), list(names)
+    drawn = _draw_shapes()
+    return drawn.images.copy(), drawn.kinds.copy(), list(SHAPE_NAMES)
+
+
+def make_shape_masks() -> Loaded:
+    """The images of `make_shapes` (the same drawing), each with its pixel mask as the target, shape
+    (32, 32, 1): 1 where the shape is, 0 on the background. A small segmentation set: a model answers per pixel."""
+    drawn = _draw_shapes()
+    return drawn.images.copy(), drawn.masks[..., np.newaxis].astype("float32"), []
 
 
 @functools.lru_cache(maxsize=1)
-def _draw_shapes(per_class: int = 1000, size: int = SHAPES_SIZE, noise: float = 12.0) -> Loaded:
+def _draw_shapes(per_class: int = 1000, size: int = SHAPES_SIZE, noise: float = 12.0) -> DrawnShapes:
     rng = np.random.default_rng(GENERATOR_SEED)
     count = per_class * len(SHAPE_NAMES)
     y = np.repeat(np.arange(len(SHAPE_NAMES)), per_class)
@@ -111,4 +154,5 @@ def _draw_shapes(per_class: int = 1000, size: int = SHAPES_SIZE, noise: float = 
     image = np.where(mask[..., None], foreground[:, None, None, :], background[:, None, None, :])
     image = image + rng.normal(0.0, noise, image.shape)
     order = rng.permutation(count)
-    return np.clip(image, 0, 255).round().astype("uint8")[order], y[order].astype("int64"), list(SHAPE_NAMES)
+    images = np.clip(image, 0, 255).round().astype("uint8")[order]
+    return DrawnShapes(images, y[order].astype("int64"), mask[order])

@@ -56,6 +56,7 @@ class DatasetInfo:
     validation_size: int
     test_size: int = 0
     skipped_files: tuple[BadFile, ...] = ()  # unreadable files left out (options.skip_bad_files)
+    target_shape: tuple[int, ...] = ()  # per sample: () for one class id or value, (32, 32, 1) for a pixel mask
 
     @property
     def suggested_loss(self) -> str:
@@ -67,7 +68,7 @@ class DatasetInfo:
             "dtype": self.dtype, "output": self.output, "class_names": list(self.class_names),
             "num_classes": self.num_classes, "train_size": self.train_size,
             "validation_size": self.validation_size, "test_size": self.test_size,
-            "skipped_files": [b.to_dict() for b in self.skipped_files],
+            "skipped_files": [b.to_dict() for b in self.skipped_files], "target_shape": list(self.target_shape),
         }
 
 
@@ -121,6 +122,7 @@ class Dataset:
             dtype=str(self.x_train.dtype), output=self.output, class_names=list(self.class_names),
             num_classes=self.num_classes, train_size=length(self.x_train), validation_size=length(self.x_val),
             test_size=length(self.x_test), skipped_files=tuple(self.skipped),
+            target_shape=tuple(int(d) for d in getattr(self.y_train, "shape", ())[1:]),  # () for a dict of targets
         )
 
     def label(self, target) -> str:
@@ -128,7 +130,10 @@ class Dataset:
         if self.output == CLASSES:
             index = int(target)
             return self.class_names[index] if 0 <= index < len(self.class_names) else str(index)
-        return f"{float(target):.4g}"
+        values = np.asarray(target, dtype="float64")
+        if values.size != 1:  # a vector or a pixel mask per sample: its mean says what it holds
+            return f"mean {values.mean():.3g}"
+        return f"{float(values.reshape(())):.4g}"
 
     def preview(self, n: int = 5, subset: str = "train") -> Preview:
         """The first n samples of the "train", "validation" or "test" split, with readable labels."""
