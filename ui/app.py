@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from builder.errors import LayerboardError
 from builder.project import add_recent_file
 from ui import theme
+from ui.app_settings import gallery_at_start
 from ui.document import Document
 from ui.main_window import MainWindow
 from ui.message_box import show_message
@@ -51,6 +52,17 @@ class _Screenshot(QObject):
         self._window.close()
 
 
+def offer_at_start(window: MainWindow) -> QWidget | None:
+    """What the app offers once its window is up without a project named on the command line: the restore of what a
+    crash left if there is any, else the template gallery (unless its "Show at start" is off), over the default
+    project. Returns the dialog shown, if any. MainWindow itself never shows either: tests and scripts make windows
+    without them."""
+    box = window.recovery_actions.offer_restore()
+    if box is not None or not gallery_at_start():
+        return box
+    return window.file_actions.show_gallery()
+
+
 def dispose(window: QWidget) -> None:
     """Delete the window (and its plots) now, while QApplication still exists: left to the interpreter's exit,
     pyqtgraph's items were sometimes torn down after Qt and the process ended with a segmentation fault."""
@@ -83,8 +95,10 @@ def main(argv: list[str] | None = None) -> int:
                      f"{problem}\n\nThe digits_cnn template is open instead.")
     if args.screenshot:
         _Screenshot(window, Path(args.screenshot))
-    else:  # after a crash, the offer to restore unsaved work (window-modal, not blocking; never in a screenshot run)
+    elif args.project:  # after a crash, the offer to restore unsaved work (window-modal, not blocking)
         QTimer.singleShot(0, window.recovery_actions.offer_restore)
+    else:  # that offer, else the template gallery (never in a screenshot run)
+        QTimer.singleShot(0, lambda: offer_at_start(window))
     # Start the slow import only once the event loop runs, so the window paints first.
     QTimer.singleShot(0, window.start_engine)
     code = app.exec()

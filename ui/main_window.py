@@ -5,7 +5,6 @@ from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
 
-from builder.project import list_templates
 from ui.canvas.scene import CanvasScene
 from ui.canvas.view import CanvasView
 from ui.controllers.badge_actions import BadgeActions
@@ -205,12 +204,7 @@ class MainWindow(QMainWindow):
 
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        templates = file_menu.addMenu("&New from Template")
-        for info in list_templates():
-            action = templates.addAction(info.name)
-            action.setData(info.name)
-            action.setStatusTip(info.description)
-            action.triggered.connect(self.file_actions.on_template_chosen)
+        file_menu.addAction(self.file_actions.new_from_template_action)  # the template gallery
         file_menu.addAction(self.open_action)
         file_menu.addMenu(self.recent_files.menu)
         file_menu.addAction(self.import_action)

@@ -1,17 +1,19 @@
-"""File ▸ New from Template, Open, Save and Save As, and the question about unsaved changes; the files opened
-and saved go to the recent files list (File ▸ Open Recent)."""
+"""File ▸ New from Template (the template gallery), Open, Save and Save As, and the question about unsaved changes;
+the files opened and saved go to the recent files list (File ▸ Open Recent)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from builder.errors import LayerboardError
-from builder.project import add_recent_file
+from builder.project import Project, add_recent_file
 from ui.controllers.window_controller import WindowController
 from ui.document import Document
 from ui.message_box import show_message
+from ui.panels.template_gallery import TemplateGallery
 
 PROJECT_FILTER = "Layerboard projects (*.json);;All files (*)"
 
@@ -26,6 +28,9 @@ class FileActions(WindowController):
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self.document: Document | None = None
+        self.new_from_template_action = QAction("&New from Template…", self, shortcut=QKeySequence.StandardKey.New,
+                                                triggered=self.on_new_from_template)
+        self.new_from_template_action.setStatusTip("Start a project from a template: the gallery of every template")
         # Runs to take along once the training going on has ended: (project, old folder, new folder, move).
         self._pending_runs: list[tuple] = []
         training = getattr(window, "training", None)
@@ -39,8 +44,8 @@ class FileActions(WindowController):
     # ---- the menu's actions (no-argument slots: `triggered` passes a `checked` flag that the methods'
     # optional path arguments must not receive) ----------------------------------------------------------
     @Slot()
-    def on_template_chosen(self) -> None:
-        self.new_from_template(self.sender().data())
+    def on_new_from_template(self) -> None:
+        self.show_gallery()
 
     @Slot()
     def on_open(self) -> None:
@@ -66,7 +71,28 @@ class FileActions(WindowController):
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
+    def show_gallery(self) -> TemplateGallery:
+        """Open the template gallery over the window (window-modal, not blocking); the card chosen opens as a new
+        unsaved project, "Empty project" as an empty one. Returns the dialog (deleted once closed)."""
+        gallery = TemplateGallery(self.window)
+        gallery.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        gallery.setWindowModality(Qt.WindowModality.WindowModal)
+        gallery.templateChosen.connect(self._on_gallery_template)
+        gallery.emptyProjectChosen.connect(self.new_empty_project)
+        engine = getattr(self.window, "engine", None)  # once Keras is loaded, unmeasured cards count parameters
+        if engine is not None and engine.is_ready:
+            gallery.set_engine_ready()
+        elif engine is not None:
+            engine.ready.connect(gallery.set_engine_ready)
+        gallery.open()
+        return gallery
+
+    @Slot(object)
+    def _on_gallery_template(self, path: Path) -> None:
+        self.new_from_template(str(path))
+
     def new_from_template(self, name: str) -> bool:
+        """Open a template (by name, or its file) as a new unsaved project."""
         if not self.maybe_save():
             return False
         try:
@@ -74,6 +100,15 @@ class FileActions(WindowController):
         except LayerboardError as exc:
             show_message(self.window, QMessageBox.Icon.Warning, "Cannot open template", str(exc))
             return False
+        self.status.emit(f"New project from the template {Path(name).stem}")
+        return True
+
+    @Slot()
+    def new_empty_project(self) -> bool:
+        """A new unsaved project with no blocks (the gallery's "Empty project")."""
+        if not self.maybe_save():
+            return False
+        self.documentOpened.emit(Document(Project(name="untitled"), self.window))
         return True
 
     def open_file(self, path: str | Path | None = None) -> bool:
