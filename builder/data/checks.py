@@ -1,15 +1,19 @@
 """Does the model fit its dataset? Input shape and dtype, output size, activation and loss against a DatasetInfo.
 
 Shape inference (builder.model) says what each node gives; this module compares the Inputs and the output
-node with what the dataset feeds and expects, and says in one sentence per problem what to change. Nodes whose
+nodes with what the dataset feeds and expects, and says in one sentence per problem what to change. Nodes whose
 shape is unknown (wiring or parameter problems) get no dataset message: shape inference already reports them.
+
+A multi-input / multi-output set (x and y dicts) is matched by name: each Input reads the array of its id, each
+output with a loss is trained against the target of its id. An output left out of a per-output loss dict is not
+trained and is not checked. A single-target set feeds its one target to every output that has a loss.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from builder.data.records import CLASSES, DatasetInfo
+from builder.data.records import CLASSES, DatasetInfo, TargetInfo
 from builder.graph import Graph, Node
 from builder.model import UNKNOWN_ACTIVATION, ShapeReport, format_shape, infer_shapes, output_activation
 from builder.project import RECONSTRUCTION
@@ -104,45 +108,66 @@ def _shapes_match(model: tuple, data: tuple) -> bool:
 
 # ---- inputs ----------------------------------------------------------------------------------------------------
 
-def _check_input(graph: Graph, node: Node, info: DatasetInfo, report: ShapeReport) -> list[DatasetMismatch]:
+def _check_input(graph: Graph, node: Node, data_shape: tuple, data_dtype: str, name: str,
+                 report: ShapeReport) -> list[DatasetMismatch]:
+    """One Input against the array it is fed: `name` says which ("dataset 'digits'", "input 'left' of ...")."""
     found: list[DatasetMismatch] = []
     result = report.nodes.get(node.id)
     if result is None or not result.ok:
         return found  # shape inference reports what is wrong with this Input
-    name = f"'{info.name}'"
-    data_shape = tuple(info.input_shape)
+    data_shape = tuple(data_shape)
     shape = _input_shape(node, report)
-    text = _dtype_kind(info.dtype) == "string" and {tuple(shape or ()), data_shape} <= {(), (1,), (None,)}
+    text = _dtype_kind(data_dtype) == "string" and {tuple(shape or ()), data_shape} <= {(), (1,), (None,)}
     if shape is not None and not text and not _shapes_match(shape, data_shape):
         found.append(DatasetMismatch(node.id, (
-            f"Input '{node.id}' has shape {format_shape(shape)} but dataset {name} gives samples of shape "
+            f"Input '{node.id}' has shape {format_shape(shape)} but {name} gives samples of shape "
             f"{format_shape(data_shape)}: set the Input's shape to {_as_list(data_shape)}.")))
 
-    data_kind = _dtype_kind(info.dtype)
+    data_kind = _dtype_kind(data_dtype)
     declared = node.params.get("dtype") or result.dtype or "float32"
     input_kind = _dtype_kind(declared)
     if not data_kind or not input_kind:
         return found
     if data_kind == "string" and input_kind != "string":
         found.append(DatasetMismatch(node.id, (
-            f"Input '{node.id}' has dtype {declared} but dataset {name} gives text (strings): set the Input's "
+            f"Input '{node.id}' has dtype {declared} but {name} gives text (strings): set the Input's "
             "dtype to 'string' and follow it with TextVectorization or StringLookup.")))
     elif data_kind != "string" and input_kind == "string":
         wanted = "int32" if data_kind == "int" else "float32"
         found.append(DatasetMismatch(node.id, (
-            f"Input '{node.id}' has dtype string but dataset {name} gives {info.dtype} numbers: set the Input's "
+            f"Input '{node.id}' has dtype string but {name} gives {data_dtype} numbers: set the Input's "
             f"dtype to {wanted}.")))
     elif data_kind == "float" and input_kind in ("int", "bool"):
         found.append(DatasetMismatch(node.id, (
-            f"Input '{node.id}' has dtype {declared} but dataset {name} gives {info.dtype} values, which would "
+            f"Input '{node.id}' has dtype {declared} but {name} gives {data_dtype} values, which would "
             "be cut to whole numbers: set the Input's dtype to float32.")))
     elif data_kind == "float":
         for edge in graph.outgoing(node.id):
             target = graph.nodes[edge.target]
             if target.type == "Embedding":
                 found.append(DatasetMismatch(target.id, (
-                    f"Embedding '{target.id}' needs integer token ids but dataset {name} gives {info.dtype} "
+                    f"Embedding '{target.id}' needs integer token ids but {name} gives {data_dtype} "
                     "values: use a dataset of token ids, or replace the Embedding with a Dense layer.")))
+    return found
+
+
+def _check_named_inputs(graph: Graph, info: DatasetInfo, report: ShapeReport) -> list[DatasetMismatch]:
+    """A multi-input set feeds each Input the array of the same name; arrays no Input reads are left out."""
+    found: list[DatasetMismatch] = []
+    inputs = graph.input_nodes()
+    unread = [key for key in info.input_shapes if key not in inputs]
+    for node_id in inputs:
+        if node_id in info.input_shapes:
+            found += _check_input(graph, graph.nodes[node_id], info.input_shapes[node_id],
+                                  info.input_dtypes.get(node_id, info.dtype),
+                                  f"input '{node_id}' of dataset '{info.name}'", report)
+            continue
+        named = ", ".join(f"'{k}' {format_shape(tuple(info.input_shapes[k]))}" for k in info.input_shapes)
+        fix = (f"rename the Input to {' or '.join(repr(k) for k in unread)}" if unread else
+               "remove this Input, or use a dataset with an array for it")
+        found.append(DatasetMismatch(node_id, (
+            f"Input '{node_id}' has no array in dataset '{info.name}', which feeds its inputs by name ({named}): "
+            f"{fix}.")))
     return found
 
 
@@ -155,11 +180,10 @@ def _size_message(node: Node, got: int, wanted: int, what: str, name: str, extra
             f"(end with Dense(units={wanted})){extra}.")
 
 
-def _check_classes(project, node: Node, shape: tuple, info: DatasetInfo) -> list[DatasetMismatch]:
+def _check_classes(project, node: Node, shape: tuple, target: TargetInfo, name: str) -> list[DatasetMismatch]:
     found: list[DatasetMismatch] = []
     say = lambda message: found.append(DatasetMismatch(node.id, message))  # noqa: E731
-    name = f"'{info.name}'"
-    classes = info.num_classes
+    classes = target.num_classes
     per_sample = tuple(shape[1:])
     if len(per_sample) != 1:
         say(f"{_who(node)} gives outputs of shape {format_shape(shape)} but {name} has one class label per "
@@ -201,11 +225,9 @@ def _check_classes(project, node: Node, shape: tuple, info: DatasetInfo) -> list
     return found
 
 
-def _check_regression(project, node: Node, shape: tuple, info: DatasetInfo,
-                      target_shape: tuple) -> list[DatasetMismatch]:
+def _check_regression(project, node: Node, shape: tuple, name: str, target_shape: tuple) -> list[DatasetMismatch]:
     found: list[DatasetMismatch] = []
     say = lambda message: found.append(DatasetMismatch(node.id, message))  # noqa: E731
-    name = f"'{info.name}'"
     per_sample = tuple(shape[1:])
     values = target_shape[-1] if target_shape else 1
     wanted = (None, *target_shape) if target_shape else (None, 1)
@@ -247,31 +269,55 @@ def check_against_dataset(project, info: DatasetInfo, report: ShapeReport | None
     name = f"'{info.name}'"
 
     inputs = graph.input_nodes()
-    if len(inputs) > 1:
+    if info.input_shapes:  # a multi-input set: each Input reads the array of its name
+        found += _check_named_inputs(graph, info, report)
+    elif len(inputs) > 1:
         found.append(DatasetMismatch(None, (
             f"The model has {len(inputs)} Inputs ({', '.join(repr(i) for i in inputs)}) but dataset {name} feeds "
             f"a single input of shape {format_shape(tuple(info.input_shape))}: keep one Input, or use a dataset "
             "with one array per Input.")))
     elif inputs:
-        found += _check_input(graph, graph.nodes[inputs[0]], info, report)
+        found += _check_input(graph, graph.nodes[inputs[0]], info.input_shape, info.dtype, f"dataset {name}", report)
 
-    for output in graph.output_nodes():  # with several outputs, the one target feeds each of them
+    for output in graph.output_nodes():
         node = graph.nodes[output]
         result = report.nodes.get(node.id)
-        if result is not None and result.ok and result.shape is not None:
-            shape = tuple(result.shape)
-            if _loss_for(project, node.id) == RECONSTRUCTION:  # the target is the input itself
-                if not _shapes_match(tuple(shape[1:]), tuple(info.input_shape)):
-                    found.append(DatasetMismatch(node.id, (
-                        f"{_who(node)} gives outputs of shape {format_shape(shape)} but the loss 'reconstruction' "
-                        f"compares them with the samples of {name}, of shape {format_shape(tuple(info.input_shape))}"
-                        f": make the output's shape (None, {', '.join(map(str, info.input_shape))}).")))
-            elif info.output == CLASSES:
-                found += _check_classes(project, node, shape, info)
-            else:
-                found += _check_regression(project, node, shape, info, tuple(
-                    info.target_shape if target_shape is None else target_shape))
+        loss = _loss_for(project, node.id)
+        if loss is None or result is None or not result.ok or result.shape is None:
+            continue  # an output left out of a per-output loss is not trained: it has no target to fit
+        shape = tuple(result.shape)
+        if loss == RECONSTRUCTION:  # the target is the input itself
+            found += _check_reconstruction(node, shape, info)
+            continue
+        target = info.target(node.id)
+        if target is None:  # a multi-output set: each output is trained against the target of its name
+            found.append(DatasetMismatch(node.id, (
+                f"{_who(node)} is an output with a loss, but dataset {name} has no target '{node.id}' (its targets: "
+                f"{', '.join(repr(k) for k in info.targets)}): rename the output to the target it predicts, or "
+                "leave it out of the per-output training.loss so it is not trained.")))
+            continue
+        what = f"{name} target '{node.id}'" if info.targets else name
+        if target.output == CLASSES:
+            found += _check_classes(project, node, shape, target, what)
+        else:
+            wanted = target.shape if target_shape is None or info.targets else tuple(target_shape)
+            found += _check_regression(project, node, shape, what, tuple(wanted))
     return found
+
+
+def _check_reconstruction(node: Node, shape: tuple, info: DatasetInfo) -> list[DatasetMismatch]:
+    name = f"'{info.name}'"
+    if info.input_shapes and len(info.input_shapes) > 1:
+        return [DatasetMismatch(node.id, (
+            f"{_who(node)} has the loss 'reconstruction', which compares it with the model's one input, but dataset "
+            f"{name} feeds {len(info.input_shapes)} inputs ({', '.join(repr(k) for k in info.input_shapes)}): use "
+            "a dataset with one input, or give this output another loss."))]
+    if _shapes_match(tuple(shape[1:]), tuple(info.input_shape)):
+        return []
+    return [DatasetMismatch(node.id, (
+        f"{_who(node)} gives outputs of shape {format_shape(shape)} but the loss 'reconstruction' "
+        f"compares them with the samples of {name}, of shape {format_shape(tuple(info.input_shape))}"
+        f": make the output's shape (None, {', '.join(map(str, info.input_shape))})."))]
 
 
 def dataset_problems_text(mismatches: Sequence[DatasetMismatch]) -> list[str]:

@@ -17,7 +17,7 @@ import numpy as np
 
 from builder import blocks
 from builder.data.checks import DatasetMismatch, check_against_dataset
-from builder.data.records import CLASSES, DatasetInfo
+from builder.data.records import CLASSES, DatasetInfo, TargetInfo
 from builder.graph import Graph, Node
 from builder.model import UNKNOWN_ACTIVATION, ShapeReport, infer_shapes, output_activation
 from builder.project import RECONSTRUCTION, Project
@@ -111,10 +111,10 @@ def _has_param(node: Node, name: str) -> bool:
     return True
 
 
-def _input_candidates(node: Node, info: DatasetInfo, report: ShapeReport) -> list[_Candidate]:
+def _input_candidates(node: Node, data_shape: Sequence[int], dtype: str, report: ShapeReport) -> list[_Candidate]:
     found = []
-    data_shape = [int(d) for d in info.input_shape]
-    data_kind = _kind(info.dtype)
+    data_shape = [int(d) for d in data_shape]
+    data_kind = _kind(dtype)
     shape = node.params.get("shape")
     shape = [shape] if isinstance(shape, int) else list(shape) if isinstance(shape, (list, tuple)) else None
     fits = shape is not None and len(shape) == len(data_shape) and all(
@@ -161,20 +161,19 @@ def _loss_of(project: Project, node_id: str) -> Any:
     return loss.get(node_id) if isinstance(loss, dict) else loss
 
 
-def _output_candidates(project: Project, node: Node, shape: tuple, info: DatasetInfo,
-                       target_shape: tuple) -> list[_Candidate]:
+def _output_candidates(project: Project, node: Node, shape: tuple, target: TargetInfo) -> list[_Candidate]:
     graph = project.graph
     found: list[_Candidate] = []
     units = shape[-1] if len(shape) > 1 else None
     activation = output_activation(graph, node.id)
-    if info.output == CLASSES:
-        binary = info.num_classes == 2 and units == 1
-        want_units = 1 if binary else info.num_classes
+    if target.output == CLASSES:
+        binary = target.num_classes == 2 and units == 1
+        want_units = 1 if binary else target.num_classes
         # Logits (no activation) fit a from-logits loss: kept; anything else becomes softmax (sigmoid for 1 unit).
         want_activation = "sigmoid" if binary else (None if activation is None else "softmax")
         want_loss = BINARY_LOSS if binary else CLASS_LOSS
     else:
-        want_units = target_shape[-1] if target_shape else 1
+        want_units = target.shape[-1] if target.shape else 1
         want_activation = None if activation in (None, "softmax") else activation
         want_loss = REGRESSION_LOSS
     if units is not None and units != want_units and want_units > 0 and _has_param(node, "units"):
@@ -232,20 +231,29 @@ def suggest_fixes(project: Project, info: DatasetInfo, report: ShapeReport | Non
     graph: Graph = project.graph
     if report is None:
         report = infer_shapes(graph, project.folder())
-    target = tuple(target_shape or ())
+    target = None if target_shape is None else tuple(target_shape)
     mismatches = check_against_dataset(project, info, report, target)
     if not mismatches:
         return []
     candidates: dict[str, list[_Candidate]] = {}  # by the node whose mismatches they may remove
     inputs = graph.input_nodes()
-    if len(inputs) == 1:
-        candidates[inputs[0]] = _input_candidates(graph.nodes[inputs[0]], info, report)
+    if info.input_shapes:  # a multi-input set: each Input against the array of its name
+        for node_id in inputs:
+            if node_id in info.input_shapes:
+                candidates[node_id] = _input_candidates(graph.nodes[node_id], info.input_shapes[node_id],
+                                                        info.input_dtypes.get(node_id, info.dtype), report)
+    elif len(inputs) == 1:
+        candidates[inputs[0]] = _input_candidates(graph.nodes[inputs[0]], info.input_shape, info.dtype, report)
     for output in graph.output_nodes():
         result = report.nodes.get(output)
-        if result is None or not result.ok or result.shape is None or _loss_of(project, output) == RECONSTRUCTION:
+        loss = _loss_of(project, output)
+        wanted = info.target(output)
+        if result is None or not result.ok or result.shape is None or loss in (None, RECONSTRUCTION) or not wanted:
             continue
+        if target_shape is not None and not info.targets:
+            wanted = dataclasses.replace(wanted, shape=target)
         candidates.setdefault(output, []).extend(
-            _output_candidates(project, graph.nodes[output], tuple(result.shape), info, target))
+            _output_candidates(project, graph.nodes[output], tuple(result.shape), wanted))
 
     left_after: dict[tuple[int, ...], list[DatasetMismatch]] = {}  # each change is checked once, not per mismatch
 

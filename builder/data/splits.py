@@ -71,7 +71,8 @@ def split_raw(raw: RawData, ref: DatasetRef) -> Dataset:
     train, held = split_indices(_targets_for_split(y), validation, ref.seed, stratify,
                                 setting=ref.validation_split)
     return Dataset(ref.name, take(x, train), take(y, train), take(x, held), take(y, held), list(raw.class_names),
-                   raw.output, raw.description, x_test, y_test, list(raw.skipped))
+                   raw.output, raw.description, x_test, y_test, list(raw.skipped),
+                   dict(raw.target_class_names))
 
 
 def _targets_for_split(y):
