@@ -8,6 +8,8 @@ import numpy as np
 
 from builder.data import Dataset, length, train_and_validation
 from builder.errors import TrainingError
+from builder.project import RECONSTRUCTION
+from builder.training.losses import trained_outputs
 
 
 def class_weights(config, dataset: Dataset) -> dict[int, float] | None:
@@ -17,6 +19,9 @@ def class_weights(config, dataset: Dataset) -> dict[int, float] | None:
         return None
     if dataset.is_regression:
         raise TrainingError("training.class_weight applies to classification; the dataset is a regression set.")
+    if isinstance(dataset.y_train, dict):  # Keras weighs classes of one output only
+        raise TrainingError("training.class_weight applies to a model trained against one target; this model has "
+                            f"several ({', '.join(dataset.y_train)}): set class_weight to null.")
     if spec == "balanced":
         from sklearn.utils.class_weight import compute_class_weight
 
@@ -53,13 +58,51 @@ def adapt_normalization(graph, model, dataset: Dataset) -> list[str]:
     return adapted
 
 
-def targets_per_output(dataset: Dataset, output_names: list[str]) -> Dataset:
-    """A multi-output model trained on one target array gets that array for every output."""
-    if len(output_names) < 2 or isinstance(dataset.y_train, dict):
-        return dataset
-    spread = {name: None for name in output_names}
-    return replace(dataset, y_train={k: dataset.y_train for k in spread}, y_val={k: dataset.y_val for k in spread},
-                   y_test={k: dataset.y_test for k in spread})
+def targets_per_output(dataset: Dataset, output_names: list[str], config,
+                       input_names: list[str] | None = None) -> Dataset:
+    """The dataset as model.fit takes it: y holds, per output with a loss, its target (the target of its name in a
+    multi-output set, else the one target array; the inputs for the loss "reconstruction"), and a placeholder for
+    each output that is not trained (Keras wants a y entry per output; its loss is None, so nothing reads it).
+    With one output y is that output's target. A multi-input set keeps the arrays the model's Inputs read
+    (`input_names`)."""
+    trained = trained_outputs(output_names, config)
+    losses = config.loss if isinstance(config.loss, dict) else {o: config.loss for o in output_names}
+
+    def inputs(x):
+        if isinstance(x, dict) and input_names is not None:
+            return {name: x[name] for name in input_names if name in x}
+        return x
+
+    def target(x, y, output: str):
+        if output not in trained:
+            return np.zeros((length(x),), "float32")
+        if losses[output] == RECONSTRUCTION:
+            return _reconstruction_target(x, output)
+        if isinstance(y, dict):
+            if output not in y:
+                raise TrainingError(f"Output '{output}' has a loss but dataset '{dataset.name}' has no target of that "
+                                    f"name (its targets: {', '.join(y)}): rename the output, or leave it out of the "
+                                    "per-output training.loss so it is not trained.")
+            return y[output]
+        return y
+
+    def targets(x, y):
+        per_output = {o: target(x, y, o) for o in output_names}
+        return per_output[output_names[0]] if len(output_names) == 1 else per_output
+
+    return replace(dataset, x_train=inputs(dataset.x_train), x_val=inputs(dataset.x_val),
+                   x_test=inputs(dataset.x_test), y_train=targets(dataset.x_train, dataset.y_train),
+                   y_val=targets(dataset.x_val, dataset.y_val), y_test=targets(dataset.x_test, dataset.y_test))
+
+
+def _reconstruction_target(x, output: str):
+    """The samples themselves: the input array, or the only one of a multi-input set."""
+    if not isinstance(x, dict):
+        return x
+    if len(x) == 1:
+        return next(iter(x.values()))
+    raise TrainingError(f"Output '{output}' has the loss 'reconstruction', which compares it with the model's one "
+                        f"input, but the dataset feeds {len(x)} inputs ({', '.join(x)}); give it another loss.")
 
 
 def fit_inputs(dataset: Dataset, config, one_hot: bool, start_epoch: int = 0):

@@ -5,6 +5,11 @@ Loss names are Keras's ("sparse_categorical_crossentropy", "categorical_crossent
 Cross-entropy on an output without softmax/sigmoid is computed from logits. Metric names: "accuracy",
 "top_k_accuracy" (or "top_5_accuracy"), "precision", "recall", "auc", "mae", "mse", "rmse", "binary_iou" (the IoU of
 per-pixel masks), or any Keras metric.
+
+Per output node (a model with several outputs), `loss`, `metrics` and `loss_weights` may be dicts keyed by output
+node. An output that a loss dict leaves out is not trained: it gets no target, loss, metric or weight, and is still
+a model output (predicted and exported), e.g. an autoencoder's bottleneck. Keras needs every output named in a loss
+dict, so such an output is compiled with the loss None (and fed a placeholder target, builder.training.fit_data).
 """
 from __future__ import annotations
 
@@ -23,14 +28,43 @@ def is_reconstruction(config) -> bool:
     return config.loss == RECONSTRUCTION
 
 
-def _per_output(value, outputs: list[str], what: str) -> dict[str, Any]:
+def trained_outputs(output_names: list[str], config) -> list[str]:
+    """The outputs trained against a target: all of them, or those a per-output loss dict names."""
+    if isinstance(config.loss, dict):
+        return [o for o in output_names if o in config.loss]
+    return list(output_names)
+
+
+def per_output_problems(config, output_names: list[str]) -> list[str]:
+    """What is wrong with the per-output dicts of loss, metrics and loss_weights for a model with these outputs,
+    one line each naming the field: a key that is no output node, a loss dict that trains nothing, metrics or a
+    weight for an output that has no loss."""
+    if not output_names:
+        return []
+    problems = []
+    outputs = ", ".join(repr(o) for o in output_names)
+    trained = trained_outputs(output_names, config)
+    for what in ("loss", "metrics", "loss_weights"):
+        value = getattr(config, what)
+        if not isinstance(value, dict):
+            continue
+        for key in value:
+            if key not in output_names:
+                problems.append(f"training.{what}: names {key!r}, which is not an output node of the model (its "
+                                f"outputs: {outputs}); key it by an output's name")
+            elif key not in trained:
+                problems.append(f"training.{what}: names {key!r}, which has no loss and so is not trained: remove "
+                                f"it from training.{what}, or give {key!r} a loss")
+    if isinstance(config.loss, dict) and not trained:
+        problems.append(f"training.loss: gives none of the model's outputs ({outputs}) a loss, so nothing would be "
+                        "trained; name at least one output")
+    return problems
+
+
+def _per_output(value, outputs: list[str], default: Any) -> dict[str, Any]:
+    """One value per output: a dict's own entries (`default` for the outputs it leaves out), or the one value."""
     if isinstance(value, dict):
-        missing = [o for o in outputs if o not in value]
-        unknown = [k for k in value if k not in outputs]
-        if unknown or missing:
-            raise TrainingError(f"training.{what} names outputs {sorted(value)}, but the model's outputs are "
-                                f"{outputs}; give one entry per output node.")
-        return dict(value)
+        return {o: value.get(o, default) for o in outputs}
     return {o: value for o in outputs}
 
 
@@ -133,15 +167,23 @@ def make_metric(name: str, loss_name: str):
 
 
 def compile_arguments(graph, output_names: list[str], config, one_hot_labels: bool = False) -> dict[str, Any]:
-    """loss, loss_weights and metrics for model.compile, one per output when the model has several."""
-    losses = _per_output(config.loss, output_names, "loss")
-    metrics = config.metrics if isinstance(config.metrics, dict) else {o: list(config.metrics) for o in output_names}
-    metrics = _per_output(metrics, output_names, "metrics")
-    built = {o: make_loss(losses[o], config, output_activation(graph, o) if o in graph.nodes else None,
-                          one_hot_labels) for o in output_names}
+    """loss, loss_weights and metrics for model.compile, one per output when the model has several; an output
+    that a per-output loss dict leaves out gets the loss None, no metrics and no weight (it is not trained)."""
+    problems = per_output_problems(config, output_names)
+    if problems:
+        raise TrainingError("; ".join(problems) + ".")
+    trained = trained_outputs(output_names, config)
+    losses = _per_output(config.loss, trained, None)
+    metrics = _per_output(config.metrics, trained, [])
+    built = {o: None for o in output_names}
+    built.update({o: make_loss(losses[o], config, output_activation(graph, o) if o in graph.nodes else None,
+                               one_hot_labels) for o in trained})
     built_metrics = {o: [make_metric(m, losses[o] if not one_hot_labels else "categorical_crossentropy")
-                         for m in metrics[o]] for o in output_names}
-    weights = _per_output(config.loss_weights, output_names, "loss_weights") if config.loss_weights else None
+                         for m in list(metrics[o])] for o in trained}
+    weights = None
+    if config.loss_weights:  # Keras wants a weight for every output named in the loss dict
+        weights = {o: 0.0 for o in output_names}
+        weights.update(_per_output(config.loss_weights, trained, 1.0))
     if len(output_names) == 1:
         only = output_names[0]
         return {"loss": built[only], "metrics": built_metrics[only],

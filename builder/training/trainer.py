@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from builder.data import Dataset, check_against_dataset, dataset_problems_text, load_project_dataset, needs_one_hot
 from builder.errors import LayerboardError, TrainingError
 from builder.faults import debugging, write_traceback
-from builder.model import UnreadableModelError, apply_project_weights, build_model, load_model_safely
+from builder.model import (
+    UnreadableModelError, apply_project_weights, build_model, input_names, load_model_safely,
+)
 from builder.project import Project, learning_rate_problem, patience_problem, shown
 from builder.training import checkpoints, distribution, losses
 from builder.training.failure_messages import explain_failure
@@ -141,8 +142,6 @@ class Trainer:
         strategy = _strategy(config)  # before anything starts TensorFlow: multi-worker collectives need that
         keras.utils.set_random_seed(config.seed)
         dataset = self.dataset or load_project_dataset(self.project)
-        if losses.is_reconstruction(config):
-            dataset = replace(dataset, y_train=dataset.x_train, y_val=dataset.x_val, y_test=dataset.x_test)
         _check_dataset(self.project, dataset)
         state = checkpoints.read_state(self.run_dir, self.notes) if self.resuming else {}
         self.resumed_from = int(state.get("epoch", 0))
@@ -165,7 +164,8 @@ class Trainer:
                               steps_per_execution=config.steps_per_execution,
                               **losses.compile_arguments(self.project.graph, list(model.output_names), config, one_hot))
         self.model = model
-        dataset = targets_per_output(dataset, list(model.output_names))
+        # per output its target (the inputs for "reconstruction", a placeholder for an output without a loss)
+        dataset = targets_per_output(dataset, list(model.output_names), config, input_names(model))
         self.run_dir.mkdir(parents=True, exist_ok=True)
         if self.resuming:
             checkpoints.keep_history_until(self.run_dir, self.resumed_from)
