@@ -38,25 +38,46 @@ def _datasets(args: argparse.Namespace) -> int:
     info, preview = data.describe(), data.preview(args.preview)
     if args.json:
         print(json.dumps({**info.to_dict(), "preview": [
-            {"label": label, "target": _plain(t), "x": _plain(x)} for x, t, label in zip(*preview)]}))
+            {"label": label, "target": _plain(_row(preview.y, i)), "x": _plain(_row(preview.x, i))}
+            for i, label in enumerate(preview.labels)]}))
         return EXIT_OK
     print(f"{info.name}: {info.description}")
-    print(f"input shape {info.input_shape} {info.dtype}; "
-          + (f"{info.num_classes} classes: {', '.join(info.class_names)}" if info.output == "classes" else "regression"))
+    if info.input_shapes or info.targets:  # multi-input / multi-output: arrays by Input and output name
+        inputs = info.input_shapes or {"(one array)": info.input_shape}
+        print("inputs " + "; ".join(f"'{k}' {shape} {info.input_dtypes.get(k, info.dtype)}"
+                                    for k, shape in inputs.items()))
+        targets = info.targets or {"(one target)": info.target("")}
+        print("targets " + "; ".join(f"'{k}' {_kind_text(t.output, t.class_names)}" for k, t in targets.items()))
+    else:
+        print(f"input shape {info.input_shape} {info.dtype}; {_kind_text(info.output, info.class_names)}")
     print(f"train {info.train_size}, validation {info.validation_size}, test {info.test_size}")
-    for i, (x, label) in enumerate(zip(preview.x, preview.labels)):
-        flat = _flat_preview(x)
+    for i, label in enumerate(preview.labels):
+        x = {k: v[i] for k, v in preview.x.items()} if isinstance(preview.x, dict) else preview.x[i]
+        flat = "  ".join(f"{k} {_flat_preview(v)}" for k, v in x.items()) if isinstance(x, dict) else _flat_preview(x)
         print(f"  [{i}] {label:<12} {flat}")
     return EXIT_OK
+
+
+def _kind_text(output: str, class_names) -> str:
+    if output != "classes":
+        return "regression"
+    return f"{len(class_names)} classes: {', '.join(class_names)}"
 
 
 DATASETS = Command("datasets", "list the datasets, or describe one with a preview of its samples",
                    _datasets_arguments, _datasets)
 
 
+def _row(values, i: int):
+    """Sample i of an array, or of each array of a dict (multi-input / multi-output sets)."""
+    return {k: v[i] for k, v in values.items()} if isinstance(values, dict) else values[i]
+
+
 def _plain(value):
     import numpy as np
 
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     array = np.asarray(value)
     return array.tolist() if array.dtype.kind != "O" else [str(v) for v in array.reshape(-1)]
 

@@ -63,8 +63,14 @@ class DatasetSummary:
                 "target_shape": list(self.target_shape), "preview_kind": self.preview_kind}
 
 
+def _first_target(y):
+    """The targets, or the first target's of a multi-output set (its counts and histogram are the ones shown)."""
+    return next(iter(y.values())) if isinstance(y, dict) else y
+
+
 def summarize(dataset: Dataset, preview: int = 12) -> DatasetSummary:
-    """Count and preview a loaded, split dataset (reads only the first `preview` training samples of a lazy file)."""
+    """Count and preview a loaded, split dataset (reads only the first `preview` training samples of a lazy file);
+    for a multi-output set the counts are the first target's (info.targets describes every target)."""
     info = dataset.describe()
     counts: dict[str, list[int]] = {}
     histogram = None
@@ -72,13 +78,13 @@ def summarize(dataset: Dataset, preview: int = 12) -> DatasetSummary:
         for name in SPLITS:
             x, y = dataset.subset(name)
             if length(x):
-                counts[name] = class_counts(y, info.num_classes)
+                counts[name] = class_counts(_first_target(y), info.num_classes)
     else:
-        values = np.asarray(dataset.y_train, dtype="float64").reshape(-1)
+        values = np.asarray(_first_target(dataset.y_train), dtype="float64").reshape(-1)
         values = values[np.isfinite(values)]
         if values.size:
             found, edges = np.histogram(values, bins=HISTOGRAM_BINS)
             histogram = ([float(e) for e in edges], [int(n) for n in found])
-    target_shape = tuple(int(d) for d in np.asarray(dataset.y_train[:1]).shape[1:])
+    target_shape = tuple(info.target_shape)
     return DatasetSummary(info, counts, histogram, target_shape, dataset.preview(preview),
                           preview_kind(info.input_shape, info.dtype))

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
+from builder.data import CLASSES
 from builder.errors import ExportError
-from builder.model import UnreadableModelError, load_model_safely, model_input_specs, random_inputs
-from builder.project import Project
+from builder.model import (
+    UnreadableModelError, input_names, load_model_safely, model_input_specs, output_names, random_inputs,
+)
+from builder.project import RECONSTRUCTION, Project
 
 MAX_SAMPLES = 1000  # validation samples an export is checked on, at most
 RANDOM_SAMPLES = 64  # samples of seeded noise for a model without a project
@@ -38,18 +41,29 @@ class VerificationData:
 
 def verification_data(model, project: Project | None, count: int | None, representative: int = 0) -> VerificationData:
     """The validation split of the project's dataset (up to `count` samples, default all up to 1000), or
-    seeded noise for a bare model file; `representative` training samples for int8 calibration."""
-    if project is not None and len(model.inputs) == 1:
-        from builder.data import load_project_dataset
+    seeded noise for a bare model file; `representative` training samples for int8 calibration. A multi-input set
+    (x a dict) gives each model input the array of its name; labels and class names are those of the model's
+    first output (its target of the same name in a multi-output set)."""
+    if project is not None:
+        from builder.data import length, load_project_dataset
 
         data = load_project_dataset(project)
-        take = count or min(len(data.x_val), MAX_SAMPLES)
-        dtype = model.inputs[0].dtype
-        x = np.asarray(data.x_val[:take]).astype(dtype)
-        labels = None if isinstance(data.y_val, dict) else np.asarray(data.y_val[:take])
-        calibration = [np.asarray(data.x_train[:representative]).astype(dtype)] if representative else None
-        return VerificationData([x], f"'{data.name}' validation", labels, list(data.class_names),
-                                data.is_regression, calibration)
+        names = input_names(model)
+        if _feeds(data.x_val, names):
+            take = count or min(length(data.x_val), MAX_SAMPLES)
+            dtypes = [t.dtype for t in model.inputs]
+            x = _arrays(data.x_val, names, take, dtypes)
+            calibration = _arrays(data.x_train, names, representative, dtypes) if representative else None
+            first = output_names(model)[0]
+            loss = project.training.loss
+            loss = loss.get(first) if isinstance(loss, dict) else loss
+            # an output trained to reproduce its input, or not trained at all, has no classes to compare
+            target = None if loss in (None, RECONSTRUCTION) else data.describe().target(first)
+            labels = data.y_val.get(first) if isinstance(data.y_val, dict) else data.y_val
+            regression = target is None or target.output != CLASSES
+            labels = None if labels is None or regression else np.asarray(labels[:take])
+            class_names = list(target.class_names) if target is not None else []
+            return VerificationData(x, f"'{data.name}' validation", labels, class_names, regression, calibration)
     rng = np.random.default_rng(0)
     take = count or RANDOM_SAMPLES
 
@@ -57,6 +71,19 @@ def verification_data(model, project: Project | None, count: int | None, represe
         return random_inputs(model_input_specs(model), n, unknown_dim=1, normal=True, rng=rng)
 
     return VerificationData(noise(take), "random", representative=noise(representative) if representative else None)
+
+
+def _feeds(x, names: list[str]) -> bool:
+    """Whether the dataset's inputs feed the model: one array for a one-input model, or an array per input name."""
+    if isinstance(x, dict):
+        return all(name in x for name in names)
+    return len(names) == 1
+
+
+def _arrays(x, names: list[str], count: int, dtypes) -> list[np.ndarray]:
+    """The first `count` samples of each model input, in the model's input order and dtypes."""
+    columns = [x[name] for name in names] if isinstance(x, dict) else [x]
+    return [np.asarray(column[:count]).astype(dtype) for column, dtype in zip(columns, dtypes)]
 
 
 def as_list(outputs) -> list[np.ndarray]:

@@ -16,11 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from builder.data import Dataset, length, load_project_dataset, take
+from builder.data import CLASSES, Dataset, length, load_project_dataset, take
 from builder.errors import LayerboardError, first_line
-from builder.training.losses import compile_arguments
+from builder.model import input_names
+from builder.project import RECONSTRUCTION
+from builder.training.fit_data import targets_per_output
+from builder.training.losses import compile_arguments, trained_outputs
 from builder.training.project_model import as_project_model
-from builder.training.trained_model import class_name, probabilities, shape_matches, single_input_shape
+from builder.training.trained_model import class_name, probabilities, shape_matches
 
 WORST_COUNT = 10
 
@@ -45,6 +48,7 @@ class Evaluation:
     residuals: dict[str, float] = field(default_factory=dict)
     worst: list[dict[str, Any]] = field(default_factory=list)
     weights: str = ""  # which weights were evaluated, in words (a run's, or the project's own)
+    output: str = ""  # the output node the details are about, for a model with several outputs ("" with one)
     # Per sample of the split, in its order (not in to_dict unless asked: a split can hold many samples).
     # Classification: the true and predicted class ids (N,) and the class probabilities (N, classes);
     # regression: the targets and predictions as (N, outputs) arrays.
@@ -60,7 +64,7 @@ class Evaluation:
         data = {
             "model": self.model_path, "dataset": self.dataset, "task": self.task, "split": self.split,
             "samples": self.samples, "loss": self.loss, "metrics": dict(self.metrics), "worst": list(self.worst),
-            "weights": self.weights,
+            "weights": self.weights, "output": self.output,
         }
         if self.task == "classification":
             data.update(class_names=list(self.class_names), accuracy=self.accuracy,
@@ -98,7 +102,8 @@ class Evaluation:
     def summary(self) -> list[str]:
         lines = [f"model:    {self.model_path or '(built from the project)'}",
                  *([f"weights:  {self.weights}"] if self.weights else []),
-                 f"dataset:  {self.dataset} ({self.split} split, {self.samples} samples, {self.task})"]
+                 f"dataset:  {self.dataset} ({self.split} split, {self.samples} samples, {self.task})",
+                 *([f"output:   {self.output} (the details below are this output's)"] if self.output else [])]
         shown = "  ".join(f"{k} {v:.4f}" if v is not None else f"{k} n/a" for k, v in self.metrics.items())
         lines.append(f"model.evaluate: {shown}")
         if self.task == "classification":
@@ -156,37 +161,82 @@ def _labels_for(model, y: np.ndarray, num_classes: int) -> np.ndarray:
 
 
 def evaluate(project, model_path, dataset: Dataset | None = None, worst: int = WORST_COUNT,
-             split: str | None = None) -> Evaluation:
+             split: str | None = None, output: str | None = None) -> Evaluation:
     """Evaluate the model at model_path on the project's test split (the validation split when none is held out,
     or the split named: "train", "validation", "test"). `model_path` is a model file, or a ProjectModel (a run's
-    model or the project built with its own weights), or a keras.Model."""
+    model or the project built with its own weights), or a keras.Model.
+
+    A multi-input set feeds each model input the array of its name. model.evaluate gives every trained output's
+    loss and metrics; the details (confusion matrix or residuals) are those of `output`, by default the first
+    output trained against a target (else the first trained one; a "reconstruction" output is compared with the
+    inputs). An output without a loss is not evaluated."""
     chosen = as_project_model(model_path)
     model = chosen.load()
-    expected = single_input_shape(model)
     data = dataset or load_project_dataset(project)
     split = split or ("test" if data.has_test else "validation")
-    x, y = (np.asarray(v) for v in data.subset(split))
-    if len(x) == 0:
+    names = list(model.output_names)
+    inputs = input_names(model)
+    _check_inputs(model, inputs, data, split)
+    if length(data.subset(split)[0]) == 0:
         raise LayerboardError(f"The {split} split of '{data.name}' is empty; set dataset.test_split in the project "
                               "(e.g. 0.1) or evaluate another split.")
-    if not shape_matches(expected, tuple(x.shape[1:])):
-        raise LayerboardError(f"The model expects inputs of shape {expected}, but dataset '{data.name}' has "
-                              f"samples of shape {tuple(x.shape[1:])}.")
+    config = project.training
+    detail = _detail_output(names, config, output)
+    fed = targets_per_output(data, names, config, inputs)
+    x, y = fed.subset(split)
+    x = {k: np.asarray(v) for k, v in x.items()} if isinstance(x, dict) else np.asarray(x)
+    y = {k: np.asarray(v) for k, v in y.items()} if isinstance(y, dict) else np.asarray(y)
     _ensure_compiled(model, project)
-    batch_size = project.training.batch_size
+    batch_size = config.batch_size
+    target = y[detail] if isinstance(y, dict) else y
+    info = data.describe().target(detail)
+    loss = config.loss.get(detail) if isinstance(config.loss, dict) else config.loss
+    regression = loss == RECONSTRUCTION or info is None or info.output != CLASSES
     try:
-        labels = y if data.is_regression else _labels_for(model, y, data.num_classes)
+        labels = y if regression or isinstance(y, dict) else _labels_for(model, y, info.num_classes)
         results = model.evaluate(x, labels, batch_size=batch_size, verbose=0, return_dict=True)
     except Exception as exc:
         first = first_line(exc)
         raise LayerboardError(f"model.evaluate failed on the {split} split: {first}") from None
     metrics = {k: _finite(v) for k, v in results.items()}
-    raw = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
-    common = dict(model_path=str(chosen.path or ""), weights=chosen.weights, dataset=data.name, split=split, samples=int(len(x)),
-                  loss=metrics.get("loss"), metrics=metrics)
-    if data.is_regression:
-        return _regression(common, raw, y, worst)
-    return _classification(common, raw, y, list(data.class_names), worst)
+    raw = model.predict(x, batch_size=batch_size, verbose=0)
+    raw = np.asarray(raw[names.index(detail)] if isinstance(raw, (list, tuple)) else
+                     raw[detail] if isinstance(raw, dict) else raw)
+    common = dict(model_path=str(chosen.path or ""), weights=chosen.weights, dataset=data.name, split=split,
+                  samples=int(length(x)), loss=metrics.get("loss"), metrics=metrics,
+                  output=detail if len(names) > 1 else "")
+    if regression:
+        return _regression(common, raw, target, worst)
+    return _classification(common, raw, target, list(info.class_names), worst)
+
+
+def _check_inputs(model, inputs: list[str], data: Dataset, split: str) -> None:
+    """Refuse, with the shapes, a dataset whose samples do not fit the model's inputs."""
+    x = data.subset(split)[0]
+    columns = x if isinstance(x, dict) else ({inputs[0]: x} if len(inputs) == 1 else {})
+    missing = [name for name in inputs if name not in columns]
+    if missing:
+        given = ", ".join(repr(k) for k in x) if isinstance(x, dict) else "one array"
+        raise LayerboardError(f"The model has inputs {', '.join(repr(n) for n in inputs)}, but dataset '{data.name}' "
+                              f"feeds {given}: no array for {', '.join(repr(n) for n in missing)}.")
+    for name, tensor in zip(inputs, model.inputs):
+        expected, got = tuple(tensor.shape[1:]), tuple(columns[name].shape[1:])
+        if not shape_matches(expected, got):
+            raise LayerboardError(f"The model expects inputs of shape {expected}, but dataset '{data.name}' has "
+                                  f"samples of shape {got}" + (f" for input '{name}'." if len(inputs) > 1 else "."))
+
+
+def _detail_output(names: list[str], config, asked: str | None) -> str:
+    """The output whose confusion matrix or residuals an evaluation shows: the one asked for, else the first
+    trained against a target, else the first trained one."""
+    trained = trained_outputs(names, config)
+    if asked is not None:
+        if asked not in trained:
+            raise LayerboardError(f"No trained output '{asked}' to evaluate; the model's outputs with a loss: "
+                                  f"{', '.join(trained)}.")
+        return asked
+    losses = config.loss if isinstance(config.loss, dict) else {}
+    return next((o for o in trained if losses.get(o) != RECONSTRUCTION), trained[0] if trained else names[0])
 
 
 def _classification(common: dict, raw: np.ndarray, y: np.ndarray, names: list[str], worst: int) -> Evaluation:
@@ -275,7 +325,8 @@ def residual_points(evaluation: Evaluation) -> tuple[np.ndarray, np.ndarray, np.
 
 def split_samples(dataset: Dataset, split: str, indices: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """(x, y) of the samples at `indices` of the dataset's "train", "validation" or "test" split (read from disk
-    only for those rows when the split is a lazy HDF5 array), e.g. to show a confusion cell's samples."""
+    only for those rows when the split is a lazy HDF5 array), e.g. to show a confusion cell's samples; dicts of
+    arrays for a multi-input / multi-output set."""
     x, y = dataset.subset(split)
     count = length(x)
     bad = [i for i in indices if not 0 <= int(i) < count]
@@ -283,4 +334,8 @@ def split_samples(dataset: Dataset, split: str, indices: list[int]) -> tuple[np.
         raise LayerboardError(f"Sample {bad[0]} is not in the {split} split of '{dataset.name}', which holds "
                               f"{count} samples (indices 0 to {count - 1}).")
     rows = [int(i) for i in indices]
-    return np.asarray(take(x, rows)), np.asarray(take(y, rows))
+
+    def arrays(values):
+        return {k: np.asarray(v) for k, v in values.items()} if isinstance(values, dict) else np.asarray(values)
+
+    return arrays(take(x, rows)), arrays(take(y, rows))

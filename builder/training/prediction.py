@@ -1,4 +1,8 @@
-"""Run a trained model on .npy, .csv and image files: one row per sample, and readable lines of them."""
+"""Run a trained model on .npy, .csv and image files: one row per sample, and readable lines of them.
+
+A model with several outputs gives one row per sample and output (each row names its "output"). A model with
+several inputs cannot read files (one file is one sample of one input); `predict_samples` runs it on samples
+already in memory (a dict of arrays, one per input name)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,11 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from builder.data import REGRESSION, source
+from builder.data import CLASSES, REGRESSION, source
 from builder.errors import LayerboardError, first_line
 from builder.file_checks import require_regular_file
+from builder.model import input_names
 from builder.training.project_model import as_project_model
-from builder.training.trained_model import class_name, probabilities, shape_matches, single_input_shape
+from builder.training.trained_model import class_name, probabilities, shape_matches
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 
@@ -94,64 +99,121 @@ def _task(project) -> tuple[bool, list[str]]:
     return False, list(src()[2])
 
 
+def _one_input_shape(model) -> tuple:
+    """The shape of one sample of the model's only input; a model with several inputs cannot read files."""
+    if len(model.inputs) != 1:
+        names = ", ".join(repr(n) for n in input_names(model))
+        raise LayerboardError(f"The model has {len(model.inputs)} inputs ({names}); predict reads one file per "
+                              "sample of one input, so it runs models with one input. Evaluate this model on its "
+                              "dataset instead (`evaluate`, or the Evaluation panel's samples).")
+    return tuple(model.inputs[0].shape[1:])
+
+
 def predict_files(project, model_path, paths: list[str | Path], dataset=None) -> list[dict[str, Any]]:
     """Run the model on each file; one row per sample: input, index, prediction, confidence, probabilities.
     `model_path` is a model file, a ProjectModel (a run's model or the project with its own weights) or a
     keras.Model. `dataset` (a loaded builder.data.Dataset) names the classes; without it the project's built-in
     dataset does."""
     model = as_project_model(model_path).load()
-    expected = single_input_shape(model)
+    expected = _one_input_shape(model)
     batches = [(str(p), load_input(p, expected)) for p in paths]
-    regression, names = _task(project) if dataset is None else (dataset.is_regression, list(dataset.class_names))
+    if dataset is None and len(model.outputs) > 1:
+        from builder.data import load_project_dataset
+
+        dataset = load_project_dataset(project)
+    heads = _heads(model, dataset) if dataset is not None else [("",) + _task(project)]
     rows: list[dict[str, Any]] = []
     for name, batch in batches:
-        rows.extend(_predict_rows(model, batch, name, regression, names))
+        rows.extend(_predict_rows(model, batch, name, heads))
     return rows
 
 
 def predict_samples(model_path, x, dataset, name: str = "sample", indices: list[int] | None = None
                     ) -> list[dict[str, Any]]:
-    """Run the model on samples already in memory (e.g. one sample of a split: `x` of shape (N, *input)), one row
-    per sample as `predict_files` gives; `indices` name them (default 0..N-1); the dataset names the classes."""
+    """Run the model on samples already in memory (e.g. one sample of a split: `x` of shape (N, *input), or a dict
+    of such arrays by input name for a multi-input set), one row per sample (and output) as `predict_files` gives;
+    `indices` name them (default 0..N-1); the dataset names the classes."""
     model = as_project_model(model_path).load()
-    expected = single_input_shape(model)
-    batch = np.asarray(x)
-    if not shape_matches(expected, tuple(batch.shape[1:])):
-        raise LayerboardError(f"The model expects inputs of shape {_fmt(expected)}, but the samples have shape "
-                              f"{_fmt(tuple(batch.shape[1:]))}.")
-    rows = _predict_rows(model, batch, name, dataset.is_regression, list(dataset.class_names))
+    names = input_names(model)
+    columns = x if isinstance(x, dict) else {names[0]: x} if len(names) == 1 else {}
+    for input_name, tensor in zip(names, model.inputs):
+        if input_name not in columns:
+            raise LayerboardError(f"The model has inputs {', '.join(repr(n) for n in names)}; the samples give "
+                                  f"no array for '{input_name}'.")
+        expected, got = tuple(tensor.shape[1:]), tuple(np.asarray(columns[input_name]).shape[1:])
+        if not shape_matches(expected, got):
+            raise LayerboardError(f"The model expects inputs of shape {_fmt(expected)}, but the samples have shape "
+                                  f"{_fmt(got)}" + (f" for input '{input_name}'." if len(names) > 1 else "."))
+    batch = {k: np.asarray(columns[k]) for k in names} if len(names) > 1 else np.asarray(columns[names[0]])
+    rows = _predict_rows(model, batch, name, _heads(model, dataset))
     if indices is not None:
-        for row, index in zip(rows, indices):
-            row["index"] = int(index)
+        per_sample = max(1, len(model.outputs))
+        for i, row in enumerate(rows):
+            row["index"] = int(indices[i // per_sample])
     return rows
 
 
-def _predict_rows(model, batch: np.ndarray, name: str, regression: bool, names: list[str]) -> list[dict[str, Any]]:
-    dtype = str(getattr(model.inputs[0], "dtype", "float32") or "float32")
-    raw = np.asarray(model.predict(batch.astype(dtype), verbose=0))
+def _heads(model, dataset) -> list[tuple[str, bool, list[str]]]:
+    """(output name, is regression, class names) per model output: "" for a model's only output. An output is
+    read as classes when the dataset's target of its name (or its one target) has classes and the output's last
+    dimension scores them (an autoencoder's reconstruction or bottleneck is read as values)."""
+    if len(model.outputs) == 1:
+        return [("", dataset.is_regression, list(dataset.class_names))]
+    info = dataset.describe()
+    heads = []
+    for name, tensor in zip(model.output_names, model.outputs):
+        target = info.target(name)
+        width = tensor.shape[-1] if len(tensor.shape) == 2 else None
+        classes = target is not None and target.output == CLASSES and width in (
+            target.num_classes, 1 if target.num_classes == 2 else -1)
+        heads.append((name, not classes, list(target.class_names) if classes else []))
+    return heads
+
+
+def _predict_rows(model, batch, name: str, heads: list[tuple[str, bool, list[str]]]) -> list[dict[str, Any]]:
+    """One row per sample, or per sample and output (in that order) for a model with several outputs."""
+    dtypes = [str(getattr(t, "dtype", "float32") or "float32") for t in model.inputs]
+    if isinstance(batch, dict):
+        batch = {k: np.asarray(v).astype(dtype) for (k, v), dtype in zip(batch.items(), dtypes)}
+        count = len(next(iter(batch.values())))
+    else:
+        batch = batch.astype(dtypes[0])
+        count = len(batch)
+    raw = model.predict(batch, verbose=0)
+    outputs = list(raw) if isinstance(raw, (list, tuple)) else [raw]
+    per_output = [_output_rows(np.asarray(values), regression, names)
+                  for values, (_, regression, names) in zip(outputs, heads)]
     rows: list[dict[str, Any]] = []
+    for i in range(count):
+        for (output, _, _), values in zip(heads, per_output):
+            row = {"input": name, "index": i, **values[i]}
+            if output:
+                row["output"] = output
+            rows.append(row)
+    return rows
+
+
+def _output_rows(raw: np.ndarray, regression: bool, names: list[str]) -> list[dict[str, Any]]:
     if regression:
         values = raw.reshape(len(raw), -1)
-        for i, v in enumerate(values):
-            value = float(v[0]) if v.size == 1 else [float(t) for t in v]
-            rows.append({"input": name, "index": i, "prediction": value, "confidence": None,
-                         "probabilities": None})
-        return rows
-    probs = probabilities(raw)
-    for i, p in enumerate(probs):
+        return [{"prediction": float(v[0]) if v.size == 1 else [float(t) for t in v], "confidence": None,
+                 "probabilities": None} for v in values]
+    rows = []
+    for p in probabilities(raw):
         best = int(p.argmax())
-        rows.append({"input": name, "index": i, "prediction": class_name(names, best),
-                     "confidence": float(p[best]), "probabilities": [float(v) for v in p]})
+        rows.append({"prediction": class_name(names, best), "confidence": float(p[best]),
+                     "probabilities": [float(v) for v in p]})
     return rows
 
 
 def format_predictions(rows: list[dict[str, Any]]) -> list[str]:
     lines = []
     for r in rows:
+        where = f"{r['input']}[{r['index']}]" + (f" {r['output']}:" if r.get("output") else "")
         if r["confidence"] is None:
             value = r["prediction"]
             shown = f"{value:.4g}" if isinstance(value, float) else ", ".join(f"{v:.4g}" for v in value)
-            lines.append(f"{r['input']}[{r['index']}]  {shown}")
+            lines.append(f"{where}  {shown}")
         else:
-            lines.append(f"{r['input']}[{r['index']}]  {r['prediction']}  ({r['confidence']:.1%})")
+            lines.append(f"{where}  {r['prediction']}  ({r['confidence']:.1%})")
     return lines

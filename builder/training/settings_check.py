@@ -6,7 +6,7 @@ from __future__ import annotations
 from builder.data import FILE_KINDS, all_dataset_names, known_augmentations
 from builder.errors import InvalidProjectError
 from builder.project import project_problems, shown
-from builder.training.losses import loss_name_problem, metric_name_problem
+from builder.training.losses import loss_name_problem, metric_name_problem, per_output_problems
 from builder.training.optimizers import optimizer_name_problem
 
 
@@ -25,6 +25,8 @@ def settings_problems(project, data: bool = True) -> list[str]:
     problem = optimizer_name_problem(config.optimizer)
     if problem:
         problems.append(f"training.optimizer: {problem}")
+    # a per-output dict is keyed by output nodes; one may leave an output out (it is then not trained)
+    problems += per_output_problems(config, project.graph.output_nodes())
     losses = config.loss.values() if isinstance(config.loss, dict) else [config.loss]
     for problem in dict.fromkeys(filter(None, (loss_name_problem(name) for name in losses))):
         problems.append(f"training.loss: {problem}")
