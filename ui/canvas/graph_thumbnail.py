@@ -38,6 +38,11 @@ def graph_picture(project: Project, width: int, height: int) -> QPixmap:
         scene.render(painter, target, bounds, Qt.AspectRatioMode.KeepAspectRatio)
         painter.end()
     finally:
+        # Deleted now on the GUI thread, as the window does with a replaced document: left to Python's cycle collector
+        # (the document's updaters hold it), they were destroyed on whichever thread ran it (Keras loading) and the
+        # app crashed.
         scene.close()
         document.close()
+        scene.deleteLater()
+        document.deleteLater()
     return pixmap

@@ -54,6 +54,11 @@ def task_label(task: str) -> str:
     return "All" if task == ALL_TASKS else task.capitalize()
 
 
+def gallery_order(info: TemplateInfo) -> tuple:
+    """Cards go by task (in TASKS' order: images first), then by title."""
+    return (TASKS.index(info.task) if info.task in TASKS else len(TASKS), info.title.lower(), info.name)
+
+
 def metric_text(numbers: dict) -> str:
     """`accuracy 0.971`, `MAE 0.0812`; "" when the bench has no metric for it."""
     value, name = numbers.get("value"), str(numbers.get("metric") or "")
@@ -360,7 +365,7 @@ class TemplateGallery(QDialog):
         self.setWindowTitle("New from Template")
         self.setObjectName("TemplateGallery")
         self._chosen = False
-        self.cards = TemplateCards(list_templates(folder), self)
+        self.cards = TemplateCards(sorted(list_templates(folder), key=gallery_order), self)
         self.filter = TemplateFilter(self)
         self.filter.setSourceModel(self.cards)
 
@@ -447,17 +452,19 @@ class TemplateGallery(QDialog):
         return [self.filter.index(r, 0).data(INFO_ROLE) for r in range(self.filter.rowCount())]
 
     def card_rect(self, name: str) -> QRect:
-        """Where the card of template `name` is in the view's viewport (empty when it is filtered out)."""
+        """Where the card of template `name` is in the view's viewport, scrolled into sight (empty when it is
+        filtered out)."""
         for row in range(self.filter.rowCount()):
             index = self.filter.index(row, 0)
             if index.data(INFO_ROLE).name == name:
+                self.view.scrollTo(index)
                 return self.view.visualRect(index)
         return QRect()
 
     @Slot()
     def open_current(self) -> None:
         info = self.current_template()
-        if info is None or self._chosen:  # Enter in the list activates the card and presses Open: once is enough
+        if info is None or self._chosen:  # chosen already: a second Enter or click while it closes adds nothing
             return
         self._chosen = True
         self.accept()
