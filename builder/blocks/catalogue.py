@@ -119,7 +119,8 @@ def entry_call_style(entry: dict[str, Any]) -> str:
 
 
 def keras_class(block_type: str):
-    """The Keras class (or `keras.Input` for Input) of a catalogue block type."""
+    """The Keras class of a catalogue block type, or the function that makes it: `keras.Input` for Input, a
+    keras.applications function (MobileNetV2) that returns a Model, used as one layer of the user's model."""
     import keras
 
     if block_type == "Input":
@@ -127,7 +128,9 @@ def keras_class(block_type: str):
     found = entry(block_type)
     if found is None:
         raise UnknownBlockError(f"{block_type} is not a Keras layer in the catalogue.")
-    if "class" in found:  # a Keras layer that keras.layers does not export, e.g. "keras.src.applications.convnext:LayerScale"
+    # a Keras layer that keras.layers does not export ("keras.src.applications.convnext:LayerScale") or a
+    # keras.applications backbone ("keras.applications:MobileNetV2")
+    if "class" in found:
         import importlib
 
         module, _, name = found["class"].partition(":")
@@ -185,7 +188,8 @@ def block_spec(block_type: str) -> BlockSpec:
     entry = _data()["blocks"][block_type]
     shared = _data()["shared_params"]
     cls = keras_class(block_type)
-    target = cls if block_type == "Input" else cls.__init__
+    # keras.Input and a keras.applications backbone (MobileNetV2) are functions: their own signature
+    target = cls if block_type == "Input" or not inspect.isclass(cls) else cls.__init__
     signature = inspect.signature(target)
     helps = _docstring_args(cls)
     wanted = entry.get("keras_params")
@@ -200,6 +204,8 @@ def block_spec(block_type: str) -> BlockSpec:
         required = p.default is inspect.Parameter.empty
         default = None if required else p.default
         override = {**shared.get(name, {}), **entry.get("params", {}).get(name, {})}
+        if "default" in override:  # where Layerboard's reading differs: a backbone's `weights` left empty is none
+            default = override["default"]
         required = bool(override.get("required", required))
         kind = override.get("kind") or _kind_of(default)
         choices = override.get("choices")

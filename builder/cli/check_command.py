@@ -6,7 +6,7 @@ import argparse
 import json
 
 from builder.cli.command import EXIT_INVALID, EXIT_OK, Command
-from builder.model import estimate, format_shape, infer_shapes
+from builder.model import estimate, format_shape, infer_shapes, weights_files
 from builder.project import load_project
 
 
@@ -43,6 +43,8 @@ def _check(args: argparse.Namespace) -> int:
 
         blocks = {b.node_id: b for b in check_project(project, target)}
     cost = estimate(project, report)  # the same shapes: not inferred twice
+    # a backbone's ImageNet weights: the file in Keras's cache folder it starts from, or what is missing
+    weights_notes = [w.notice() for w in weights_files(project.graph)]
     unconvertible = [b for b in blocks.values() if b.status == "unsupported"]
     if args.json:
         data = {
@@ -55,6 +57,7 @@ def _check(args: argparse.Namespace) -> int:
             "total_params": report.total_params,
             "errors": report.graph_errors,
             "estimates": _estimates_json(cost),
+            "notes": weights_notes,
         }
         if target:
             data["target"] = target
@@ -82,6 +85,8 @@ def _check(args: argparse.Namespace) -> int:
             print(f"! dataset: {problem}")
             if i < len(dataset_fixes):
                 print(f"  fix: {dataset_fixes[i].describe()}")
+        for note in weights_notes:
+            print(f"note: {note}")
         print(f"total parameters: {report.total_params:,}")
         _print_estimates(cost)
         if target:

@@ -1,4 +1,5 @@
-"""The model: per-node Keras layer calls, graph -> keras.Model, shape inference and its explanations, weights, cost.
+"""The model: per-node Keras layer calls, graph -> keras.Model, shape inference and its explanations, weights (a
+backbone's ImageNet weights from Keras's cache folder too), cost.
 
 Nothing here imports Keras when imported; Keras is imported by the first call that needs it.
 """
@@ -11,6 +12,7 @@ from builder.model.model_files import (UnreadableModelError, input_names, load_m
                                        output_names, random_inputs)
 from builder.model.layers import apply_layer, keras_kwargs, make_input, make_layer, node_files, output_tensors
 from builder.model.output_activation import UNKNOWN_ACTIVATION, output_activation
+from builder.model.pretrained import WeightsFile, keras_models_folder, weights_files, weights_notices
 from builder.model.shape_inference import ShapeInference, infer_shapes
 from builder.model.shape_trace import ShapeTrace, trace_shape
 from builder.model.shape_report import NodeResult, Shape, ShapeReport, format_shape
@@ -22,6 +24,6 @@ __all__ = [
     "estimate_sizes", "explain", "format_shape", "infer_shapes", "input_names", "keras_kwargs", "layer_flops", "load_model_safely",
     "load_node_weights", "model_input_specs", "random_inputs",
     "make_input", "make_layer", "model_outputs", "node_files", "output_activation", "output_names", "output_tensors", "save_node_weights",
-    "save_selection",
+    "save_selection", "WeightsFile", "keras_models_folder", "weights_files", "weights_notices",
     "ShapeTrace", "trace_shape",
 ]

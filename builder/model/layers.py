@@ -8,6 +8,7 @@ from builder import blocks
 from builder.errors import LayerboardError
 from builder.file_checks import require_regular_file
 from builder.graph import Graph, Node, topological_order
+from builder.model.pretrained import is_backbone, load_imagenet_weights
 from builder.project import resolve_inside
 
 
@@ -68,10 +69,20 @@ def make_input(node: Node):
     return keras.Input(shape=kwargs.get("shape"), dtype=kwargs.get("dtype"), name=node.id)
 
 
-def make_layer(node: Node, folder: str | Path | None = None):
-    """A fresh Keras layer for a non-Input node, named after the node; file parameters are read inside `folder`."""
+def make_layer(node: Node, folder: str | Path | None = None, *, pretrained_weights: bool = True):
+    """A fresh Keras layer for a non-Input node, named after the node; file parameters are read inside `folder`.
+
+    A keras.applications backbone (MobileNetV2) is a nested Model built with `weights=None`, never downloaded;
+    with `pretrained_weights` it then gets the ImageNet weights its node asks for from Keras's cache folder
+    (builder.model.pretrained). Shape inference passes False: it reads no weights file."""
     cls = blocks.keras_class(node.type)
-    layer = cls(name=node.id, **keras_kwargs(node, folder))
+    kwargs = keras_kwargs(node, folder)
+    backbone = is_backbone(node.type)
+    if backbone:
+        kwargs["weights"] = None
+    layer = cls(name=node.id, **kwargs)
+    if backbone and pretrained_weights:
+        load_imagenet_weights(node, layer)
     if not node.trainable:
         layer.trainable = False
     return layer

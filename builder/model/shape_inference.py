@@ -17,6 +17,7 @@ from builder.graph import Graph, Node, nodes_on_cycles, topological_order
 from builder.model.composite_inference import infer_composite
 from builder.model.explanations import explain
 from builder.model.layers import apply_layer, make_input, make_layer
+from builder.model.pretrained import imagenet_problem
 from builder.model.shape_report import NodeResult, Shape, ShapeReport
 from builder.model.weightless import count_weights, shapes_only, too_big
 
@@ -142,11 +143,14 @@ class ShapeInference:
             except Exception as exc:  # Keras rejects the arguments: say which
                 return NodeResult(error=f"{who} has invalid parameters: {first_line(exc)}")
             return NodeResult([tuple(tensor.shape)], str(tensor.dtype), 0)
+        problem = imagenet_problem(node)  # the node's parameters only: no weights file is read here
+        if problem:
+            return NodeResult(error=problem)
         # The layer is thrown away, so its weights (and a Dropout's seed) need shapes, not values: none is
         # allocated (a third of the time per node, and a layer too big to build is named instead of built).
         with shapes_only():
             try:
-                layer = make_layer(node, self.folder)
+                layer = make_layer(node, self.folder, pretrained_weights=False)
             except Exception as exc:  # Keras rejects the arguments: say which
                 return NodeResult(error=f"{who} has invalid parameters: {first_line(exc)}")
             tensors = [keras.KerasTensor(shape, dtype=dtype) for shape, dtype in inputs]
