@@ -137,8 +137,18 @@ class _Classes:
 
 def _signature(block_type: str) -> list[inspect.Parameter]:
     cls = blocks.keras_class(block_type)
-    target = cls if block_type == "Input" else cls.__init__
+    target = cls if block_type == "Input" or not isinstance(cls, type) else cls.__init__  # a backbone: a function
     return [p for p in inspect.signature(target).parameters.values() if p.name != "self"]
+
+
+def _layerboard_defaults(block_type: str) -> dict[str, Any]:
+    """The parameters whose default in Layerboard's catalogue is not Keras's own (MobileNetV2's `weights`: none)."""
+    by_name = {p.name: p for p in _signature(block_type)}
+    return {spec.name: spec.default for spec in blocks.block_spec(block_type).params
+            if spec.name in by_name and by_name[spec.name].default is not inspect.Parameter.empty
+            and not _is_default(spec.default, by_name[spec.name])
+            and spec.default != (list(by_name[spec.name].default) if isinstance(by_name[spec.name].default, tuple)
+                                 else by_name[spec.name].default)}
 
 
 def _is_default(value: Any, param: inspect.Parameter | None) -> bool:
@@ -234,7 +244,9 @@ def _build_model_lines(project: Project, classes: _Classes) -> list[str]:
         targets = [name] + [names.take(f"{name}_{port_names[p]}") for p in range(1, count)]
         for p, target in enumerate(targets):
             tensors[(node_id, p)] = target
-        params = {**node.params, **node_files(node, folder)}  # a file parameter: the checked absolute path
+        # Where Layerboard's default differs from Keras's (a backbone's `weights` left empty means none, not a
+        # download), the script says so; a file parameter becomes the checked absolute path.
+        params = {**_layerboard_defaults(node.type), **node.params, **node_files(node, folder)}
         constructor = _constructor(node.type, params, classes, [f"name={literal(node_id)}"])
         call = _call(node, graph, tensors)
         if node.trainable:

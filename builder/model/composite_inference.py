@@ -39,7 +39,7 @@ def _call_block(block_type: str, prefix: str, values: dict[str, Any], inputs: li
             except LayerboardError as exc:
                 raise _InnerFailure(f"inner {node.type} '{named.id}': {exc}") from None
         try:
-            layer = make_layer(named, folder)
+            layer = make_layer(named, folder, pretrained_weights=False)
         except Exception as exc:
             raise _InnerFailure(f"inner {node.type} '{named.id}' has invalid parameters: {first_line(exc)}") from None
         try:

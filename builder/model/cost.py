@@ -222,7 +222,7 @@ def _estimate(graph, report: ShapeReport, folder, same: dict[str, int | None]) -
             count = same[key]
         else:
             try:
-                count = layer_flops(node.type, make_layer(node, folder) if node.type not in _ZERO else None, in_shapes,
+                count = layer_flops(node.type, make_layer(node, folder, pretrained_weights=False) if node.type not in _ZERO else None, in_shapes,
                                     out_shape)
             except Exception:  # an unexpected configuration: no formula rather than a crash
                 count = None

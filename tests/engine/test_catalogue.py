@@ -31,6 +31,7 @@ SPECIAL = {
     "IntegerLookup": ((3,), "int64"),
     "ConvLSTM2D": ((3, 6, 6, 2), "float32"),
     "LayerScale": ((32,), "float32"),  # projection_dim 32: the channels of its input
+    "MobileNetV2": ((96, 96, 3), "float32"),  # its initial input_shape
 }
 SEQUENCE_BLOCKS = {"Conv1D", "SeparableConv1D", "DepthwiseConv1D", "Conv1DTranspose", "MaxPooling1D",
                    "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D", "SpatialDropout1D",
@@ -101,7 +102,10 @@ def keras_reference(block_type: str, params: dict, n_inputs: int):
         cls = getattr(importlib.import_module(module), name)
     else:
         cls = getattr(keras.layers, block_type)
-    layer = cls(**keras_kwargs_by_hand(params))
+    kwargs = keras_kwargs_by_hand(params)
+    if block_type == "MobileNetV2":
+        kwargs["weights"] = None  # Keras would download ImageNet's; Layerboard reads them from Keras's cache only
+    layer = cls(**kwargs)
     if block_type in KWARGS_CALL:
         out = layer(**dict(zip(KWARGS_CALL[block_type], inputs)))
     elif block_type in LIST_CALL:

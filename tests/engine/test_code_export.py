@@ -353,3 +353,16 @@ def test_script_keeps_the_optimizer_config_decay_and_clipping(digits_project):
     source = python_source(digits_project)
     assert "keras.optimizers.SGD(learning_rate=LEARNING_RATE, momentum=0.9, nesterov=True, clipnorm=1.0)" in source
     ast.parse(source)
+
+
+def test_a_backbone_with_empty_weights_is_written_without_imagenet():
+    """Layerboard reads an empty `weights` as none; Keras's own default would download ImageNet's weights."""
+    from builder.export import python_source
+    from builder.project import load_template
+
+    project = load_template("shapes_transfer_mobilenetv2")
+    backbone = next(n for n in project.graph.nodes.values() if n.type == "MobileNetV2")
+    assert backbone.params["weights"] == "imagenet"
+    assert "weights=" not in next(line for line in python_source(project).splitlines() if "MobileNetV2(" in line)
+    backbone.params.pop("weights")
+    assert "weights=None" in next(line for line in python_source(project).splitlines() if "MobileNetV2(" in line)
