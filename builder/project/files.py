@@ -26,6 +26,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "version": VERSION,
         "name": project.name,
         "description": project.description,
+        **({"gallery": dict(project.gallery)} if project.gallery else {}),
         "graph": project.graph.to_dict(),
         "dataset": project.dataset.to_dict(),
         "training": project.training.to_dict(),
@@ -95,6 +96,10 @@ def project_from_dict(data: Any, path: str | Path = "<project>") -> Project:
         name=str(data.get("name") or Path(str(path)).stem),
         description=str(data.get("description", "")),
     )
+    gallery = data.get("gallery")
+    if gallery is not None:  # a template's card text: kept as written, so `layout` or `rename` of a template keeps it
+        expect_type(path, "gallery", gallery, dict, 'an object such as {"title": "...", "teaches": "...", "task": "image"}')
+        project.gallery = {str(k): v for k, v in gallery.items() if isinstance(v, (str, int, float, bool))}
     weights = data.get("weights")
     if weights is not None:
         expect_type(path, "weights", weights, str, "a relative path to a .weights.h5 file")

@@ -87,6 +87,7 @@ class Project:
     path: Path | None = None  # where it was loaded from / last saved to
     weights: str | None = None  # HDF5 .weights.h5 file with per-node weights, relative to the project's folder
     weight_groups: dict[str, str] = field(default_factory=dict)  # renamed node id -> its group in `weights`
+    gallery: dict[str, Any] = field(default_factory=dict)  # a shipped template's card text (builder.project.templates)
 
     def folder(self) -> Path:
         return self.path.parent if self.path else Path.cwd()

@@ -90,4 +90,5 @@ def template_path(name_or_path: str, folder: Path = TEMPLATES_DIR) -> Path:
 def load_template(name_or_path: str) -> Project:
     project = load_project(template_path(name_or_path))
     project.path = None  # a template is a starting point, never saved over
+    project.gallery = {}  # and the project made from it is the user's own, not a gallery card
     return project

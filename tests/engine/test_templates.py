@@ -74,3 +74,27 @@ def test_shapes_cnn_is_a_mobile_style_cnn():
     assert types.count("Conv2D") == 3 and types.count("BatchNormalization") == 3
     assert "GlobalAveragePooling2D" in types
     assert 80_000 < infer_shapes(project.graph).total_params < 150_000
+
+
+def test_saving_a_template_keeps_its_gallery_section_and_a_new_project_has_none(tmp_path):
+    """`layout` or `rename` of a template file keeps its card text; `new` makes the user's own project."""
+    from builder.cli import main
+    from builder.project import load_project, save_project, template_path
+
+    copy = tmp_path / "shapes_cnn.json"
+    copy.write_text(template_path("shapes_cnn").read_text())
+    assert main(["layout", str(copy)]) == 0
+    assert json.loads(copy.read_text())["gallery"] == json.loads(template_path("shapes_cnn").read_text())["gallery"]
+    assert load_project(copy).gallery["task"] == "image"
+    made = tmp_path / "mine.json"
+    assert main(["new", "shapes_cnn", "-o", str(made)]) == 0
+    assert "gallery" not in json.loads(made.read_text())
+    bad = json.loads(copy.read_text())
+    bad["gallery"] = ["not", "an", "object"]
+    copy.write_text(json.dumps(bad))
+    from builder.errors import ProjectFileError
+
+    with pytest.raises(ProjectFileError, match="gallery"):
+        load_project(copy)
+    save_project(load_template("shapes_cnn"), made)
+    assert "gallery" not in json.loads(made.read_text())
