@@ -160,8 +160,8 @@ SETTINGS: tuple[Setting, ...] = (
             "on an output without softmax/sigmoid is computed from logits.", LOSS_NAMES, per_output=True),
     Setting("metrics", BASICS, "names", "Metrics",
             "Metric names, comma-separated: accuracy, top_k_accuracy (k = 5) or top_3_accuracy…, precision, "
-            "recall, auc, mae, mse, rmse, binary_iou (how well per-pixel masks overlap: IoU of the 1s at threshold 0.5) "
-            "or any Keras metric; or one list per output node.", METRIC_NAMES,
+            "recall, auc, mae, mse, rmse, binary_iou (how well per-pixel masks overlap: IoU of the 1s at threshold "
+            "0.5) or any Keras metric; or one list per output node.", METRIC_NAMES,
             per_output=True),
     Setting("loss_weights", BASICS, "output_weights", "Loss weights",
             "How much each output's loss counts in the total, per output node (empty: 1 each). For models with "
