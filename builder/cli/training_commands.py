@@ -112,6 +112,8 @@ def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run", help="the run directory whose model to evaluate (default: the project's latest run)")
     parser.add_argument("--split", choices=["train", "validation", "test"],
                         help="which split (default: test when the project holds one out, else validation)")
+    parser.add_argument("--output", help="with several outputs, the output node whose confusion matrix or residuals "
+                                         "to show (default: the first output trained against a target)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--cell", nargs=2, metavar=("TRUE", "PREDICTED"),
                         help="also list the samples of one confusion-matrix cell: their indices in the split "
@@ -125,7 +127,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from builder.training import evaluate
 
     project = load_project(args.project)
-    result = evaluate(project, chosen_model(project, args.run), split=args.split)
+    result = evaluate(project, chosen_model(project, args.run), split=args.split, output=args.output)
     cell = _cell(result, args.cell) if args.cell else None
     if args.json:
         data = result.to_dict(per_sample=args.per_sample)

@@ -1,4 +1,4 @@
-"""A trained model read back for evaluation and prediction: safe loading, its one input, class probabilities."""
+"""A trained model read back for evaluation and prediction: safe loading and class probabilities."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,14 +18,6 @@ def load_model(model_path: str | Path):
         raise LayerboardError(f"{path}: model file not found. Train the project first or pass --run DIR "
                               "(a run folder holding model.keras).")
     return load_model_safely(path)  # its error says "<path>: cannot load the model: <Keras's reason>"
-
-
-def single_input_shape(model) -> tuple:
-    """The shape of one sample of the model's only input; evaluate and predict refuse other models."""
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
-        raise LayerboardError(f"The model has {len(model.inputs)} input(s) and {len(model.outputs)} output(s); "
-                              "evaluate and predict support models with one input and one output.")
-    return tuple(model.inputs[0].shape[1:])
 
 
 def probabilities(raw: np.ndarray) -> np.ndarray:

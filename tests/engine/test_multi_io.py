@@ -3,6 +3,7 @@ description, the checks that match Inputs and outputs by name, training, evaluat
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -66,7 +67,7 @@ def test_each_head_is_checked_against_its_own_target(data, project):
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
-def test_two_heads_train_evaluate_and_export_with_dict_inputs(data, project, tmp_path):
+def test_two_heads_train_evaluate_and_export_with_dict_inputs(data, project, tmp_path, capsys):
     from builder.export import ExportOptions, export_model
     from builder.training import Trainer, evaluate
 
@@ -85,6 +86,15 @@ def test_two_heads_train_evaluate_and_export_with_dict_inputs(data, project, tmp
     assert "even_accuracy" in evaluation.metrics and evaluation.samples == len(small.x_val["left"])
     even = evaluate(project, result.model_path, dataset=small, output="even")
     assert even.class_names == ["0", "1"] and np.asarray(even.confusion_matrix).shape == (2, 2)
+    # the CLI's evaluate --output picks the same output, and names the trained ones when asked for another
+    from builder.cli import main
+    from builder.project import save_project
+
+    saved = save_project(project, tmp_path / "two.json")
+    assert main(["evaluate", str(saved), "--run", str(result.run_dir), "--output", "even", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["output"] == "even"
+    assert main(["evaluate", str(saved), "--run", str(result.run_dir), "--output", "nope"]) == 1
+    assert "the model's outputs with a loss: digit, even" in capsys.readouterr().err
 
     options = ExportOptions(quantization="int8", representative_samples=64, max_accuracy_drop=100.0)
     report = export_model(result.model_path, "tflite", tmp_path / "two.tflite", project=project, samples=64,
