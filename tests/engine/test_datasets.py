@@ -20,11 +20,14 @@ EXPECTED = {
     "sequences": ((20,), "int32", "classes", 2),
     "mnist1d": ((40, 1), "float32", "classes", 10),
     "shapes": ((32, 32, 3), "uint8", "classes", 5),
+    "shapes_masks": ((32, 32, 3), "uint8", "regression", 0),  # a (32, 32, 1) mask per image
+    "token_order": ((24,), "int32", "classes", 2),
 }
+NAMED_ARRAYS = {"digits_halves"}  # inputs and targets by name: tests/engine/test_multi_io.py
 
 
 def test_every_source_is_listed():
-    assert set(EXPECTED) == set(SOURCES)
+    assert set(EXPECTED) | NAMED_ARRAYS == set(SOURCES)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -50,7 +53,7 @@ def test_source_loads_as_described(name):
         assert set(np.unique(np.concatenate([data.y_train, data.y_val]))) == set(range(classes))
         assert info.suggested_loss == "sparse_categorical_crossentropy"
     else:
-        assert data.y_train.dtype == np.float32 and data.y_train.shape == (info.train_size,)
+        assert data.y_train.dtype == np.float32 and data.y_train.shape == (info.train_size, *info.target_shape)
         assert info.suggested_loss == "mean_squared_error"
     assert info.to_dict()["input_shape"] == list(shape)
 
