@@ -75,7 +75,7 @@ EXPECTED = {  # shape of the block's output and its parameter count, worked out 
     "ResidualBlock": ((None, 16, 16, 32), 2 * (3 * 3 * 32 * 32) + 2 * 4 * 32),
     "InvertedResidualBlock": ((None, 16, 16, 24), 24 * 144 + 4 * 144 + 9 * 144 + 4 * 144 + 144 * 24 + 4 * 24),
     "TransformerEncoderBlock": ((None, 16, 64), 4 * (64 * 64 + 64) + 2 * 128 + (64 * 128 + 128) + (128 * 64 + 64)),
-    "PatchEmbedding": ((None, 64, 64), 4 * 4 * 3 * 64 + 64 + 64 * 64),
+    "PatchEmbedding": ((None, 64, 64), 4 * 4 * 3 * 64 + 64 * 64 + 64 * 64),
 }
 
 
@@ -317,3 +317,20 @@ def test_cli_lists_and_saves_blocks(tmp_path, user_blocks, capsys):
     assert cli_main(["blocks", "save", str(project), "--nodes", "conv2d_1", "--name", "bad name"]) == 1
     assert "not a valid block name" in capsys.readouterr().err
 
+
+
+@pytest.mark.slow
+def test_the_shipped_patch_embedding_runs_in_tflite(tmp_path):
+    """Its position embedding is an einsum TFLite's XNNPack can run (abc,c->abc failed to reshape there)."""
+    from builder.export import export_model
+
+    g = Graph()
+    g.add_node("Input", {"shape": [32, 32, 3]}, node_id="image")
+    g.add_node("PatchEmbedding", {}, node_id="patches")
+    g.add_node("GlobalAveragePooling1D", {}, node_id="pool")
+    g.add_node("Dense", {"units": 5, "activation": "softmax"}, node_id="shape")
+    g.connect("image", "patches"), g.connect("patches", "pool"), g.connect("pool", "shape")
+    path = tmp_path / "patches.keras"
+    build_model(g).save(path)
+    report = export_model(path, "tflite", tmp_path / "patches.tflite")
+    assert report.verified and report.max_abs_diff < 1e-4
