@@ -142,6 +142,7 @@ class PreviewGrid(QWidget):
         super().__init__(parent)
         self.kind = ""
         self.labels: list[str] = []
+        self.shown_input = ""  # with named inputs, the one whose samples are shown
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._content: QWidget | None = None
@@ -149,6 +150,12 @@ class PreviewGrid(QWidget):
     def show_preview(self, preview, kind: str) -> None:
         self.clear_preview()
         self.kind, self.labels = kind, list(preview.labels)
+        if isinstance(preview.x, dict):  # named inputs (digits_halves): the first input's samples, named
+            name, first = next(iter(preview.x.items()))
+            preview = preview._replace(x=first)
+            self.shown_input = name
+        else:
+            self.shown_input = ""
         if kind in ("image", "signal"):
             self._content = self._tiles(preview, kind)
         elif kind == "table":
