@@ -133,7 +133,10 @@ def measure(name: str, workdir: Path, samples: int) -> dict:
     from builder.export import ExportOptions, export_model
     from builder.training import Trainer
 
+    from builder.model import weights_files
+
     project = load_template(name)
+    missing = [w for w in weights_files(project.graph) if not w.found()]  # ImageNet files not in Keras's cache
     print(f"  {name}: training {project.training.epochs} epochs ...", flush=True)
     start = time.perf_counter()
     result = Trainer(project, workdir / name / "run").run()
@@ -144,6 +147,8 @@ def measure(name: str, workdir: Path, samples: int) -> dict:
            "epochs": result.epochs_run, "train_seconds": round(result.duration_s, 1), "process_seconds": round(wall, 1),
            "metric": key.removeprefix("val_"), "value": float(result.final_metrics[key]),
            "lower_is_better": key.removeprefix("val_").split("_")[-1] in LOWER_IS_BETTER or key == "val_loss"}
+    if missing:  # the card must not pass off a random backbone's result as transfer learning
+        row["note"] = "random backbone: no ImageNet file in Keras's cache"
     dataset = load_project_dataset(project)
     count = min(samples, len(dataset.y_val if not isinstance(dataset.y_val, dict) else next(iter(dataset.y_val.values()))))
     rows = list(range(count))

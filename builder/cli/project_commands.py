@@ -10,7 +10,8 @@ from builder.cli.command import EXIT_OK, Command
 from builder.errors import LayerboardError
 from builder.importer import import_model
 from builder.model import save_selection
-from builder.project import list_templates, load_project, load_template, save_project
+from builder.project import (NOT_MEASURED, list_templates, load_project, load_template, metric_text,
+                             parameters_text, save_project, training_text)
 
 
 def _templates_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,19 +26,10 @@ def _templates(args: argparse.Namespace) -> int:
         print(json.dumps({"templates": [t.to_dict() for t in templates]}, indent=2))
         return EXIT_OK
     for t in templates:
-        print(f"{t.name:<28} {t.task:<15} {t.dataset:<14} {_measured(t.numbers):<34} {t.teaches}")
+        measured = " · ".join(p for p in (metric_text(t.numbers), training_text(t.numbers).removeprefix("trains "),
+                                          parameters_text(t.numbers.get("parameters"))) if p) or NOT_MEASURED
+        print(f"{t.name:<28} {t.task:<15} {t.dataset:<14} {t.title[:34]:<35} {measured}")
     return EXIT_OK
-
-
-def _measured(numbers: dict) -> str:
-    """`accuracy 0.97 · 41 s · 52,001 params`, or what is not measured yet."""
-    if not numbers:
-        return "not measured yet"
-    value, seconds, params = numbers.get("value"), numbers.get("train_seconds"), numbers.get("parameters")
-    parts = [f"{numbers.get('metric', 'metric')} {value:.3g}" if isinstance(value, (int, float)) else "",
-             f"{seconds:.0f} s" if isinstance(seconds, (int, float)) else "",
-             f"{params:,} params" if isinstance(params, int) else ""]
-    return " · ".join(p for p in parts if p)
 
 
 TEMPLATES = Command("templates", "list the project templates (--json: every field and the measured numbers)",

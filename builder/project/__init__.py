@@ -8,8 +8,9 @@ from builder.project.record import RECONSTRUCTION, DatasetRef, Project, Training
 from builder.project.recovery import (RecoveryFile, RecoveryScan, RestoredProject, list_recoveries, new_recovery_path,
                                       pid_alive, read_recovery, remove_recovery, restore_project, write_recovery)
 from builder.project.renaming import Renaming, apply_renaming, plan_rename, rename_node, undo_renaming
-from builder.project.templates import (NUMBER_KEYS, NUMBERS_FILE, TASKS, TEMPLATES_DIR, TemplateInfo, list_templates,
-                                      load_template, read_numbers, template_path)
+from builder.project.templates import (NOT_MEASURED, NUMBER_KEYS, NUMBERS_FILE, TASKS, TEMPLATES_DIR, TemplateInfo,
+                                      list_templates, load_template, metric_text, parameters_text, read_numbers,
+                                      template_path, training_text)
 from builder.project.user_data import recovery_dir
 from builder.project.validation import (MAX_LEARNING_RATE, SCHEDULE_SETTINGS, STRATEGIES, learning_rate_problem,
                                         name_problem, patience_problem, project_problems, shown, validate_project)
@@ -19,7 +20,8 @@ __all__ = [
     "field_names", "list_templates", "load_project", "load_template", "project_from_dict", "project_to_dict",
     "resolve_inside", "save_project", "template_path",
     # the template gallery: tasks to filter by, measured numbers (bench/templates.py):
-    "NUMBER_KEYS", "NUMBERS_FILE", "TASKS", "read_numbers",
+    "NOT_MEASURED", "NUMBER_KEYS", "NUMBERS_FILE", "TASKS", "metric_text", "parameters_text", "read_numbers",
+    "training_text",
     # validation of a whole project, and the ranges live changes share:
     "MAX_LEARNING_RATE", "SCHEDULE_SETTINGS", "STRATEGIES", "learning_rate_problem", "name_problem",
     "patience_problem", "project_problems", "shown", "validate_project",

@@ -47,7 +47,43 @@ class TemplateInfo:
 
 # The measured fields (bench/templates.py writes them; `templates --json` always lists every key, None if unmeasured).
 NUMBER_KEYS = ("parameters", "epochs", "train_seconds", "metric", "value", "tflite_float32_bytes",
-               "tflite_int8_bytes", "int8_value", "int8_drop", "measured_on")
+               "tflite_int8_bytes", "int8_value", "int8_drop", "measured_on", "note")
+NOT_MEASURED = "not measured yet"
+# Errors read better in capitals ("MAE 0.08"); scores as Keras names them ("accuracy 0.97").
+METRIC_NAMES = {"mae": "MAE", "mse": "MSE", "rmse": "RMSE", "mape": "MAPE", "auc": "AUC", "iou": "IoU",
+                "binary_iou": "IoU", "mean_absolute_error": "MAE", "mean_squared_error": "MSE",
+                "root_mean_squared_error": "RMSE"}
+
+
+# ---- the measured numbers in words (the gallery's cards and `templates` share them) ----
+def metric_text(numbers: dict[str, Any]) -> str:
+    """`accuracy 0.971`, `MAE 0.0812`, with the bench's note when it has one; "" when there is no metric."""
+    value, name = numbers.get("value"), str(numbers.get("metric") or "")
+    if not isinstance(value, (int, float)) or not name:
+        return ""
+    name = name.removeprefix("val_")
+    note = numbers.get("note")
+    return f"{METRIC_NAMES.get(name.lower(), name)} {value:.3g}" + (f" ({note})" if isinstance(note, str) and note
+                                                                     else "")
+
+
+def seconds_text(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
+
+
+def training_text(numbers: dict[str, Any]) -> str:
+    """`trains 10 epochs in 41 s on x86_64 CPU x2`; "" when not measured."""
+    seconds = numbers.get("train_seconds")
+    if not isinstance(seconds, (int, float)):
+        return ""
+    epochs = numbers.get("epochs")
+    where = numbers.get("measured_on")
+    return ("trains" + (f" {epochs} epoch{'s' if epochs != 1 else ''}" if isinstance(epochs, int) else "")
+            + f" in {seconds_text(seconds)}" + (f" on {where}" if isinstance(where, str) and where else ""))
+
+
+def parameters_text(parameters: Any) -> str:
+    return f"{parameters:,} parameters" if isinstance(parameters, int) and not isinstance(parameters, bool) else ""
 
 
 def read_numbers(folder: Path = TEMPLATES_DIR) -> dict[str, dict[str, Any]]:

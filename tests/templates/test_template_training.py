@@ -14,6 +14,7 @@ import pytest
 
 from builder.data import length, load_project_dataset, take
 from builder.export import export_model
+from builder.model import weights_files
 from builder.project import list_templates, load_template
 from builder.training import Trainer, TrainingCallbacks
 
@@ -47,7 +48,13 @@ def test_template_trains_a_short_epoch_and_exports_to_tflite(name, tmp_path):
     result = Trainer(project, tmp_path / "run", losses, epochs=1, dataset=dataset).run()
     assert len(losses.losses) == math.ceil(samples / project.training.batch_size)
     assert all(math.isfinite(v) for v in losses.losses), losses.losses
-    # Keras's batch logs are the epoch's running mean: below the first batch's loss once the model has learnt.
-    assert losses.losses[-1] < losses.losses[0], f"{name}: the loss did not fall in one epoch: {losses.losses}"
+    missing = [w for w in weights_files(project.graph) if not w.found()]
+    if missing and not any(w.trainable for w in missing):
+        # A frozen backbone without its ImageNet file (offline) is random: its features vanish and the head has
+        # nothing to learn from, as the template's description and the notice say. Training still runs.
+        assert "random weights" in missing[0].notice() and missing[0].fetch_command in missing[0].notice()
+    else:
+        # Keras's batch logs are the epoch's running mean: below the first batch's loss once the model has learnt.
+        assert losses.losses[-1] < losses.losses[0], f"{name}: the loss did not fall in one epoch: {losses.losses}"
     report = export_model(result.model_path, "tflite", tmp_path / f"{name}.tflite", project=project, samples=32)
     assert report.verified and report.size_bytes > 0, report.summary()

@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QDial
                                QWidget)
 
 from builder.errors import LayerboardError
-from builder.project import TASKS, TEMPLATES_DIR, TemplateInfo, list_templates, load_project
+from builder.project import (NOT_MEASURED, TASKS, TEMPLATES_DIR, TemplateInfo, list_templates, load_project,
+                             metric_text, parameters_text, training_text)
 from ui import style
 from ui.app_settings import gallery_at_start, set_gallery_at_start
 from ui.canvas.graph_thumbnail import graph_picture
@@ -37,12 +38,8 @@ log = logging.getLogger(__name__)
 CARD = QSize(272, 304)  # one card, picture and text
 PICTURE = QSize(256, 150)
 PADDING = 8
-NOT_MEASURED = "not measured yet"
 ALL_TASKS = "all"
 INFO_ROLE = Qt.ItemDataRole.UserRole  # the card's TemplateInfo
-# Errors read better in capitals ("MAE 0.08"); scores as Keras names them ("accuracy 0.97").
-METRIC_NAMES = {"mae": "MAE", "mse": "MSE", "rmse": "RMSE", "mape": "MAPE", "auc": "AUC", "iou": "IoU",
-                "mean_absolute_error": "MAE", "mean_squared_error": "MSE", "root_mean_squared_error": "RMSE"}
 
 # Pictures already drawn: (file, its mtime, size, dark theme, pixel ratio) -> picture. Kept for the app's life, so
 # the gallery opens with its pictures the second time; a template edited on disk gets a new picture.
@@ -57,34 +54,6 @@ def task_label(task: str) -> str:
 def gallery_order(info: TemplateInfo) -> tuple:
     """Cards go by task (in TASKS' order: images first), then by title."""
     return (TASKS.index(info.task) if info.task in TASKS else len(TASKS), info.title.lower(), info.name)
-
-
-def metric_text(numbers: dict) -> str:
-    """`accuracy 0.971`, `MAE 0.0812`; "" when the bench has no metric for it."""
-    value, name = numbers.get("value"), str(numbers.get("metric") or "")
-    if not isinstance(value, (int, float)) or not name:
-        return ""
-    name = name.removeprefix("val_")
-    return f"{METRIC_NAMES.get(name.lower(), name)} {value:.3g}"
-
-
-def seconds_text(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
-
-
-def training_text(numbers: dict) -> str:
-    """`trains 10 epochs in 41 s on a 2-core CPU`; "" when not measured."""
-    seconds = numbers.get("train_seconds")
-    if not isinstance(seconds, (int, float)):
-        return ""
-    epochs = numbers.get("epochs")
-    where = numbers.get("measured_on")
-    return ("trains" + (f" {epochs} epoch{'s' if epochs != 1 else ''}" if isinstance(epochs, int) else "")
-            + f" in {seconds_text(seconds)}" + (f" on {where}" if isinstance(where, str) and where else ""))
-
-
-def parameters_text(parameters) -> str:
-    return f"{parameters:,} parameters" if isinstance(parameters, int) else ""
 
 
 def int8_text(numbers: dict) -> str:
