@@ -33,10 +33,6 @@ import numpy as np  # noqa: E402
 from builder.files import atomic_write_text  # noqa: E402
 from builder.project import NUMBERS_FILE, TEMPLATES_DIR, list_templates, load_template  # noqa: E402
 
-LOWER_IS_BETTER = ("loss", "mae", "mse", "mean_absolute_error", "mean_squared_error", "rmse",
-                   "root_mean_squared_error")
-
-
 def primary_metric(project, final_metrics: dict[str, float]) -> str:
     """The validation metric a card shows: the first metric of the first output that has one, else val_loss."""
     metrics = project.training.metrics
@@ -54,32 +50,13 @@ def primary_metric(project, final_metrics: dict[str, float]) -> str:
     return "val_loss"
 
 
-def validation_targets(project, dataset, output_names: list[str]):
-    """The validation targets as training feeds them: the input itself for a reconstruction loss, one entry per
-    output that has a loss."""
-    loss = project.training.loss
-    x, y = dataset.x_val, dataset.y_val
-    if isinstance(loss, dict):
-        targets = {}
-        for name in output_names:
-            if name not in loss:
-                continue
-            if loss[name] == "reconstruction":
-                targets[name] = x
-            else:
-                targets[name] = y[name] if isinstance(y, dict) else y
-        return targets if len(output_names) > 1 else targets[output_names[0]]
-    if loss == "reconstruction":
-        return x
-    if len(output_names) > 1 and not isinstance(y, dict):
-        return {name: y for name in output_names}
-    return y
+def input_names(model) -> list[str]:
+    return [t.name.split(":")[0] for t in model.inputs]
 
 
 def input_list(model, x) -> list[np.ndarray]:
-    if isinstance(x, dict):
-        return [np.asarray(x[t.name.split(":")[0]]) for t in model.inputs]
-    return [np.asarray(x)]
+    """The validation inputs in the model's input order (named arrays by their Input's name)."""
+    return [np.asarray(x[name]) for name in input_names(model)] if isinstance(x, dict) else [np.asarray(x)]
 
 
 def run_tflite(path: Path, model, inputs: list[np.ndarray]) -> list[np.ndarray]:
@@ -89,8 +66,13 @@ def run_tflite(path: Path, model, inputs: list[np.ndarray]) -> list[np.ndarray]:
     interpreter = Interpreter(model_path=str(path))
     runner = interpreter.get_signature_runner()
     details, out_details = runner.get_input_details(), runner.get_output_details()
-    names = [t.name.split(":")[0] for t in model.inputs]
-    keys = [n for n in names if n in details] or list(details)
+    names = input_names(model)
+    if len(names) == 1 and len(details) == 1:
+        keys = list(details)
+    elif set(names) <= set(details):
+        keys = names  # by name: two inputs of one shape (digits_two_heads) cannot be swapped
+    else:
+        raise RuntimeError(f"the TFLite file's inputs {sorted(details)} are not the model's {names}")
     outputs: dict[str, list] = {}
     for i in range(len(inputs[0])):
         feed = {}
@@ -131,7 +113,7 @@ def measure(name: str, workdir: Path, samples: int) -> dict:
 
     from builder.data import load_project_dataset, take
     from builder.export import ExportOptions, export_model
-    from builder.training import Trainer
+    from builder.training import Trainer, maximised, targets_per_output
 
     from builder.model import weights_files
 
@@ -146,7 +128,7 @@ def measure(name: str, workdir: Path, samples: int) -> dict:
     row = {"task": "", "dataset": project.dataset.name, "parameters": int(model.count_params()),
            "epochs": result.epochs_run, "train_seconds": round(result.duration_s, 1), "process_seconds": round(wall, 1),
            "metric": key.removeprefix("val_"), "value": float(result.final_metrics[key]),
-           "lower_is_better": key.removeprefix("val_").split("_")[-1] in LOWER_IS_BETTER or key == "val_loss"}
+           "lower_is_better": not maximised(key)}
     if missing:  # the card must not pass off a random backbone's result as transfer learning
         row["note"] = "random backbone: no ImageNet file in Keras's cache"
     dataset = load_project_dataset(project)
@@ -155,7 +137,8 @@ def measure(name: str, workdir: Path, samples: int) -> dict:
     from dataclasses import replace
 
     dataset = replace(dataset, x_val=take(dataset.x_val, rows), y_val=take(dataset.y_val, rows))
-    x, y = dataset.x_val, validation_targets(project, dataset, list(model.output_names))
+    fed = targets_per_output(dataset, list(model.output_names), project.training, input_names(model))
+    x, y = fed.x_val, fed.y_val  # as training feeds them: the inputs for a reconstruction, placeholders, names
     inputs = input_list(model, x)
     keras_predictions = model.predict(inputs[0] if len(inputs) == 1 else inputs, verbose=0)
     keras_predictions = list(keras_predictions) if isinstance(keras_predictions, (list, tuple)) else [keras_predictions]

@@ -4,14 +4,14 @@ Nothing here imports Keras or TensorFlow when imported; the first call that need
 Keras objects (the smoothed sparse loss, the sparse-label metrics) register themselves with Keras when their
 module loads, so they are handed out on first use: `from builder.training import SparseAUC` imports Keras.
 """
-from builder.training.checkpoints import clear_run_dir, read_checkpoint_epoch
+from builder.training.checkpoints import clear_run_dir, maximised, read_checkpoint_epoch
 from builder.training.distribution import STRATEGIES, is_chief, split_cpu
 from builder.training.doctor import AND_CUDA, device_summary, diagnose, explain_devices, report_from_facts
 from builder.training.evaluation import (
     Evaluation, class_index, evaluate, residual_points, samples_in_cell, split_samples,
 )
 from builder.training.failure_messages import explain_failure
-from builder.training.fit_data import class_weights
+from builder.training.fit_data import class_weights, targets_per_output
 from builder.training.live_control import ControlRequest, read_control_request, write_control_request
 from builder.training.losses import compile_arguments
 from builder.training.optimizers import OPTIMIZERS, SCHEDULE_PARAMS, make_optimizer, make_schedule
@@ -46,7 +46,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "AND_CUDA", "KERAS_OBJECTS", "OPTIMIZERS", "SCHEDULE_PARAMS", "STRATEGIES", "Evaluation", "Trainer",
-    "TrainingCallbacks", "TrainingResult", "class_weights", "clear_run_dir", "compile_arguments", "device_summary",
+    "TrainingCallbacks", "TrainingResult", "class_weights", "maximised", "targets_per_output", "clear_run_dir", "compile_arguments", "device_summary",
     "diagnose",
     "evaluate", "explain_devices", "explain_failure", "format_predictions", "is_chief", "make_optimizer",
     "make_schedule", "predict_files", "report_from_facts", "settings_problems", "split_cpu", "validate_settings", "write_control_request",

@@ -42,3 +42,21 @@ def test_template_shows_its_data_without_mismatch_and_trains_from_the_window(rea
     with qtbot.waitSignal(window.training.finished, timeout=TRAIN_TIMEOUT_MS) as finished:
         window.training_actions.train(1)
     assert finished.args[0].epochs_run == 1
+
+
+def test_a_backbone_whose_imagenet_file_is_missing_says_so_on_its_block(ready_window, qtbot, tmp_path, monkeypatch):
+    from builder.model import weights_files
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))  # Keras's cache folder, empty
+    window = ready_window
+    assert window.file_actions.new_from_template("shapes_transfer_mobilenetv2")
+    loaded(window, qtbot)
+    (wanted,) = weights_files(window.document.graph)
+    item = window.scene.node_items[wanted.node_id]
+    qtbot.waitUntil(lambda: item.notes != [], timeout=LOAD_TIMEOUT_MS)
+    assert wanted.file_name in item.toolTip() and "ⓘ" in item.toolTip() and str(wanted.folder) in item.toolTip()
+    wanted.path.parent.mkdir(parents=True)
+    wanted.path.write_bytes(b"")  # the file is there now (what it holds is checked when training loads it)
+    window.document.shapes.run_now()
+    qtbot.waitUntil(lambda: item.notes == [], timeout=LOAD_TIMEOUT_MS)
+    assert "ⓘ" not in item.toolTip()

@@ -48,6 +48,7 @@ class NodeItem(QGraphicsItem):
         self._badge: Badge | None = None
         self.badge_stale = False  # the node changed since its badge's answer: drawn faded until the next
         self.dataset_problems: list[str] = []  # how this block does not fit the project's dataset (data panel)
+        self.notes: list[str] = []  # what to know that is no error: an ImageNet weights file not in the cache
         self.trace: str | None = None  # UPSTREAM, CHAIN, ORIGIN: part of a highlighted node's upstream
         self._result = None
         self.setFlags(
@@ -184,9 +185,17 @@ class NodeItem(QGraphicsItem):
             self._update_tooltip()
             self.update()
 
+    def set_notes(self, notes: list[str]) -> None:
+        """What the user should know about the block that is no error (a backbone's ImageNet file is missing)."""
+        if list(notes) != self.notes:
+            self.notes = list(notes)
+            self._update_tooltip()
+
     def _update_tooltip(self) -> None:
         data = "".join(f"\n⚠ dataset: {m}" for m in self.dataset_problems)
-        self.setToolTip(self._result_tip + (f"\n{self._badge.tooltip}" if self._badge is not None else "") + data)
+        notes = "".join(f"\nⓘ {n}" for n in self.notes)
+        self.setToolTip(self._result_tip + (f"\n{self._badge.tooltip}" if self._badge is not None else "") + data
+                        + notes)
 
     @property
     def shape_text(self) -> str:

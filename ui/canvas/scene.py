@@ -124,6 +124,12 @@ class CanvasScene(QGraphicsScene):
         """Show each node's shape, parameter count or error from a ShapeReport (None: not yet)."""
         for node_id, item in self.node_items.items():
             item.set_result(report.nodes.get(node_id) if report is not None else None)
+        if report is not None:  # Keras is loaded; whether a file exists is all this asks
+            from builder.model import weights_files
+
+            notes = {w.node_id: w.notice() for w in weights_files(self.document.graph) if not w.found()}
+            for node_id, item in self.node_items.items():
+                item.set_notes([notes[node_id]] if node_id in notes else [])
         if self.wire_labels:
             self._label_wires()
         if self.highlighted is not None:

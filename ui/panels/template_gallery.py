@@ -183,10 +183,10 @@ class TemplateCards(QAbstractListModel):
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
     def _count_parameters(self, row: int) -> None:
-        from builder.model import estimate  # Keras is loaded (set_engine_ready): cheap now
+        from builder.model import infer_shapes  # Keras is loaded (set_engine_ready); shapes only, no FLOPs
 
         try:
-            self._counted[row] = estimate(load_project(self.templates[row].path)).params
+            self._counted[row] = infer_shapes(load_project(self.templates[row].path).graph).total_params
         except (LayerboardError, OSError, ValueError) as exc:
             log.warning("gallery: cannot count the parameters of %s: %s", self.templates[row].path, exc)
             return
@@ -203,14 +203,20 @@ class TemplateFilter(QSortFilterProxyModel):
         self.words: list[str] = []
 
     def set_task(self, task: str) -> None:
-        self.beginFilterChange()
-        self.task = task
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self._change(lambda: setattr(self, "task", task))
 
     def set_search(self, text: str) -> None:
-        self.beginFilterChange()
-        self.words = text.lower().split()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self._change(lambda: setattr(self, "words", text.lower().split()))
+
+    def _change(self, apply) -> None:
+        """Change what is filtered: Qt 6.10's begin/endFilterChange, else (6.7-6.9) invalidateRowsFilter."""
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            apply()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            apply()
+            self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         info: TemplateInfo = self.sourceModel().templates[source_row]
