@@ -135,7 +135,9 @@ def load_builtin(name: str) -> RawData:
     """A built-in dataset's samples, unsplit (or with its own test part)."""
     src = SOURCES[name]
     loaded = src()
-    if isinstance(loaded, RawData):
+    if isinstance(loaded, RawData):  # a set with its own test part, or named targets' class names
+        if not loaded.description:
+            loaded.description = src.description
         return loaded
     x, y, names = loaded
     return RawData(x, y, list(names), src.output, src.description)

@@ -201,7 +201,7 @@ class Dataset:
         (a dict of one sample's targets) each target's, "digit 3, even 1"."""
         if isinstance(target, dict):
             targets = self.targets()
-            return ", ".join(f"{k} {_named(targets.get(k), v)}" for k, v in target.items())
+            return ", ".join(f"{k}: {_named(targets.get(k), v)}" for k, v in target.items())
         if self.output == CLASSES:
             index = int(target)
             return self.class_names[index] if 0 <= index < len(self.class_names) else str(index)

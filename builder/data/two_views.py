@@ -6,12 +6,15 @@ import numpy as np
 
 
 def make_digit_halves():
-    """(x, y, class_names) with x = {"left": (n, 8, 4, 1), "right": (n, 8, 4, 1)} and y = {"digit": 0..9,
-    "even": 0/1}; class names are the digit's."""
+    """RawData with x = {"left": (n, 8, 4, 1), "right": (n, 8, 4, 1)} and y = {"digit": 0..9, "even": 0/1}; the
+    digit's classes are "0".."9", even's "odd" and "even"."""
+    from builder.data.records import CLASSES, RawData
+
     from sklearn.datasets import load_digits
 
     digits = load_digits()
     images = digits.images.astype("float32")[..., np.newaxis]
     y = digits.target.astype("int64")
     x = {"left": images[:, :, :4], "right": images[:, :, 4:]}
-    return x, {"digit": y, "even": (y % 2 == 0).astype("int64")}, [str(c) for c in digits.target_names]
+    return RawData(x, {"digit": y, "even": (y % 2 == 0).astype("int64")}, [str(c) for c in digits.target_names],
+                   CLASSES, target_class_names={"even": ["odd", "even"]})

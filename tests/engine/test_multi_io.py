@@ -27,12 +27,12 @@ def test_the_dataset_describes_each_input_and_target(data):
     info = data.describe()
     assert info.input_shapes == {"left": (8, 4, 1), "right": (8, 4, 1)}
     assert {k: t.num_classes for k, t in info.targets.items()} == {"digit": 10, "even": 2}
-    assert info.target("even").class_names == ("0", "1") and info.target("nope") is None
+    assert info.target("even").class_names == ("odd", "even") and info.target("nope") is None
     assert info.to_dict()["targets"]["even"]["num_classes"] == 2
     preview = data.preview(2)
     assert set(preview.x) == {"left", "right"} and preview.x["left"].shape == (2, 8, 4, 1)
     digit, even = int(preview.y["digit"][0]), int(preview.y["even"][0])
-    assert preview.labels[0] == f"digit {digit}, even {even}" and even == (digit % 2 == 0)
+    assert preview.labels[0] == f"digit: {digit}, even: {['odd', 'even'][even]}" and even == (digit % 2 == 0)
 
 
 def test_the_template_fits_the_dataset_by_name(data, project):
@@ -85,7 +85,7 @@ def test_two_heads_train_evaluate_and_export_with_dict_inputs(data, project, tmp
     assert evaluation.output == "digit" and len(evaluation.class_names) == 10
     assert "even_accuracy" in evaluation.metrics and evaluation.samples == len(small.x_val["left"])
     even = evaluate(project, result.model_path, dataset=small, output="even")
-    assert even.class_names == ["0", "1"] and np.asarray(even.confusion_matrix).shape == (2, 2)
+    assert even.class_names == ["odd", "even"] and np.asarray(even.confusion_matrix).shape == (2, 2)
     # the CLI's evaluate --output picks the same output, and names the trained ones when asked for another
     from builder.cli import main
     from builder.project import save_project
@@ -114,4 +114,4 @@ def test_predict_refuses_files_for_a_multi_input_model_and_runs_split_samples(da
     x, _ = split_samples(data, "validation", [0, 1])
     rows = predict_samples(model, x, data, indices=[0, 1])
     assert [(r["index"], r["output"]) for r in rows] == [(0, "digit"), (0, "even"), (1, "digit"), (1, "even")]
-    assert len(rows[0]["probabilities"]) == 10 and rows[1]["prediction"] in ("0", "1")
+    assert len(rows[0]["probabilities"]) == 10 and rows[1]["prediction"] in ("odd", "even")
