@@ -1,6 +1,8 @@
 """Template discovery: the ready projects shipped in the top-level `templates/` folder (builder.shipped finds it).
 
-A template is an ordinary project file with one more section, `gallery`, that the project loader ignores:
+A template is an ordinary project file with one more section, `gallery`, which the project loader checks and keeps
+(`Project.gallery`, so `layout` or `rename` of a template keeps it) and `load_template` drops (a project made from a
+template is the user's own):
 
     "gallery": {"title": "Wine MLP", "teaches": "one sentence", "task": "tabular", "architecture": "MLP"}
 
