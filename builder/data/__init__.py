@@ -13,7 +13,8 @@ from builder.data.fixes import DatasetFix, ParamChange, combine_fixes, suggest_f
 from builder.data.lazy_array import LazyArray, is_lazy, length, take
 from builder.data.loading import all_dataset_names, describe, load_dataset, load_project_dataset, load_raw
 from builder.data.online_sources import ONLINE_SETS, cache_paths, keras_cache_dir
-from builder.data.records import CLASSES, REGRESSION, BadFile, Dataset, DatasetInfo, Preview, RawData
+from builder.data.records import (CLASSES, REGRESSION, BadFile, Dataset, DatasetInfo, Preview, RawData, as_arrays,
+                                  first_array)
 from builder.data.splits import split, split_indices
 from builder.data.summary import DatasetSummary, class_counts, preview_kind, summarize
 from builder.data.tf_pipeline import (
@@ -21,7 +22,7 @@ from builder.data.tf_pipeline import (
 )
 
 __all__ = [
-    "ArrayEntry", "Augmenter", "BadFile", "CLASSES", "Dataset", "DatasetFix", "DatasetInfo", "DatasetMismatch",
+    "ArrayEntry", "Augmenter", "BadFile", "CLASSES", "as_arrays", "first_array", "Dataset", "DatasetFix", "DatasetInfo", "DatasetMismatch",
     "DatasetSummary", "FILE_KINDS", "FileContents", "LazyArray", "ONLINE_SETS", "ParamChange", "Preview",
     "REGRESSION", "RawData", "SOURCES", "Source", "all_dataset_names", "build_augmenter", "cache_paths",
     "categorical_loss_name", "check_against_dataset", "class_counts", "combine_fixes", "dataset_names",

@@ -146,7 +146,7 @@ class Dataset:
     @property
     def input_shape(self) -> tuple[int, ...]:
         """One sample's shape; for a multi-input set (x a dict) the first input's (see input_shapes)."""
-        return tuple(_first(self.x_train).shape[1:])
+        return tuple(first_array(self.x_train).shape[1:])
 
     @property
     def input_shapes(self) -> dict[str, tuple[int, ...]]:
@@ -187,10 +187,10 @@ class Dataset:
     def describe(self) -> DatasetInfo:
         return DatasetInfo(
             name=self.name, description=self.description, input_shape=self.input_shape,
-            dtype=str(_first(self.x_train).dtype), output=self.output, class_names=list(self.class_names),
+            dtype=str(first_array(self.x_train).dtype), output=self.output, class_names=list(self.class_names),
             num_classes=self.num_classes, train_size=length(self.x_train), validation_size=length(self.x_val),
             test_size=length(self.x_test), skipped_files=tuple(self.skipped),
-            target_shape=tuple(int(d) for d in _first(self.y_train).shape[1:]),
+            target_shape=tuple(int(d) for d in first_array(self.y_train).shape[1:]),
             input_shapes=self.input_shapes,
             input_dtypes={k: str(v.dtype) for k, v in self.x_train.items()} if isinstance(self.x_train, dict) else {},
             targets=self.targets(),
@@ -214,7 +214,7 @@ class Dataset:
         """The first n samples of the "train", "validation" or "test" split, with readable labels."""
         x, y = self.subset(subset)
         n = min(max(0, int(n)), length(x))
-        xs, ys = _as_arrays(take(x, range(n))), _as_arrays(take(y, range(n)))
+        xs, ys = as_arrays(take(x, range(n))), as_arrays(take(y, range(n)))
         rows = [{k: v[i] for k, v in ys.items()} for i in range(n)] if isinstance(ys, dict) else ys
         return Preview(xs, ys, [self.label(t) for t in rows])
 
@@ -227,12 +227,12 @@ class Dataset:
         return parts[name]
 
 
-def _first(values):
+def first_array(values):
     """The array itself, or the first array of a dict of them (multi-input/multi-output data)."""
     return next(iter(values.values())) if isinstance(values, dict) else values
 
 
-def _as_arrays(values):
+def as_arrays(values):
     return {k: np.asarray(v) for k, v in values.items()} if isinstance(values, dict) else np.asarray(values)
 
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from builder.data.lazy_array import is_lazy, length, take
-from builder.data.records import CLASSES, Dataset, RawData
+from builder.data.records import CLASSES, Dataset, RawData, first_array
 from builder.errors import DatasetError
 from builder.project import DatasetRef
 
@@ -37,7 +37,7 @@ def split_indices(y, fraction: float | int, seed: int, stratify: bool, what: str
 
 def split(x, y, validation_split: float, seed: int, stratify: bool = True):
     """Seeded train/validation split (x_train, x_val, y_train, y_val), stratified by class unless told otherwise."""
-    train, held = split_indices(_targets_for_split(y), validation_split, seed, stratify)
+    train, held = split_indices(np.asarray(first_array(y)), validation_split, seed, stratify)
     return take(x, train), take(x, held), take(y, train), take(y, held)
 
 
@@ -60,7 +60,7 @@ def split_raw(raw: RawData, ref: DatasetRef) -> Dataset:
         if x_test is not None:  # fold the named test part back in; the fractions then apply to all samples
             x, y = _concat(x, x_test), _concat(y, y_test)
         if ref.test_split > 0:
-            rest, held = split_indices(_targets_for_split(y), ref.test_split, ref.seed, stratify, "test_split")
+            rest, held = split_indices(np.asarray(first_array(y)), ref.test_split, ref.seed, stratify, "test_split")
             x, y, x_test, y_test = take(x, rest), take(y, rest), take(x, held), take(y, held)
         else:
             x_test, y_test = take(x, []), take(y, [])
@@ -68,17 +68,11 @@ def split_raw(raw: RawData, ref: DatasetRef) -> Dataset:
         validation = max(1, math.ceil(ref.validation_split * (length(x) + length(x_test)) - 1e-9))  # as sklearn
     else:
         validation = ref.validation_split
-    train, held = split_indices(_targets_for_split(y), validation, ref.seed, stratify,
+    train, held = split_indices(np.asarray(first_array(y)), validation, ref.seed, stratify,
                                 setting=ref.validation_split)
     return Dataset(ref.name, take(x, train), take(y, train), take(x, held), take(y, held), list(raw.class_names),
                    raw.output, raw.description, x_test, y_test, list(raw.skipped),
                    dict(raw.target_class_names))
-
-
-def _targets_for_split(y):
-    """The array stratification looks at: the targets, or the first output's for multi-output data."""
-    values = next(iter(y.values())) if isinstance(y, dict) else y
-    return np.asarray(values)
 
 
 def _concat(a, b):

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from builder.data.lazy_array import length
-from builder.data.records import CLASSES, Dataset, DatasetInfo, Preview
+from builder.data.records import CLASSES, Dataset, DatasetInfo, Preview, first_array
 
 SPLITS = ("train", "validation", "test")
 IMAGE = "image"  # (height, width) or (height, width, 1|3|4) numbers
@@ -63,11 +63,6 @@ class DatasetSummary:
                 "target_shape": list(self.target_shape), "preview_kind": self.preview_kind}
 
 
-def _first_target(y):
-    """The targets, or the first target's of a multi-output set (its counts and histogram are the ones shown)."""
-    return next(iter(y.values())) if isinstance(y, dict) else y
-
-
 def summarize(dataset: Dataset, preview: int = 12) -> DatasetSummary:
     """Count and preview a loaded, split dataset (reads only the first `preview` training samples of a lazy file);
     for a multi-output set the counts are the first target's (info.targets describes every target)."""
@@ -78,9 +73,9 @@ def summarize(dataset: Dataset, preview: int = 12) -> DatasetSummary:
         for name in SPLITS:
             x, y = dataset.subset(name)
             if length(x):
-                counts[name] = class_counts(_first_target(y), info.num_classes)
+                counts[name] = class_counts(first_array(y), info.num_classes)
     else:
-        values = np.asarray(_first_target(dataset.y_train), dtype="float64").reshape(-1)
+        values = np.asarray(first_array(dataset.y_train), dtype="float64").reshape(-1)
         values = values[np.isfinite(values)]
         if values.size:
             found, edges = np.histogram(values, bins=HISTOGRAM_BINS)

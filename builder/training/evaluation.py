@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from builder.data import CLASSES, Dataset, length, load_project_dataset, take
+from builder.data import CLASSES, Dataset, as_arrays, length, load_project_dataset, take
 from builder.errors import LayerboardError, first_line
 from builder.model import input_names
 from builder.project import RECONSTRUCTION
@@ -334,8 +334,4 @@ def split_samples(dataset: Dataset, split: str, indices: list[int]) -> tuple[np.
         raise LayerboardError(f"Sample {bad[0]} is not in the {split} split of '{dataset.name}', which holds "
                               f"{count} samples (indices 0 to {count - 1}).")
     rows = [int(i) for i in indices]
-
-    def arrays(values):
-        return {k: np.asarray(v) for k, v in values.items()} if isinstance(values, dict) else np.asarray(values)
-
-    return arrays(take(x, rows)), arrays(take(y, rows))
+    return as_arrays(take(x, rows)), as_arrays(take(y, rows))
