@@ -23,7 +23,7 @@ from builder.project import RECONSTRUCTION
 from builder.training.fit_data import targets_per_output
 from builder.training.losses import compile_arguments, trained_outputs
 from builder.training.project_model import as_project_model
-from builder.training.trained_model import class_name, probabilities, shape_matches
+from builder.training.trained_model import class_name, model_batch, probabilities
 
 WORST_COUNT = 10
 
@@ -176,7 +176,7 @@ def evaluate(project, model_path, dataset: Dataset | None = None, worst: int = W
     split = split or ("test" if data.has_test else "validation")
     names = list(model.output_names)
     inputs = input_names(model)
-    _check_inputs(model, inputs, data, split)
+    model_batch(model, data.subset(split)[0], f"dataset '{data.name}'")  # refused with the shapes if it does not fit
     if length(data.subset(split)[0]) == 0:
         raise LayerboardError(f"The {split} split of '{data.name}' is empty; set dataset.test_split in the project "
                               "(e.g. 0.1) or evaluate another split.")
@@ -208,22 +208,6 @@ def evaluate(project, model_path, dataset: Dataset | None = None, worst: int = W
     if regression:
         return _regression(common, raw, target, worst)
     return _classification(common, raw, target, list(info.class_names), worst)
-
-
-def _check_inputs(model, inputs: list[str], data: Dataset, split: str) -> None:
-    """Refuse, with the shapes, a dataset whose samples do not fit the model's inputs."""
-    x = data.subset(split)[0]
-    columns = x if isinstance(x, dict) else ({inputs[0]: x} if len(inputs) == 1 else {})
-    missing = [name for name in inputs if name not in columns]
-    if missing:
-        given = ", ".join(repr(k) for k in x) if isinstance(x, dict) else "one array"
-        raise LayerboardError(f"The model has inputs {', '.join(repr(n) for n in inputs)}, but dataset '{data.name}' "
-                              f"feeds {given}: no array for {', '.join(repr(n) for n in missing)}.")
-    for name, tensor in zip(inputs, model.inputs):
-        expected, got = tuple(tensor.shape[1:]), tuple(columns[name].shape[1:])
-        if not shape_matches(expected, got):
-            raise LayerboardError(f"The model expects inputs of shape {expected}, but dataset '{data.name}' has "
-                                  f"samples of shape {got}" + (f" for input '{name}'." if len(inputs) > 1 else "."))
 
 
 def _detail_output(names: list[str], config, asked: str | None) -> str:

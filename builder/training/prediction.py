@@ -15,13 +15,9 @@ from builder.errors import LayerboardError, first_line
 from builder.file_checks import require_regular_file
 from builder.model import input_names
 from builder.training.project_model import as_project_model
-from builder.training.trained_model import class_name, probabilities, shape_matches
+from builder.training.trained_model import class_name, model_batch, probabilities, shape_matches, shape_text
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
-
-
-def _fmt(shape: tuple) -> str:
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def load_input(path: str | Path, expected: tuple) -> np.ndarray:
@@ -40,11 +36,11 @@ def load_input(path: str | Path, expected: tuple) -> np.ndarray:
             return array[np.newaxis]
         if array.ndim >= 1 and shape_matches(expected, tuple(array.shape[1:])):
             return array
-        raise LayerboardError(f"{path}: the model expects one sample of shape {_fmt(expected)} or a batch of shape "
-                              f"{_fmt((None,) + expected)}; got an array of shape {_fmt(tuple(array.shape))}.")
+        raise LayerboardError(f"{path}: the model expects one sample of shape {shape_text(expected)} or a batch of shape "
+                              f"{shape_text((None,) + expected)}; got an array of shape {shape_text(tuple(array.shape))}.")
     if suffix == ".csv":
         if any(d is None for d in expected):
-            raise LayerboardError(f"{path}: the model's input shape {_fmt(expected)} has an unknown size, so CSV rows "
+            raise LayerboardError(f"{path}: the model's input shape {shape_text(expected)} has an unknown size, so CSV rows "
                                   "cannot be reshaped to it; use a .npy file.")
         size = int(np.prod(expected))
         try:
@@ -54,14 +50,14 @@ def load_input(path: str | Path, expected: tuple) -> np.ndarray:
             raise LayerboardError(f"{path}: CSV rows must be numbers separated by commas ({first}).") from None
         if rows.shape[1] != size:
             raise LayerboardError(f"{path}: each CSV row must hold {size} numbers (one sample of shape "
-                                  f"{_fmt(expected)}); got rows of {rows.shape[1]} numbers.")
+                                  f"{shape_text(expected)}); got rows of {rows.shape[1]} numbers.")
         return rows.reshape((len(rows),) + tuple(expected))
     if suffix in IMAGE_SUFFIXES:
         import keras
 
         if len(expected) != 3 or expected[2] not in (1, 3, 4):
             raise LayerboardError(f"{path}: images need a model input of shape (height, width, 1|3|4); "
-                                  f"this model expects {_fmt(expected)}.")
+                                  f"this model expects {shape_text(expected)}.")
         mode = {1: "grayscale", 3: "rgb", 4: "rgba"}[expected[2]]
         size = (expected[0], expected[1]) if expected[0] and expected[1] else None
         try:
@@ -134,17 +130,11 @@ def predict_samples(model_path, x, dataset, name: str = "sample", indices: list[
     of such arrays by input name for a multi-input set), one row per sample (and output) as `predict_files` gives;
     `indices` name them (default 0..N-1); the dataset names the classes."""
     model = as_project_model(model_path).load()
-    names = input_names(model)
-    columns = x if isinstance(x, dict) else {names[0]: x} if len(names) == 1 else {}
-    for input_name, tensor in zip(names, model.inputs):
-        if input_name not in columns:
-            raise LayerboardError(f"The model has inputs {', '.join(repr(n) for n in names)}; the samples give "
-                                  f"no array for '{input_name}'.")
-        expected, got = tuple(tensor.shape[1:]), tuple(np.asarray(columns[input_name]).shape[1:])
-        if not shape_matches(expected, got):
-            raise LayerboardError(f"The model expects inputs of shape {_fmt(expected)}, but the samples have shape "
-                                  f"{_fmt(got)}" + (f" for input '{input_name}'." if len(names) > 1 else "."))
-    batch = {k: np.asarray(columns[k]) for k in names} if len(names) > 1 else np.asarray(columns[names[0]])
+    batch = model_batch(model, x, "the samples")
+    if isinstance(batch, dict):
+        batch = {k: np.asarray(v) for k, v in batch.items()}
+    else:
+        batch = np.asarray(batch)
     rows = _predict_rows(model, batch, name, _heads(model, dataset))
     if indices is not None:
         per_sample = max(1, len(model.outputs))

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from builder.errors import LayerboardError
-from builder.model import load_model_safely
+from builder.model import input_names, load_model_safely
 
 
 def load_model(model_path: str | Path):
@@ -43,3 +43,28 @@ def class_name(names: list[str], index: int) -> str:
 def shape_matches(expected: tuple, got: tuple) -> bool:
     """Whether samples of shape `got` fit an input of shape `expected` (None: any size)."""
     return len(expected) == len(got) and all(e is None or e == g for e, g in zip(expected, got))
+
+
+def model_batch(model, x, source: str):
+    """`x` as the model takes it (a dict by input name for several inputs, else the one array), refused with the
+    shapes when an input has no array or the wrong sample shape; `source` names where x came from in the message
+    ("dataset 'digits'", "the samples")."""
+    names = input_names(model)
+    columns = x if isinstance(x, dict) else ({names[0]: x} if len(names) == 1 else {})
+    missing = [name for name in names if name not in columns]
+    if missing:
+        given = ", ".join(repr(k) for k in x) if isinstance(x, dict) else "one array"
+        raise LayerboardError(f"The model has inputs {', '.join(repr(n) for n in names)}, but {source} gives "
+                              f"{given}: no array for {', '.join(repr(n) for n in missing)}.")
+    for name, tensor in zip(names, model.inputs):
+        expected, got = tuple(tensor.shape[1:]), tuple(np.asarray(columns[name]).shape[1:])
+        if not shape_matches(expected, got):
+            raise LayerboardError(f"The model expects inputs of shape {shape_text(expected)}, but {source} has "
+                                  f"samples of shape {shape_text(got)}"
+                                  + (f" for input '{name}'." if len(names) > 1 else "."))
+    return {k: columns[k] for k in names} if len(names) > 1 else columns[names[0]]
+
+
+def shape_text(shape: tuple) -> str:
+    """(8, 8, 1), (None, 4), (13,): a sample shape as Python writes a tuple."""
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
