@@ -177,7 +177,8 @@ def table(rows: dict[str, dict], infos: dict) -> str:
     for name, row in rows.items():
         size = lambda key: fmt(row.get(key) / 1024 if row.get(key) else None, ".0f")  # noqa: E731
         lines.append(f"| {name} | {infos[name].task} | {row['dataset']} | {row['parameters']:,} | {row['epochs']} | "
-                     f"{row['train_seconds']:.0f} | {row['metric']} {row['value']:.3f} | {size('tflite_float32_bytes')} "
+                     f"{row['train_seconds']:.0f} | {row['metric']} {row['value']:.3f}"
+                     + (f" ({row['note']})" if row.get("note") else "") + f" | {size('tflite_float32_bytes')} "
                      f"| {size('tflite_int8_bytes')} | {fmt(row.get('int8_value'))} | {fmt(row.get('int8_drop'), '+.3f')} |")
     return "\n".join(lines)
 
@@ -194,7 +195,7 @@ def main() -> int:
     unknown = [n for n in names if n not in infos]
     if unknown:
         parser.error(f"no template named {', '.join(unknown)}; templates: {', '.join(infos)}")
-    machine = f"{platform.machine()} CPU x{os.cpu_count()} ({platform.system()})"
+    machine = f"a {os.cpu_count()}-core CPU ({platform.machine()}, {platform.system()})"
     rows: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="layerboard-bench-templates-") as folder:
         for name in names:

@@ -74,14 +74,16 @@ def seconds_text(seconds: float) -> str:
 
 
 def training_text(numbers: dict[str, Any]) -> str:
-    """`trains 10 epochs in 41 s on x86_64 CPU x2`; "" when not measured."""
+    """`trains 10 epochs in 41 s on a 2-core CPU` (the machine's details and the date stay in `measured_on`); ""
+    when not measured."""
     seconds = numbers.get("train_seconds")
     if not isinstance(seconds, (int, float)):
         return ""
     epochs = numbers.get("epochs")
     where = numbers.get("measured_on")
     return ("trains" + (f" {epochs} epoch{'s' if epochs != 1 else ''}" if isinstance(epochs, int) else "")
-            + f" in {seconds_text(seconds)}" + (f" on {where}" if isinstance(where, str) and where else ""))
+            + f" in {seconds_text(seconds)}" + (f" on {where.split(' (')[0].split(',')[0]}" if isinstance(where, str)
+                                                 and where else ""))
 
 
 def parameters_text(parameters: Any) -> str:
