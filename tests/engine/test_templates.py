@@ -59,13 +59,18 @@ def test_template_is_valid_fits_its_dataset_and_builds(name):
     assert check_against_dataset(project, data.describe(), report) == []
     model = build_model(project.graph, name=project.name)
     assert model.count_params() == report.total_params
+    # The gallery's numbers are this template's: a template changed since bench/templates.py measured it fails here
+    # (run `python bench/templates.py --templates NAME` again).
+    measured = read_numbers().get(name, {})
+    assert measured.get("parameters") == report.total_params, f"{name}: numbers.json is stale or missing"
+    assert isinstance(measured.get("value"), float) and measured.get("epochs") == project.training.epochs
 
 
 def test_the_measured_numbers_belong_to_shipped_templates():
     """bench/templates.py writes templates/gallery/numbers.json; a renamed template must not leave stale rows."""
     raw = json.loads((TEMPLATES_DIR / "gallery" / "numbers.json").read_text())
     assert isinstance(raw["templates"], dict)
-    assert set(read_numbers()) <= set(NAMES)
+    assert set(read_numbers()) == set(NAMES)
 
 
 def test_shapes_cnn_is_a_mobile_style_cnn():
@@ -98,3 +103,15 @@ def test_saving_a_template_keeps_its_gallery_section_and_a_new_project_has_none(
         load_project(copy)
     save_project(load_template("shapes_cnn"), made)
     assert "gallery" not in json.loads(made.read_text())
+
+
+@pytest.mark.parametrize("content", ["not json", "[]", '{"templates": []}', '{"templates": {"digits_cnn": 3}}'])
+def test_a_broken_numbers_file_leaves_the_cards_unmeasured(tmp_path, content):
+    from builder.project import template_path
+
+    (tmp_path / "digits_cnn.json").write_text(template_path("digits_cnn").read_text())
+    (tmp_path / "gallery").mkdir()
+    (tmp_path / "gallery" / "numbers.json").write_text(content)
+    (info,) = list_templates(tmp_path)
+    assert info.name == "digits_cnn" and info.numbers == {}
+    assert all(info.to_dict()[key] is None for key in ("parameters", "value", "train_seconds"))
