@@ -12,6 +12,7 @@ process's stderr caught, writing back every line that is not such a notice. The 
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
 import importlib.machinery
 import logging
@@ -61,6 +62,39 @@ def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+class CaughtStderr:
+    """What file descriptor 2 received inside `caught_stderr()` (C++ logs included); `text()` reads it so far."""
+
+    def __init__(self, file) -> None:
+        self.file = file  # the temporary file while the block runs, then None
+        self.data = b""
+
+    def text(self) -> str:
+        if self.file is not None:
+            sys.stderr.flush()
+            self.file.seek(0)
+            self.data = self.file.read()
+        return self.data.decode(errors="replace")
+
+
+@contextlib.contextmanager
+def caught_stderr():
+    """Catch everything written to file descriptor 2 (Python's and C++'s) until the block ends; the caller decides
+    what to write back. Process-wide: another thread's writes in that time are caught too."""
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as file:
+        saved = os.dup(2)
+        os.dup2(file.fileno(), 2)
+        caught = CaughtStderr(file)
+        try:
+            yield caught
+        finally:
+            caught.text()  # keep what came, before the file closes
+            caught.file = None
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 class _QuietLoader(importlib.abc.Loader):
     """Runs the real loader of `tensorflow` with file descriptor 2 caught, then writes back what is not chatter."""
 
@@ -76,18 +110,11 @@ class _QuietLoader(importlib.abc.Loader):
         return self.loader.create_module(spec)
 
     def exec_module(self, module):
-        sys.stderr.flush()
-        with tempfile.TemporaryFile() as caught:
-            saved = os.dup(2)
-            os.dup2(caught.fileno(), 2)
+        with caught_stderr() as caught:
             try:
                 self.loader.exec_module(module)
             finally:
-                sys.stderr.flush()
-                os.dup2(saved, 2)
-                os.close(saved)
-                caught.seek(0)
-                rest = without_chatter(caught.read().decode(errors="replace"))
+                rest = without_chatter(caught.text())
                 if rest:
                     sys.stderr.write(rest)
                     sys.stderr.flush()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from builder.errors import ExportError
+from builder.quiet_tensorflow import caught_stderr, without_chatter
 from builder.export.serving import write_serving_savedmodel
 
 QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
@@ -215,20 +217,28 @@ def convert(model, quantization: str = "float32", representative=None, io_type: 
         representative = _check_representative(model, representative)
         model, extra = _calibratable(model)
 
-    errors = []
+    errors, logs = [], []
     for batch, select, lower in _ATTEMPTS:
         with tempfile.TemporaryDirectory(prefix="layerboard_tflite_") as directory:
-            try:
-                converter = _make_converter(model, batch, directory)
-                opts = _configure(converter, quantization, representative, io_type, select, lower)
-                content = converter.convert()
-            except Exception as exc:  # the converter raises ConverterError, ValueError, RuntimeError...
-                errors.append(f"{'batch 1' if batch else 'free batch'}{', SELECT_TF_OPS' if select else ''}: "
-                              f"{_first_line(exc)}")
+            # The converter prints a failed attempt's diagnostics from C++ ("error: Lowering tensor list ops is
+            # failed..."): kept off the terminal unless every attempt fails, as a later attempt may well succeed.
+            with caught_stderr() as caught:
+                try:
+                    converter = _make_converter(model, batch, directory)
+                    opts = _configure(converter, quantization, representative, io_type, select, lower)
+                    content = converter.convert()
+                except Exception as exc:  # the converter raises ConverterError, ValueError, RuntimeError...
+                    errors.append(f"{'batch 1' if batch else 'free batch'}{', SELECT_TF_OPS' if select else ''}: "
+                                  f"{_first_line(exc)}")
+                    content = None
+            if content is None:
+                logs.append(without_chatter(caught.text()))
                 continue
+            sys.stderr.write(without_chatter(caught.text()))  # the attempt that worked says what it says
         if batch == 1:
             opts.insert(0, "batch_size=1")
         return ConversionResult(bytes(content), select_tf_ops=select, options=extra + opts)
+    sys.stderr.write("".join(logs))
     raise ExportError("TFLite conversion failed:\n  " + "\n  ".join(errors))
 
 

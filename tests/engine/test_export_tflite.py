@@ -193,11 +193,13 @@ def test_quantization_report_explains_an_empty_result(models):
 
 
 @pytest.mark.parametrize("rnn", ["GRU", "Bidirectional"])
-def test_other_recurrent_layers_convert_to_builtins(rnn):
+def test_other_recurrent_layers_convert_to_builtins(rnn, capfd):
     i = keras.Input((20, 8), name="sequence")
     layer = keras.layers.GRU(16) if rnn == "GRU" else keras.layers.Bidirectional(keras.layers.LSTM(16))
     model = keras.Model(i, keras.layers.Dense(3, activation="softmax")(layer(i)))
     result = convert(model)
     assert result.options == ["batch_size=1"] and not result.select_tf_ops
+    # the first attempt's failure (free batch) is the converter's C++ diagnostics, kept off the terminal
+    assert "Lowering tensor list ops is failed" not in capfd.readouterr().err
     x = _samples(model, 2)
     np.testing.assert_allclose(run_tflite(result.content, model, x)[0], model.predict(x[0], verbose=0), atol=1e-4)
