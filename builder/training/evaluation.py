@@ -49,6 +49,7 @@ class Evaluation:
     worst: list[dict[str, Any]] = field(default_factory=list)
     weights: str = ""  # which weights were evaluated, in words (a run's, or the project's own)
     output: str = ""  # the output node the details are about, for a model with several outputs ("" with one)
+    outputs: list[str] = field(default_factory=list)  # the outputs with a loss, any of which `output` may name
     # Per sample of the split, in its order (not in to_dict unless asked: a split can hold many samples).
     # Classification: the true and predicted class ids (N,) and the class probabilities (N, classes);
     # regression: the targets and predictions as (N, outputs) arrays.
@@ -204,7 +205,7 @@ def evaluate(project, model_path, dataset: Dataset | None = None, worst: int = W
                      raw[detail] if isinstance(raw, dict) else raw)
     common = dict(model_path=str(chosen.path or ""), weights=chosen.weights, dataset=data.name, split=split,
                   samples=int(length(x)), loss=metrics.get("loss"), metrics=metrics,
-                  output=detail if len(names) > 1 else "")
+                  output=detail if len(names) > 1 else "", outputs=trained_outputs(names, config))
     if regression:
         return _regression(common, raw, target, worst)
     return _classification(common, raw, target, list(info.class_names), worst)
@@ -296,15 +297,22 @@ def samples_in_cell(evaluation: Evaluation, true_class: str | int, predicted_cla
     return [int(i) for i in np.flatnonzero(chosen)]
 
 
-def residual_points(evaluation: Evaluation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def residual_points(evaluation: Evaluation, limit: int | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A regression evaluation's points for a residual plot: (sample index, target, prediction - target), one
-    point per sample and output, in split order."""
+    point per sample and output value, in split order. With `limit` (the panel's is 20,000) at most that many:
+    a seeded random sample of them, still in split order, so that a per-pixel mask set (1,024 values a mask) draws
+    fast; `evaluation.targets.size` is how many there are in all."""
     if evaluation.task != "regression" or evaluation.targets is None:
         raise LayerboardError(f"Dataset '{evaluation.dataset}' is not a regression evaluated here: residuals need "
                               "targets and predictions (evaluate a regression model).")
     target, prediction = evaluation.targets, evaluation.predictions
     index = np.repeat(np.arange(len(target)), target.shape[1])
-    return index, target.reshape(-1), (prediction - target).reshape(-1)
+    target, residual = target.reshape(-1), (prediction - target).reshape(-1)
+    if limit is not None and len(target) > limit:
+        kept = np.sort(np.random.default_rng(0).choice(len(target), size=limit, replace=False))
+        return index[kept], target[kept], residual[kept]
+    return index, target, residual
 
 
 def split_samples(dataset: Dataset, split: str, indices: list[int]) -> tuple[np.ndarray, np.ndarray]:

@@ -133,3 +133,24 @@ def test_cli_predict_wrong_shape(project_file, tmp_path, capsys):
     (tmp_path / "short.csv").write_text("1,2,3\n")
     assert main(["predict", str(path), "--run", run, str(tmp_path / "short.csv")]) == 1
     assert "must hold 64 numbers" in capsys.readouterr().err
+
+
+def test_residual_points_of_a_million_mask_pixels_are_a_seeded_sample_in_split_order():
+    from builder.training import Evaluation, residual_points
+
+    rng = np.random.default_rng(1)
+    targets = rng.random((1000, 1024))
+    predictions = targets + rng.normal(0, 0.1, targets.shape)
+    ev = Evaluation(model_path="", dataset="shapes_masks", task="regression", split="validation", samples=1000,
+                    loss=None, targets=targets, predictions=predictions)
+    index, target, residual = residual_points(ev, 20_000)
+    assert len(index) == len(target) == len(residual) == 20_000
+    assert np.all(np.diff(index) >= 0) and len(set(index.tolist())) > 900  # split order, spread over the masks
+    flat_target, flat_residual = targets.reshape(-1), (predictions - targets).reshape(-1)
+    rows = [np.flatnonzero(targets[i] == t)[0] for i, t in zip(index[:50], target[:50])]
+    assert np.allclose(residual[:50], (predictions - targets)[index[:50], rows])
+    again = residual_points(ev, 20_000)
+    assert all(np.array_equal(a, b) for a, b in zip((index, target, residual), again))  # seeded: the same sample
+    whole = residual_points(ev)
+    assert len(whole[0]) == 1_024_000 and np.array_equal(whole[2], flat_residual) and np.array_equal(whole[1], flat_target)
+    assert len(residual_points(ev, 2_000_000)[0]) == 1_024_000  # a limit above the count keeps every point

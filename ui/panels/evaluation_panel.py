@@ -3,8 +3,11 @@
 Choose a run and a split and press Evaluate (or the runs panel's Evaluate calls `show_run`): the engine's
 `evaluate` runs off the GUI thread and the panel shows its metrics; for classification the confusion-matrix heat
 map (a click on a cell opens a gallery of exactly its samples), per-class precision/recall/F1 and the worst
-predicted samples; for regression the residual plot and the largest errors. Try it runs the same model on a
-dropped or chosen file, or on one sample of the split, and shows the class probabilities.
+predicted samples; for regression the residual plot (at most RESIDUAL_PLOT_POINTS of its points: a per-pixel
+mask set has a million) and the largest errors. A model with several trained outputs gets an Output box: the details
+and Try it are that output's, and the choice is kept per project while the panel lives. Try it runs the same model
+on a dropped or chosen file, or on one sample of the split, and shows the class probabilities. A multi-input set's
+samples are drawn by their first input.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from ui.workers.background_task import BackgroundTask
 SPLITS = ("validation", "test", "train")
 MODEL_FILES = ("model.keras", "best.keras", "last.keras")  # a finished run's model, else its checkpoints
 OWN_WEIGHTS = ""  # the run box's data for "the project's own weights" (an imported model without runs)
+RESIDUAL_PLOT_POINTS = 20_000  # more points freeze the window (measured: 1,024,000 mask pixels took 2.7 s to draw)
 DROP_HINT = "Drop an image, .npy or .csv file here, choose one, or predict a sample of the split."
 
 
@@ -68,6 +72,13 @@ def _run_label(run) -> str:
     shown = next((f"{k} {v:.3f}" for k in ("val_accuracy", "accuracy", "val_loss", "loss")
                   if isinstance(v := metrics.get(k), (int, float))), "")
     return " · ".join(part for part in (run.name, run.state, shown) if part)
+
+
+def _first_input(x):
+    """A split's samples as the panel draws them: the array, or a multi-input set's first input."""
+    from builder.data import first_array
+
+    return first_array(x)
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -117,6 +128,7 @@ class Predicted:
     sample: np.ndarray | None  # the input, to draw
     truth: str | None  # the true label of a split's sample
     note: str
+    class_names: list[str]  # the classes of the output shown
 
 
 class EvaluationPanel(QWidget):
@@ -136,6 +148,7 @@ class EvaluationPanel(QWidget):
         self.loaded: Loaded | None = None
         self.split = SPLITS[0]  # the split of the evaluation shown
         self._extra_runs: dict[str, str] = {}  # run folders shown outside the project's runs folder
+        self._outputs: dict[str, str] = {}  # the output chosen in the Output box, by project
         self.task = BackgroundTask(self)
         self.task.succeeded.connect(self._on_done)
         self.task.failed.connect(self._on_failed)
@@ -157,6 +170,13 @@ class EvaluationPanel(QWidget):
         for name in SPLITS:
             self.split_box.addItem(name, name)
         self.split_box.setToolTip("Which split to evaluate on (test exists when the dataset holds one out)")
+        self.output_label = QLabel("Output", self)
+        self.output_box = QComboBox(self)
+        self.output_box.setToolTip("The output whose confusion matrix or residuals, worst samples and Try it are "
+                                   "shown (the outputs trained with a loss)")
+        self.output_box.currentIndexChanged.connect(self._on_output_chosen)
+        self.output_label.hide()
+        self.output_box.hide()
         self.evaluate_button = QPushButton("Evaluate", self)
         self.evaluate_button.clicked.connect(self.evaluate)
         self.busy = QProgressBar(self)
@@ -172,6 +192,8 @@ class EvaluationPanel(QWidget):
         top.addWidget(self.refresh_button)
         top.addWidget(QLabel("Split", self))
         top.addWidget(self.split_box)
+        top.addWidget(self.output_label)
+        top.addWidget(self.output_box)
         top.addWidget(self.evaluate_button)
         top.addWidget(self.busy)
 
@@ -216,11 +238,18 @@ class EvaluationPanel(QWidget):
 
         self.residuals = ResidualPlot()
         self.residuals.sampleClicked.connect(self.open_sample)
+        self.residual_note = QLabel("", page)
+        self.residual_note.setStyleSheet(style.text_style(style.MUTED_TEXT))
+        plot = QWidget(page)
+        column = QVBoxLayout(plot)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.residual_note)
+        column.addWidget(self.residuals, 1)
         self.largest = _table(["sample", "target", "prediction", "abs error"])
         self.largest.setToolTip("The samples with the largest error; double-click one to try it.")
         self.largest.cellDoubleClicked.connect(self._on_worst_double_clicked)
         regression = QSplitter(Qt.Orientation.Horizontal, page)
-        regression.addWidget(self.residuals)
+        regression.addWidget(plot)
         regression.addWidget(self.largest)
         regression.setSizes([480, 420])
         self.stack.addWidget(regression)
@@ -281,6 +310,7 @@ class EvaluationPanel(QWidget):
         self._extra_runs.clear()
         self.loaded = None
         self._clear_results("Choose a run and press Evaluate.")
+        self._show_outputs([], "")
         self.split_box.setCurrentIndex(SPLITS.index("test" if document.project.dataset.test_split > 0
                                                     else "validation"))
         if self.engine_ready:
@@ -358,9 +388,40 @@ class EvaluationPanel(QWidget):
         project, loaded = _snapshot(self.document.project), self.loaded
         model_key, dataset_key = self._keys(project, run)
         what = "the project's own weights" if run == OWN_WEIGHTS else Path(run).name
+        output = self._outputs.get(self._project_key())
         self._set_busy(f"Evaluating {what} on the {split} split…")
-        self.task.start(lambda: _evaluate_job(project, run, split, model_key, dataset_key, loaded),
+        self.task.start(lambda: _evaluate_job(project, run, split, model_key, dataset_key, loaded, output),
                         name="evaluation")
+
+    def _project_key(self) -> str:
+        project = self.document.project if self.document is not None else None
+        return str(project.path) if project is not None and project.path else f"unsaved:{id(project)}"
+
+    def chosen_output(self) -> str:
+        """The output whose details are shown ("" for a model with one trained output)."""
+        return self.output_box.currentData() or "" if self.output_box.isVisibleTo(self) else ""
+
+    @Slot(int)
+    def _on_output_chosen(self, index: int) -> None:
+        """The user chose another output: remember it for this project and evaluate again for it."""
+        output = self.output_box.itemData(index)
+        if output is None or self.document is None:
+            return
+        self._outputs[self._project_key()] = output
+        if self.evaluation is not None and output != self.evaluation.output:
+            self.evaluate()
+
+    def _show_outputs(self, outputs: list[str], chosen: str) -> None:
+        """The Output box lists the trained outputs when there are several; hidden otherwise."""
+        self.output_box.blockSignals(True)
+        self.output_box.clear()
+        for name in outputs:
+            self.output_box.addItem(name, name)
+        self.output_box.setCurrentIndex(max(0, self.output_box.findData(chosen)))
+        self.output_box.blockSignals(False)
+        several = len(outputs) > 1
+        self.output_label.setVisible(several)
+        self.output_box.setVisible(several)
 
     def _keys(self, project, run: str) -> tuple[str, str]:
         dataset = json.dumps(project.dataset.to_dict(), sort_keys=True) + str(project.folder())
@@ -401,7 +462,10 @@ class EvaluationPanel(QWidget):
         self.status.setStyleSheet("")
         self.run_line = f"Model: {ev.weights}"
         self.status.setText(self.run_line)
+        self._show_outputs(list(ev.outputs) if ev.output else [], ev.output)
         shown = [f"<b>{ev.split}</b> split of {ev.dataset}: {ev.samples} samples"]
+        if ev.output:
+            shown.append(f"output <b>{ev.output}</b>")
         if ev.task == "classification":
             shown.append(f"accuracy <b>{ev.accuracy:.4f}</b>")
         else:
@@ -437,8 +501,15 @@ class EvaluationPanel(QWidget):
     def _show_regression(self, ev) -> None:
         from builder.training import residual_points
 
-        index, target, residual = residual_points(ev)
+        index, target, residual = residual_points(ev, RESIDUAL_PLOT_POINTS)
         self.residuals.set_points(index, target + residual, residual)
+        total = ev.targets.size
+        self.residual_note.setText(f"{len(index):,} of {total:,} points shown (a random sample)" if len(index) < total
+                                   else f"{total:,} points")
+        per_value = ev.targets.shape[1] > 1  # a vector or mask per sample: the table shows means
+        self.largest.setHorizontalHeaderLabels(
+            ["sample", "target (mean)", "prediction (mean)", "mean abs error"] if per_value
+            else ["sample", "target", "prediction", "abs error"])
         thumbs = self._thumbnails([w["index"] for w in ev.worst])
         self.largest.setRowCount(len(ev.worst))
         for r, row in enumerate(ev.worst):
@@ -451,7 +522,7 @@ class EvaluationPanel(QWidget):
         from builder.training import split_samples
 
         x, _ = split_samples(self.loaded.dataset, self.split, indices)
-        return list(x)
+        return list(_first_input(x))
 
     def _decorate(self, table: QTableWidget, row: int, sample: np.ndarray) -> None:
         item = table.item(row, 0)
@@ -483,6 +554,7 @@ class EvaluationPanel(QWidget):
         indices = samples_in_cell(ev, true_class, predicted_class)
         shown = indices[:GALLERY_LIMIT]
         x, _ = split_samples(self.loaded.dataset, self.split, shown)
+        x = _first_input(x)
         names = ev.class_names
         captions = [f"p={ev.probabilities[i, predicted_class]:.2f}" for i in shown]
         title = f"True {names[true_class]}, predicted {names[predicted_class]}"
@@ -500,10 +572,15 @@ class EvaluationPanel(QWidget):
         if ev is None:
             return
         x, _ = split_samples(self.loaded.dataset, self.split, [index])
+        x = _first_input(x)
         if ev.task == "regression":
-            row = ev.per_sample()[index]
-            caption = f"target {row['target']}, prediction {row['prediction']}" if isinstance(row["target"], list) \
-                else f"target {row['target']:.4g}, prediction {row['prediction']:.4g}"
+            target, prediction = ev.targets[index], ev.predictions[index]
+            if target.size > 4:  # a mask or long vector: its means and its error
+                caption = (f"target mean {target.mean():.3g}, prediction mean {prediction.mean():.3g}, "
+                           f"mean abs error {np.abs(prediction - target).mean():.3g}")
+            else:
+                caption = (f"target {', '.join(f'{v:.4g}' for v in target)}, "
+                           f"prediction {', '.join(f'{v:.4g}' for v in prediction)}")
         else:
             names = ev.class_names
             caption = f"true {names[ev.true_labels[index]]}, predicted {names[ev.predicted_labels[index]]}"
@@ -530,8 +607,9 @@ class EvaluationPanel(QWidget):
         run, split = self.run_box.currentData(), self.split_box.currentData()
         project, loaded = _snapshot(self.document.project), self.loaded
         model_key, dataset_key = self._keys(project, run)
+        output = self.chosen_output()
         self._set_busy(f"Predicting sample {index} of the {split} split…")
-        self.task.start(lambda: _sample_job(project, run, split, index, model_key, dataset_key, loaded),
+        self.task.start(lambda: _sample_job(project, run, split, index, model_key, dataset_key, loaded, output),
                         name="try-it")
 
     def try_file(self, path: str) -> None:
@@ -543,7 +621,8 @@ class EvaluationPanel(QWidget):
         model_key, dataset_key = self._keys(project, run)
         self.tabs.setCurrentIndex(1)
         self._set_busy(f"Predicting {Path(path).name}…")
-        self.task.start(lambda: _file_job(project, run, path, model_key, dataset_key, loaded), name="try-it")
+        output = self.chosen_output()
+        self.task.start(lambda: _file_job(project, run, path, model_key, dataset_key, loaded, output), name="try-it")
 
     @Slot()
     def _choose_file(self) -> None:
@@ -578,7 +657,12 @@ class EvaluationPanel(QWidget):
         truth = f"<br>true: <b>{outcome.truth}</b>" if outcome.truth is not None else ""
         if row["confidence"] is None:
             value = row["prediction"]
-            shown = f"{value:.4g}" if isinstance(value, float) else ", ".join(f"{v:.4g}" for v in value)
+            if isinstance(value, float):
+                shown = f"{value:.4g}"
+            elif len(value) > 8:  # a mask or a long vector: what it holds, not a thousand numbers
+                shown = f"{len(value):,} values, mean {np.mean(value):.3g}, from {min(value):.3g} to {max(value):.3g}"
+            else:
+                shown = ", ".join(f"{v:.4g}" for v in value)
             self.try_result.setText(f"{outcome.note}<br>prediction: <b>{shown}</b>{truth}")
             self.chart.clear_bars()
             self.chart.hide()
@@ -586,7 +670,7 @@ class EvaluationPanel(QWidget):
             self.try_result.setText(f"{outcome.note}<br>predicted: <b>{row['prediction']}</b> "
                                     f"({row['confidence']:.1%}){truth}")
             self.chart.show()
-            self.chart.set_probabilities(row["probabilities"], list(outcome.loaded.dataset.class_names))
+            self.chart.set_probabilities(row["probabilities"], outcome.class_names)
         self.message.emit(f"Try it: {row['prediction'] if row['confidence'] is not None else 'predicted'}.")
         self.predicted.emit(row)
 
@@ -603,6 +687,7 @@ class EvaluationPanel(QWidget):
             widget.setEnabled(idle and has_run)
         self.run_box.setEnabled(not busy)
         self.split_box.setEnabled(not busy)
+        self.output_box.setEnabled(not busy)
 
     def _show_error(self, message: str) -> None:
         self.status.setStyleSheet(style.text_style(style.ERROR))
@@ -631,28 +716,53 @@ def _load(project, run: str, model_key: str, dataset_key: str, loaded: Loaded | 
     return Loaded(model_key, dataset_key, model, dataset)
 
 
-def _evaluate_job(project, run, split, model_key, dataset_key, loaded) -> Evaluated:
+def _evaluate_job(project, run, split, model_key, dataset_key, loaded, output: str | None) -> Evaluated:
     from builder.training import evaluate
 
     loaded = _load(project, run, model_key, dataset_key, loaded)
-    evaluation = evaluate(project, loaded.model, dataset=loaded.dataset, split=split)
+    outputs = list(loaded.model.load().output_names)
+    # An output chosen for another run of this project that this run's model does not have: its default.
+    evaluation = evaluate(project, loaded.model, dataset=loaded.dataset, split=split,
+                          output=output if output in outputs else None)
     return Evaluated(loaded, evaluation, run)
 
 
-def _sample_job(project, run, split, index, model_key, dataset_key, loaded) -> Predicted:
+def _row_of(rows: list[dict], output: str) -> dict:
+    """The chosen output's row of one sample's rows (one per output of a multi-output model)."""
+    return next((r for r in rows if r.get("output") == output), rows[0]) if output else rows[0]
+
+
+def _class_names(dataset, row: dict) -> list[str]:
+    """The class names of the output a prediction row is about."""
+    if row.get("output"):
+        target = dataset.describe().target(row["output"])
+        return list(target.class_names) if target is not None else []
+    return list(dataset.class_names)
+
+
+def _sample_job(project, run, split, index, model_key, dataset_key, loaded, output: str = "") -> Predicted:
     from builder.training import predict_samples, split_samples
 
     loaded = _load(project, run, model_key, dataset_key, loaded)
     x, y = split_samples(loaded.dataset, split, [index])
-    row = predict_samples(loaded.model, x, loaded.dataset, name=split, indices=[index])[0]
-    return Predicted(loaded, row, x[0], loaded.dataset.label(y[0]), f"sample {index} of the {split} split")
+    row = _row_of(predict_samples(loaded.model, x, loaded.dataset, name=split, indices=[index]), output)
+    if isinstance(y, dict):  # a multi-output set: the truth of the output shown
+        shown = row.get("output")
+        y = {shown: y[shown][0]} if shown in y else {k: v[0] for k, v in y.items()}
+    else:
+        y = y[0]
+    return Predicted(loaded, row, _first_input(x)[0], loaded.dataset.label(y), f"sample {index} of the {split} split",
+                     _class_names(loaded.dataset, row))
 
 
-def _file_job(project, run, path, model_key, dataset_key, loaded) -> Predicted:
+def _file_job(project, run, path, model_key, dataset_key, loaded, output: str = "") -> Predicted:
     from builder.training import load_input, predict_files
 
     loaded = _load(project, run, model_key, dataset_key, loaded)
     rows = predict_files(project, loaded.model, [path], dataset=loaded.dataset)
+    row = _row_of(rows, output)
     batch = load_input(path, tuple(loaded.model.load().inputs[0].shape[1:]))
-    more = f" (the first of its {len(rows)} samples)" if len(rows) > 1 else ""
-    return Predicted(loaded, rows[0], np.asarray(batch[0]), None, f"{Path(path).name}{more}")
+    count = len({r["index"] for r in rows})
+    more = f" (the first of its {count} samples)" if count > 1 else ""
+    return Predicted(loaded, row, np.asarray(batch[0]), None, f"{Path(path).name}{more}",
+                     _class_names(loaded.dataset, row))

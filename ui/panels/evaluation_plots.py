@@ -173,7 +173,7 @@ class ResidualPlot(pg.PlotWidget):
 
     def set_points(self, index: np.ndarray, prediction: np.ndarray, residual: np.ndarray) -> None:
         self.points.setData(x=np.asarray(prediction, dtype="float64"), y=np.asarray(residual, dtype="float64"),
-                            data=[int(i) for i in index])
+                            data=np.asarray(index, dtype="int64"))
         self.autoRange()
 
     def _on_clicked(self, _item, points, _event) -> None:
