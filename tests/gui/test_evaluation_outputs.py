@@ -107,3 +107,7 @@ def test_mask_residuals_are_sampled_and_worst_masks_read_as_mean_errors(ready_wi
     assert shown == pytest.approx(sorted(per_mask, reverse=True)[:len(shown)], abs=1e-4)
     panel.open_sample(ev.worst[0]["index"])
     assert "mean abs error" in panel.gallery.list.item(0).text() and len(panel.gallery.list.item(0).text()) < 200
+    # Try it on a mask says what the predicted mask holds, not its 1,024 numbers.
+    with qtbot.waitSignal(panel.predicted, timeout=EVAL_TIMEOUT_MS):
+        panel.try_sample(ev.worst[0]["index"])
+    assert "1,024 values, mean" in panel.try_result.text() and len(panel.try_result.text()) < 300
