@@ -47,11 +47,13 @@ def test_template_shows_its_data_without_mismatch_and_trains_from_the_window(rea
 def test_a_backbone_whose_imagenet_file_is_missing_says_so_on_its_block(ready_window, qtbot, tmp_path, monkeypatch):
     from builder.model import weights_files
 
+    (tmp_path / "keras").mkdir()  # Keras takes $KERAS_HOME only when it exists and is writable (else /tmp/.keras)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))  # Keras's cache folder, empty
     window = ready_window
     assert window.file_actions.new_from_template("shapes_transfer_mobilenetv2")
     loaded(window, qtbot)
     (wanted,) = weights_files(window.document.graph)
+    assert wanted.folder == tmp_path / "keras" / "models"
     item = window.scene.node_items[wanted.node_id]
     qtbot.waitUntil(lambda: item.notes != [], timeout=LOAD_TIMEOUT_MS)
     assert wanted.file_name in item.toolTip() and "ⓘ" in item.toolTip() and str(wanted.folder) in item.toolTip()
