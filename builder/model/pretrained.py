@@ -19,7 +19,7 @@ from typing import Any
 
 from builder import blocks
 from builder.blocks import composites
-from builder.errors import LayerboardError, first_line
+from builder.errors import GraphError, LayerboardError, first_line
 from builder.file_checks import open_hdf5
 from builder.graph import Graph, Node
 
@@ -141,7 +141,10 @@ def weights_file(node: Node, folder: Path | None = None) -> WeightsFile | None:
 def weights_files(graph: Graph) -> list[WeightsFile]:
     """The ImageNet weights file of every backbone node that asks for one (inside composite blocks too)."""
     if composites.has_composites(graph):
-        graph = composites.expand_all(graph)
+        try:
+            graph = composites.expand_all(graph)
+        except GraphError:  # a composite block not wired yet (its node says so): the backbones outside it count
+            pass
     found = (weights_file(node) for node in graph.nodes.values() if is_backbone(node.type))
     return [w for w in found if w is not None]
 

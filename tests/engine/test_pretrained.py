@@ -155,3 +155,17 @@ def test_the_template_builds_frozen_with_its_preprocessing_and_head(keras_home):
 def test_an_invalid_imagenet_backbone_is_not_built(keras_home):
     with pytest.raises(GraphError, match="ImageNet weights exist only"):
         build_model(backbone_graph(alpha=0.4))
+
+
+def test_an_unwired_composite_block_does_not_stop_the_search_for_backbones():
+    """The window asks after every edit; a composite block dropped but not wired yet cannot be expanded."""
+    from builder.graph import Graph
+    from builder.model import weights_files
+
+    graph = Graph()
+    graph.add_node("Input", {"shape": [96, 96, 3]}, node_id="image")
+    graph.add_node("MobileNetV2", {"input_shape": [96, 96, 3], "alpha": 0.35, "include_top": False,
+                                   "weights": "imagenet", "pooling": "avg"}, node_id="backbone")
+    graph.add_node("ResidualBlock", {}, node_id="residual_block_1")  # not wired
+    graph.connect("image", "backbone")
+    assert [w.node_id for w in weights_files(graph)] == ["backbone"]
