@@ -53,6 +53,9 @@ class TrainingConfig:
     steps_per_execution: int = 1
     tensorboard: bool = True
     strategy: str = "auto"  # auto (every GPU), none, mirrored, multiworker (TF_CONFIG)
+    # how the graph is trained: {"name": "supervised"} (null too), "autoencoder" or "vae" with its settings
+    # (builder.training.recipes)
+    recipe: dict[str, Any] | None = field(default_factory=lambda: {"name": "supervised"})
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

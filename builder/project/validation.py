@@ -297,6 +297,9 @@ def _training(problems: _Problems, config) -> None:
     problems.check(f"{p}.steps_per_execution", config.steps_per_execution, whole(1, 1_000_000))
     problems.check(f"{p}.tensorboard", config.tensorboard, boolean)
     problems.check(f"{p}.strategy", config.strategy, one_of(*STRATEGIES))
+    recipe = config.recipe  # its name and keys are checked against the recipes in builder.training.recipes
+    if recipe is not None and not (isinstance(recipe, dict) and isinstance(recipe.get("name"), str)):
+        problems.add(f"{p}.recipe", 'null or {"name": "supervised" | "autoencoder" | "vae", its settings}', recipe)
 
 
 def project_problems(project) -> list[str]:

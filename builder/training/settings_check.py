@@ -8,6 +8,7 @@ from builder.errors import InvalidProjectError
 from builder.project import project_problems, shown
 from builder.training.losses import loss_name_problem, metric_name_problem, per_output_problems
 from builder.training.optimizers import optimizer_name_problem
+from builder.training.recipes import recipe_problems
 
 
 def settings_problems(project, data: bool = True) -> list[str]:
@@ -38,6 +39,7 @@ def settings_problems(project, data: bool = True) -> list[str]:
     for name in config.augmentation:
         if name not in known:
             problems.append(f"training.augmentation.{name}: must be one of {', '.join(known)}")
+    problems += recipe_problems(project)  # its keys and node ids, then each node that does not fit it
     return problems
 
 

@@ -32,6 +32,7 @@ from builder.data import CLASSES, ONLINE_SETS, REGRESSION, SOURCES
 from builder.graph import Graph
 from builder.project import RECONSTRUCTION, STRATEGIES, Project, TrainingConfig, project_problems
 from builder.training.optimizers import OPTIMIZERS, SCHEDULE_PARAMS
+from builder.training.recipes import RECIPES
 from builder.training.settings_check import settings_problems
 
 # The form's groups, in order.
@@ -83,6 +84,8 @@ class Setting:
 
     def sub_settings(self, variant: str | None = None) -> tuple[SubSetting, ...]:
         """The settings inside this one's object: a schedule's (`variant` = its name), early stopping's."""
+        if self.kind == "schedule" and self.name == "recipe":
+            return RECIPE_SETTINGS.get(variant or "supervised", ())
         if self.kind == "schedule":
             return SCHEDULE_SETTINGS.get(variant or "constant", ())
         if self.kind == "early_stopping":
@@ -96,7 +99,9 @@ class Setting:
             data["choices" if self.kind == "choice" else "suggestions"] = list(self.choices)
         if self.per_output:
             data["per_output"] = True
-        if self.kind == "schedule":
+        if self.name == "recipe":
+            data["recipes"] = {name: [dataclasses.asdict(s) for s in subs] for name, subs in RECIPE_SETTINGS.items()}
+        elif self.kind == "schedule":
             data["schedules"] = {name: [dataclasses.asdict(s) for s in subs] for name, subs in SCHEDULE_SETTINGS.items()}
         elif self.kind == "early_stopping":
             data["settings"] = [dataclasses.asdict(s) for s in EARLY_STOPPING_SETTINGS]
@@ -135,6 +140,19 @@ SCHEDULE_SETTINGS: dict[str, tuple[SubSetting, ...]] = {
                                or _SCHEDULE_HELP[key])
                     for key, default in params.items())
     for schedule, params in SCHEDULE_PARAMS.items()
+}
+
+def _recipe_sub(item) -> SubSetting:
+    if isinstance(item.default, str) or item.node:
+        kind = "name"
+    else:
+        kind = "whole" if isinstance(item.default, int) and not isinstance(item.default, bool) else "number"
+    return SubSetting(item.name, kind, item.default, item.help)
+
+
+# Each recipe's settings (a node id is a name; a required one has the default None).
+RECIPE_SETTINGS: dict[str, tuple[SubSetting, ...]] = {
+    name: tuple(_recipe_sub(item) for item in recipe.settings) for name, recipe in RECIPES.items()
 }
 
 # Early stopping's settings; the defaults are those builder.training's keras_callbacks.early_stopping sets
@@ -199,6 +217,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Stop when the monitored value stops improving (Keras's EarlyStopping); off when empty."),
     Setting("tensorboard", CALLBACKS, "switch", "TensorBoard logs",
             "Write TensorBoard logs to the run's logs/ folder (tensorboard --logdir runs/)."),
+    Setting("recipe", BASICS, "schedule", "Recipe",
+            "How the graph is trained: empty (supervised: outputs against the dataset's targets); autoencoder "
+            "(bottleneck: a node id; the output reproduces the input); vae (mean, log_var, decoder_input, output: "
+            "node ids; kl_weight, kl_warmup_epochs, reconstruction_loss, target). `python main.py sample` draws "
+            "from a VAE's decoder.", ("supervised", "autoencoder", "vae")),
     # --- augmentation -------------------------------------------------------------------------------------------
     Setting("augmentation", AUGMENTATION, "augmentation", "Augmentation",
             "Keras preprocessing layers run on training batches only, each with its arguments as JSON ({} keeps "

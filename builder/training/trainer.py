@@ -26,6 +26,7 @@ from builder.training.keras_callbacks import early_stopping, epoch_tensorboard
 from builder.training.live_control import LiveSettings, run_control
 from builder.training.optimizers import make_optimizer, make_schedule
 from builder.training.progress import TrainingCallbacks, TrainingResult
+from builder.training.recipes import SUPERVISED, project_recipe
 from builder.training.settings_check import validate_settings
 from builder.training.run_record import write_run_record
 
@@ -142,7 +143,12 @@ class Trainer:
         strategy = _strategy(config)  # before anything starts TensorFlow: multi-worker collectives need that
         keras.utils.set_random_seed(config.seed)
         dataset = self.dataset or load_project_dataset(self.project)
-        _check_dataset(self.project, dataset)
+        recipe = project_recipe(self.project)
+        supervised = recipe.name == SUPERVISED
+        if supervised:
+            _check_dataset(self.project, dataset)
+        else:
+            _check_recipe_input(self.project, recipe, dataset)
         state = checkpoints.read_state(self.run_dir, self.notes) if self.resuming else {}
         self.resumed_from = int(state.get("epoch", 0))
         if self.resuming and self.resumed_from >= self.epochs:
@@ -156,6 +162,11 @@ class Trainer:
                 model = _load_checkpoint(self.run_dir / checkpoints.LAST)
                 checkpoints.check_loaded(state, model, self.run_dir / checkpoints.LAST)
                 checkpoints.restore_random_states(model, state.get("random_states"))
+            elif not supervised:  # the recipe builds the model and says its loss
+                model = recipe.build_model(self.project)
+                adapt_normalization(self.project.graph, model, dataset)
+                model.compile(optimizer=make_optimizer(config), jit_compile=config.jit_compile,
+                              steps_per_execution=config.steps_per_execution, **recipe.compile_arguments(self.project))
             else:
                 model = build_model(self.project.graph, name=self.project.name, folder=self.project.folder())
                 apply_project_weights(model, self.project)  # an imported project fine-tunes from its weights
@@ -165,7 +176,10 @@ class Trainer:
                               **losses.compile_arguments(self.project.graph, list(model.output_names), config, one_hot))
         self.model = model
         # per output its target (the inputs for "reconstruction", a placeholder for an output without a loss)
-        dataset = targets_per_output(dataset, list(model.output_names), config, input_names(model))
+        if supervised:
+            dataset = targets_per_output(dataset, list(model.output_names), config, input_names(model))
+        else:
+            dataset = recipe.fit_dataset(dataset)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         if self.resuming:
             checkpoints.keep_history_until(self.run_dir, self.resumed_from)
@@ -175,7 +189,7 @@ class Trainer:
         schedule = make_schedule(config.schedule, config.learning_rate, steps, self.epochs)
         early = early_stopping(config)
         control = run_control(self, schedule, early, self.scale)
-        fit_callbacks = [control]
+        fit_callbacks = [*recipe.callbacks(model), control]
         if early is not None:
             fit_callbacks.append(early)
         if self.is_chief:
@@ -224,6 +238,16 @@ def _check_dataset(project: Project, dataset: Dataset) -> None:
         raise TrainingError(f"The model does not fit dataset '{dataset.name}':\n  " + "\n  ".join(problems))
 
 
+def _check_recipe_input(project: Project, recipe, dataset: Dataset) -> None:
+    """A recipe's model reads one array: its (encoder's) Input must take the dataset's samples."""
+    node = project.graph.nodes[recipe.input_node(project.graph)]
+    want = tuple(dataset.describe().input_shape)
+    shape = tuple(node.params.get("shape") or ())
+    if len(shape) != len(want) or any(s is not None and s != w for s, w in zip(shape, want)):
+        raise TrainingError(f"The model does not fit dataset '{dataset.name}': Input '{node.id}' has shape "
+                            f"{list(shape)} but the dataset's samples are {list(want)}; give the Input that shape.")
+
+
 def _strategy(config):
     import keras
 
@@ -257,6 +281,9 @@ class _precision:
 
 def _load_checkpoint(path: Path):
     from builder.training import keras_objects  # noqa: F401  (registers Layerboard's losses and metrics)
+    from builder.training.recipes import register_keras_objects
+
+    register_keras_objects()  # a recipe's model class (a VAE)
 
     try:
         return load_model_safely(path, compile=True)

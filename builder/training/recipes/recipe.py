@@ -1,0 +1,133 @@
+"""The base of a training recipe: what a recipe says about itself (its settings), how it checks the project's
+graph against them (one message per node), and what it builds (the trainable model, its generating part).
+
+A recipe is made from the project's `training.recipe` dict; `Recipe.settings` lists its keys, with a default
+(None: required) and, for a key that names a node of the graph, `node=True`. Checking a spec and the graph needs no
+Keras (shapes come from builder.model's shape inference); building does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from builder.project import shown
+
+
+@dataclass(frozen=True)
+class RecipeSetting:
+    """One key of a recipe's spec."""
+
+    name: str
+    default: Any  # None: the key is required
+    help: str
+    node: bool = False  # the value is a node id of the project's graph
+    check: Any = None  # value -> problem text or None (numbers, choices)
+
+
+class Recipe:
+    """A way of training a project's graph. Subclasses set `name`, `settings`, `can_generate` and implement
+    `graph_problems`, `build_model` and `parts`."""
+
+    name = "supervised"
+    settings: tuple[RecipeSetting, ...] = ()
+    can_generate = False  # `sample` can draw new samples from its generating part
+    default_part: str | None = None  # the part `export` writes by default (None: the whole model)
+
+    def __init__(self, spec: dict[str, Any] | None = None) -> None:
+        spec = dict(spec or {})
+        spec.pop("name", None)
+        self.spec = {s.name: spec.get(s.name, s.default) for s in self.settings}
+
+    def __getitem__(self, key: str) -> Any:
+        return self.spec[key]
+
+    # --- checking ---------------------------------------------------------------------------------------------
+
+    @classmethod
+    def spec_problems(cls, spec: dict[str, Any], graph) -> list[str]:
+        """The spec's own problems (unknown keys, missing or non-node names, bad numbers), each naming its key."""
+        known = {s.name: s for s in cls.settings}
+        problems = [f"training.recipe.{key}: not a setting of the {cls.name} recipe (its settings: "
+                    f"{', '.join(known) or 'none'})" for key in spec if key != "name" and key not in known]
+        for setting in cls.settings:
+            value = spec.get(setting.name, setting.default)
+            place = f"training.recipe.{setting.name}"
+            if value is None and setting.default is None and setting.node:
+                problems.append(f"{place}: the {cls.name} recipe needs it: {setting.help}")
+            elif setting.node and value is not None and (not isinstance(value, str) or value not in graph.nodes):
+                problems.append(f"{place}: {shown(value)} is not a node of the graph; give the id of {setting.help}")
+            elif setting.check is not None and value is not None:
+                problem = setting.check(value)
+                if problem:
+                    problems.append(f"{place}: must be {problem}; got {shown(value)}")
+        return problems
+
+    def graph_problems(self, graph, report) -> list[str]:
+        """Per-node problems of the graph for this recipe ("node 'x': ..."), given a valid shape report."""
+        return []
+
+    def input_node(self, graph) -> str | None:
+        """The Input the dataset feeds (the encoder's for a generative recipe)."""
+        inputs = graph.input_nodes()
+        return inputs[0] if inputs else None
+
+    # --- building (imports Keras) -------------------------------------------------------------------------------
+
+    def build_model(self, project):
+        """The trainable keras.Model (not compiled)."""
+        raise NotImplementedError
+
+    def compile_arguments(self, project) -> dict[str, Any]:
+        """What model.compile takes besides optimizer, jit_compile and steps_per_execution."""
+        return {}
+
+    def fit_dataset(self, dataset):
+        """The dataset as model.fit takes it (default: unchanged)."""
+        return dataset
+
+    def callbacks(self, model) -> list:
+        """Keras callbacks the recipe needs during fit (a KL warm-up)."""
+        return []
+
+    def parts(self, model) -> dict[str, Any]:
+        """The model's named parts ("encoder", "decoder", ...) as keras.Models."""
+        return {}
+
+    def generator(self, model):
+        """The generating part (latent -> sample), or None when the recipe cannot generate."""
+        return self.parts(model).get("decoder") if self.can_generate else None
+
+
+def node_shape(report, node_id: str) -> tuple | None:
+    """A node's first output shape without the batch dimension (None when unknown)."""
+    result = report.nodes.get(node_id)
+    if result is None or not result.ok or result.shape is None:
+        return None
+    return tuple(result.shape)[1:]
+
+
+def shape_text(shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def whole_at_least(low: int):
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            return f"a whole number of at least {low}"
+        return None
+    return check
+
+
+def number_at_least(low: float):
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= low \
+                or value == float("inf"):
+            return f"a finite number of at least {low}"
+        return None
+    return check
+
+
+def one_of(*choices: str):
+    def check(value):
+        return None if value in choices else "one of " + ", ".join(choices)
+    return check
