@@ -9,7 +9,7 @@ import traceback
 
 from builder.cli import check_command, data_commands, export_commands, project_commands, training_commands
 from builder.cli import layout_command, recover_command, rename_command, runs_command
-from builder.cli import settings_command
+from builder.cli import sample_command, settings_command
 from builder.cli.command import EXIT_ERROR, EXIT_INVALID, Command
 from builder.cli.output_paths import check_outputs
 from builder.errors import InvalidProjectError, LayerboardError
@@ -34,6 +34,7 @@ COMMANDS: tuple[Command, ...] = (
     recover_command.RECOVER,
     training_commands.EVALUATE,
     training_commands.PREDICT,
+    sample_command.SAMPLE,
     training_commands.DOCTOR,
     settings_command.SETTINGS,
 )

@@ -18,6 +18,9 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
                         help="python writes a standalone Keras script of the project (no training needed)")
     parser.add_argument("-o", "--output", required=True, help="file (or folder for savedmodel) to write")
     parser.add_argument("--run", help="the run directory whose model to export (default: the project's latest run)")
+    parser.add_argument("--part", choices=["encoder", "decoder"],
+                        help="a recipe's part: encoder or decoder (default: a VAE's decoder, the part that generates; "
+                             "the whole model otherwise)")
     parser.add_argument("--own-weights", action="store_true",
                         help="export an imported project with its own weights file, even when it has runs")
     parser.add_argument("--quantization", default="float32", choices=["float32", "float16", "dynamic", "int8"],
@@ -55,17 +58,26 @@ def _export(args: argparse.Namespace) -> int:
         path = write_python(project, args.output, overwrite=args.force)
         print(json.dumps({"format": "python", "path": str(path)}) if args.json else f"wrote {path}")
         return EXIT_OK
+    verified_on = None
     if source.suffix == ".keras":
+        if args.part:
+            raise LayerboardError("--part exports a part of a project's recipe model; give the project file.")
         model_path, weights = source, f"the model file {source}"
     else:
         project = load_project(source)
         validate_settings(project)  # before looking for its run: a bad setting is named first (exit 2)
         chosen = chosen_model(project, args.run, own_weights=args.own_weights)  # a run, or its own weights
         model_path, weights = chosen.path or chosen.model, chosen.weights
+        verified_on = project
+        if args.part or _recipe(project) != "supervised":
+            model_path, part = chosen.part(project, args.part)  # a VAE: its decoder by default
+            # a recipe's model (or part) is verified on N(0, 1) samples: the dataset's targets are not its outputs
+            verified_on = None
+            weights += f", its {part}" if part else ""
     options = ExportOptions(quantization=args.quantization, io_type=args.io_type,
                             representative_samples=args.representative_samples,
                             max_accuracy_drop=args.max_accuracy_drop, samples=args.samples)
-    report = export_model(model_path, args.format, args.output, project=project, options=options,
+    report = export_model(model_path, args.format, args.output, project=verified_on, options=options,
                           overwrite=args.force, weights=weights)
     if args.json:
         print(json.dumps(report.to_dict()))
@@ -74,6 +86,11 @@ def _export(args: argparse.Namespace) -> int:
         print(f"report: {Path(report.path).parent / 'export_report.json'}"
               + (f"; labels: {report.labels_file}" if report.labels_file else ""))
     return EXIT_OK
+
+
+def _recipe(project) -> str:
+    """The name of the project's training recipe (its settings are valid)."""
+    return (project.training.recipe or {}).get("name", "supervised")
 
 
 EXPORT = Command("export", "export a trained model and verify the written file", _export_arguments, _export)

@@ -15,6 +15,7 @@ from builder.model import apply_project_weights, build_model
 from builder.project import Project
 from builder.training.trained_model import load_model
 from builder.training.checkpoints import BEST, LAST
+from builder.training.recipes import decode_latents, image_grid, model_part, register_keras_objects, value_range
 
 MODEL_FILE = "model.keras"
 RUN = "run"
@@ -33,8 +34,24 @@ class ProjectModel:
     def load(self):
         """The keras.Model (loaded from `path` in safe mode the first time)."""
         if self.model is None:
+            register_keras_objects()  # a recipe's model class (a VAE)
             self.model = load_model(self.path)
         return self.model
+
+    def part(self, project: Project, name: str | None = None):
+        """(the keras.Model of the recipe's part `name`, its name): default a VAE's decoder (the part that
+        generates); (the whole model, None) for a recipe without parts or a supervised project."""
+        return model_part(project, self.load(), name)
+
+    def sample_grid(self, project: Project, count: int, seed: int, zoom: int = 1):
+        """`count` new samples from the generating part (latents from N(0, 1), seeded) as one uint8 image grid,
+        scaled to 0..255 from the range the decoder learnt to reproduce; LayerboardError when it cannot generate."""
+        from builder.data import load_project_dataset
+
+        model = self.load()
+        samples = decode_latents(project, model, count, seed)
+        low, high = value_range(project, model, load_project_dataset(project))
+        return image_grid(samples, low, high, zoom)
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "weights": self.weights, "path": str(self.path) if self.path else None}

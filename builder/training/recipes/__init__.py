@@ -7,60 +7,13 @@ Keras; building does.
 """
 from __future__ import annotations
 
-from typing import Any
-
-from builder.project import shown
-from builder.training.recipes.autoencoder import AutoencoderRecipe
+from builder.training.recipes.parts import generator, model_part
 from builder.training.recipes.recipe import Recipe, RecipeSetting
-from builder.training.recipes.vae import VaeRecipe
+from builder.training.recipes.registry import (
+    RECIPES, SUPERVISED, project_recipe, recipe_name, recipe_problems, register_keras_objects, spec_problems,
+)
+from builder.training.recipes.sampling import decode_latents, image_grid, value_range
 
-SUPERVISED = "supervised"
-RECIPES: dict[str, type[Recipe]] = {SUPERVISED: Recipe, "autoencoder": AutoencoderRecipe, "vae": VaeRecipe}
-
-
-def recipe_name(spec: Any) -> str:
-    """The recipe a `training.recipe` value names (supervised for null)."""
-    if isinstance(spec, dict):
-        return str(spec.get("name", SUPERVISED))
-    return SUPERVISED
-
-
-def project_recipe(project) -> Recipe:
-    """The recipe of a project whose settings are valid (see recipe_problems)."""
-    spec = project.training.recipe
-    return RECIPES[recipe_name(spec)](spec if isinstance(spec, dict) else None)
-
-
-def spec_problems(spec: Any, graph) -> list[str]:
-    """Problems of a `training.recipe` value that need no shapes (no Keras): its form, name, keys and node ids."""
-    if spec is None:
-        return []
-    if not isinstance(spec, dict):
-        return [f'training.recipe: must be null (supervised) or {{"name": "vae", ...}}; got {shown(spec)}']
-    name = spec.get("name")
-    if name not in RECIPES:
-        return [f"training.recipe.name: must be one of {', '.join(RECIPES)}; got {shown(name)}"]
-    return RECIPES[name].spec_problems(spec, graph)
-
-
-def recipe_problems(project) -> list[str]:
-    """Every problem of the project's recipe: its spec, then (when the graph's shapes are known) each node that
-    does not fit it, e.g. "training.recipe: node 'latent': ..."."""
-    problems = spec_problems(project.training.recipe, project.graph)
-    if problems or recipe_name(project.training.recipe) == SUPERVISED:
-        return problems
-    from builder.model import infer_shapes
-
-    report = infer_shapes(project.graph, project.folder())
-    if not report.valid:
-        return []  # the graph's own problems are reported by the graph check
-    return [f"training.recipe: {line}" for line in project_recipe(project).graph_problems(project.graph, report)]
-
-
-def register_keras_objects() -> None:
-    """Register the recipes' Keras classes (a VAE model) so saved models load; imports Keras."""
-    from builder.training.recipes import vae_model  # noqa: F401
-
-
-__all__ = ["RECIPES", "SUPERVISED", "Recipe", "RecipeSetting", "project_recipe", "recipe_name", "recipe_problems",
-           "register_keras_objects", "spec_problems"]
+__all__ = ["RECIPES", "SUPERVISED", "Recipe", "RecipeSetting", "decode_latents", "generator", "image_grid",
+           "model_part", "project_recipe", "recipe_name", "recipe_problems", "register_keras_objects",
+           "spec_problems", "value_range"]

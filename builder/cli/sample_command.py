@@ -1,0 +1,56 @@
+"""The sample command: new samples from a generative recipe's decoder (a VAE's), written as one PNG grid."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from builder.cli.arguments import whole_number
+from builder.cli.command import EXIT_OK, Command
+from builder.cli.run_choice import chosen_model
+from builder.errors import LayerboardError
+from builder.files import atomic_path, check_replaceable
+from builder.project import load_project
+
+
+def _sample_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", help="a project file whose training.recipe generates (vae)")
+    parser.add_argument("--run", help="the run directory whose model to sample (default: the project's latest run)")
+    parser.add_argument("-n", "--count", type=whole_number(1, 1024), default=16, metavar="N",
+                        help="how many samples (default 16), tiled in a near-square grid")
+    parser.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=0,
+                        help="seeds the latent vectors drawn from N(0, 1): the same seed gives the same grid")
+    parser.add_argument("--zoom", type=whole_number(1, 64), default=4,
+                        help="each sample pixel becomes zoom x zoom pixels (default 4)")
+    parser.add_argument("-o", "--output", required=True, help="the PNG file to write")
+    parser.add_argument("--force", action="store_true", help="replace an existing output file")
+    parser.add_argument("--json", action="store_true", help="print what was written as JSON")
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from builder.training import validate_settings
+
+    project = load_project(args.project)
+    validate_settings(project)
+    output = Path(args.output)
+    check_replaceable(output)
+    if output.exists() and not args.force:
+        raise LayerboardError(f"{output} already exists; choose another name, or pass --force to replace it.")
+    chosen = chosen_model(project, args.run)
+    grid = chosen.sample_grid(project, args.count, args.seed, args.zoom)
+    _write_png(grid, output)
+    facts = {"path": str(output), "samples": args.count, "seed": args.seed,
+             "width": int(grid.shape[1]), "height": int(grid.shape[0]), "weights": chosen.weights}
+    print(json.dumps(facts) if args.json else f"wrote {args.count} samples to {output} "
+          f"({facts['width']}x{facts['height']} pixels; {chosen.weights})")
+    return EXIT_OK
+
+
+def _write_png(grid, path: Path) -> None:
+    from PIL import Image
+
+    with atomic_path(path, ".png") as tmp:
+        Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid).save(tmp, format="PNG")
+
+
+SAMPLE = Command("sample", "draw new samples from a VAE's decoder into a PNG grid", _sample_arguments, _sample)
