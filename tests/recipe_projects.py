@@ -12,12 +12,15 @@ VAE = {"name": "vae", "mean": "z_mean", "log_var": "z_log_var", "decoder_input":
 SUBSET = 256
 
 
-def vae_graph(latent: int = 2, decoder_latent: int | None = None, image=(8, 8, 1)) -> Graph:
+def vae_graph(latent: int = 2, decoder_latent: int | None = None, image=(8, 8, 1), normalize: bool = False) -> Graph:
     """Input 'image' → Rescaling 1/16 → Dense → z_mean, z_log_var; Input 'latent' → Dense → sigmoid pixels →
     'reconstruction' of the image's shape."""
     graph = Graph()
     graph.add_node("Input", {"shape": list(image)}, node_id="image")
-    graph.add_node("Rescaling", {"scale": 1 / 16}, node_id="rescaling")
+    if normalize:  # a Normalization the trainer adapts to the training split (kept under the id 'rescaling')
+        graph.add_node("Normalization", {}, node_id="rescaling")
+    else:
+        graph.add_node("Rescaling", {"scale": 1 / 16}, node_id="rescaling")
     graph.add_node("Flatten", {}, node_id="flatten")
     graph.add_node("Dense", {"units": 32, "activation": "relu"}, node_id="dense_1")
     graph.add_node("Dense", {"units": latent}, node_id="z_mean")

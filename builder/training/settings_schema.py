@@ -32,7 +32,7 @@ from builder.data import CLASSES, ONLINE_SETS, REGRESSION, SOURCES
 from builder.graph import Graph
 from builder.project import RECONSTRUCTION, STRATEGIES, Project, TrainingConfig, project_problems
 from builder.training.optimizers import OPTIMIZERS, SCHEDULE_PARAMS
-from builder.training.recipes import RECIPES
+from builder.training.recipes import RECIPES, spec_problems
 from builder.training.settings_check import settings_problems
 
 # The form's groups, in order.
@@ -288,6 +288,8 @@ def setting_problems(config: TrainingConfig, name: str, value: Any, names: bool 
     setting(name)
     candidate = dataclasses.replace(config, **{name: value})
     project = _checked_project(candidate)
+    if name == "recipe":  # its node ids are looked up in the project's graph by `check` and `train`, not here
+        return [line for line in project_problems(project) if _about(line, name)] or spec_problems(value, None)
     problems = settings_problems(project, data=False) if names else project_problems(project)
     return [line for line in problems if _about(line, name)]
 

@@ -164,7 +164,7 @@ class Trainer:
                 checkpoints.restore_random_states(model, state.get("random_states"))
             elif not supervised:  # the recipe builds the model and says its loss
                 model = recipe.build_model(self.project)
-                adapt_normalization(self.project.graph, model, dataset)
+                adapt_normalization(self.project.graph, recipe.layers_model(model), dataset)
                 model.compile(optimizer=make_optimizer(config), jit_compile=config.jit_compile,
                               steps_per_execution=config.steps_per_execution, **recipe.compile_arguments(self.project))
             else:

@@ -111,3 +111,23 @@ def test_an_autoencoder_trains_against_its_input_and_its_encoder_exports(tmp_pat
     assert part == "encoder" and encoder.outputs[0].shape[1:] == (4,)
     report = export_model(encoder, "keras", tmp_path / "encoder.keras")
     assert report.max_abs_diff == 0
+
+
+def test_the_settings_form_checks_a_recipe_without_the_graph():
+    from builder.project import TrainingConfig
+    from builder.training import setting_problems
+
+    config = TrainingConfig()
+    assert setting_problems(config, "recipe", VAE, names=True) == []  # node ids are looked up by check and train
+    assert setting_problems(config, "recipe", {**VAE, "mean": 3}, names=True) == [
+        "training.recipe.mean: must be a node id (a string); got 3"]
+    assert setting_problems(config, "recipe", {"name": "vae"}, names=True)[0].startswith(
+        "training.recipe.mean: the vae recipe needs it")
+
+
+def test_a_vae_adapts_a_normalization_block_of_its_encoder(tmp_path):
+    project = vae_project(vae_graph(normalize=True), reconstruction_loss="squared_error", target="")
+    result = Trainer(project, run_dir=tmp_path, epochs=1, dataset=small(project)).run()
+    register_keras_objects()
+    layer = load_model(result.model_path).encoder.get_layer("rescaling")
+    assert float(np.mean(layer.mean)) > 1  # fitted to digits' 0..16 pixels, not the initial 0

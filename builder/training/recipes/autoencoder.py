@@ -24,7 +24,7 @@ class AutoencoderRecipe(Recipe):
     def spec_problems(cls, spec, graph) -> list[str]:
         spec = {**spec, "output": spec.get("output") or None}
         problems = super().spec_problems(spec, graph)
-        if not spec.get("output") and len(graph.output_nodes()) != 1:
+        if not spec.get("output") and graph is not None and len(graph.output_nodes()) != 1:
             problems.append("training.recipe.output: the graph has several outputs; name the reconstruction node")
         return problems
 

@@ -45,7 +45,8 @@ class Recipe:
 
     @classmethod
     def spec_problems(cls, spec: dict[str, Any], graph) -> list[str]:
-        """The spec's own problems (unknown keys, missing or non-node names, bad numbers), each naming its key."""
+        """The spec's own problems (unknown keys, missing or non-node names, bad numbers), each naming its key;
+        with `graph` None node ids are not looked up (a settings form checks a value without the graph)."""
         known = {s.name: s for s in cls.settings}
         problems = [f"training.recipe.{key}: not a setting of the {cls.name} recipe (its settings: "
                     f"{', '.join(known) or 'none'})" for key in spec if key != "name" and key not in known]
@@ -54,7 +55,9 @@ class Recipe:
             place = f"training.recipe.{setting.name}"
             if value is None and setting.default is None and setting.node:
                 problems.append(f"{place}: the {cls.name} recipe needs it: {setting.help}")
-            elif setting.node and value is not None and (not isinstance(value, str) or value not in graph.nodes):
+            elif setting.node and value is not None and not isinstance(value, str):
+                problems.append(f"{place}: must be a node id (a string); got {shown(value)}")
+            elif setting.node and value is not None and graph is not None and value not in graph.nodes:
                 problems.append(f"{place}: {shown(value)} is not a node of the graph; give the id of {setting.help}")
             elif setting.check is not None and value is not None:
                 problem = setting.check(value)
@@ -65,6 +68,10 @@ class Recipe:
     def graph_problems(self, graph, report) -> list[str]:
         """Per-node problems of the graph for this recipe ("node 'x': ..."), given a valid shape report."""
         return []
+
+    def layers_model(self, model):
+        """The functional model that holds the graph's layers by node id (a Normalization is adapted there)."""
+        return model
 
     def input_node(self, graph) -> str | None:
         """The Input the dataset feeds (the encoder's for a generative recipe)."""

@@ -43,6 +43,9 @@ class VaeRecipe(Recipe):
     def spec_problems(cls, spec, graph) -> list[str]:
         return super().spec_problems({**spec, "target": spec.get("target") or None}, graph)
 
+    def layers_model(self, model):
+        return model.encoder  # the Input the dataset feeds, and the blocks after it
+
     def input_node(self, graph) -> str | None:
         others = [i for i in graph.input_nodes() if i != self["decoder_input"]]
         return others[0] if others else None
