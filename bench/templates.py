@@ -124,6 +124,8 @@ def measure(name: str, workdir: Path, samples: int) -> dict:
     result = Trainer(project, workdir / name / "run").run()
     wall = time.perf_counter() - start
     key = primary_metric(project, result.final_metrics)
+    if (project.training.recipe or {}).get("name", "supervised") != "supervised":
+        return measure_recipe(project, result, wall, workdir / name)
     model = keras.saving.load_model(result.model_path, compile=True)
     row = {"task": "", "dataset": project.dataset.name, "parameters": int(model.count_params()),
            "epochs": result.epochs_run, "train_seconds": round(result.duration_s, 1), "process_seconds": round(wall, 1),
@@ -163,6 +165,34 @@ def measure(name: str, workdir: Path, samples: int) -> dict:
             if value is not None and keras_value is not None:
                 drop = keras_value - value
                 row["int8_drop"] = -drop if row["lower_is_better"] else drop
+    return row
+
+
+def measure_recipe(project, result, wall: float, folder: Path) -> dict:
+    """A training recipe's row (a VAE): its validation loss (the reconstruction's when reported), and the TFLite
+    sizes of the part it ships (a VAE's decoder, verified on N(0, 1) latents); no labels, so no int8 metric."""
+    from builder.export import ExportOptions, export_model
+    from builder.training import as_project_model
+
+    final = result.final_metrics
+    key = "val_reconstruction_loss" if "val_reconstruction_loss" in final else "val_loss"
+    whole = as_project_model(result.model_path)
+    part, part_name = whole.part(project)
+    from builder.model import infer_shapes
+
+    # the networks as drawn (the recipe's wrapper adds a state variable or two, e.g. a VAE's KL weight)
+    row = {"task": "", "dataset": project.dataset.name, "parameters": int(infer_shapes(project.graph).total_params),
+           "epochs": result.epochs_run, "train_seconds": round(result.duration_s, 1), "process_seconds": round(wall, 1),
+           "metric": key.removeprefix("val_"), "value": float(final[key]), "lower_is_better": True,
+           **({"shipped_part": part_name} if part_name else {})}
+    for quantization in ("float32", "int8"):
+        out = folder / f"{project.name}-{part_name or 'model'}-{quantization}.tflite"
+        try:
+            options = ExportOptions(quantization=quantization, max_accuracy_drop=100.0 if quantization == "int8" else None)
+            row[f"tflite_{quantization}_bytes"] = export_model(part, "tflite", out, options=options, samples=64).size_bytes
+        except Exception as exc:  # e.g. int8 without calibration data for latent inputs
+            row[f"tflite_{quantization}_bytes"] = None
+            row[f"tflite_{quantization}_problem"] = str(exc).splitlines()[0][:300]
     return row
 
 

@@ -269,6 +269,15 @@ def check_against_dataset(project, info: DatasetInfo, report: ShapeReport | None
     name = f"'{info.name}'"
 
     inputs = graph.input_nodes()
+    recipe = project.training.recipe if isinstance(project.training.recipe, dict) else {}
+    if recipe.get("name", "supervised") != "supervised":
+        # A training recipe (autoencoder, VAE) reads the data through its encoder's Input and makes its own targets
+        # (the input itself): a VAE's decoder Input takes latent vectors, never the data, and no output is
+        # compared with the dataset's labels (the recipe checks its shapes per node).
+        fed = [i for i in inputs if i != recipe.get("decoder_input")]
+        if len(fed) == 1 and not info.input_shapes:
+            return _check_input(graph, graph.nodes[fed[0]], info.input_shape, info.dtype, f"dataset {name}", report)
+        return []
     if info.input_shapes:  # a multi-input set: each Input reads the array of its name
         found += _check_named_inputs(graph, info, report)
     elif len(inputs) > 1:

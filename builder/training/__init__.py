@@ -18,7 +18,7 @@ from builder.training.optimizers import OPTIMIZERS, SCHEDULE_PARAMS, make_optimi
 from builder.training.prediction import format_predictions, load_input, predict_files, predict_samples
 from builder.training.progress import TrainingCallbacks, TrainingResult
 from builder.training.project_model import (
-    PROJECT_WEIGHTS, ProjectModel, latest_run_model, project_model, run_model_file,
+    PROJECT_WEIGHTS, ProjectModel, as_project_model, latest_run_model, project_model, run_model_file,
 )
 from builder.training.run_history import (FAILED, FINISHED, INTERRUPTED, STOPPED, RunSummary, adopt_runs, history,
                                           list_runs, read_run)
@@ -55,7 +55,7 @@ __all__ = [
     # a control.json, read with every check:
     "ControlRequest", "read_control_request",
     # the project's model (a run's, or the project with its own weights):
-    "PROJECT_WEIGHTS", "ProjectModel", "latest_run_model", "project_model", "run_model_file",
+    "PROJECT_WEIGHTS", "ProjectModel", "as_project_model", "latest_run_model", "project_model", "run_model_file",
     # the project's runs read back from disk (the runs list), and taking them along when the project is saved:
     "FAILED", "FINISHED", "INTERRUPTED", "STOPPED", "RunSummary", "adopt_runs", "history", "list_runs", "read_run",
     # training in a child process:

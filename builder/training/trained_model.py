@@ -68,3 +68,14 @@ def model_batch(model, x, source: str):
 def shape_text(shape: tuple) -> str:
     """(8, 8, 1), (None, 4), (13,): a sample shape as Python writes a tuple."""
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def refuse_recipe(project, what: str) -> None:
+    """`evaluate` and `predict` judge a supervised model against labels: a training recipe's model (an autoencoder,
+    a VAE) is refused with what to use instead."""
+    recipe = project.training.recipe if isinstance(project.training.recipe, dict) else {}
+    name = recipe.get("name", "supervised")
+    if name != "supervised":
+        raise LayerboardError(f"{what} applies to supervised projects; this one trains with the {name} recipe, whose "
+                              "losses are in its run's history (`runs`), whose samples `sample` draws, and whose "
+                              "parts `export --part` writes.")

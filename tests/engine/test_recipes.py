@@ -131,3 +131,15 @@ def test_a_vae_adapts_a_normalization_block_of_its_encoder(tmp_path):
     register_keras_objects()
     layer = load_model(result.model_path).encoder.get_layer("rescaling")
     assert float(np.mean(layer.mean)) > 1  # fitted to digits' 0..16 pixels, not the initial 0
+
+
+def test_evaluate_and_predict_refuse_a_recipe_project_and_say_what_to_use(trained_vae, tmp_path):
+    from builder.errors import LayerboardError
+    from builder.training import evaluate, predict_files
+
+    project, result = trained_vae
+    for call, what in ((lambda: evaluate(project, result.model_path), "evaluate"),
+                       (lambda: predict_files(project, result.model_path, [tmp_path / "x.npy"]), "predict")):
+        with pytest.raises(LayerboardError, match=f"{what} applies to supervised projects; this one trains with the "
+                                                  "vae recipe"):
+            call()

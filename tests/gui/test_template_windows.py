@@ -15,7 +15,7 @@ def open_template(window, qtbot, name: str):
 
 
 # (template, train it from the window too): the small sets train; every template trains in `make test-templates`
-CASES = [("digits_two_heads", True), ("digits_dense_autoencoder", True), ("shapes_unet", False),
+CASES = [("digits_two_heads", True), ("digits_dense_autoencoder", True), ("digits_vae", True), ("shapes_unet", False),
          ("text_transformer", False)]
 
 
