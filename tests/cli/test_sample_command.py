@@ -25,7 +25,8 @@ def test_sample_writes_a_png_grid_of_the_decoders_images_and_export_writes_the_d
                  "--json"]) == 0
     facts = json.loads(capsys.readouterr().out)
     image = Image.open(tmp_path / "g.png")
-    assert image.size == (3 * 8 * 2, 2 * 8 * 2) == (facts["width"], facts["height"]) and image.mode == "L"
+    # 3 x 2 tiles of 8 x 8 with a 1-pixel gap between them, zoomed twice
+    assert image.size == ((3 * 8 + 2) * 2, (2 * 8 + 1) * 2) == (facts["width"], facts["height"]) and image.mode == "L"
     pixels = np.asarray(image)
     assert pixels.max() > pixels.min()  # decoded digits, not a blank grid
     assert main(["sample", str(path), "-n", "6", "--seed", "3", "--zoom", "2", "-o", str(tmp_path / "h.png")]) == 0

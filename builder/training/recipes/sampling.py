@@ -33,8 +33,9 @@ def value_range(project, model, dataset) -> tuple[float, float]:
     return (low, high) if high > low else (low, low + 1.0)
 
 
-def image_grid(samples: np.ndarray, low: float, high: float, zoom: int = 1) -> np.ndarray:
-    """The samples tiled in a near-square grid (uint8, height x width x 1 or 3), each value scaled from low..high."""
+def image_grid(samples: np.ndarray, low: float, high: float, zoom: int = 1, gap: int = 1) -> np.ndarray:
+    """The samples tiled in a near-square grid (uint8, height x width x 1 or 3), each value scaled from low..high,
+    `gap` mid-grey pixels between tiles (before the zoom) so that neighbouring samples do not run into one another."""
     if samples.ndim == 3:
         samples = samples[..., None]
     if samples.ndim != 4 or samples.shape[-1] not in (1, 3):
@@ -44,9 +45,9 @@ def image_grid(samples: np.ndarray, low: float, high: float, zoom: int = 1) -> n
     columns = math.ceil(math.sqrt(count))
     rows = math.ceil(count / columns)
     pixels = np.clip((samples - low) / (high - low), 0.0, 1.0) * 255.0
-    grid = np.zeros((rows * height, columns * width, channels), "uint8")
+    grid = np.full((rows * height + (rows - 1) * gap, columns * width + (columns - 1) * gap, channels), 128, "uint8")
     for i, image in enumerate(pixels.round().astype("uint8")):
         r, c = divmod(i, columns)
-        grid[r * height:(r + 1) * height, c * width:(c + 1) * width] = image
+        top, left = r * (height + gap), c * (width + gap)
+        grid[top:top + height, left:left + width] = image
     return grid.repeat(zoom, axis=0).repeat(zoom, axis=1)
-
