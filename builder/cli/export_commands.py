@@ -18,9 +18,9 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
                         help="python writes a standalone Keras script of the project (no training needed)")
     parser.add_argument("-o", "--output", required=True, help="file (or folder for savedmodel) to write")
     parser.add_argument("--run", help="the run directory whose model to export (default: the project's latest run)")
-    parser.add_argument("--part", choices=["encoder", "decoder"],
-                        help="a recipe's part: encoder or decoder (default: a VAE's decoder, the part that generates; "
-                             "the whole model otherwise)")
+    parser.add_argument("--part", choices=["encoder", "decoder", "student"],
+                        help="a recipe's part: encoder, decoder or student (default: a VAE's decoder, the part that "
+                             "generates; a distillation's student; the whole model otherwise)")
     parser.add_argument("--own-weights", action="store_true",
                         help="export an imported project with its own weights file, even when it has runs")
     parser.add_argument("--quantization", default="float32", choices=["float32", "float16", "dynamic", "int8"],
@@ -71,8 +71,10 @@ def _export(args: argparse.Namespace) -> int:
         verified_on = project
         if args.part or _recipe(project) != "supervised":
             model_path, part = chosen.part(project, args.part)  # a VAE: its decoder by default
-            # a recipe's model (or part) is verified on N(0, 1) samples: the dataset's targets are not its outputs
-            verified_on = None
+            # a recipe's model (or part) is verified on N(0, 1) samples: the dataset's targets are not its outputs;
+            # a distillation's student is a classifier of the dataset, verified (and int8-calibrated) on it
+            if part != "student":
+                verified_on = None
             weights += f", its {part}" if part else ""
     options = ExportOptions(quantization=args.quantization, io_type=args.io_type,
                             representative_samples=args.representative_samples,

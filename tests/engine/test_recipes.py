@@ -20,7 +20,7 @@ def recipe_lines(project: Project) -> list[str]:
 
 
 @pytest.mark.parametrize("recipe, words", [
-    ({"name": "gan"}, "training.recipe.name: must be one of supervised, autoencoder, vae; got \"gan\""),
+    ({"name": "gan"}, "training.recipe.name: must be one of supervised, autoencoder, vae, distillation; got \"gan\""),
     ({**VAE, "beta": 4}, "training.recipe.beta: not a setting of the vae recipe (its settings: mean, log_var"),
     ({**VAE, "mean": "nowhere"}, "training.recipe.mean: \"nowhere\" is not a node of the graph"),
     ({k: v for k, v in VAE.items() if k != "output"}, "training.recipe.output: the vae recipe needs it"),

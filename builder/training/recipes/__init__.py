@@ -1,9 +1,10 @@
 """Training recipes: how a project's graph is trained. `training.recipe` is null (supervised: the graph's outputs
-against the dataset's targets, as compiled from training.loss) or {"name": "autoencoder" | "vae", its settings}.
+against the dataset's targets, as compiled from training.loss) or {"name": "autoencoder" | "vae" | "distillation",
+its settings}.
 
 A recipe checks the graph against its settings (per-node messages), builds the trainable model, and names its
-parts (an autoencoder's encoder, a VAE's decoder, the part that generates). Importing this package does not import
-Keras; building does.
+parts (an autoencoder's encoder, a VAE's decoder, the part that generates; a distillation's student). Importing
+this package does not import Keras; building does.
 """
 from __future__ import annotations
 

@@ -5,11 +5,13 @@ from typing import Any
 
 from builder.project import shown
 from builder.training.recipes.autoencoder import AutoencoderRecipe
+from builder.training.recipes.distillation import DistillationRecipe
 from builder.training.recipes.recipe import Recipe
 from builder.training.recipes.vae import VaeRecipe
 
 SUPERVISED = "supervised"
-RECIPES: dict[str, type[Recipe]] = {SUPERVISED: Recipe, "autoencoder": AutoencoderRecipe, "vae": VaeRecipe}
+RECIPES: dict[str, type[Recipe]] = {SUPERVISED: Recipe, "autoencoder": AutoencoderRecipe, "vae": VaeRecipe,
+                                    "distillation": DistillationRecipe}
 
 
 def recipe_name(spec: Any) -> str:
@@ -22,7 +24,9 @@ def recipe_name(spec: Any) -> str:
 def project_recipe(project) -> Recipe:
     """The recipe of a project whose settings are valid (see recipe_problems)."""
     spec = project.training.recipe
-    return RECIPES[recipe_name(spec)](spec if isinstance(spec, dict) else None)
+    recipe = RECIPES[recipe_name(spec)](spec if isinstance(spec, dict) else None)
+    recipe.folder = project.folder()  # where a file the recipe names lies (a distillation's teacher)
+    return recipe
 
 
 def spec_problems(spec: Any, graph) -> list[str]:
@@ -53,5 +57,5 @@ def recipe_problems(project) -> list[str]:
 
 def register_keras_objects() -> None:
     """Register the recipes' Keras classes (a VAE model) so saved models load; imports Keras."""
-    from builder.training.recipes import vae_model  # noqa: F401
+    from builder.training.recipes import distillation_model, vae_model  # noqa: F401
 

@@ -1,0 +1,124 @@
+"""The knowledge-distillation recipe. The project's graph is the student: a classifier ending in softmax, trained
+on the project's dataset. A trained teacher (a .keras file, or a run folder holding model.keras, given relative to
+the project's folder) adds its softened outputs to the loss: alpha · CE(labels, student) + (1 − alpha) · T² ·
+KL(teacher_T ‖ student_T) at temperature T (see distillation_model). The student is the part that ships.
+
+Checks: the teacher file exists and loads (safe mode), takes the student's input shape and has as many outputs as
+the student's classifier has units.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from builder.errors import LayerboardError
+from builder.project import resolve_inside, shown
+from builder.training.recipes.recipe import Recipe, RecipeSetting, node_shape, shape_text
+
+MODEL_FILE = "model.keras"
+TEACHER_HELP = ("the trained teacher: a .keras file or a run folder holding model.keras, relative to the project's "
+                "folder")
+
+
+def fraction(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        return "a number from 0 to 1"
+    return None
+
+
+def positive(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        return "a finite number above 0"
+    return None
+
+
+class DistillationRecipe(Recipe):
+    name = "distillation"
+    default_part = "student"
+    folder: Path | None = None  # the project's folder (set by project_recipe): the teacher's path is relative to it
+    settings = (
+        RecipeSetting("teacher", "", TEACHER_HELP),  # required (a path, so the form gives a text field)
+        RecipeSetting("temperature", 4.0, "T: both models' logits are divided by it before the softmax (above 1 "
+                      "softens them)", check=positive),
+        RecipeSetting("alpha", 0.1, "the weight of the true-label loss; 1 - alpha weighs the teacher's outputs",
+                      check=fraction),
+    )
+
+    @classmethod
+    def spec_problems(cls, spec, graph) -> list[str]:
+        problems = super().spec_problems(spec, graph)
+        teacher = spec.get("teacher")
+        if teacher is None or teacher == "":
+            problems.append(f"training.recipe.teacher: the distillation recipe needs it: {TEACHER_HELP}")
+        elif not isinstance(teacher, str):
+            problems.append(f"training.recipe.teacher: must be a path (a string); got {shown(teacher)}")
+        return problems
+
+    def teacher_path(self, folder) -> Path:
+        """The teacher's model file; LayerboardError naming the path and the fix when it is not there."""
+        given = self["teacher"]
+        path = resolve_inside(Path(folder or "."), given)  # refuses a path outside the project's folder
+        if path.is_dir():
+            path = path / MODEL_FILE
+        if not path.is_file():
+            raise LayerboardError(f"training.recipe.teacher: {path} not found; train the teacher first, or give "
+                                  f"{TEACHER_HELP} (got {shown(given)})")
+        return path
+
+    def load_teacher(self, folder):
+        from builder.model import UnreadableModelError, load_model_safely
+
+        path = self.teacher_path(folder)
+        try:
+            return load_model_safely(path, compile=False)
+        except UnreadableModelError as exc:
+            raise LayerboardError(f"training.recipe.teacher: {exc}; give a .keras model the teacher's training "
+                                  "wrote (a run's model.keras)") from None
+
+    def graph_problems(self, graph, report) -> list[str]:
+        try:
+            teacher = self.load_teacher(self.folder)
+        except LayerboardError as exc:
+            return [str(exc).removeprefix("training.recipe.")]
+        problems = []
+        inputs, outputs = graph.input_nodes(), graph.output_nodes()
+        if inputs:
+            want = node_shape(report, inputs[0])
+            got = tuple(teacher.inputs[0].shape[1:])
+            if want is not None and tuple(want) != got:
+                problems.append(f"node '{inputs[0]}': the student's Input has shape {shape_text(want)} but the "
+                                f"teacher takes {shape_text(got)}; both must read the dataset's samples")
+        if outputs:
+            units = node_shape(report, outputs[0])
+            classes = teacher.outputs[0].shape[-1]
+            if units is not None and units[-1:] != (classes,):
+                problems.append(f"node '{outputs[0]}': the student gives {shape_text(units)} but the teacher "
+                                f"gives {classes} class probabilities; give it {classes} units (softmax)")
+        return problems
+
+    def build_model(self, project):
+        from builder.model import build_model
+        from builder.training.recipes.distillation_model import DistillationModel
+
+        student = build_model(project.graph, name="student", folder=project.folder())
+        teacher = self.load_teacher(project.folder())
+        model = DistillationModel(student, teacher, temperature=float(self["temperature"]),
+                                  alpha=float(self["alpha"]),
+                                  one_hot=project.training.loss == "categorical_crossentropy", name=project.name)
+        model.build(student.inputs[0].shape)
+        return model
+
+    def compile_arguments(self, project) -> dict:
+        """The project's metrics of the student; "accuracy" is the class accuracy (no loss is compiled from which
+        Keras could tell sparse labels from one-hot ones)."""
+        import keras
+
+        one_hot = project.training.loss == "categorical_crossentropy"
+        metrics = project.training.metrics if isinstance(project.training.metrics, list) else ["accuracy"]
+        accuracy = (keras.metrics.CategoricalAccuracy if one_hot else keras.metrics.SparseCategoricalAccuracy)
+        return {"metrics": [accuracy(name="accuracy") if m in ("accuracy", "acc") else m for m in metrics]}
+
+    def layers_model(self, model):
+        return model.student
+
+    def parts(self, model) -> dict:
+        return {"student": model.student}
