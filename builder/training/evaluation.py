@@ -23,7 +23,7 @@ from builder.project import RECONSTRUCTION
 from builder.training.fit_data import targets_per_output
 from builder.training.losses import compile_arguments, trained_outputs
 from builder.training.project_model import as_project_model
-from builder.training.trained_model import class_name, model_batch, probabilities, refuse_recipe
+from builder.training.trained_model import class_name, model_batch, probabilities
 
 WORST_COUNT = 10
 
@@ -171,9 +171,8 @@ def evaluate(project, model_path, dataset: Dataset | None = None, worst: int = W
     loss and metrics; the details (confusion matrix or residuals) are those of `output`, by default the first
     output trained against a target (else the first trained one; a "reconstruction" output is compared with the
     inputs). An output without a loss is not evaluated."""
-    refuse_recipe(project, "evaluate")
     chosen = as_project_model(model_path)
-    model = chosen.load()
+    model = chosen.judged(project, "evaluate")  # a distillation's student; other recipes are refused
     data = dataset or load_project_dataset(project)
     split = split or ("test" if data.has_test else "validation")
     names = list(model.output_names)

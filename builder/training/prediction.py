@@ -15,8 +15,7 @@ from builder.errors import LayerboardError, first_line
 from builder.file_checks import require_regular_file
 from builder.model import input_names
 from builder.training.project_model import as_project_model
-from builder.training.trained_model import (class_name, model_batch, probabilities, refuse_recipe, shape_matches,
-                                            shape_text)
+from builder.training.trained_model import class_name, model_batch, probabilities, shape_matches, shape_text
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 
@@ -111,8 +110,7 @@ def predict_files(project, model_path, paths: list[str | Path], dataset=None) ->
     `model_path` is a model file, a ProjectModel (a run's model or the project with its own weights) or a
     keras.Model. `dataset` (a loaded builder.data.Dataset) names the classes; without it the project's built-in
     dataset does."""
-    refuse_recipe(project, "predict")
-    model = as_project_model(model_path).load()
+    model = as_project_model(model_path).judged(project, "predict")  # a distillation's student; other recipes refused
     expected = _one_input_shape(model)
     batches = [(str(p), load_input(p, expected)) for p in paths]
     if dataset is None and len(model.outputs) > 1:

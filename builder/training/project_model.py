@@ -13,7 +13,7 @@ from typing import Any
 from builder.errors import LayerboardError
 from builder.model import apply_project_weights, build_model
 from builder.project import Project
-from builder.training.trained_model import load_model
+from builder.training.trained_model import load_model, refuse_recipe
 from builder.training.checkpoints import BEST, LAST
 from builder.training.recipes import decode_latents, image_grid, model_part, register_keras_objects, value_range
 
@@ -37,6 +37,14 @@ class ProjectModel:
             register_keras_objects()  # a recipe's model class (a VAE)
             self.model = load_model(self.path)
         return self.model
+
+    def judged(self, project: Project, what: str):
+        """The keras.Model that `evaluate` / `predict` judge against labels: the model of a supervised project, a
+        distillation's student; other recipes are refused (`refuse_recipe`), naming what to use instead."""
+        refuse_recipe(project, what)
+        if (project.training.recipe or {}).get("name", "supervised") == "supervised":
+            return self.load()
+        return self.part(project)[0]
 
     def part(self, project: Project, name: str | None = None):
         """(the keras.Model of the recipe's part `name`, its name): default a VAE's decoder (the part that

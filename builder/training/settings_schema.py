@@ -220,8 +220,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("recipe", BASICS, "schedule", "Recipe",
             "How the graph is trained: empty (supervised: outputs against the dataset's targets); autoencoder "
             "(bottleneck: a node id; the output reproduces the input); vae (mean, log_var, decoder_input, output: "
-            "node ids; kl_weight, kl_warmup_epochs, reconstruction_loss, target). `python main.py sample` draws "
-            "from a VAE's decoder.", ("supervised", "autoencoder", "vae")),
+            "node ids; kl_weight, kl_warmup_epochs, reconstruction_loss, target); distillation (teacher: a .keras "
+            "file or run folder; temperature; alpha). `python main.py sample` draws from a VAE's decoder.",
+            ("supervised", "autoencoder", "vae", "distillation")),
     # --- augmentation -------------------------------------------------------------------------------------------
     Setting("augmentation", AUGMENTATION, "augmentation", "Augmentation",
             "Keras preprocessing layers run on training batches only, each with its arguments as JSON ({} keeps "

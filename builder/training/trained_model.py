@@ -70,12 +70,15 @@ def shape_text(shape: tuple) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+JUDGED_RECIPES = ("supervised", "distillation")  # their model (a distillation's student) is a classifier on the data
+
+
 def refuse_recipe(project, what: str) -> None:
-    """`evaluate` and `predict` judge a supervised model against labels: a training recipe's model (an autoencoder,
-    a VAE) is refused with what to use instead."""
+    """`evaluate` and `predict` judge a model against labels: a supervised model or a distillation's student; another
+    training recipe's model (an autoencoder, a VAE) is refused with what to use instead."""
     recipe = project.training.recipe if isinstance(project.training.recipe, dict) else {}
     name = recipe.get("name", "supervised")
-    if name != "supervised":
+    if name not in JUDGED_RECIPES:
         raise LayerboardError(f"{what} applies to supervised projects; this one trains with the {name} recipe, whose "
                               "losses are in its run's history (`runs`), whose samples `sample` draws, and whose "
                               "parts `export --part` writes.")

@@ -150,3 +150,19 @@ def test_a_student_that_does_not_fit_the_teacher_gets_one_message_per_node(teach
 def test_a_bad_distillation_setting_is_named_by_its_key(tmp_path, recipe, words):
     lines = recipe_lines(student_project(tmp_path, **recipe))
     assert len(lines) == 1 and words in lines[0], lines
+
+
+def test_evaluate_and_predict_judge_the_student(trained_student, tmp_path):
+    """A distillation's student is a classifier on the project's data: evaluate and predict judge it."""
+    import numpy as np
+
+    from builder.training import evaluate, predict_files
+
+    project, result = trained_student
+    data = small(project)
+    evaluation = evaluate(project, result.model_path, dataset=data)
+    assert len(evaluation.class_names) == 10 and np.asarray(evaluation.confusion_matrix).sum() == evaluation.samples
+    assert evaluation.metrics["accuracy"] == pytest.approx(result.final_metrics["val_accuracy"], abs=1e-6)
+    np.save(tmp_path / "one.npy", np.asarray(data.x_val[:1]))
+    (row,) = predict_files(project, result.model_path, [tmp_path / "one.npy"], dataset=data)
+    assert len(row["probabilities"]) == 10

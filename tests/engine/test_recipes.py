@@ -41,7 +41,7 @@ def test_a_recipe_that_is_not_a_dict_is_refused_and_a_good_one_passes():
     assert recipe_lines(project) == []
     project.training.recipe = "vae"
     assert recipe_lines(project) == ['training.recipe: must be null or {"name": "supervised" | "autoencoder" | '
-                                     '"vae", its settings}; got "vae"']
+                                     '"vae" | "distillation", its settings}; got "vae"']
     project.training.recipe = None  # null is supervised
     assert recipe_lines(project) == []
 
