@@ -4,7 +4,6 @@ over validation samples: 0..1 after a Rescaling, 0..16 for raw digits)."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 
