@@ -138,8 +138,20 @@ def weights_file(node: Node, folder: Path | None = None) -> WeightsFile | None:
                        keras_models_folder() if folder is None else Path(folder), command, node.trainable)
 
 
+def _holds_backbone(block_type: str, seen: frozenset = frozenset()) -> bool:
+    """A backbone, or a composite block with one inside (at any depth), read from the block definitions."""
+    if is_backbone(block_type):
+        return True
+    if block_type in seen or not composites.is_composite(block_type):
+        return False
+    inner = composites.definition(block_type).graph_data.get("nodes", [])
+    return any(isinstance(n, dict) and _holds_backbone(str(n.get("type")), seen | {block_type}) for n in inner)
+
+
 def weights_files(graph: Graph) -> list[WeightsFile]:
     """The ImageNet weights file of every backbone node that asks for one (inside composite blocks too)."""
+    if not any(_holds_backbone(node.type) for node in graph.nodes.values()):
+        return []  # the usual case, asked after every edit in the window: no expansion, no file lookup
     if composites.has_composites(graph):
         try:
             graph = composites.expand_all(graph)

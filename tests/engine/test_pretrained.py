@@ -169,3 +169,22 @@ def test_an_unwired_composite_block_does_not_stop_the_search_for_backbones():
     graph.add_node("ResidualBlock", {}, node_id="residual_block_1")  # not wired
     graph.connect("image", "backbone")
     assert [w.node_id for w in weights_files(graph)] == ["backbone"]
+
+
+def test_a_backbone_inside_a_composite_block_is_found_and_a_graph_without_one_costs_nothing(user_blocks):
+    from builder.blocks import composites
+    from builder.model import save_selection
+    from builder.project import load_template
+
+    template = load_template("shapes_transfer_mobilenetv2").graph
+    backbone = next(n.id for n in template.nodes.values() if n.type == "MobileNetV2")
+    composites.save_block(save_selection(template, [backbone, "dropout"], "FrozenBackbone"))
+    graph = load_template("shapes_transfer_mobilenetv2").graph
+    graph.add_node("FrozenBackbone", {}, node_id="wrapped")  # unwired: the search still finds the outer one
+    assert [w.node_id for w in weights_files(graph)] == [backbone]
+    wired = Graph()
+    wired.add_node("Input", {"shape": [96, 96, 3]}, node_id="image")
+    wired.add_node("FrozenBackbone", {}, node_id="wrapped")
+    wired.connect("image", "wrapped")
+    assert [w.file_name for w in weights_files(wired)] == [w.file_name for w in weights_files(template)]
+    assert weights_files(load_template("shapes_resnet").graph) == []
