@@ -299,7 +299,7 @@ def _training(problems: _Problems, config) -> None:
     problems.check(f"{p}.strategy", config.strategy, one_of(*STRATEGIES))
     recipe = config.recipe  # its name and keys are checked against the recipes in builder.training.recipes
     if recipe is not None and not (isinstance(recipe, dict) and isinstance(recipe.get("name"), str)):
-        problems.add(f"{p}.recipe", 'null or {"name": "supervised" | "autoencoder" | "vae" | "distillation", its settings}', recipe)
+        problems.add(f"{p}.recipe", 'null or {"name": "supervised" | "autoencoder" | "vae" | "gan" | "diffusion" | "distillation", its settings}', recipe)
 
 
 def project_problems(project) -> list[str]:

@@ -20,7 +20,8 @@ def recipe_lines(project: Project) -> list[str]:
 
 
 @pytest.mark.parametrize("recipe, words", [
-    ({"name": "gan"}, "training.recipe.name: must be one of supervised, autoencoder, vae, distillation; got \"gan\""),
+    ({"name": "gann"}, "training.recipe.name: must be one of supervised, autoencoder, vae, gan, diffusion, "
+                       "distillation; got \"gann\""),
     ({**VAE, "beta": 4}, "training.recipe.beta: not a setting of the vae recipe (its settings: mean, log_var"),
     ({**VAE, "mean": "nowhere"}, "training.recipe.mean: \"nowhere\" is not a node of the graph"),
     ({k: v for k, v in VAE.items() if k != "output"}, "training.recipe.output: the vae recipe needs it"),
@@ -41,7 +42,7 @@ def test_a_recipe_that_is_not_a_dict_is_refused_and_a_good_one_passes():
     assert recipe_lines(project) == []
     project.training.recipe = "vae"
     assert recipe_lines(project) == ['training.recipe: must be null or {"name": "supervised" | "autoencoder" | '
-                                     '"vae" | "distillation", its settings}; got "vae"']
+                                     '"vae" | "gan" | "diffusion" | "distillation", its settings}; got "vae"']
     project.training.recipe = None  # null is supervised
     assert recipe_lines(project) == []
 
@@ -143,3 +144,18 @@ def test_evaluate_and_predict_refuse_a_recipe_project_and_say_what_to_use(traine
         with pytest.raises(LayerboardError, match=f"{what} applies to supervised projects; this one trains with the "
                                                   "vae recipe"):
             call()
+
+
+def test_each_recipe_names_its_roles_by_the_nodes_that_play_them():
+    """The canvas labels these groups: a VAE's encoder and decoder halves, an autoencoder split at its bottleneck."""
+    from builder.training.recipes import project_recipe
+
+    vae = vae_project()
+    assert project_recipe(vae).roles(vae.graph) == {
+        "encoder": ["image", "rescaling", "flatten", "dense_1", "z_mean", "z_log_var"],
+        "decoder": ["latent", "dense_2", "pixels", "reconstruction"]}
+    ae = autoencoder_project()
+    assert project_recipe(ae).roles(ae.graph) == {"encoder": ["image", "flatten", "bottleneck"],
+                                                   "decoder": ["pixels", "reconstruction"]}
+    vae.training.recipe = None
+    assert project_recipe(vae).roles(vae.graph) == {}

@@ -1,5 +1,5 @@
 """Training recipes: how a project's graph is trained. `training.recipe` is null (supervised: the graph's outputs
-against the dataset's targets, as compiled from training.loss) or {"name": "autoencoder" | "vae" | "distillation",
+against the dataset's targets, as compiled from training.loss) or {"name": "autoencoder" | "vae" | "gan" | "diffusion" | "distillation",
 its settings}.
 
 A recipe checks the graph against its settings (per-node messages), builds the trainable model, and names its
@@ -11,10 +11,10 @@ from __future__ import annotations
 from builder.training.recipes.parts import generator, model_part
 from builder.training.recipes.recipe import Recipe, RecipeSetting
 from builder.training.recipes.registry import (
-    RECIPES, SUPERVISED, project_recipe, recipe_name, recipe_problems, register_keras_objects, spec_problems,
+    RECIPES, SUPERVISED, generative_recipes, project_recipe, recipe_name, recipe_problems, register_keras_objects, spec_problems,
 )
 from builder.training.recipes.sampling import decode_latents, image_grid, value_range
 
-__all__ = ["RECIPES", "SUPERVISED", "Recipe", "RecipeSetting", "decode_latents", "generator", "image_grid",
+__all__ = ["RECIPES", "SUPERVISED", "Recipe", "RecipeSetting", "decode_latents", "generative_recipes", "generator", "image_grid",
            "model_part", "project_recipe", "recipe_name", "recipe_problems", "register_keras_objects",
            "spec_problems", "value_range"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from builder.training.recipes.recipe import Recipe, RecipeSetting, node_shape, shape_text
+from builder.training.recipes.recipe import Recipe, RecipeSetting, node_shape, reaching, shape_text
 
 
 class AutoencoderRecipe(Recipe):
@@ -55,6 +55,13 @@ class AutoencoderRecipe(Recipe):
     def fit_dataset(self, dataset):
         """The targets are the inputs themselves."""
         return replace(dataset, y_train=dataset.x_train, y_val=dataset.x_val, y_test=dataset.x_test)
+
+    def roles(self, graph) -> dict[str, list[str]]:
+        """encoder: what computes the bottleneck; decoder: the rest, up to the reconstruction."""
+        if self["bottleneck"] not in graph.nodes:
+            return {}
+        encoder = reaching(graph, [self["bottleneck"]])
+        return {"encoder": encoder, "decoder": [n for n in graph.nodes if n not in encoder]}
 
     def parts(self, model) -> dict:
         import keras

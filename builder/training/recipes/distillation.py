@@ -122,3 +122,7 @@ class DistillationRecipe(Recipe):
 
     def parts(self, model) -> dict:
         return {"student": model.student}
+
+    def roles(self, graph) -> dict[str, list[str]]:
+        """The whole graph is the student (the teacher is a trained file, not drawn)."""
+        return {"student": list(graph.nodes)}

@@ -3,7 +3,7 @@ autoencoder's encoder) and the generating part `sample` draws from."""
 from __future__ import annotations
 
 from builder.errors import LayerboardError
-from builder.training.recipes.registry import project_recipe
+from builder.training.recipes.registry import generative_recipes, project_recipe
 
 
 def model_part(project, model, part: str | None = None):
@@ -27,5 +27,5 @@ def generator(project, model):
     if not recipe.can_generate:
         raise LayerboardError(
             f"{project.path or project.name} trains with the {recipe.name} recipe, which cannot generate samples: "
-            "`sample` draws from the decoder of a VAE (training.recipe {\"name\": \"vae\", ...}).")
+            f"`sample` draws from a generative recipe ({', '.join(generative_recipes())}).")
     return recipe.generator(model)

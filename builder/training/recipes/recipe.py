@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from builder.graph import downstream_nodes, upstream_nodes
 from builder.project import shown
 
 
@@ -103,6 +104,52 @@ class Recipe:
     def generator(self, model):
         """The generating part (latent -> sample), or None when the recipe cannot generate."""
         return self.parts(model).get("decoder") if self.can_generate else None
+
+    def generate(self, model, count: int, seed: int):
+        """`count` new samples (a float32 array, one per row) drawn with `seed`: the same seed gives the same
+        samples. Default: the generating part's Input fed latent vectors from N(0, 1)."""
+        import numpy as np
+
+        part = self.generator(model)
+        shape = tuple(part.inputs[0].shape[1:])
+        latents = np.random.default_rng(seed).standard_normal((count, *shape)).astype("float32")
+        return np.asarray(part.predict(latents, verbose=0), dtype="float32")
+
+    def sample_range(self, model, dataset) -> tuple[float, float]:
+        """The lowest and highest value a sample should take (what the generating part learnt to produce), to
+        scale samples into pixels. Default: the range of the dataset's validation (else training) samples."""
+        import numpy as np
+
+        x = dataset.x_val if dataset.x_val is not None and len(dataset.x_val) else dataset.x_train
+        x = np.asarray(x[:RANGE_SAMPLES], "float32")
+        low, high = float(np.min(x)), float(np.max(x))
+        return (low, high) if high > low else (low, low + 1.0)
+
+    # --- roles (no Keras) ---------------------------------------------------------------------------------------
+
+    def roles(self, graph) -> dict[str, list[str]]:
+        """The recipe's roles on the canvas: role name ("encoder", "generator", ...) → the node ids that play it,
+        for nodes the spec names validly. Empty for a recipe without roles (supervised)."""
+        return {}
+
+
+RANGE_SAMPLES = 256  # samples whose values give a generated sample's range
+
+
+def reachable_from(graph, starts) -> list[str]:
+    """The node ids reachable from `starts` (included) along the graph's wires, in the graph's order."""
+    seen = {s for s in starts if s in graph.nodes}
+    for start in list(seen):
+        seen |= downstream_nodes(graph, start)
+    return [n for n in graph.nodes if n in seen]
+
+
+def reaching(graph, ends) -> list[str]:
+    """The node ids from which one of `ends` (included) is reachable: what computes them, in the graph's order."""
+    seen = {e for e in ends if e in graph.nodes}
+    for end in list(seen):
+        seen |= upstream_nodes(graph, end)
+    return [n for n in graph.nodes if n in seen]
 
 
 def node_shape(report, node_id: str) -> tuple | None:

@@ -5,13 +5,21 @@ from typing import Any
 
 from builder.project import shown
 from builder.training.recipes.autoencoder import AutoencoderRecipe
+from builder.training.recipes.diffusion import DiffusionRecipe
 from builder.training.recipes.distillation import DistillationRecipe
+from builder.training.recipes.gan import GanRecipe
 from builder.training.recipes.recipe import Recipe
 from builder.training.recipes.vae import VaeRecipe
 
 SUPERVISED = "supervised"
 RECIPES: dict[str, type[Recipe]] = {SUPERVISED: Recipe, "autoencoder": AutoencoderRecipe, "vae": VaeRecipe,
+                                    "gan": GanRecipe, "diffusion": DiffusionRecipe,
                                     "distillation": DistillationRecipe}
+
+
+def generative_recipes() -> list[str]:
+    """The names of the recipes that can generate new samples (`sample`, the training panel's sample grid)."""
+    return [name for name, recipe in RECIPES.items() if recipe.can_generate]
 
 
 def recipe_name(spec: Any) -> str:
@@ -57,5 +65,5 @@ def recipe_problems(project) -> list[str]:
 
 def register_keras_objects() -> None:
     """Register the recipes' Keras classes (a VAE model) so saved models load; imports Keras."""
-    from builder.training.recipes import distillation_model, vae_model  # noqa: F401
+    from builder.training.recipes import diffusion_model, distillation_model, gan_model, vae_model  # noqa: F401
 

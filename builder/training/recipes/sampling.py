@@ -1,6 +1,6 @@
-"""New samples from a generative recipe's decoder: latent vectors drawn from N(0, 1) (seeded) decoded into one
-image grid, its values scaled to 0..255 from the range the decoder learnt to reproduce (the reconstruction target
-over validation samples: 0..1 after a Rescaling, 0..16 for raw digits)."""
+"""New samples from a generative recipe (each recipe says how it generates: a VAE decodes latent vectors drawn from
+N(0, 1)), tiled into one image grid whose values are scaled to 0..255 from the range the recipe says its samples
+take (a VAE's reconstruction target over validation samples: 0..1 after a Rescaling, 0..16 for raw digits)."""
 from __future__ import annotations
 
 import math
@@ -11,25 +11,16 @@ from builder.errors import LayerboardError
 from builder.training.recipes.registry import project_recipe
 from builder.training.recipes.parts import generator
 
-RANGE_SAMPLES = 256  # validation samples whose reconstruction target gives the value range
-
-
 def decode_latents(project, model, count: int, seed: int) -> np.ndarray:
-    """`count` samples from the generating part, for latent vectors from N(0, 1) drawn with `seed`."""
-    decoder = generator(project, model)
-    shape = tuple(decoder.inputs[0].shape[1:])
-    latents = np.random.default_rng(seed).standard_normal((count, *shape)).astype("float32")
-    return np.asarray(decoder.predict(latents, verbose=0), dtype="float32")
+    """`count` new samples from the project's generative recipe, drawn with `seed` (the same seed, the same
+    samples); LayerboardError for a recipe that cannot generate."""
+    generator(project, model)  # refuses a recipe that cannot generate, saying which can
+    return project_recipe(project).generate(model, count, seed)
 
 
 def value_range(project, model, dataset) -> tuple[float, float]:
-    """The lowest and highest value of what the decoder reconstructs (the encoder's target output)."""
-    recipe = project_recipe(project)
-    x = dataset.x_val if dataset.x_val is not None and len(dataset.x_val) else dataset.x_train
-    parts = recipe.parts(model)
-    target = parts["encoder"].predict(np.asarray(x[:RANGE_SAMPLES], "float32"), verbose=0)[-1]
-    low, high = float(np.min(target)), float(np.max(target))
-    return (low, high) if high > low else (low, low + 1.0)
+    """The lowest and highest value a generated sample should take (e.g. what a VAE's decoder reconstructs)."""
+    return project_recipe(project).sample_range(model, dataset)
 
 
 def image_grid(samples: np.ndarray, low: float, high: float, zoom: int = 1, gap: int = 1) -> np.ndarray:

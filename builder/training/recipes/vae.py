@@ -14,7 +14,8 @@ import numpy as np
 
 from builder.data import length
 from builder.training.recipes.recipe import (
-    Recipe, RecipeSetting, node_shape, number_at_least, one_of, shape_text, whole_at_least,
+    RANGE_SAMPLES, Recipe, RecipeSetting, node_shape, number_at_least, one_of, reachable_from, shape_text,
+    whole_at_least,
 )
 
 SQUARED_ERROR = "squared_error"
@@ -115,3 +116,20 @@ class VaeRecipe(Recipe):
 
     def parts(self, model) -> dict:
         return {"encoder": model.encoder, "decoder": model.decoder}
+
+    def sample_range(self, model, dataset) -> tuple[float, float]:
+        """The range of what the decoder learnt to reproduce: the encoder's target over validation samples."""
+        x = dataset.x_val if dataset.x_val is not None and len(dataset.x_val) else dataset.x_train
+        target = model.encoder.predict(np.asarray(x[:RANGE_SAMPLES], "float32"), verbose=0)[-1]
+        low, high = float(np.min(target)), float(np.max(target))
+        return (low, high) if high > low else (low, low + 1.0)
+
+    def roles(self, graph) -> dict[str, list[str]]:
+        """encoder: what the encoder's Input reaches; decoder: what the decoder's Input reaches."""
+        latent = self["decoder_input"]
+        if latent not in graph.nodes:
+            return {}
+        decoder = reachable_from(graph, [latent])
+        encoder = [n for n in reachable_from(graph, [self.input_node(graph)] if self.input_node(graph) else [])
+                   if n not in decoder]
+        return {"encoder": encoder, "decoder": decoder}

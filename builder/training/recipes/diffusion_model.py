@@ -1,0 +1,1 @@
+"""The diffusion model as a Keras model (being built)."""

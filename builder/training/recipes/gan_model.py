@@ -1,0 +1,1 @@
+"""The GAN as a Keras model (being built)."""
