@@ -63,6 +63,8 @@ def _train(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         raise LayerboardError("interrupted") from None
     print(f"saved {result.model_path} ({result.epochs_run} epochs, {result.duration_s:.1f} s)")
+    for line in [*(f"note: {note}" for note in trainer.notes), *_recipe_report_lines(trainer.recipe_report)]:
+        print(line)
     if args.json:
         print(json.dumps({
             "run_dir": str(result.run_dir),
@@ -71,8 +73,20 @@ def _train(args: argparse.Namespace) -> int:
             "stopped": result.stopped,
             "duration_s": round(result.duration_s, 3),
             "final_metrics": result.final_metrics,
+            **({"recipe_report": trainer.recipe_report} if trainer.recipe_report else {}),
         }))
     return EXIT_OK
+
+
+def _recipe_report_lines(report: dict) -> list[str]:
+    """A distillation's student beside its teacher, one line each; nothing for other recipes."""
+    if "student" not in report or "teacher" not in report:
+        return []
+    lines = [f"{who}: {report[who]['parameters']:,} parameters, validation accuracy {report[who]['val_accuracy']:.3f}"
+             for who in ("teacher", "student")]
+    if report.get("size_ratio") is not None:
+        lines.append(f"the student is {report['size_ratio']:.2f} x the teacher's size")
+    return lines
 
 
 TRAIN = Command("train", "train a project headless", _train_arguments, _train)

@@ -11,14 +11,14 @@ from builder.project.renaming import Renaming, apply_renaming, plan_rename, rena
 from builder.project.templates import (NOT_MEASURED, NUMBER_KEYS, NUMBERS_FILE, TASKS, TEMPLATES_DIR, TemplateInfo,
                                       list_templates, load_template, metric_text, parameters_text, read_numbers,
                                       template_path, training_text)
-from builder.project.user_data import recovery_dir
+from builder.project.user_data import recovery_dir, user_data_dir
 from builder.project.validation import (MAX_LEARNING_RATE, SCHEDULE_SETTINGS, STRATEGIES, learning_rate_problem,
                                         name_problem, patience_problem, project_problems, shown, validate_project)
 
 __all__ = [
     "FORMAT", "RECONSTRUCTION", "TEMPLATES_DIR", "VERSION", "DatasetRef", "Project", "TemplateInfo", "TrainingConfig",
     "field_names", "list_templates", "load_project", "load_template", "project_from_dict", "project_to_dict",
-    "resolve_inside", "save_project", "template_path",
+    "resolve_inside", "save_project", "template_path", "user_data_dir",
     # the template gallery: tasks to filter by, measured numbers (bench/templates.py):
     "NOT_MEASURED", "NUMBER_KEYS", "NUMBERS_FILE", "TASKS", "metric_text", "parameters_text", "read_numbers",
     "training_text",

@@ -15,7 +15,7 @@ RUN_RECORD = "run.json"
 
 
 def write_run_record(project: Project, result: TrainingResult, dataset: Dataset, strategy,
-                     resumed_from: int) -> None:
+                     resumed_from: int, recipe_report: dict | None = None) -> None:
     import keras
 
     record = {
@@ -33,6 +33,8 @@ def write_run_record(project: Project, result: TrainingResult, dataset: Dataset,
         "backend": keras.backend.backend(),
         "python": platform.python_version(),
     }
+    if recipe_report:
+        record["recipe_report"] = recipe_report
     atomic_write_text(result.run_dir / RUN_RECORD, json.dumps(record, indent=2) + "\n")
 
 

@@ -27,6 +27,7 @@ from builder.training.live_control import LiveSettings, run_control
 from builder.training.optimizers import make_optimizer, make_schedule
 from builder.training.progress import TrainingCallbacks, TrainingResult
 from builder.training.recipes import SUPERVISED, project_recipe
+from builder.training.recipes.sample_callback import sample_grids
 from builder.training.settings_check import validate_settings
 from builder.training.run_record import write_run_record
 
@@ -71,6 +72,7 @@ class Trainer:
         self.resuming = resume
         self.notes: list[str] = []  # what resuming found and worked around (also logged)
         self.model = None
+        self.recipe_report: dict = {}  # what the recipe reports after training (a distillation's student vs teacher)
         self.failure: str | None = None
         self.scale = 1.0  # live learning-rate multiplier (1 until the user or reduce-on-plateau changes it)
         self.monitor = project.training.monitor
@@ -141,9 +143,11 @@ class Trainer:
             raise TrainingError(f"epochs must be a whole number of at least 1; got {shown(self.epochs)}.")
         start = time.perf_counter()
         strategy = _strategy(config)  # before anything starts TensorFlow: multi-worker collectives need that
+        recipe = project_recipe(self.project)
+        for needed in recipe.prerequisites():  # a distillation's template teacher, trained once
+            self._train_prerequisite(needed)
         keras.utils.set_random_seed(config.seed)
         dataset = self.dataset or load_project_dataset(self.project)
-        recipe = project_recipe(self.project)
         supervised = recipe.name == SUPERVISED
         if supervised:
             _check_dataset(self.project, dataset)
@@ -190,6 +194,7 @@ class Trainer:
         early = early_stopping(config)
         control = run_control(self, schedule, early, self.scale)
         fit_callbacks = [*recipe.callbacks(model), control]
+        fit_callbacks += sample_grids(self, recipe, dataset)  # a generative recipe's grid of samples per epoch
         if early is not None:
             fit_callbacks.append(early)
         if self.is_chief:
@@ -226,9 +231,27 @@ class Trainer:
             duration_s=time.perf_counter() - start,
         )
         if self.is_chief:
-            write_run_record(self.project, result, dataset, strategy, self.resumed_from)
+            self.recipe_report = recipe.report(model, dataset)
+            write_run_record(self.project, result, dataset, strategy, self.resumed_from, self.recipe_report)
         self.callbacks.on_finished(result)
         return result
+
+
+    def _train_prerequisite(self, needed) -> None:
+        """Train a model the recipe needs first (its full epochs, in a scratch run next to where its model is kept)
+        and keep its model there; noted in the run's log."""
+        import shutil
+        import tempfile
+
+        from builder.files import atomic_path
+
+        self.notes.append(needed.why)
+        log.info(needed.why)
+        needed.model_path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=needed.model_path.parent, prefix=".training-") as scratch:
+            result = Trainer(needed.project, run_dir=Path(scratch) / "run").run()
+            with atomic_path(needed.model_path, ".keras") as tmp:
+                shutil.copyfile(result.model_path, tmp)
 
 
 def _check_dataset(project: Project, dataset: Dataset) -> None:

@@ -166,3 +166,37 @@ def test_evaluate_and_predict_judge_the_student(trained_student, tmp_path):
     np.save(tmp_path / "one.npy", np.asarray(data.x_val[:1]))
     (row,) = predict_files(project, result.model_path, [tmp_path / "one.npy"], dataset=data)
     assert len(row["probabilities"]) == 10
+
+
+def test_the_run_reports_the_student_beside_its_teacher(trained_student):
+    """run.json's recipe_report: both models' validation accuracy on the same samples and their sizes."""
+    import json
+
+    _, result = trained_student
+    report = json.loads((result.run_dir / "run.json").read_text())["recipe_report"]
+    teacher, student = report["teacher"], report["student"]
+    assert teacher["parameters"] > student["parameters"] > 0
+    assert report["size_ratio"] == pytest.approx(student["parameters"] / teacher["parameters"], abs=1e-4)
+    assert student["val_accuracy"] == pytest.approx(result.history["val_accuracy"][-1], abs=1e-3)
+    assert 0.5 < teacher["val_accuracy"] <= 1.0
+
+
+def test_a_template_teacher_is_checked_from_its_graph_and_trained_first_once(tmp_path):
+    """"template:digits_cnn" needs no file: the template's graph gives the shapes to check (no Keras, no training),
+    an unknown template is named, and the recipe asks the Trainer to train the template once (its model is kept
+    under a name holding the template's hash)."""
+    from builder.training.recipes import project_recipe
+
+    project = student_project(tmp_path, teacher="template:digits_cnn")
+    assert recipe_lines(project) == []
+    assert recipe_lines(student_project(tmp_path, classes=8, teacher="template:digits_cnn")) == [
+        "training.recipe: node 'digit': the student gives (8,) but the teacher gives 10 class probabilities; give it "
+        "10 units (softmax)"]
+    assert recipe_lines(student_project(tmp_path, teacher="template:nope"))[0].startswith(
+        "training.recipe.teacher: no template named 'nope' (templates: ")
+    (needed,) = project_recipe(project).prerequisites()
+    assert needed.project.name == "digits_cnn" and needed.model_path.name.startswith("digits_cnn-")
+    assert not needed.model_path.exists()
+    needed.model_path.parent.mkdir(parents=True)
+    needed.model_path.write_bytes(b"kept")  # once kept, nothing more to train
+    assert project_recipe(project).prerequisites() == []

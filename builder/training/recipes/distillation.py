@@ -13,10 +13,13 @@ from pathlib import Path
 from builder.errors import LayerboardError
 from builder.project import resolve_inside, shown
 from builder.training.recipes.recipe import Recipe, RecipeSetting, node_shape, shape_text
+from builder.training.recipes.template_teacher import (
+    cached_teacher, require_template, teacher_prerequisite, teacher_project, template_name, template_problem,
+)
 
 MODEL_FILE = "model.keras"
 TEACHER_HELP = ("the trained teacher: a .keras file or a run folder holding model.keras, relative to the project's "
-                "folder")
+                "folder, or template:NAME (a gallery template, trained once first)")
 
 
 def fraction(value):
@@ -51,11 +54,26 @@ class DistillationRecipe(Recipe):
             problems.append(f"training.recipe.teacher: the distillation recipe needs it: {TEACHER_HELP}")
         elif not isinstance(teacher, str):
             problems.append(f"training.recipe.teacher: must be a path (a string); got {shown(teacher)}")
+        elif template_name(teacher) is not None and template_problem(template_name(teacher)):
+            problems.append(f"training.recipe.teacher: {template_problem(template_name(teacher))}")
         return problems
+
+    def prerequisites(self) -> list:
+        """A template teacher not trained yet is trained first (once)."""
+        name = template_name(self["teacher"])
+        found = teacher_prerequisite(name) if name else None
+        return [found] if found else []
 
     def teacher_path(self, folder) -> Path:
         """The teacher's model file; LayerboardError naming the path and the fix when it is not there."""
         given = self["teacher"]
+        if template_name(given) is not None:
+            require_template(template_name(given))
+            path = cached_teacher(template_name(given))
+            if not path.is_file():
+                raise LayerboardError(f"training.recipe.teacher: the template teacher {given!r} is not trained yet "
+                                      f"({path} not found); `python main.py train` trains it first")
+            return path
         path = resolve_inside(Path(folder or "."), given)  # refuses a path outside the project's folder
         if path.is_dir():
             path = path / MODEL_FILE
@@ -74,22 +92,38 @@ class DistillationRecipe(Recipe):
             raise LayerboardError(f"training.recipe.teacher: {exc}; give a .keras model the teacher's training "
                                   "wrote (a run's model.keras)") from None
 
+    def teacher_shapes(self) -> tuple[tuple, int | None]:
+        """(the teacher's input shape, its class count): a template teacher's from its graph (no Keras), a file's
+        from the loaded model."""
+        name = template_name(self["teacher"])
+        if name is not None:
+            require_template(name)
+            from builder.model import infer_shapes
+
+            project = teacher_project(name)
+            report = infer_shapes(project.graph, project.folder())
+            inputs, outputs = project.graph.input_nodes(), project.graph.output_nodes()
+            shape = node_shape(report, inputs[0]) if inputs else None
+            classes = node_shape(report, outputs[0]) if outputs else None
+            return tuple(shape or ()), (classes[-1] if classes else None)
+        teacher = self.load_teacher(self.folder)
+        return tuple(teacher.inputs[0].shape[1:]), teacher.outputs[0].shape[-1]
+
     def graph_problems(self, graph, report) -> list[str]:
         try:
-            teacher = self.load_teacher(self.folder)
+            teacher_input, classes = self.teacher_shapes()
         except LayerboardError as exc:
             return [str(exc).removeprefix("training.recipe.")]
         problems = []
         inputs, outputs = graph.input_nodes(), graph.output_nodes()
         if inputs:
             want = node_shape(report, inputs[0])
-            got = tuple(teacher.inputs[0].shape[1:])
+            got = teacher_input
             if want is not None and tuple(want) != got:
                 problems.append(f"node '{inputs[0]}': the student's Input has shape {shape_text(want)} but the "
                                 f"teacher takes {shape_text(got)}; both must read the dataset's samples")
         if outputs:
             units = node_shape(report, outputs[0])
-            classes = teacher.outputs[0].shape[-1]
             if units is not None and units[-1:] != (classes,):
                 problems.append(f"node '{outputs[0]}': the student gives {shape_text(units)} but the teacher "
                                 f"gives {classes} class probabilities; give it {classes} units (softmax)")
@@ -122,6 +156,25 @@ class DistillationRecipe(Recipe):
 
     def parts(self, model) -> dict:
         return {"student": model.student}
+
+    def report(self, model, dataset) -> dict:
+        """The student beside its teacher: validation accuracy (the student's and the frozen teacher's on the same
+        samples) and parameter counts, so a user sees what the smaller model costs."""
+        import numpy as np
+
+        x, y = (dataset.x_val, dataset.y_val) if dataset.x_val is not None and len(dataset.x_val) else \
+            (dataset.x_train, dataset.y_train)
+        labels = np.asarray(y)
+        labels = labels.argmax(-1) if labels.ndim > 1 and labels.shape[-1] > 1 else labels.reshape(-1)
+
+        def accuracy(part):
+            predicted = np.asarray(part.predict(x, verbose=0, batch_size=256)).argmax(-1)
+            return round(float(np.mean(predicted == labels)), 4)
+
+        teacher, student = model.teacher.count_params(), model.student.count_params()
+        return {"teacher": {"parameters": int(teacher), "val_accuracy": accuracy(model.teacher)},
+                "student": {"parameters": int(student), "val_accuracy": accuracy(model.student)},
+                "size_ratio": round(student / teacher, 4) if teacher else None}
 
     def roles(self, graph) -> dict[str, list[str]]:
         """The whole graph is the student (the teacher is a trained file, not drawn)."""

@@ -93,6 +93,16 @@ class Recipe:
         """The dataset as model.fit takes it (default: unchanged)."""
         return dataset
 
+    def prerequisites(self) -> list:
+        """Models to train before this recipe starts (template_teacher.Prerequisite: a distillation's template
+        teacher); the Trainer trains each, its full epochs."""
+        return []
+
+    def report(self, model, dataset) -> dict:
+        """What the recipe reports after training besides the logged metrics (run.json's `recipe_report`, printed
+        by `train`): a distillation's student beside its teacher. Default: nothing."""
+        return {}
+
     def callbacks(self, model) -> list:
         """Keras callbacks the recipe needs during fit (a KL warm-up)."""
         return []
