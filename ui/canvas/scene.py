@@ -1,5 +1,8 @@
 """The canvas scene: node and wire items that follow the graph's events, what shape inference reports on them
-(shapes, errors, the shape each wire carries when wire labels are on) and the upstream of a highlighted node.
+(shapes, errors, the shape each wire carries when wire labels are on), the upstream of a highlighted node, and the
+training recipe: its roles as labelled groups behind their nodes (ui/canvas/role_groups.py) and, on each node that
+does not fit the recipe, the recipe's reason as the node's error (the check runs off the GUI thread:
+ui/workers/shape_updater.py's RecipeChecker).
 
 Items are created, moved, re-keyed (a rename) and removed only in `_on_graph_event`. The user's edits on the canvas (drops,
 wiring, drags, delete) are `CanvasInteractions` (ui/canvas/interactions.py): they push undo commands on the
@@ -7,14 +10,21 @@ document, and the graph events those commands cause redraw the canvas.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Slot
+import dataclasses
+
+from PySide6.QtCore import QPointF, Qt, Slot
 from PySide6.QtWidgets import QGraphicsScene
 
 from builder.graph import Edge, EdgeAdded, EdgeRemoved, FlagChanged, NodeAdded, NodeMoved, NodeRemoved, NodeRenamed
+from builder.training import recipes
 from ui.canvas.edge_item import EdgeItem
 from ui.canvas.interactions import CanvasInteractions
 from ui.canvas.node_item import CHAIN, ORIGIN, UPSTREAM, NodeItem, selected_node_ids
+from ui.canvas.role_groups import RoleGroups
 from ui.document import Document
+from ui.workers.shape_updater import RecipeChecker
+
+_STRUCTURE_EVENTS = (NodeAdded, NodeRemoved, NodeRenamed, EdgeAdded, EdgeRemoved)  # may change who plays a role
 
 
 class CanvasScene(QGraphicsScene):
@@ -28,12 +38,18 @@ class CanvasScene(QGraphicsScene):
         self.wire_labels = False  # each wire shows the shape it carries (View option)
         self.highlighted: str | None = None  # the node whose upstream is outlined (highlight_upstream)
         self._traced: list = []  # the items outlined for it
+        self.recipe_problems = recipes.NodeProblems()  # the latest recipe check's answer, by node
         graph = document.graph
         for node in graph.nodes.values():
             self._add_node_item(node)
         for edge in graph.edges:
             self._add_edge_item(edge)
         self._unsubscribe = graph.events.subscribe(self._on_graph_event)
+        self.role_groups = RoleGroups(self, lambda: document.project, self)
+        self.role_groups.refresh()
+        self.recipe_check = RecipeChecker(document.shapes, lambda: document.project, self)
+        self.recipe_check.problemsChanged.connect(self.apply_recipe_problems)
+        document.projectChanged.connect(self._on_project_changed)
         document.shapes.reportChanged.connect(self.apply_report)
         self.apply_report(document.shapes.report)
         document.compatibility.resultsChanged.connect(self.apply_compatibility)
@@ -45,17 +61,22 @@ class CanvasScene(QGraphicsScene):
     def close(self) -> None:
         """Stop following the graph (the document is being replaced)."""
         self._unsubscribe()
+        self.recipe_check.close()
+        self.role_groups.clear()
+        self.document.projectChanged.disconnect(self._on_project_changed)
         self.document.shapes.reportChanged.disconnect(self.apply_report)
         self.document.compatibility.resultsChanged.disconnect(self.apply_compatibility)
         self.document.compatibility.staleChanged.disconnect(self.apply_stale_badges)
 
     # ---- the graph -> items ------------------------------------------------------------------
     def _on_graph_event(self, event) -> None:
+        if isinstance(event, _STRUCTURE_EVENTS):
+            self.role_groups.schedule()
         if isinstance(event, NodeAdded):
             item = self._add_node_item(event.node)
             report = self.document.shapes.report
             if report is not None and event.node.id in report.nodes:
-                item.set_result(report.nodes[event.node.id])
+                item.set_result(self._shown_result(event.node.id, report))
             item.set_compatibility(self.document.compatibility.results.get(event.node.id))
         elif isinstance(event, NodeRemoved):
             if event.node.id == self.highlighted:
@@ -66,6 +87,7 @@ class CanvasScene(QGraphicsScene):
             self._rename(event)
         elif isinstance(event, NodeMoved):
             self.node_items[event.node.id].setPos(QPointF(*event.node.position))
+            self.role_groups.follow_nodes()
         elif isinstance(event, EdgeAdded):
             self._add_edge_item(event.edge)
             if self.wire_labels:
@@ -119,11 +141,44 @@ class CanvasScene(QGraphicsScene):
         ports = [e.target_port for e in self.document.graph.incoming(node_id)]
         item.set_input_port_count(max(len(ports) + 1, max(ports, default=-1) + 1))
 
+    def mouseMoveEvent(self, event) -> None:
+        super().mouseMoveEvent(event)
+        if event.buttons() & Qt.MouseButton.LeftButton and self.role_groups.items:
+            self.role_groups.follow_nodes()  # nodes being dragged: their groups follow (the graph hears at release)
+
+    @Slot(str)
+    def _on_project_changed(self, section: str) -> None:
+        if section == "training":  # the recipe may have changed: its roles and its check
+            self.role_groups.schedule()
+            self.recipe_check.run_now()
+
+    def _shown_result(self, node_id: str, report):
+        """A node's result from the report; a node that infers but does not fit the recipe shows the recipe's
+        reason as its error (in red on the node, whole in its tooltip), like a wiring error."""
+        result = report.nodes.get(node_id) if report is not None else None
+        messages = self.recipe_problems.nodes.get(node_id)
+        if result is None or not result.ok or not messages:
+            return result
+        name = recipes.recipe_name(self.document.project.training.recipe)
+        error = "\n".join(f"{name} recipe: {m}" for m in messages)
+        return dataclasses.replace(result, error=error, blocked_by=None)
+
+    @Slot(object)
+    def apply_recipe_problems(self, problems) -> None:
+        """Show a recipe check's answer (builder.training.recipes.NodeProblems) on the nodes it names."""
+        self.recipe_problems = problems
+        report = self.document.shapes.report
+        if report is None:
+            return
+        for node_id, item in self.node_items.items():
+            item.set_result(self._shown_result(node_id, report))
+        self._on_selection_changed()
+
     @Slot(object)
     def apply_report(self, report) -> None:
         """Show each node's shape, parameter count or error from a ShapeReport (None: not yet)."""
         for node_id, item in self.node_items.items():
-            item.set_result(report.nodes.get(node_id) if report is not None else None)
+            item.set_result(self._shown_result(node_id, report))
         if report is not None:  # Keras is loaded; whether a file exists is all this asks
             from builder.model import weights_files
 

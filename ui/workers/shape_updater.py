@@ -1,12 +1,17 @@
-"""Re-runs shape inference after graph edits, once per burst of events, when Keras is loaded."""
+"""Re-runs shape inference after graph edits, once per burst of events, when Keras is loaded; then checks the
+graph against the project's training recipe off the GUI thread (`RecipeChecker`)."""
 from __future__ import annotations
 
+import copy
+import dataclasses
+import functools
 from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from builder.graph import Graph
+from ui.workers.background_task import BackgroundTask
 
 
 class ShapeUpdater(QObject):
@@ -64,3 +69,94 @@ class ShapeUpdater(QObject):
         self._inference.folder = self._folder() if self._folder is not None else None
         self.report = self._inference.run(self._graph)
         self.reportChanged.emit(self.report)
+
+
+class RecipeChecker(QObject):
+    """Checks that a document's graph fits its training recipe (builder.training.recipes: a VAE's latent sizes
+    agree, ...) after each shape report and each change of the recipe, and publishes the problems by node.
+
+    The check runs on a worker thread with copies of the graph, the recipe and the report: a distillation's check
+    reads its teacher's .keras file. Nothing runs before the first report (Keras is loaded by then) nor for a
+    supervised project, whose problems are none. A change during a check asks for one more when it ends.
+    """
+
+    problemsChanged = Signal(object)  # builder.training.recipes.NodeProblems
+
+    def __init__(self, shapes: ShapeUpdater, project: Callable[[], object], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        from builder.training import recipes
+
+        self._shapes = shapes
+        self._project = project  # the document's project now (a file opened replaces it)
+        self.problems = recipes.NodeProblems()
+        self._closed = False
+        self._again = False
+        self._task = BackgroundTask(self)
+        self._task.succeeded.connect(self._on_checked)
+        self._task.failed.connect(self._on_failed)
+        shapes.reportChanged.connect(self.run_now)
+
+    @property
+    def busy(self) -> bool:
+        return self._task.running
+
+    def close(self) -> None:
+        """Stop following the reports and wait for a running check."""
+        if self._closed:
+            return
+        self._closed = True
+        self._again = False
+        self._shapes.reportChanged.disconnect(self.run_now)
+        self._task.wait()
+
+    @Slot(object)
+    def run_now(self, _report=None) -> None:
+        """Check the graph against the recipe now (or when the running check ends). Called on each shape report;
+        call it when the recipe changes too."""
+        from builder.training import recipes
+
+        report = self._shapes.report
+        if self._closed or report is None or self._shapes.pending:
+            return  # no shapes yet (Keras not loaded) or they describe an older graph: the next report calls again
+        if self._task.running:
+            self._again = True
+            return
+        self._again = False
+        project = self._project()
+        if recipes.recipe_name(project.training.recipe) == recipes.SUPERVISED:
+            self._publish(recipes.NodeProblems())
+            return
+        snapshot = _recipe_snapshot(project)
+        self._task.start(functools.partial(recipes.recipe_node_problems, snapshot, report), "recipe-check")
+
+    @Slot(object)
+    def _on_checked(self, problems) -> None:
+        if not self._closed:
+            self._publish(problems)
+        self._finish()
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        from builder.training import recipes
+
+        if not self._closed:
+            self._publish(recipes.NodeProblems(general=[f"training.recipe: the check failed: {message}"]))
+        self._finish()
+
+    def _finish(self) -> None:
+        if self._again and not self._closed:
+            self.run_now()
+
+    def _publish(self, problems) -> None:
+        if problems != self.problems:
+            self.problems = problems
+            self.problemsChanged.emit(problems)
+
+
+def _recipe_snapshot(project):
+    """What the worker reads: a copy of the graph and the recipe (the GUI thread goes on editing the originals)."""
+    from builder.project import Project
+
+    training = dataclasses.replace(project.training, recipe=copy.deepcopy(project.training.recipe))
+    return Project(graph=Graph.from_dict(project.graph.to_dict()), dataset=project.dataset, name=project.name,
+                   training=training, path=project.path)

@@ -8,6 +8,7 @@ this package does not import Keras; building does.
 """
 from __future__ import annotations
 
+from builder.training.recipes.node_problems import NodeProblems, node_problems, recipe_node_problems
 from builder.training.recipes.parts import generator, model_part
 from builder.training.recipes.recipe import Recipe, RecipeSetting
 from builder.training.recipes.registry import (
@@ -15,6 +16,6 @@ from builder.training.recipes.registry import (
 )
 from builder.training.recipes.sampling import decode_latents, image_grid, value_range
 
-__all__ = ["RECIPES", "SUPERVISED", "Recipe", "RecipeSetting", "decode_latents", "generative_recipes", "generator", "image_grid",
-           "model_part", "project_recipe", "recipe_name", "recipe_problems", "register_keras_objects",
+__all__ = ["RECIPES", "SUPERVISED", "NodeProblems", "Recipe", "RecipeSetting", "decode_latents", "generative_recipes", "generator", "image_grid",
+           "model_part", "node_problems", "project_recipe", "recipe_node_problems", "recipe_name", "recipe_problems", "register_keras_objects",
            "spec_problems", "value_range"]
