@@ -24,7 +24,7 @@ from builder.project.files import load_project
 
 TEMPLATES_DIR = shipped.TEMPLATES_DIR
 NUMBERS_FILE = "gallery/numbers.json"  # written by bench/templates.py, in a folder beside the templates
-TASKS = ("image", "sequence", "text", "tabular", "segmentation", "reconstruction")
+TASKS = ("image", "sequence", "text", "tabular", "segmentation", "reconstruction", "generative")
 
 
 @dataclass
