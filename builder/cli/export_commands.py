@@ -9,7 +9,11 @@ from builder.cli.arguments import finite_number, whole_number
 from builder.cli.command import EXIT_OK, Command
 from builder.cli.run_choice import chosen_model
 from builder.errors import LayerboardError
+from builder.files import atomic_write_text, check_replaceable
 from builder.project import load_project
+
+
+SCHEDULE_SUFFIX = ".schedule.json"
 
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,9 +22,10 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
                         help="python writes a standalone Keras script of the project (no training needed)")
     parser.add_argument("-o", "--output", required=True, help="file (or folder for savedmodel) to write")
     parser.add_argument("--run", help="the run directory whose model to export (default: the project's latest run)")
-    parser.add_argument("--part", choices=["encoder", "decoder", "student"],
-                        help="a recipe's part: encoder, decoder or student (default: a VAE's decoder, the part that "
-                             "generates; a distillation's student; the whole model otherwise)")
+    parser.add_argument("--part", choices=["encoder", "decoder", "student", "denoiser"],
+                        help="a recipe's part: encoder, decoder, student or denoiser (default: a VAE's decoder, the "
+                             "part that generates; a distillation's student; a diffusion's denoiser, written with its "
+                             "noise schedule beside it as NAME.schedule.json; the whole model otherwise)")
     parser.add_argument("--own-weights", action="store_true",
                         help="export an imported project with its own weights file, even when it has runs")
     parser.add_argument("--quantization", default="float32", choices=["float32", "float16", "dynamic", "int8"],
@@ -59,6 +64,7 @@ def _export(args: argparse.Namespace) -> int:
         print(json.dumps({"format": "python", "path": str(path)}) if args.json else f"wrote {path}")
         return EXIT_OK
     verified_on = None
+    schedule = None  # a diffusion's denoiser: the noise schedule written beside it
     if source.suffix == ".keras":
         if args.part:
             raise LayerboardError("--part exports a part of a project's recipe model; give the project file.")
@@ -76,18 +82,36 @@ def _export(args: argparse.Namespace) -> int:
             if part != "student":
                 verified_on = None
             weights += f", its {part}" if part else ""
+            if part == "denoiser":
+                schedule = _schedule_target(Path(args.output), args.force)
     options = ExportOptions(quantization=args.quantization, io_type=args.io_type,
                             representative_samples=args.representative_samples,
                             max_accuracy_drop=args.max_accuracy_drop, samples=args.samples)
     report = export_model(model_path, args.format, args.output, project=verified_on, options=options,
                           overwrite=args.force, weights=weights)
+    facts = report.to_dict()
+    if schedule is not None:
+        atomic_write_text(schedule, json.dumps(chosen.load().schedule_facts(), indent=2) + "\n")
+        facts["schedule_file"] = str(schedule)
     if args.json:
-        print(json.dumps(report.to_dict()))
+        print(json.dumps(facts))
     else:
         print(report.summary())
         print(f"report: {Path(report.path).parent / 'export_report.json'}"
-              + (f"; labels: {report.labels_file}" if report.labels_file else ""))
+              + (f"; labels: {report.labels_file}" if report.labels_file else "")
+              + (f"; noise schedule: {schedule}" if schedule is not None else ""))
     return EXIT_OK
+
+
+def _schedule_target(output: Path, force: bool) -> Path:
+    """Where a diffusion's noise schedule goes beside its exported denoiser (d.tflite → d.schedule.json), checked
+    before anything is written: only a file is replaced, and only with --force."""
+    path = output.with_name((output.stem if output.suffix else output.name) + SCHEDULE_SUFFIX)
+    check_replaceable(path)
+    if path.exists() and not force:
+        raise LayerboardError(f"{path} already exists (the noise schedule written beside the denoiser); choose "
+                              "another name, or pass --force to replace it.")
+    return path
 
 
 def _recipe(project) -> str:
