@@ -125,7 +125,7 @@ def measure(name: str, workdir: Path, samples: int) -> dict:
     wall = time.perf_counter() - start
     key = primary_metric(project, result.final_metrics)
     if (project.training.recipe or {}).get("name", "supervised") != "supervised":
-        return measure_recipe(project, result, wall, workdir / name)
+        return measure_recipe(project, result, wall, workdir / name, samples)
     model = keras.saving.load_model(result.model_path, compile=True)
     row = {"task": "", "dataset": project.dataset.name, "parameters": int(model.count_params()),
            "epochs": result.epochs_run, "train_seconds": round(result.duration_s, 1), "process_seconds": round(wall, 1),
@@ -168,14 +168,15 @@ def measure(name: str, workdir: Path, samples: int) -> dict:
     return row
 
 
-def measure_recipe(project, result, wall: float, folder: Path) -> dict:
+def measure_recipe(project, result, wall: float, folder: Path, samples: int) -> dict:
     """A training recipe's row (a VAE): its validation loss (the reconstruction's when reported), and the TFLite
     sizes of the part it ships (a VAE's decoder, verified on N(0, 1) latents); no labels, so no int8 metric."""
     from builder.export import ExportOptions, export_model
     from builder.training import as_project_model
 
     final = result.final_metrics
-    key = "val_reconstruction_loss" if "val_reconstruction_loss" in final else "val_loss"
+    # a VAE's reconstruction loss, a distillation student's accuracy, else the recipe's loss (a GAN's, a denoiser's)
+    key = next((k for k in ("val_accuracy", "val_reconstruction_loss") if k in final), "val_loss")
     whole = as_project_model(result.model_path)
     part, part_name = whole.part(project)
     from builder.model import infer_shapes
@@ -183,16 +184,27 @@ def measure_recipe(project, result, wall: float, folder: Path) -> dict:
     # the networks as drawn (the recipe's wrapper adds a state variable or two, e.g. a VAE's KL weight)
     row = {"task": "", "dataset": project.dataset.name, "parameters": int(infer_shapes(project.graph).total_params),
            "epochs": result.epochs_run, "train_seconds": round(result.duration_s, 1), "process_seconds": round(wall, 1),
-           "metric": key.removeprefix("val_"), "value": float(final[key]), "lower_is_better": True,
+           "metric": key.removeprefix("val_"), "value": float(final[key]), "lower_is_better": key != "val_accuracy",
            **({"shipped_part": part_name} if part_name else {})}
+    labelled = key == "val_accuracy"  # a distillation's student: a classifier, its int8 file judged on labels
     for quantization in ("float32", "int8"):
         out = folder / f"{project.name}-{part_name or 'model'}-{quantization}.tflite"
         try:
             options = ExportOptions(quantization=quantization, max_accuracy_drop=100.0 if quantization == "int8" else None)
-            row[f"tflite_{quantization}_bytes"] = export_model(part, "tflite", out, options=options, samples=64).size_bytes
+            row[f"tflite_{quantization}_bytes"] = export_model(part, "tflite", out, options=options, samples=64,
+                                                               **({"project": project} if labelled else {})).size_bytes
         except Exception as exc:  # e.g. int8 without calibration data for latent inputs
             row[f"tflite_{quantization}_bytes"] = None
             row[f"tflite_{quantization}_problem"] = str(exc).splitlines()[0][:300]
+            continue
+        if labelled and quantization == "int8":
+            from builder.data import load_project_dataset
+
+            dataset = load_project_dataset(project)
+            x, labels = np.asarray(dataset.x_val[:samples], "float32"), np.asarray(dataset.y_val[:samples]).reshape(-1)
+            keras_value = float(np.mean(part.predict(x, verbose=0).argmax(-1) == labels))
+            value = float(np.mean(run_tflite(out, part, [x])[0].argmax(-1) == labels))
+            row.update(int8_value=value, keras_value_same_samples=keras_value, int8_drop=keras_value - value)
     return row
 
 
