@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QGraphicsItem
 from builder.training import recipes
 from ui import style
 
-MARGIN = 14.0  # between a role's nodes and its rectangle
+MARGIN = 14.0  # between a role's nodes and its rectangle, above and below (the ports stick out there)
+SIDE_MARGIN = 12.0  # left and right: templates lay columns ~40 apart, and neighbouring groups must not touch
 LABEL_HEIGHT = 20.0  # the band above the nodes that holds the role's name
 RADIUS = 14.0
 Z_VALUE = -2  # behind wires (0) and nodes (1)
@@ -65,7 +66,8 @@ class RoleGroupItem(QGraphicsItem):
         bounds = QRectF()
         for rect in rects:
             bounds = bounds.united(rect) if not bounds.isNull() else QRectF(rect)
-        rect = bounds.adjusted(-MARGIN, -MARGIN - LABEL_HEIGHT, MARGIN, MARGIN) if not bounds.isNull() else QRectF()
+        rect = bounds.adjusted(-SIDE_MARGIN, -MARGIN - LABEL_HEIGHT, SIDE_MARGIN, MARGIN) if not bounds.isNull() \
+            else QRectF()
         if rect != self._rect:
             self.prepareGeometryChange()
             self._rect = rect
@@ -86,7 +88,7 @@ class RoleGroupItem(QGraphicsItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         dark = style.is_dark()
         fill = QColor(self.colour)
-        fill.setAlpha(46 if dark else 26)
+        fill.setAlpha(38 if dark else 26)
         edge = QColor(self.colour)
         edge.setAlpha(150 if dark else 120)
         pen = QPen(edge, 1.3)
@@ -143,9 +145,10 @@ class RoleGroups(QObject):
     def follow_nodes(self) -> None:
         """Fit each group around where its nodes are drawn now (during a drag too)."""
         node_items = self._scene.node_items
+        box = QRectF(0.0, 0.0, style.NODE_WIDTH, style.NODE_HEIGHT)  # the node's box, without its ports
         for item in self.items.values():
             ids = [n for n in item.node_ids if n in node_items]
-            item.set_nodes(ids, [node_items[n].sceneBoundingRect() for n in ids])
+            item.set_nodes(ids, [node_items[n].mapRectToScene(box) for n in ids])
 
     def clear(self) -> None:
         self._timer.stop()

@@ -1,5 +1,6 @@
 """The editors of the training-settings form, one per kind of setting in the engine's schema
-(builder.training.SETTINGS: whole, number, switch, choice, name, names, optimizer, schedule, ...).
+(builder.training.SETTINGS: whole, number, switch, choice, name, names, optimizer, schedule, ...), and the
+training recipe's editor (`RecipeEditor`: the recipe, then its own settings, node ids chosen from the graph).
 
 An editor turns what the user typed into the value the project file would hold (`read()` returns the value
 and, when the text cannot even be read, a problem), and shows a value it is given (`show(value)`, which emits
@@ -8,6 +9,7 @@ project.
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -17,6 +19,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget,
 )
+
+from builder.training import recipes
+from ui import style
 
 Read = tuple[Any, "str | None"]  # (the value, why the text cannot be read or None)
 
@@ -88,6 +93,9 @@ class Editor(QWidget):
 
     def set_outputs(self, outputs: list[str]) -> None:
         """The model's output names (for settings given per output)."""
+
+    def set_nodes(self, node_ids: list[str]) -> None:
+        """The graph's node ids (for settings that name a node)."""
 
     def inputs(self) -> list[QWidget]:
         """The widgets a red border marks when the value is refused."""
@@ -594,6 +602,217 @@ class AugmentationEditor(Editor):
                 self._add_row(str(name), args)
 
 
+UNSET = object()  # a recipe field left empty: the key is not written (its default applies)
+NEEDS = "needs it"  # how the engine words a required recipe key that is not given yet
+
+
+def recipe_choices(setting) -> list[str]:
+    """The values a recipe setting allows when its check is a closed list (builder.training.recipes' one_of, whose
+    refusal reads "one of a, b"); empty otherwise."""
+    refusal = setting.check(object()) if setting.check is not None else None
+    if isinstance(refusal, str) and refusal.startswith("one of "):
+        return refusal[len("one of "):].split(", ")
+    return []
+
+
+class RecipeField:
+    """One setting of a recipe in the editor: a node combo (the graph's node ids), a combo of choices or a line,
+    with the setting's help as tooltip and the engine's problem with it underneath."""
+
+    def __init__(self, setting, editor: "RecipeEditor") -> None:
+        self.setting = setting
+        self.name = setting.name
+        self.choices = recipe_choices(setting)
+        self.typed = not setting.node and not self.choices  # a line: its keystrokes fold into one undo step
+        self.kind = "whole" if isinstance(setting.default, int) and not isinstance(setting.default, bool) else "number"
+        if self.typed:
+            self.widget: QWidget = QLineEdit(editor)
+            self.widget.setPlaceholderText(shown(setting.default) if setting.default not in (None, "") else
+                                           "required" if setting.default is None or self.name == "teacher" else "")
+            self.widget.textEdited.connect(lambda _text: editor.field_edited(self))
+        else:
+            self.widget = QComboBox(editor)
+            self.widget.setPlaceholderText("choose a node" if setting.node else "")
+            self.widget.activated.connect(lambda _i: editor.field_edited(self))
+            for choice in self.choices:
+                self.widget.addItem(choice, choice)
+        self.widget.setToolTip(setting.help)
+        self.label = QLabel(self.name, editor)
+        self.label.setToolTip(setting.help)
+        self.error = QLabel(editor)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {style.ERROR.name()}; font-size: 11px;")
+        self.error.hide()
+        self.box = QWidget(editor)
+        layout = _box(self.box, vertical=True)
+        layout.setSpacing(1)
+        layout.addWidget(self.widget)
+        layout.addWidget(self.error)
+
+    def set_nodes(self, node_ids: list[str]) -> None:
+        """List the graph's nodes (and "" first when the setting may be empty), keeping the chosen one."""
+        if not self.setting.node:
+            return
+        value = self.value()
+        self.widget.clear()
+        if self.setting.default == "":
+            self.widget.addItem("(none)", "")
+        for node_id in node_ids:
+            self.widget.addItem(node_id, node_id)
+        self.show(value)
+
+    def value(self) -> Any:
+        """The chosen or typed value, or UNSET."""
+        if self.typed:
+            text = self.widget.text().strip()
+            if not text:
+                return UNSET
+            return text if isinstance(self.setting.default, str) else parse_number(text, self.kind)
+        index = self.widget.currentIndex()
+        return self.widget.itemData(index) if index >= 0 else UNSET
+
+    def show(self, value: Any) -> None:
+        if self.typed:
+            self.widget.setText("" if value is UNSET else shown(value))
+            return
+        if value is UNSET and self.setting.default is not None:
+            value = self.setting.default
+        index = -1 if value is UNSET else self.widget.findData(value)
+        if index < 0 and value is not UNSET and value is not None:  # a node no longer in the graph: shown as it is
+            self.widget.addItem(f"{shown(value)} (not in the graph)", value)
+            index = self.widget.count() - 1
+        self.widget.setCurrentIndex(index)
+
+    def mark(self, problem: str | None) -> None:
+        self.error.setText(problem or "")
+        self.error.setVisible(bool(problem))
+        self.widget.setProperty("invalid", bool(problem))
+        self.widget.style().unpolish(self.widget)
+        self.widget.style().polish(self.widget)
+
+
+class RecipeEditor(Editor):
+    """Supervised or {"name": recipe, its settings}: the recipe chosen from every recipe the engine has
+    (builder.training.recipes.RECIPES), then one field per setting of that recipe. A field left empty (or a
+    choice left at its default) is not written. `edited_key` is the setting the last edit changed ("name" for the
+    recipe itself) and `edited_typed` whether it was typed. Choosing supervised writes the schema's default
+    ({"name": "supervised"}, what a new project holds); a project's null (supervised too) is read back as null."""
+
+    def __init__(self, entry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entry = entry
+        self.combo = QComboBox(self)
+        for name in recipes.RECIPES:
+            self.combo.addItem(name, name)
+        self.combo.activated.connect(self._on_name)
+        self.form_widget = QWidget(self)
+        self.form = QFormLayout(self.form_widget)
+        self.form.setContentsMargins(12, 0, 0, 0)
+        self.form.setVerticalSpacing(4)
+        self.fields: dict[str, RecipeField] = {}
+        self.node_ids: list[str] = []
+        self.edited_key: str | None = None
+        self.edited_typed = False
+        self._shown: dict[str, Any] = {}  # the keys of the recipe last shown (besides its name)
+        self._supervised: Any = copy.deepcopy(entry.default)  # how supervised is written: null or {"name": ...}
+        layout = _box(self, vertical=True)
+        layout.addWidget(self.combo)
+        layout.addWidget(self.form_widget)
+        self._set_name(recipes.SUPERVISED)
+
+    @property
+    def name(self) -> str:
+        return self.combo.currentData()
+
+    def _set_name(self, name: str) -> None:
+        index = self.combo.findData(name)
+        self.combo.setCurrentIndex(max(index, 0))
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.fields = {}
+        for setting in recipes.RECIPES[self.name].settings:
+            field = RecipeField(setting, self)
+            field.set_nodes(self.node_ids)
+            self.form.addRow(field.label, field.box)
+            self.fields[setting.name] = field
+        self.form_widget.setVisible(bool(self.fields))
+
+    def _on_name(self, _index: int) -> None:
+        if self.name == self._shown.get("name", recipes.SUPERVISED):
+            return  # the same recipe chosen again keeps its settings
+        self._shown = {"name": self.name}
+        self._supervised = copy.deepcopy(self.entry.default)
+        self._set_name(self.name)
+        self.edited_key, self.edited_typed = "name", False
+        self.edited.emit()
+
+    def field_edited(self, field: RecipeField) -> None:
+        self.edited_key, self.edited_typed = field.name, field.typed
+        self.edited.emit()
+
+    def set_nodes(self, node_ids: list[str]) -> None:
+        if list(node_ids) != self.node_ids:
+            self.node_ids = list(node_ids)
+            for field in self.fields.values():
+                field.set_nodes(self.node_ids)
+
+    def inputs(self) -> list[QWidget]:
+        return [self.combo]  # each field is marked beside itself (mark_problems)
+
+    def read(self) -> Read:
+        if self.name == recipes.SUPERVISED:
+            return copy.deepcopy(self._supervised), None
+        spec = {"name": self.name}
+        spec.update({k: v for k, v in self._shown.items() if k != "name" and k not in self.fields})  # not ours
+        for key, field in self.fields.items():
+            value = field.value()
+            if value is UNSET and self._shown.get(key) == "":
+                value = ""  # the file's own empty text stays as it was
+            if value is UNSET or (key not in self._shown and same(value, field.setting.default)):
+                continue  # left as it was: the default applies, and the file does not say it
+            spec[key] = value
+        return spec, None
+
+    def show(self, value: Any) -> None:
+        spec = value if isinstance(value, dict) else {}
+        name = spec.get("name", recipes.SUPERVISED)
+        name = name if isinstance(name, str) and name in recipes.RECIPES else recipes.SUPERVISED
+        self._shown = {**spec, "name": name}
+        self._supervised = copy.deepcopy(value) if name == recipes.SUPERVISED else copy.deepcopy(self.entry.default)
+        self._set_name(name)
+        for key, field in self.fields.items():
+            field.show(spec.get(key, UNSET))
+            field.mark(None)
+
+    def missing(self) -> set[str]:
+        """The settings the recipe needs that are not given yet."""
+        value, _ = self.read()
+        return {key for key in self.fields if not isinstance(value, dict) or value.get(key) in (None, "")}
+
+    def mark_problems(self, lines: list[str]) -> list[str]:
+        """Show each of the engine's lines beside the field it names ("training.recipe.mean: ..."); returns the
+        lines that name no field."""
+        by_field: dict[str, list[str]] = {}
+        rest = []
+        for line in lines:
+            key, _, text = line.partition(": ")
+            field = key[len("training.recipe."):] if key.startswith("training.recipe.") else None
+            if field in self.fields:
+                by_field.setdefault(field, []).append(text)
+            else:
+                rest.append(line)
+        for key, field in self.fields.items():
+            field.mark("\n".join(by_field.get(key, [])) or None)
+        return rest
+
+    def blocking(self, lines: list[str]) -> list[str]:
+        """The lines that refuse the value: all but "needs it" of a setting not given yet (a recipe is filled in
+        one field at a time; `check` and `train` refuse it until it is whole)."""
+        missing = self.missing()
+        return [line for line in lines
+                if not (NEEDS in line and line.partition(": ")[0][len("training.recipe."):] in missing)]
+
+
 def make_editor(entry, parent: QWidget | None = None) -> Editor:
     """The editor of one schema entry (builder.training.Setting), by its kind."""
     kind = entry.kind
@@ -612,6 +831,8 @@ def make_editor(entry, parent: QWidget | None = None) -> Editor:
             NamesEditor(entry.choices, parent)
     if kind == "optimizer":
         return OptimizerEditor(entry.choices, parent)
+    if kind == "schedule" and entry.name == "recipe":
+        return RecipeEditor(entry, parent)
     if kind == "schedule":
         return ScheduleEditor(entry, parent)
     if kind == "output_weights":

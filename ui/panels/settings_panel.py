@@ -7,6 +7,11 @@ good one becomes `document.set_settings("training", field=value)` (keystrokes of
 step). Undo and redo come back through `document.projectChanged("training")`, which only updates the fields
 whose project value changed, without pushing anything.
 
+The recipe has its own editor (settings_fields.RecipeEditor): the recipe, then its settings, a node setting chosen
+from the graph's node ids (kept up to date with the graph). Each change is one undo step (`SetRecipeCommand`; the
+keystrokes typed into one of its fields fold into one); the engine's problems are shown beside the field they name,
+and a recipe still missing a node it needs is written all the same (it is filled in one field at a time).
+
 When the dataset changes and the loss and metrics are still the default of some output kind, they follow the
 new dataset's kind (`builder.training.output_defaults`): classification → sparse_categorical_crossentropy +
 accuracy, regression → mse + mae. A built-in or online dataset's kind is known at once; a user's file is loaded
@@ -26,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from builder.training import GROUPS, SETTINGS, known_output_kind, output_defaults, setting_problems
 from ui import style
+from ui.document import SetProjectSettingsCommand
 from ui.panels.settings_fields import Editor, make_editor, same, shown
 from ui.workers.background_task import BackgroundTask
 
@@ -33,6 +39,27 @@ OPEN_GROUPS = ("Basics", "Optimizer and schedule")  # the others start folded
 INVALID_STYLE = f"""
 QLineEdit[invalid="true"], QComboBox[invalid="true"] {{ border: 1px solid {style.ERROR.name()}; border-radius: 2px; }}
 """
+
+
+RECIPE_EDIT_ID = 31  # SetRecipeCommand's undo id: it never folds into another kind of settings change
+
+
+class SetRecipeCommand(SetProjectSettingsCommand):
+    """training.recipe changed in its editor: one undo step per change, except that the keystrokes typed into one
+    of its fields (`typed_key`) fold into one."""
+
+    def __init__(self, document, value: Any, typed_key: str | None = None) -> None:
+        super().__init__(document, "training", {"recipe": value},
+                         f"Change training recipe {typed_key}" if typed_key else "Change training recipe")
+        self.typed_key = typed_key
+
+    def id(self) -> int:
+        return RECIPE_EDIT_ID
+
+    def mergeWith(self, other) -> bool:
+        if not isinstance(other, SetRecipeCommand) or self.typed_key is None or other.typed_key != self.typed_key:
+            return False
+        return super().mergeWith(other)
 
 
 class Section(QWidget):
@@ -141,6 +168,11 @@ class SettingsPanel(QWidget):
         self._task.succeeded.connect(self._on_kind_found)
         self._task.failed.connect(self._on_kind_failed)
         self._task_key: str | None = None
+        self._unsubscribe_graph = None
+        self._nodes_timer = QTimer(self)  # the graph's node ids reach the node fields once per burst of edits
+        self._nodes_timer.setSingleShot(True)
+        self._nodes_timer.setInterval(0)
+        self._nodes_timer.timeout.connect(self._update_nodes)
 
         self.setStyleSheet(INVALID_STYLE)
         self.proposal = QWidget(self)  # "use the loss and metrics of this dataset's kind?"
@@ -192,7 +224,10 @@ class SettingsPanel(QWidget):
                     signal.disconnect(slot)
                 except (RuntimeError, TypeError):
                     pass
+        if self._unsubscribe_graph is not None:
+            self._unsubscribe_graph()
         self.document = document
+        self._unsubscribe_graph = document.graph.events.subscribe(self._on_graph_event)
         self._shown = {}
         self._proposed = {}
         self.proposal.hide()
@@ -201,6 +236,7 @@ class SettingsPanel(QWidget):
         document.projectChanged.connect(self._on_project_changed)
         document.shapes.reportChanged.connect(self._on_report)
         self._update_outputs()
+        self._update_nodes()
         self._refresh(force=True)
         self.setEnabled(True)
 
@@ -225,6 +261,9 @@ class SettingsPanel(QWidget):
     def _on_edited(self, name: str) -> None:
         if self._refreshing or self.document is None:
             return
+        if name == "recipe":
+            self._on_recipe_edited()
+            return
         row = self.rows[name]
         value, problem = row.editor.read()
         if problem is None:
@@ -236,6 +275,26 @@ class SettingsPanel(QWidget):
             return
         if not same(value, getattr(self.config, name)):
             self.document.set_settings("training", **{name: value})
+
+    def _on_recipe_edited(self) -> None:
+        row = self.rows["recipe"]
+        editor = row.editor
+        value, problem = editor.read()
+        problems = [problem] if problem else setting_problems(self.config, "recipe", value, names=self.engine_ready)
+        row.mark("\n".join(editor.mark_problems(problems)) or None)
+        blocking = editor.blocking(problems)
+        if blocking:
+            self.message.emit(blocking[0])
+            return
+        if not same(value, self.config.recipe):
+            self.document.push(SetRecipeCommand(self.document, value,
+                                                editor.edited_key if editor.edited_typed else None))
+
+    def _mark_recipe(self) -> None:
+        """Show the engine's problems with the project's recipe beside its fields (a key it still needs)."""
+        editor = self.rows["recipe"].editor
+        problems = setting_problems(self.config, "recipe", self.config.recipe)
+        self.rows["recipe"].mark("\n".join(editor.mark_problems(problems)) or None)
 
     def _reset(self, name: str) -> None:
         self.rows[name].mark(None)
@@ -268,12 +327,31 @@ class SettingsPanel(QWidget):
                     row.editor.show(value)
                 row.mark(None)
                 row.reset.setEnabled(not same(value, row.entry.default))
+                if name == "recipe":
+                    self._mark_recipe()
         finally:
             self._refreshing = False
 
     @Slot(object)
     def _on_report(self, _report) -> None:
         self._update_outputs()
+
+    def _on_graph_event(self, _event) -> None:
+        self._nodes_timer.start()
+
+    @Slot()
+    def _update_nodes(self) -> None:
+        """The node settings (a recipe's) list the graph's node ids as they are now."""
+        self._nodes_timer.stop()
+        if self.document is None:
+            return
+        node_ids = list(self.document.graph.nodes)
+        self._refreshing = True
+        try:
+            for row in self.rows.values():
+                row.editor.set_nodes(node_ids)
+        finally:
+            self._refreshing = False
 
     def _update_outputs(self) -> None:
         outputs = self.document.graph.output_nodes()
