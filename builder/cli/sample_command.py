@@ -1,4 +1,5 @@
-"""The sample command: new samples from a generative recipe's decoder (a VAE's), written as one PNG grid."""
+"""The sample command: new samples from a generative recipe's decoder (a VAE's), written as one PNG grid; with
+--interpolate, a walk through an autoencoder's or a VAE's latent space between two validation samples, one PNG row."""
 from __future__ import annotations
 
 import argparse
@@ -22,6 +23,10 @@ def _sample_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seeds the latent vectors drawn from N(0, 1): the same seed gives the same grid")
     parser.add_argument("--zoom", type=whole_number(1, 64), default=4,
                         help="each sample pixel becomes zoom x zoom pixels (default 4)")
+    parser.add_argument("--interpolate", type=whole_number(2, 256), metavar="STEPS",
+                        help="instead: encode two validation samples (picked by --seed), walk between their codes in "
+                             "STEPS steps and decode each (an autoencoder's or a VAE's); one row, the two originals "
+                             "at its ends")
     parser.add_argument("-o", "--output", required=True, help="the PNG file to write")
     parser.add_argument("--force", action="store_true", help="replace an existing output file")
     parser.add_argument("--json", action="store_true", help="print what was written as JSON")
@@ -36,6 +41,8 @@ def _sample(args: argparse.Namespace) -> int:
     check_replaceable(output)
     if output.exists() and not args.force:
         raise LayerboardError(f"{output} already exists; choose another name, or pass --force to replace it.")
+    if args.interpolate:
+        return _interpolate(project, args, output)
     chosen = chosen_model(project, args.run)
     grid = chosen.sample_grid(project, args.count, args.seed, args.zoom)
     _write_png(grid, output)
@@ -43,6 +50,25 @@ def _sample(args: argparse.Namespace) -> int:
              "width": int(grid.shape[1]), "height": int(grid.shape[0]), "weights": chosen.weights}
     print(json.dumps(facts) if args.json else f"wrote {args.count} samples to {output} "
           f"({facts['width']}x{facts['height']} pixels; {chosen.weights})")
+    return EXIT_OK
+
+
+def _interpolate(project, args: argparse.Namespace, output: Path) -> int:
+    from builder.data import load_project_dataset
+    from builder.training import can_interpolate, interpolation_grid
+
+    if not can_interpolate(project):  # before loading a model: say what interpolates
+        interpolation_grid(project, None, None, args.interpolate)  # raises, naming the recipes that do
+    chosen = chosen_model(project, args.run)
+    walk = interpolation_grid(project, chosen.load(), load_project_dataset(project), args.interpolate, args.seed)
+    row = walk.row(args.zoom)
+    _write_png(row, output)
+    first, second = walk.indices
+    facts = {"path": str(output), "samples": args.interpolate, "seed": args.seed, "width": int(row.shape[1]),
+             "height": int(row.shape[0]), "weights": chosen.weights,
+             "interpolate": {"steps": args.interpolate, "between": [first, second]}}
+    print(json.dumps(facts) if args.json else f"wrote a {args.interpolate}-step walk between validation samples "
+          f"{first} and {second} to {output} ({facts['width']}x{facts['height']} pixels; {chosen.weights})")
     return EXIT_OK
 
 

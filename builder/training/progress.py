@@ -18,6 +18,10 @@ class TrainingCallbacks:
         """A live change was applied, refused or ignored: {"epoch", "batch", "step", "name", "value", "reason"}
         (the row control.csv gets; reason "user", "reduce_on_plateau (…)", "refused: …" or "ignored: …")."""
 
+    def on_samples(self, epoch: int, path: str) -> None:
+        """A generative recipe's grid of samples (drawn with a fixed seed) after `epoch` epochs (counted from 1) was
+        written to `path` (run_dir/samples/epoch_003.png)."""
+
     def on_finished(self, result: "TrainingResult") -> None: ...
 
     def on_failed(self, message: str) -> None: ...

@@ -8,7 +8,8 @@ Parent → child, on the command pipe: ("train", job) · ("pause",) · ("resume"
 · ("patience", n) · ("quit",).
 Child → parent, on the event pipe: ("ready", device) once Keras is loaded · ("run_dir", path) · ("began", epochs,
 steps) · ("batches", [(epoch, batch, logs), ...]) every batch, sent at most 20 times a second · ("epoch", epoch,
-logs) · ("setting", change) when a live change was applied or refused · ("refused", message) for a live change the
+logs) · ("samples", epoch, path) when a generative recipe's grid after `epoch` epochs is written
+· ("setting", change) when a live change was applied or refused · ("refused", message) for a live change the
 Trainer refused outright · ("finished", result_dict) · ("failed", message).
 
 `TrainingProcess` is the parent's side: plain Python, polled by whoever owns it (the GUI polls it from a timer).
@@ -152,6 +153,9 @@ class _Relay(TrainingCallbacks):
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
         self.flush()
         self._send(("epoch", int(epoch), dict(logs)))
+
+    def on_samples(self, epoch: int, path: str) -> None:
+        self._send(("samples", int(epoch), str(path)))
 
     def on_setting_changed(self, change: dict) -> None:
         self.flush()
