@@ -39,7 +39,7 @@ CONTROL_FILE = "control.json"
 CONTROL_LOG = "control.csv"
 CONTROL_MAX_BYTES = 64 * 1024  # a request is a few settings; anything bigger is not one
 LIVE_SETTINGS = ("learning_rate", "patience")
-_POLL_SECONDS = 0.5
+CONTROL_POLL_SECONDS = 0.5  # how often a run reads its control.json (a Trainer's control_poll_s)
 _CLOCK_SLACK_NS = 1_000_000_000  # file times are coarser than time.time_ns(): a file this much older is stale
 _EXAMPLE = '{"learning_rate": 0.0003, "patience": 10}'
 
@@ -214,7 +214,7 @@ def run_control(trainer, schedule, early_stopping=None, scale: float = 1.0):
         def _apply_live(self, batch: int) -> None:
             changes = trainer.live.take()
             now = time.monotonic()
-            if now - self.last_poll >= _POLL_SECONDS:
+            if now - self.last_poll >= trainer.control_poll_s:
                 self.last_poll = now
                 changes.update(self._control_file(batch))
             for name, value in changes.items():

@@ -23,7 +23,7 @@ from builder.training import checkpoints, distribution, losses
 from builder.training.failure_messages import explain_failure
 from builder.training.fit_data import adapt_normalization, class_weights, fit_inputs, targets_per_output
 from builder.training.keras_callbacks import early_stopping, epoch_tensorboard
-from builder.training.live_control import LiveSettings, run_control
+from builder.training.live_control import CONTROL_POLL_SECONDS, LiveSettings, run_control
 from builder.training.optimizers import make_optimizer, make_schedule
 from builder.training.progress import TrainingCallbacks, TrainingResult
 from builder.training.recipes import SUPERVISED, project_recipe
@@ -78,6 +78,7 @@ class Trainer:
         self.monitor = project.training.monitor
         self.is_chief = True
         self.live = LiveSettings()
+        self.control_poll_s = CONTROL_POLL_SECONDS  # how often control.json is read (at most)
         self.started_ns = time.time_ns()
         self._stop = threading.Event()
         self._paused = threading.Event()

@@ -24,6 +24,15 @@ def main_py(*args, **kwargs):
                             stderr=subprocess.PIPE, text=True, **kwargs)
 
 
+def refused_rows(run_dir: Path) -> list[dict]:
+    """The refusals control.csv holds so far (none before the trainer writes it)."""
+    try:
+        with (run_dir / "control.csv").open(encoding="utf-8") as handle:
+            return [r for r in csv.DictReader(handle) if r["reason"].startswith("refused: ")]
+    except FileNotFoundError:
+        return []
+
+
 @pytest.mark.slow
 def test_a_cli_training_survives_garbage_and_obeys_a_good_request(tmp_path):
     graph = Graph()
@@ -53,8 +62,11 @@ def test_a_cli_training_survives_garbage_and_obeys_a_good_request(tmp_path):
                 tmp = run_dir / "c.tmp"
                 tmp.write_bytes(payload)
                 os.replace(tmp, control)
-            time.sleep(1.2)  # the trainer looks twice a second
-            assert train.poll() is None, train.communicate()  # still training
+            seen = len(refused_rows(run_dir))
+            while len(refused_rows(run_dir)) == seen:  # the trainer looks twice a second and refuses it
+                assert train.poll() is None, train.communicate()  # still training
+                assert time.monotonic() < deadline, payload
+                time.sleep(0.05)
         if control.is_dir():
             control.rmdir()
         ask = main_py("control", str(run_dir), "--patience", "0")

@@ -48,6 +48,9 @@ PAYLOADS = [
 ]
 
 
+POLL_S = 0.05
+
+
 def iris_project(**training) -> Project:
     graph = Graph()
     graph.add_node("Input", {"shape": [4]}, node_id="input")
@@ -95,12 +98,13 @@ def test_garbage_requests_are_refused_recorded_and_the_run_goes_on(tmp_path):
                 write_control_request(tmp_path, learning_rate=0.002)
             else:
                 return
-            # RunControl reads control.json at most twice a second, right after this callback
+            # RunControl reads control.json at most every control_poll_s, right after this callback
             import time
 
-            time.sleep(0.55)
+            time.sleep(POLL_S * 1.2)
 
     trainer = Trainer(iris_project(), run_dir=tmp_path, callbacks=Attack())
+    trainer.control_poll_s = POLL_S  # read at every batch, not twice a second: the attack takes 2 s, not 18
     result = trainer.run()
     assert result.epochs_run == 2 and not result.stopped  # the run finished
 
