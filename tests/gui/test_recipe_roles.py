@@ -142,3 +142,8 @@ def test_a_decoder_input_of_the_wrong_latent_size_is_marked_on_that_node(canvas,
         document.push(SetParamCommand(document.graph, "latent", "shape", [2]))
     assert latent.error is None and latent.shape_text == "(None, 2)"
     qtbot.waitUntil(lambda: not scene.recipe_check.busy, timeout=5000)
+    document.set_settings("training", epochs=3)  # not the recipe: nothing to check again (a teacher is not reread)
+    assert not scene.recipe_check.busy
+    document.set_settings("training", recipe={**document.project.training.recipe, "kl_weight": 0.5})
+    assert scene.recipe_check.busy
+    qtbot.waitUntil(lambda: not scene.recipe_check.busy, timeout=5000)

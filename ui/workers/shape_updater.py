@@ -77,7 +77,8 @@ class RecipeChecker(QObject):
 
     The check runs on a worker thread with copies of the graph, the recipe and the report: a distillation's check
     reads its teacher's .keras file. Nothing runs before the first report (Keras is loaded by then) nor for a
-    supervised project, whose problems are none. A change during a check asks for one more when it ends.
+    supervised project, whose problems are none. A change during a check asks for one more when it ends; a call
+    with the same report and recipe as the last check (another training setting changed) checks nothing.
     """
 
     problemsChanged = Signal(object)  # builder.training.recipes.NodeProblems
@@ -91,6 +92,7 @@ class RecipeChecker(QObject):
         self.problems = recipes.NodeProblems()
         self._closed = False
         self._again = False
+        self._checked: tuple = (None, None)  # the report and recipe of the latest check started
         self._task = BackgroundTask(self)
         self._task.succeeded.connect(self._on_checked)
         self._task.failed.connect(self._on_failed)
@@ -123,6 +125,9 @@ class RecipeChecker(QObject):
             return
         self._again = False
         project = self._project()
+        if report is self._checked[0] and project.training.recipe == self._checked[1]:
+            return
+        self._checked = (report, copy.deepcopy(project.training.recipe))
         if recipes.recipe_name(project.training.recipe) == recipes.SUPERVISED:
             self._publish(recipes.NodeProblems())
             return
