@@ -79,9 +79,11 @@ class GanRecipe(Recipe):
                     f"the generator's noise ('{noise}'); it has {len(inputs)} ({', '.join(inputs)})"]
         data, real = self.input_node(graph), self.real_node(graph)
         generator, discriminator = reachable_from(graph, [noise]), reachable_from(graph, [data])
-        shared = [n for n in generator if n in discriminator]
-        if shared:
-            return [f"node '{shared[0]}': it reads both the noise Input '{noise}' and the dataset's Input '{data}'; "
+        shared = {n for n in generator if n in discriminator}
+        meeting = [n for n in generator if n in shared  # where the two graphs meet: a shared node fed from outside
+                   and any(e.source not in shared for e in graph.edges if e.target == n)]
+        if meeting:
+            return [f"node '{meeting[0]}': it reads both the noise Input '{noise}' and the dataset's Input '{data}'; "
                     "the generator and the discriminator are separate graphs (the recipe feeds the generator's "
                     "samples to the discriminator)"]
         problems = []
