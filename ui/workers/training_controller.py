@@ -35,6 +35,7 @@ class TrainingController(QObject):
     batchEnded = Signal(int, int, object)  # epoch, batch, logs of the latest batch (≤ 20 a second)
     batchLogs = Signal(object)  # [(epoch, batch, logs), ...]: every batch since the last delivery
     epochEnded = Signal(int, object)  # epoch, logs
+    samplesReady = Signal(int, str)  # epochs done, the PNG of the samples a generative recipe drew (fixed seed)
     settingChanged = Signal(object)  # {"epoch", "batch", "step", "name", "value", "reason"}: a live change
     settingRefused = Signal(str)  # a live change the engine refused, in words
     finished = Signal(object)  # TrainingResult (model is not loaded: read it from result.model_path)
@@ -167,6 +168,8 @@ class TrainingController(QObject):
             self.batchEnded.emit(*batches[-1])
         elif kind == "epoch":
             self.epochEnded.emit(message[1], message[2])
+        elif kind == "samples":
+            self.samplesReady.emit(message[1], message[2])
         elif kind == "setting":
             self.settingChanged.emit(message[1])
         elif kind == "refused":
