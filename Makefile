@@ -9,7 +9,7 @@ QT_DEBS := libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 l
 	libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxcb-shm0 libxcb-sync1 libxcb-glx0
 
-.PHONY: run test test-templates setup system-deps screenshot clean
+.PHONY: run test test-templates test-processes setup system-deps screenshot clean
 
 run: setup
 	$(PY) main.py $(ARGS)
@@ -20,6 +20,10 @@ test: setup
 # Every shipped template trains a short epoch and exports to TFLite (a few minutes; .ci/run runs it after `test`).
 test-templates: setup
 	QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} $(PY) -m pytest -m templates tests/templates $(PYTEST_ARGS)
+
+# Real train/new/import/export processes killed mid-write and resumed (a few minutes; .ci/run runs it too).
+test-processes: setup
+	QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} $(PY) -m pytest -m processes tests $(PYTEST_ARGS)
 
 setup: system-deps $(STAMP)
 

@@ -26,6 +26,7 @@ from builder.training.checkpoints import embedded_state
 ROOT = Path(__file__).resolve().parents[2]
 EPOCHS = 4
 pytestmark = pytest.mark.slow
+PROCESSES = pytest.mark.processes  # make test-processes (CI runs it); one kill point stays in make test
 
 
 def dropout_project(path: Path, **training) -> Path:
@@ -61,7 +62,8 @@ def history_epochs(run: Path) -> list[str]:
     return [row["epoch"] for row in csv.DictReader((run / "history.csv").open())]
 
 
-@pytest.mark.parametrize("point", ["batch 2:3", "before-best 2", "before-last 2", "before-state 3", "batch 1:0"])
+@pytest.mark.parametrize("point", ["batch 2:3", *(pytest.param(point, marks=PROCESSES) for point in (
+    "before-best 2", "before-last 2", "before-state 3", "batch 1:0"))])
 def test_killed_and_resumed_run_equals_the_uninterrupted_one(uninterrupted, tmp_path, point):
     project, whole = uninterrupted
     run = tmp_path / "run"
@@ -86,6 +88,7 @@ def test_killed_and_resumed_run_equals_the_uninterrupted_one(uninterrupted, tmp_
     assert not [p for p in run.iterdir() if p.name.startswith(".")]  # the next writes cleaned the kill's leftovers
 
 
+@PROCESSES
 def test_an_outside_kill_at_any_moment_resumes_exactly(uninterrupted, tmp_path):
     project, whole = uninterrupted
     run = tmp_path / "run"
@@ -109,6 +112,7 @@ def test_an_outside_kill_at_any_moment_resumes_exactly(uninterrupted, tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+@PROCESSES
 def test_a_checkpoint_whose_state_disagrees_with_its_model_is_refused(uninterrupted, tmp_path):
     """Runs of earlier versions kept the state only in checkpoint.json: a model at another step is refused."""
     project, _ = uninterrupted
@@ -129,6 +133,7 @@ def test_a_checkpoint_whose_state_disagrees_with_its_model_is_refused(uninterrup
     assert f"is at optimizer step {state['step']} but its checkpoint state says epoch 1" in refused.stderr
 
 
+@PROCESSES
 def test_restore_best_weights_survives_a_kill(tmp_path):
     """Early stopping restores the best epoch's weights at the end; when that epoch came before the kill, the
     resumed run gets them from best.keras (val_accuracy peaks at epoch 5 of 6 here; killed in epoch 6)."""

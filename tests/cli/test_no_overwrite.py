@@ -128,6 +128,7 @@ def loads_its_weights(project_path: Path) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.processes
 @pytest.mark.parametrize("point", ["import: weights written", "import: project written", None])
 def test_import_force_is_all_new_or_nothing_new(tmp_path, point):
     old, new = small_model(tmp_path / "old.keras", 3), small_model(tmp_path / "new.keras", 5)
@@ -165,6 +166,7 @@ def _age_all_hidden(folder: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.processes
 def test_new_force_and_export_force_killed_before_the_rename_lose_nothing(tmp_path):
     """A kill after the new content is staged and before it is renamed into place: the old file is intact, and
     the next write into that folder removes the staging folder the kill left."""

@@ -53,6 +53,7 @@ def uninterrupted(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.processes
 @pytest.mark.parametrize("how", ["kill", "stop"])
 def test_a_resumed_augmented_run_equals_the_uninterrupted_one(uninterrupted, tmp_path, how):
     """kill: SIGKILL in the middle of epoch 2 (epoch 1 committed); stop: a 1-epoch run, then --resume to 3."""

@@ -8,7 +8,7 @@ import pytest
 
 from builder.project import load_template, save_project
 from builder.training import Trainer
-from tests.cli_processes import run_command
+from cli_processes import run_command
 
 pytestmark = pytest.mark.slow
 
