@@ -152,7 +152,8 @@ class GenerativeAdversarialNetwork(keras.Model):
     # --- saving ---------------------------------------------------------------------------------------------------
 
     def get_config(self):
-        return {"name": self.name, "generator": keras.saving.serialize_keras_object(self.generator),
+        return {"name": self.name, "dtype": keras.saving.serialize_keras_object(self.dtype_policy),  # mixed precision
+                "generator": keras.saving.serialize_keras_object(self.generator),
                 "discriminator": keras.saving.serialize_keras_object(self.discriminator),
                 "preprocessing": keras.saving.serialize_keras_object(self.preprocessing),
                 "discriminator_learning_rate": self.discriminator_learning_rate, "learning_rate": self.learning_rate,
