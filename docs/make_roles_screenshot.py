@@ -49,6 +49,8 @@ def main() -> None:
     settings_dock.raise_()
     window.view.fit_graph()
     app.processEvents()
+    window.settings_panel.scroll_to("recipe")
+    app.processEvents()
     save_png(window, args.target)
     window.document.undo_stack.setClean()
     window.close()

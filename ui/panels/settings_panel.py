@@ -249,6 +249,15 @@ class SettingsPanel(QWidget):
         if self._pending_kind is not None and self.document is not None:
             self._find_kind()
 
+    def scroll_to(self, name: str) -> None:
+        """Scroll the form so that the setting `name` is at its top (its group unfolded)."""
+        row = self.rows[name]
+        self.sections[row.entry.group].set_open(True)
+        self.sections[row.entry.group].header.setChecked(True)
+        self.scroll.widget().adjustSize()
+        top = row.mapTo(self.scroll.widget(), row.rect().topLeft()).y()
+        self.scroll.verticalScrollBar().setValue(max(top - 8, 0))
+
     def wait(self) -> None:
         """Block until a dataset being read to find its kind is read (the window is closing)."""
         self._task.wait()
