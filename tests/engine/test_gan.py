@@ -184,3 +184,19 @@ def test_the_gradient_penalty_trains_with_finite_losses_and_more_discriminator_s
     assert steps == 16 and int(model.discriminator_optimizer.iterations.numpy()) == 2 * steps
     assert float(model.discriminator_optimizer.learning_rate) == pytest.approx(0.001)
     assert float(model.optimizer.learning_rate) == pytest.approx(0.005)
+
+
+def test_without_a_real_node_the_discriminator_reads_the_raw_samples():
+    """An empty `real` is the dataset's Input: the preprocessing passes samples through unchanged, `sample` scales
+    from the raw range (digits: 0..16), and a Normalization after the Input is adapted in the discriminator."""
+    graph = gan_graph()
+    unwire(graph, "image", "rescaling")
+    unwire(graph, "rescaling", "flatten")
+    graph.remove_node("rescaling")
+    graph.connect("image", "flatten")
+    project = gan_project(graph, real="")
+    assert recipe_lines(project) == []
+    recipe = project_recipe(project)
+    model = recipe.build_model(project)
+    assert recipe.sample_range(model, small(project)) == (0.0, 16.0)
+    assert recipe.layers_model(model) is model.discriminator
