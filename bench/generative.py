@@ -69,18 +69,17 @@ def train(project, folder: Path):
 
 def generated_images(project, model, dataset) -> tuple[np.ndarray, tuple[float, float]]:
     """SAMPLES new samples from the template's recipe, mapped into the digits' value range."""
-    from builder.training.recipes import decode_latents, value_range
+    from builder.training import recipes
 
-    samples = decode_latents(project, model, SAMPLES, SEED)
-    low, high = value_range(project, model, dataset)
+    samples = recipes.decode_latents(project, model, SAMPLES, SEED)
+    low, high = recipes.value_range(project, model, dataset)
     scaled = (np.clip(samples, low, high) - low) / (high - low)
     return (DIGIT_RANGE[0] + scaled * (DIGIT_RANGE[1] - DIGIT_RANGE[0])).astype("float32"), (low, high)
 
 
 def measure_generative(name: str, classifier, folder: Path, grids: Path | None) -> dict:
     from builder.data import load_project_dataset
-    from builder.training import as_project_model
-    from builder.training.recipes import image_grid
+    from builder.training import as_project_model, recipes
 
     project = load_template(name)
     print(f"  {name}: training {project.training.epochs} epochs ...", flush=True)
@@ -93,7 +92,7 @@ def measure_generative(name: str, classifier, folder: Path, grids: Path | None) 
     if grids is not None:
         from PIL import Image
 
-        grid = image_grid(images[:64], *DIGIT_RANGE, zoom=4)
+        grid = recipes.image_grid(images[:64], *DIGIT_RANGE, zoom=4)
         grids.mkdir(parents=True, exist_ok=True)
         Image.fromarray(grid[..., 0]).save(grids / f"{name}.png")
     return {"recipe": recipe_of(project), "epochs": result.epochs_run, "train_seconds": round(result.duration_s, 1),
@@ -138,7 +137,7 @@ def tables(real: dict, rows: dict[str, dict]) -> str:
 
 
 def main() -> int:
-    from builder.training.recipes import generative_recipes
+    from builder.training import recipes
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--templates", help="comma-separated template names (default: every generative and "
@@ -147,7 +146,7 @@ def main() -> int:
     parser.add_argument("--markdown", help="also write the tables to this Markdown file")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args()
-    wanted = {*generative_recipes(), "distillation"}
+    wanted = {*recipes.generative_recipes(), "distillation"}
     chosen = {t.name: recipe_of(load_template(t.name)) for t in list_templates()}
     chosen = {n: r for n, r in chosen.items() if r in wanted}
     names = args.templates.split(",") if args.templates else list(chosen)

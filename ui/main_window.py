@@ -388,6 +388,8 @@ class MainWindow(QMainWindow):
         self.settings_panel.wait()
         self.data_panel.wait()
         self.document.compatibility.close()
+        if self.scene is not None:
+            self.scene.recipe_check.close()
         self.export_actions.wait()
         self.import_actions.wait()
         self.engine.wait()

@@ -35,6 +35,9 @@ class Renaming:
         return bool(self.training)
 
 
+_RECIPE_TEXT_KEYS = ("name", "teacher")  # a recipe's keys that hold text, not node ids
+
+
 def plan_rename(project: Project, old_id: str, new_id: str) -> Renaming:
     """What renaming `old_id` to `new_id` changes; raises GraphError (naming the problem and the fix) when the
     new id is taken or not a valid name, and changes nothing."""
@@ -62,6 +65,12 @@ def plan_rename(project: Project, old_id: str, new_id: str) -> Renaming:
         watched = _renamed_monitor(early["monitor"], names, others)
         if watched != early["monitor"]:
             changed["early_stopping"] = (copy.deepcopy(early), {**copy.deepcopy(early), "monitor": watched})
+    recipe = config.recipe
+    if isinstance(recipe, dict):  # a recipe's node settings (a VAE's mean, a GAN's generator_output, ...)
+        renamed = {key: new_id if key not in _RECIPE_TEXT_KEYS and value == old_id else value
+                   for key, value in recipe.items()}
+        if renamed != recipe:
+            changed["recipe"] = (copy.deepcopy(recipe), renamed)
     return Renaming(old_id, new_id, changed, _renamed_groups(project, old_id, new_id))
 
 

@@ -188,3 +188,21 @@ def test_a_renamed_imported_layer_keeps_its_stored_weights(tmp_path):
     assert again.weight_groups == {}
     undo_renaming(project, renaming)
     assert project.weight_groups == {}
+
+
+def test_renaming_a_node_a_recipe_names_renames_it_in_the_recipe_and_undo_restores_it():
+    """A VAE's mean, decoder Input...: the recipe follows the node; its name and a teacher path never change."""
+    from builder.project import apply_renaming, plan_rename, undo_renaming
+    from recipe_projects import VAE, vae_project
+
+    project = vae_project()
+    project.training.recipe = {**VAE, "teacher_like": "z_mean"}  # any node-valued key follows
+    renaming = plan_rename(project, "z_mean", "mu")
+    apply_renaming(project, renaming)
+    assert project.training.recipe["mean"] == "mu" and project.training.recipe["teacher_like"] == "mu"
+    assert project.training.recipe["name"] == "vae" and project.training.recipe["log_var"] == "z_log_var"
+    undo_renaming(project, renaming)
+    assert project.training.recipe == {**VAE, "teacher_like": "z_mean"}
+    distillation = vae_project()
+    distillation.training.recipe = {"name": "distillation", "teacher": "dense_1"}  # a path that looks like an id
+    assert "recipe" not in plan_rename(distillation, "dense_1", "hidden").training
