@@ -14,7 +14,7 @@ from ui import style
 from ui.workers.background_task import BackgroundTask
 from ui.workers.training_controller import snapshot
 
-GRID_WIDTH = 240  # pixels the grid is drawn at (its pixels are scaled up by whole steps, nearest neighbour)
+GRID_WIDTH = 280  # the most pixels the grid is drawn across (its pixels scaled up by whole steps, nearest neighbour)
 WALK_STEPS = 8  # decoded steps between the two samples
 
 
@@ -28,11 +28,38 @@ def image_pixmap(pixels: np.ndarray) -> QPixmap:
     return QPixmap.fromImage(image.copy())  # copy: the array's memory is not the image's
 
 
-def scaled(pixmap: QPixmap, width: int) -> QPixmap:
-    """The pixmap enlarged by the largest whole factor that fits `width`, each pixel a crisp square."""
-    factor = max(1, width // max(pixmap.width(), 1))
+def scaled(pixmap: QPixmap, width: int, height: int | None = None) -> QPixmap:
+    """The pixmap enlarged by the largest whole factor that fits `width` (and `height`), each pixel a crisp
+    square."""
+    factor = width // max(pixmap.width(), 1)
+    if height is not None:
+        factor = min(factor, height // max(pixmap.height(), 1))
+    factor = max(1, factor)
     return pixmap.scaled(pixmap.width() * factor, pixmap.height() * factor, Qt.AspectRatioMode.KeepAspectRatio,
                          Qt.TransformationMode.FastTransformation)
+
+
+class PixelImage(QLabel):
+    """A small image drawn as large as the label allows by a whole factor, its pixels crisp squares."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source: QPixmap | None = None  # the image as written (one pixel per sample pixel)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+    def set_image(self, pixmap: QPixmap | None) -> None:
+        self.source = pixmap
+        self._draw()
+
+    def _draw(self) -> None:
+        if self.source is None:
+            self.clear()
+        else:
+            self.setPixmap(scaled(self.source, self.width(), max(self.height(), 1)))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._draw()
 
 
 def walk_row(project, run_dir: str | None, seed: int) -> np.ndarray:
@@ -58,10 +85,9 @@ class SampleGrid(QWidget):
         self.caption = QLabel("", self)
         self.caption.setWordWrap(True)
         self.caption.setFont(style.small_font())
-        self.image = QLabel(self)
-        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.image.setMinimumSize(GRID_WIDTH, GRID_WIDTH // 2)
-        self.image.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        self.image = PixelImage(self)
+        self.image.setMinimumSize(GRID_WIDTH, 80)
+        self.image.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Ignored)
         self.interpolate_button = QPushButton("Interpolate", self)
         self.interpolate_button.setToolTip(
             f"Encode two validation samples, walk between their codes in {WALK_STEPS} steps and decode each "
@@ -81,8 +107,8 @@ class SampleGrid(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.image, 1)
         layout.addWidget(self.interpolate_button)
-        layout.addWidget(self.walk_caption)
         layout.addWidget(self.walk)
+        layout.addWidget(self.walk_caption)
         self.setFixedWidth(GRID_WIDTH + 8)
         self.setVisible(False)
 
@@ -106,7 +132,7 @@ class SampleGrid(QWidget):
     def new_run(self, run_dir: str | None = None) -> None:
         """A run begins: the previous run's grid goes."""
         self.run_dir, self.epoch = run_dir, 0
-        self.image.clear()
+        self.image.set_image(None)
         if self.draws:
             self.caption.setText("Samples appear here after the first epoch (fixed seed).")
 
@@ -119,7 +145,7 @@ class SampleGrid(QWidget):
         self.epoch = epoch
         if self.run_dir is None:
             self.run_dir = str(Path(path).parent.parent)
-        self.image.setPixmap(scaled(pixmap, GRID_WIDTH))
+        self.image.set_image(pixmap)
         self.image.setToolTip(path)
         self.caption.setText(f"Samples after epoch {epoch} (fixed seed)")
 
