@@ -159,3 +159,19 @@ def test_each_recipe_names_its_roles_by_the_nodes_that_play_them():
                                                    "decoder": ["pixels", "reconstruction"]}
     vae.training.recipe = None
     assert project_recipe(vae).roles(vae.graph) == {}
+
+
+def test_a_mixed_precision_vae_trains_finite_and_resumes_from_its_checkpoint(tmp_path):
+    """float16 compute with a loss-scale optimizer: the losses are computed in float32 and finite; the checkpoint
+    keeps the dtype policy, so resume loads the optimizer state and continues (the epoch after the first)."""
+    project = vae_project()
+    project.training.mixed_precision = True
+    data = small(project)
+    first = Trainer(project, run_dir=tmp_path, epochs=1, dataset=data).run()
+    resumed = Trainer(project, run_dir=tmp_path, epochs=2, dataset=data, resume=True).run()
+    assert all(math.isfinite(v) for v in first.history["loss"] + resumed.history["loss"])
+    assert resumed.epochs_run == 2 and len(resumed.history["loss"]) == 1
+    register_keras_objects()
+    model = load_model(resumed.model_path)
+    assert model.dtype_policy.name == "mixed_float16"
+    assert int(model.optimizer.iterations.numpy()) == 2 * math.ceil(len(data.x_train) / project.training.batch_size)

@@ -63,7 +63,8 @@ class DistillationModel(keras.Model):
         return loss
 
     def get_config(self):
-        return {"name": self.name, "student": keras.saving.serialize_keras_object(self.student),
+        return {"name": self.name, "dtype": keras.saving.serialize_keras_object(self.dtype_policy),  # mixed precision
+                "student": keras.saving.serialize_keras_object(self.student),
                 "teacher": keras.saving.serialize_keras_object(self.teacher), "temperature": self.temperature,
                 "alpha": self.alpha, "one_hot": self.one_hot}
 

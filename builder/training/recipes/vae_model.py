@@ -61,7 +61,8 @@ class VariationalAutoencoder(keras.Model):
         return reconstruction_loss + self.kl_weight * self.kl_factor * kl_loss
 
     def get_config(self):
-        return {"name": self.name, "encoder": keras.saving.serialize_keras_object(self.encoder),
+        return {"name": self.name, "dtype": keras.saving.serialize_keras_object(self.dtype_policy),  # mixed precision
+                "encoder": keras.saving.serialize_keras_object(self.encoder),
                 "decoder": keras.saving.serialize_keras_object(self.decoder), "kl_weight": self.kl_weight,
                 "kl_warmup_epochs": self.kl_warmup_epochs, "reconstruction_loss": self.reconstruction_loss,
                 "seed": self.seed}
