@@ -280,6 +280,7 @@ class MainWindow(QMainWindow):
         document.titleChanged.connect(self._update_title)
         document.dirtyChanged.connect(self._update_title)
         document.shapes.reportChanged.connect(self._on_report)
+        self.scene.recipe_check.problemsChanged.connect(self._on_report)
         for controller in (self.file_actions, self.export_actions, self.training_actions):
             controller.set_document(document)
         self.edit_actions.set_scene(self.scene)
@@ -337,7 +338,8 @@ class MainWindow(QMainWindow):
         self._update_summary()
 
     def _update_summary(self) -> None:
-        self.model_summary.update_summary(self.document, self.data_panel.mismatches)
+        self.model_summary.update_summary(self.document, self.data_panel.mismatches,
+                                          self.scene.recipe_check.problems if self.scene is not None else None)
 
     @Slot()
     def select_first_problem(self) -> None:
@@ -346,10 +348,15 @@ class MainWindow(QMainWindow):
         node_id = report.first_problem() if report is not None else None
         if node_id is None:
             node_id = next(iter(self.data_panel.mismatches), None)
+        recipe = self.scene.recipe_check.problems
+        if node_id is None:
+            node_id = next(iter(recipe.nodes), None)
         item = self.scene.node_items.get(node_id) if node_id is not None else None
         if item is None:
             if report is not None and report.graph_errors:
                 self._show_status(report.graph_errors[0])
+            elif recipe.general:
+                self._show_status(recipe.general[0])
             return
         self.scene.clearSelection()
         item.setSelected(True)

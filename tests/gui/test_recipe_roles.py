@@ -147,3 +147,16 @@ def test_a_decoder_input_of_the_wrong_latent_size_is_marked_on_that_node(canvas,
     document.set_settings("training", recipe={**document.project.training.recipe, "kl_weight": 0.5})
     assert scene.recipe_check.busy
     qtbot.waitUntil(lambda: not scene.recipe_check.busy, timeout=5000)
+
+
+def test_the_status_bar_counts_recipe_problems_and_selects_the_node(ready_window, qtbot):
+    """A graph that does not fit its recipe is not "valid": the summary counts the misfit, its tooltip says it, and
+    clicking it selects the node."""
+    from ui.document import Document
+
+    window = ready_window
+    window.set_document(Document(vae_project(vae_graph(latent=2, decoder_latent=3)), window))
+    qtbot.waitUntil(lambda: "1 recipe problem" in window.model_summary.full_text(), timeout=30_000)
+    assert "decoder's Input has shape (3,)" in window.model_summary.problems.toolTip()
+    window.model_summary.problems.click()
+    assert [item.node_id for item in window.scene.selectedItems()] == ["latent"]

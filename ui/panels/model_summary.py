@@ -42,7 +42,8 @@ class ModelSummary(QWidget):
         self._estimator = None  # the engine's CostEstimator for the document shown (it keeps what it counted)
         self._document_id: int | None = None
 
-    def update_summary(self, document, mismatches: dict[str, list[str]]) -> None:
+    def update_summary(self, document, mismatches: dict[str, list[str]], recipe_problems=None) -> None:
+        """`recipe_problems` (builder's NodeProblems): where the graph does not fit its training recipe."""
         graph = document.graph
         report = document.shapes.report
         parts = [f"{len(graph.nodes)} blocks"]
@@ -64,7 +65,7 @@ class ModelSummary(QWidget):
                     tip += f"\nNo FLOP formula for: {', '.join(cost.unknown_layers[:8])}."
         self.text.setText(" · ".join(parts))
         self.text.setToolTip(tip)
-        self._show_problems(report, sum(len(m) for m in mismatches.values()))
+        self._show_problems(report, sum(len(m) for m in mismatches.values()), recipe_problems)
 
     def _estimate(self, document, report):
         from builder.model import CostEstimator  # Keras is loaded once a report exists
@@ -76,13 +77,20 @@ class ModelSummary(QWidget):
         except Exception:  # a graph the estimate cannot walk: the rest of the summary still shows
             return None
 
-    def _show_problems(self, report, mismatches: int) -> None:
+    def _show_problems(self, report, mismatches: int, recipe_problems=None) -> None:
         problems = report.problem_count() if report is not None else 0
         words = []
         if problems:
             words.append(f"{problems} problem{'s' if problems != 1 else ''}")
         if mismatches:
             words.append(f"{mismatches} dataset mismatch{'es' if mismatches != 1 else ''}")
+        misfits = (sum(len(m) for m in recipe_problems.nodes.values()) + len(recipe_problems.general)
+                   if recipe_problems else 0)
+        if misfits:
+            words.append(f"{misfits} recipe problem{'s' if misfits != 1 else ''}")
+        lines = [*(m for ms in recipe_problems.nodes.values() for m in ms), *recipe_problems.general] \
+            if recipe_problems else []
+        self.problems.setToolTip("Select the first block with a problem" + "".join(f"\n• {line}" for line in lines))
         if report is None:
             self.problems.hide()
             return
