@@ -12,7 +12,7 @@ from pathlib import Path
 
 from builder.errors import LayerboardError
 from builder.project import resolve_inside, shown
-from builder.training.recipes.recipe import Recipe, RecipeSetting, node_shape, shape_text
+from builder.training.recipes.recipe import Recipe, RecipeSetting, fraction, node_shape, positive, shape_text
 from builder.training.recipes.template_teacher import (
     cached_teacher, require_template, teacher_prerequisite, teacher_project, template_name, template_problem,
 )
@@ -20,18 +20,6 @@ from builder.training.recipes.template_teacher import (
 MODEL_FILE = "model.keras"
 TEACHER_HELP = ("the trained teacher: a .keras file or a run folder holding model.keras, relative to the project's "
                 "folder, or template:NAME (a gallery template, trained once first)")
-
-
-def fraction(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        return "a number from 0 to 1"
-    return None
-
-
-def positive(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
-        return "a finite number above 0"
-    return None
 
 
 class DistillationRecipe(Recipe):

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from builder.training.recipes.distillation import positive
 from builder.training.recipes.recipe import (
-    RANGE_SAMPLES, Recipe, RecipeSetting, node_shape, number_at_least, reachable_from, reaching, shape_text,
-    whole_at_least,
+    RANGE_SAMPLES, Recipe, RecipeSetting, node_shape, number_at_least, positive, reachable_from, reaching,
+    shape_text, whole_at_least,
 )
 from builder.training.recipes.vae import VaeRecipe
 

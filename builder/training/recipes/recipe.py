@@ -195,3 +195,15 @@ def one_of(*choices: str):
     def check(value):
         return None if value in choices else "one of " + ", ".join(choices)
     return check
+
+
+def fraction(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        return "a number from 0 to 1"
+    return None
+
+
+def positive(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        return "a finite number above 0"
+    return None
