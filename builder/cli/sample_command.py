@@ -55,10 +55,9 @@ def _sample(args: argparse.Namespace) -> int:
 
 def _interpolate(project, args: argparse.Namespace, output: Path) -> int:
     from builder.data import load_project_dataset
-    from builder.training import can_interpolate, interpolation_grid
+    from builder.training import interpolation_grid, refuse_interpolation
 
-    if not can_interpolate(project):  # before loading a model: say what interpolates
-        interpolation_grid(project, None, None, args.interpolate)  # raises, naming the recipes that do
+    refuse_interpolation(project)  # before loading a model: say which recipes interpolate
     chosen = chosen_model(project, args.run)
     walk = interpolation_grid(project, chosen.load(), load_project_dataset(project), args.interpolate, args.seed)
     row = walk.row(args.zoom)

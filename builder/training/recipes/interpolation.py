@@ -53,16 +53,22 @@ def can_interpolate(project) -> bool:
     return isinstance(recipe, dict) and recipe.get("name") in INTERPOLATING_RECIPES
 
 
+def refuse_interpolation(project) -> None:
+    """A LayerboardError, saying which recipes interpolate, for a project whose recipe has no latent space."""
+    if not can_interpolate(project):
+        recipe = project_recipe(project)
+        raise LayerboardError(f"{project.path or project.name} trains with the {recipe.name} recipe, which has no "
+                              f"latent space to walk: interpolation needs the {' or '.join(INTERPOLATING_RECIPES)} "
+                              "recipe.")
+
+
 def interpolation_grid(project, model, dataset, steps: int, seed: int = 0,
                        indices: tuple[int, int] | None = None) -> Interpolation:
     """Walk between two validation samples (picked with `seed`, or the rows `indices`) in `steps` steps; a
     LayerboardError for a recipe without a latent space, or an autoencoder whose decoder reads across its
     bottleneck."""
+    refuse_interpolation(project)
     recipe = project_recipe(project)
-    if recipe.name not in INTERPOLATING_RECIPES:
-        raise LayerboardError(f"{project.path or project.name} trains with the {recipe.name} recipe, which has no "
-                              f"latent space to walk: interpolation needs the {' or '.join(INTERPOLATING_RECIPES)} "
-                              "recipe.")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
         raise LayerboardError(f"An interpolation needs at least 2 steps; got {steps!r}.")
     x = dataset.x_val if dataset.x_val is not None and len(dataset.x_val) else dataset.x_train
