@@ -90,11 +90,8 @@ def measure_generative(name: str, classifier, folder: Path, grids: Path | None) 
     images, _ = generated_images(project, model, dataset)
     sample_seconds = time.perf_counter() - start
     if grids is not None:
-        from PIL import Image
-
-        grid = recipes.image_grid(images[:64], *DIGIT_RANGE, zoom=4)
         grids.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(grid[..., 0]).save(grids / f"{name}.png")
+        recipes.write_png(recipes.image_grid(images[:64], *DIGIT_RANGE, zoom=4), grids / f"{name}.png")
     return {"recipe": recipe_of(project), "epochs": result.epochs_run, "train_seconds": round(result.duration_s, 1),
             "sample_seconds": round(sample_seconds, 2), **label_figures(classifier, images)}
 

@@ -392,6 +392,7 @@ class MainWindow(QMainWindow):
         self.evaluation_panel.shutdown()
         self.device_panel.shutdown()
         self.runs_panel.wait()
+        self.training_panel.wait()
         self.settings_panel.wait()
         self.data_panel.wait()
         self.document.compatibility.close()

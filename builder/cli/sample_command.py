@@ -10,7 +10,7 @@ from builder.cli.arguments import whole_number
 from builder.cli.command import EXIT_OK, Command
 from builder.cli.run_choice import chosen_model
 from builder.errors import LayerboardError
-from builder.files import atomic_path, check_replaceable
+from builder.files import check_replaceable
 from builder.project import load_project
 
 
@@ -33,7 +33,7 @@ def _sample_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from builder.training import validate_settings
+    from builder.training import validate_settings, write_png
 
     project = load_project(args.project)
     validate_settings(project)
@@ -45,7 +45,7 @@ def _sample(args: argparse.Namespace) -> int:
         return _interpolate(project, args, output)
     chosen = chosen_model(project, args.run)
     grid = chosen.sample_grid(project, args.count, args.seed, args.zoom)
-    _write_png(grid, output)
+    write_png(grid, output)
     facts = {"path": str(output), "samples": args.count, "seed": args.seed,
              "width": int(grid.shape[1]), "height": int(grid.shape[0]), "weights": chosen.weights}
     print(json.dumps(facts) if args.json else f"wrote {args.count} samples to {output} "
@@ -55,13 +55,13 @@ def _sample(args: argparse.Namespace) -> int:
 
 def _interpolate(project, args: argparse.Namespace, output: Path) -> int:
     from builder.data import load_project_dataset
-    from builder.training import interpolation_grid, refuse_interpolation
+    from builder.training import interpolation_grid, refuse_interpolation, write_png
 
     refuse_interpolation(project)  # before loading a model: say which recipes interpolate
     chosen = chosen_model(project, args.run)
     walk = interpolation_grid(project, chosen.load(), load_project_dataset(project), args.interpolate, args.seed)
     row = walk.row(args.zoom)
-    _write_png(row, output)
+    write_png(row, output)
     first, second = walk.indices
     facts = {"path": str(output), "samples": args.interpolate, "seed": args.seed, "width": int(row.shape[1]),
              "height": int(row.shape[0]), "weights": chosen.weights,
@@ -69,13 +69,6 @@ def _interpolate(project, args: argparse.Namespace, output: Path) -> int:
     print(json.dumps(facts) if args.json else f"wrote a {args.interpolate}-step walk between validation samples "
           f"{first} and {second} to {output} ({facts['width']}x{facts['height']} pixels; {chosen.weights})")
     return EXIT_OK
-
-
-def _write_png(grid, path: Path) -> None:
-    from PIL import Image
-
-    with atomic_path(path, ".png") as tmp:
-        Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid).save(tmp, format="PNG")
 
 
 SAMPLE = Command("sample", "draw new samples from a VAE's decoder into a PNG grid", _sample_arguments, _sample)

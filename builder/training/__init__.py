@@ -17,6 +17,9 @@ from builder.training.losses import compile_arguments
 from builder.training.optimizers import OPTIMIZERS, SCHEDULE_PARAMS, make_optimizer, make_schedule
 from builder.training.prediction import format_predictions, load_input, predict_files, predict_samples
 from builder.training.progress import TrainingCallbacks, TrainingResult
+from builder.training.recipes import (
+    Interpolation, can_interpolate, draws_samples, interpolation_grid, refuse_interpolation, samples_path, write_png,
+)
 from builder.training.project_model import (
     PROJECT_WEIGHTS, ProjectModel, as_project_model, latest_run_model, project_model, run_model_file,
 )
@@ -58,6 +61,9 @@ __all__ = [
     "PROJECT_WEIGHTS", "ProjectModel", "as_project_model", "latest_run_model", "project_model", "run_model_file",
     # the project's runs read back from disk (the runs list), and taking them along when the project is saved:
     "FAILED", "FINISHED", "INTERRUPTED", "STOPPED", "RunSummary", "adopt_runs", "history", "list_runs", "read_run",
+    # a recipe's samples during training, and a walk through an autoencoder's or a VAE's latent space:
+    "Interpolation", "can_interpolate", "draws_samples", "interpolation_grid", "refuse_interpolation", "samples_path",
+    "write_png",
     # training in a child process:
     "STOP_GRACE_S", "TrainingProcess", "read_checkpoint_epoch", "new_run_dir", "training_job", "training_result_from_dict",
     "training_result_from_disk",

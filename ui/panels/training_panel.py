@@ -5,10 +5,11 @@ and last model), Pause/Resume, Abort (ends the run now, keeping only the last ch
 of the next run (saved into the project as an undoable change), a progress bar for the epoch and one for the run,
 samples per second, ETA and the device; while a run goes on, its learning rate and early-stopping patience can be
 changed (the engine's live control). Right, the live plots (`run_plots.RunPlots`), which can be saved as a PNG
-image and their numbers as CSV files.
+image and their numbers as CSV files; beside them, for a generative recipe, the grid of samples it drew after the
+latest epoch, and for an autoencoder or a VAE a walk through its latent space (`sample_grid.SampleGrid`).
 
 The panel follows the TrainingController's signals. Those the controller may not have yet (runStarted, batchLogs,
-deviceKnown, settingChanged) are connected when present; without batchLogs the per-batch curves take the
+deviceKnown, settingChanged, samplesReady) are connected when present; without batchLogs the per-batch curves take the
 throttled batchEnded updates instead of every batch.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ from builder.files import atomic_write_text
 from builder.project import learning_rate_problem, patience_problem
 from ui import style
 from ui.panels.run_plots import RunPlots, reason_word, short_number
+from ui.panels.sample_grid import SampleGrid
 from ui.panels.training_controls import LearningRateBox, SpeedMeter, scientific
 from ui.panels.training_data import applied, batches_csv, changes_csv, epochs_csv
 from ui.workers.training_controller import TrainingController
@@ -144,6 +146,7 @@ class TrainingPanel(QWidget):
         self.save_data_button.clicked.connect(self._on_save_data_clicked)
         self.plots.header.addWidget(self.save_plots_button)
         self.plots.header.addWidget(self.save_data_button)
+        self.sample_grid = SampleGrid(self)  # hidden unless the project's recipe generates or interpolates
 
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
@@ -180,6 +183,7 @@ class TrainingPanel(QWidget):
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addWidget(left)
         layout.addWidget(self.plots, 1)
+        layout.addWidget(self.sample_grid)
 
         # ---- the controller ----
         controller.runningChanged.connect(self._on_running_changed)
@@ -194,6 +198,7 @@ class TrainingPanel(QWidget):
         self._connect_optional("deviceKnown", self._on_device_known)
         self._connect_optional("settingChanged", self._on_setting_changed)
         self._connect_optional("settingRefused", self._on_setting_refused)
+        self._connect_optional("samplesReady", self.sample_grid.show_samples)
         self._update_button()
 
     def _connect_optional(self, name: str, slot) -> bool:
@@ -236,6 +241,10 @@ class TrainingPanel(QWidget):
         if not self.controller.running:
             self.plots.set_epochs(epochs)
 
+    def wait(self) -> None:
+        """Block until the sample grid's interpolation (if one is under way) has ended: the window is closing."""
+        self.sample_grid.wait()
+
     def set_engine_ready(self) -> None:
         self._engine_ready = True
         self._update_button()
@@ -251,6 +260,7 @@ class TrainingPanel(QWidget):
         self.set_epochs(training.epochs)
         if not self.controller.running:
             self._show_project_live_settings()
+            self.sample_grid.set_project(self.document.project)
 
     def _show_project_live_settings(self) -> None:
         if self.document is None:
@@ -428,6 +438,7 @@ class TrainingPanel(QWidget):
             self._batch_size = int(training.batch_size) if training is not None else 0
             self._show_project_live_settings()
             self.plots.new_run(self.epochs_box.value(), 0, self._batch_size)
+            self.sample_grid.new_run()
             self.run_dir = None
             self.progress.setValue(0)
             self.epoch_progress.setRange(0, 1)
@@ -449,6 +460,7 @@ class TrainingPanel(QWidget):
     @Slot(str)
     def _on_run_started(self, run_dir: str) -> None:
         self.run_dir = Path(run_dir)
+        self.sample_grid.run_dir = run_dir
 
     @Slot(str)
     def _on_device_known(self, device: str) -> None:
