@@ -33,7 +33,7 @@ import numpy as np
 
 from builder.errors import ExportError
 from builder.quiet_tensorflow import caught_stderr, without_chatter
-from builder.export.serving import write_serving_savedmodel
+from builder.export.serving import input_specs, write_serving_savedmodel
 
 QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
 IO_TYPES = ("float32", "int8", "uint8")
@@ -79,14 +79,18 @@ def _first_line(exc: Exception) -> str:
 
 
 def _representative_gen(representative, count: int | None = None):
-    arrays = [np.asarray(a) for a in representative]
+    """Calibration samples one at a time: a list for a one-input model, else a dict by input name (the converted
+    signature's inputs need not be in the model's order: a denoiser's came out as (time, image))."""
+    named = isinstance(representative, dict)
+    arrays = [np.asarray(a) for a in (representative.values() if named else representative)]
     n = min(len(a) for a in arrays)
     if count is not None:
         n = min(n, count)
 
     def gen():
         for i in range(n):
-            yield [a[i:i + 1].astype("float32") if a.dtype.kind == "f" else a[i:i + 1] for a in arrays]
+            sample = [a[i:i + 1].astype("float32") if a.dtype.kind == "f" else a[i:i + 1] for a in arrays]
+            yield dict(zip(representative, sample)) if named else sample
 
     return gen
 
@@ -100,6 +104,8 @@ def _check_representative(model, representative):
     if len(representative) != len(model.inputs):
         raise ExportError(f"The representative data has {len(representative)} arrays; the model has "
                           f"{len(model.inputs)} inputs.")
+    if len(representative) > 1:  # by the serving signature's input names (export.serving.input_specs)
+        return {spec.name: array for spec, array in zip(input_specs(model), representative)}
     return representative
 
 

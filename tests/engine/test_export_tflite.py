@@ -203,3 +203,20 @@ def test_other_recurrent_layers_convert_to_builtins(rnn, capfd):
     assert "Lowering tensor list ops is failed" not in capfd.readouterr().err
     x = _samples(model, 2)
     np.testing.assert_allclose(run_tflite(result.content, model, x)[0], model.predict(x[0], verbose=0), atol=1e-4)
+
+
+def test_int8_calibrates_each_input_of_a_two_input_model_by_name():
+    """A denoiser-shaped model (an image and a time step): the converted signature lists its inputs in another
+    order than the model's, so calibration samples go by input name; the int8 file follows the float model."""
+    image = keras.Input((8, 8, 1), name="image")
+    time = keras.Input((1,), name="time")
+    features = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(image)
+    shift = keras.layers.Reshape((1, 1, 4))(keras.layers.Dense(4)(time))
+    out = keras.layers.Conv2D(1, 3, padding="same", name="noise")(keras.layers.Add()([features, shift]))
+    model = keras.Model([image, time], out)
+    rng = np.random.default_rng(0)
+    x, t = rng.standard_normal((64, 8, 8, 1)).astype("float32"), rng.random((64, 1)).astype("float32")
+    result = convert(model, "int8", [x, t])
+    (got,) = run_tflite(result.content, model, [x[:16], t[:16]])
+    expected = model.predict([x[:16], t[:16]], verbose=0)
+    assert np.abs(got - expected).max() < 0.1 * np.abs(expected).max()
