@@ -1,5 +1,6 @@
-"""The sample command: new samples from a generative recipe's decoder (a VAE's), written as one PNG grid; with
---interpolate, a walk through an autoencoder's or a VAE's latent space between two validation samples, one PNG row."""
+"""The sample command: new samples from a generative recipe (a VAE's decoder, a GAN's generator, a diffusion
+model's denoiser by DDIM, `--steps` of them), written as one PNG grid; with --interpolate, a walk through an
+autoencoder's or a VAE's latent space between two validation samples, one PNG row."""
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ from builder.project import load_project
 
 
 def _sample_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("project", help="a project file whose training.recipe generates (vae)")
+    parser.add_argument("project", help="a project file whose training.recipe generates (vae, gan, diffusion)")
     parser.add_argument("--run", help="the run directory whose model to sample (default: the project's latest run)")
     parser.add_argument("-n", "--count", type=whole_number(1, 1024), default=16, metavar="N",
                         help="how many samples (default 16), tiled in a near-square grid")
@@ -27,6 +28,9 @@ def _sample_arguments(parser: argparse.ArgumentParser) -> None:
                         help="instead: encode two validation samples (picked by --seed), walk between their codes in "
                              "STEPS steps and decode each (an autoencoder's or a VAE's); one row, the two originals "
                              "at its ends")
+    parser.add_argument("--steps", type=whole_number(1, 100_000), metavar="N",
+                        help="a diffusion model's DDIM sampling steps (default: its recipe's sampling_steps); fewer "
+                             "is faster, more is finer")
     parser.add_argument("-o", "--output", required=True, help="the PNG file to write")
     parser.add_argument("--force", action="store_true", help="replace an existing output file")
     parser.add_argument("--json", action="store_true", help="print what was written as JSON")
@@ -44,9 +48,10 @@ def _sample(args: argparse.Namespace) -> int:
     if args.interpolate:
         return _interpolate(project, args, output)
     chosen = chosen_model(project, args.run)
-    grid = chosen.sample_grid(project, args.count, args.seed, args.zoom)
+    grid = chosen.sample_grid(project, args.count, args.seed, args.zoom, args.steps)
     write_png(grid, output)
     facts = {"path": str(output), "samples": args.count, "seed": args.seed,
+             **({"steps": args.steps} if args.steps else {}),
              "width": int(grid.shape[1]), "height": int(grid.shape[0]), "weights": chosen.weights}
     print(json.dumps(facts) if args.json else f"wrote {args.count} samples to {output} "
           f"({facts['width']}x{facts['height']} pixels; {chosen.weights})")
@@ -71,4 +76,4 @@ def _interpolate(project, args: argparse.Namespace, output: Path) -> int:
     return EXIT_OK
 
 
-SAMPLE = Command("sample", "draw new samples from a VAE's decoder into a PNG grid", _sample_arguments, _sample)
+SAMPLE = Command("sample", "draw new samples from a generative project (VAE, GAN, diffusion) into a PNG grid", _sample_arguments, _sample)

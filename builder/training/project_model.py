@@ -51,13 +51,14 @@ class ProjectModel:
         generates); (the whole model, None) for a recipe without parts or a supervised project."""
         return model_part(project, self.load(), name)
 
-    def sample_grid(self, project: Project, count: int, seed: int, zoom: int = 1):
-        """`count` new samples from the generating part (latents from N(0, 1), seeded) as one uint8 image grid,
-        scaled to 0..255 from the range the decoder learnt to reproduce; LayerboardError when it cannot generate."""
+    def sample_grid(self, project: Project, count: int, seed: int, zoom: int = 1, steps: int | None = None):
+        """`count` new samples from the project's generative recipe (seeded; `steps`: a diffusion model's DDIM
+        steps) as one uint8 image grid, scaled to 0..255 from the range the recipe says its samples take;
+        LayerboardError when it cannot generate."""
         from builder.data import load_project_dataset
 
         model = self.load()
-        samples = decode_latents(project, model, count, seed)
+        samples = decode_latents(project, model, count, seed, steps)
         low, high = value_range(project, model, load_project_dataset(project))
         return image_grid(samples, low, high, zoom)
 

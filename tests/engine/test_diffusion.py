@@ -146,3 +146,26 @@ def test_export_writes_the_verified_denoiser_and_its_schedule_beside_it(trained_
     assert main(["export", str(path), "--run", str(result.run_dir), "--format", "keras",
                  "-o", str(tmp_path / "d.keras")]) == 1
     assert "d.schedule.json already exists" in capsys.readouterr().err and not (tmp_path / "d.keras").exists()
+
+
+def test_sample_draws_a_grid_with_the_steps_asked_for_and_refuses_steps_elsewhere(trained_diffusion, tmp_path,
+                                                                                    capsys):
+    """`sample --steps N` runs N DDIM steps (another path, another grid); a recipe without steps refuses it."""
+    project, result = trained_diffusion
+    path = tmp_path / "diffusion.json"
+    save_project(project, path)
+    grids = {}
+    for steps in (2, 3):
+        out = tmp_path / f"grid{steps}.png"
+        assert main(["sample", str(path), "--run", str(result.run_dir), "-n", "4", "--steps", str(steps),
+                     "--zoom", "1", "-o", str(out), "--json"]) == 0
+        facts = json.loads(capsys.readouterr().out.splitlines()[-1])
+        assert facts["steps"] == steps and (facts["width"], facts["height"]) == (17, 17)  # 2 x 2 tiles, 1 px gap
+        grids[steps] = out.read_bytes()
+    assert grids[2] != grids[3]
+    from builder.errors import LayerboardError
+    from builder.training.recipes import decode_latents
+    from recipe_projects import vae_project
+
+    with pytest.raises(LayerboardError, match="--steps sets a diffusion model's sampling steps; the vae recipe"):
+        decode_latents(vae_project(), None, 4, 0, steps=3)

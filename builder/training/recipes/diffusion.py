@@ -18,6 +18,7 @@ from builder.training.recipes.vae import VaeRecipe
 class DiffusionRecipe(Recipe):
     name = "diffusion"
     can_generate = True
+    takes_steps = True
     default_part = "denoiser"
     settings = (
         RecipeSetting("image_input", None, "the denoiser's Input of the noisy sample (the dataset's sample shape)",

@@ -32,6 +32,7 @@ class Recipe:
     name = "supervised"
     settings: tuple[RecipeSetting, ...] = ()
     can_generate = False  # `sample` can draw new samples from its generating part
+    takes_steps = False  # its generate() takes `steps` (a diffusion model's sampling steps)
     default_part: str | None = None  # the part `export` writes by default (None: the whole model)
 
     def __init__(self, spec: dict[str, Any] | None = None) -> None:

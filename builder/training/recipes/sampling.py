@@ -11,11 +11,18 @@ from builder.errors import LayerboardError
 from builder.training.recipes.registry import project_recipe
 from builder.training.recipes.parts import generator
 
-def decode_latents(project, model, count: int, seed: int) -> np.ndarray:
+def decode_latents(project, model, count: int, seed: int, steps: int | None = None) -> np.ndarray:
     """`count` new samples from the project's generative recipe, drawn with `seed` (the same seed, the same
-    samples); LayerboardError for a recipe that cannot generate."""
+    samples); `steps` sets a diffusion model's sampling steps. LayerboardError for a recipe that cannot generate,
+    or `steps` for a recipe that takes none."""
+    recipe = project_recipe(project)
+    if steps is not None and not recipe.takes_steps:
+        raise LayerboardError(f"--steps sets a diffusion model's sampling steps; the {recipe.name} recipe draws "
+                              "its samples in one pass: leave it out.")
     generator(project, model)  # refuses a recipe that cannot generate, saying which can
-    return project_recipe(project).generate(model, count, seed)
+    if steps is None:
+        return recipe.generate(model, count, seed)
+    return recipe.generate(model, count, seed, steps=steps)
 
 
 def value_range(project, model, dataset) -> tuple[float, float]:
