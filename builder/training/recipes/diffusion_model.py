@@ -80,7 +80,7 @@ class DiffusionModel(keras.Model):
         start = np.random.default_rng(seed).standard_normal((count, *shape))
 
         def predict_noise(x_t, time):
-            return ops.convert_to_numpy(self.denoiser([x_t, time], training=False))
+            return np.asarray(self.denoiser.predict_on_batch([x_t, time]))
 
         clean = ddim_sample(predict_noise, start, np.asarray(self.alphas_cumprod), steps or self.sampling_steps)
         return to_data_units(clean, *self.data_range())
