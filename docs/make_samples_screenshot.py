@@ -3,7 +3,7 @@ samples the run draws after each epoch from one fixed seed, and below it a walk 
 between two validation samples (Interpolate, pressed once the run has finished).
 
 Usage (needs a display): xvfb-run -a -s "-screen 0 1600x1000x24" python docs/make_samples_screenshot.py \
-    docs/screenshot-samples.png
+    docs/screenshot-samples.png [TEMPLATE [EPOCHS]]      # another generative template: digits_dcgan, digits_diffusion
 """
 import sys
 import tempfile
@@ -27,10 +27,12 @@ def main() -> None:
 
     target = sys.argv[1] if len(sys.argv) > 1 else str(Path(__file__).with_name("screenshot-samples.png"))
     folder = Path(tempfile.mkdtemp(prefix="layerboard-samples-"))  # the runs go beside the project, not in docs/
-    project = load_template("digits_vae")
-    project.training.epochs = EPOCHS
-    save_project(project, folder / "digits_vae.json")
-    document = Document.from_file(folder / "digits_vae.json")
+    name = sys.argv[2] if len(sys.argv) > 2 else "digits_vae"
+    epochs = int(sys.argv[3]) if len(sys.argv) > 3 else EPOCHS
+    project = load_template(name)
+    project.training.epochs = epochs
+    save_project(project, folder / f"{name}.json")
+    document = Document.from_file(folder / f"{name}.json")
     controller = TrainingController()
     panel = TrainingPanel(controller)
     panel.resize(1500, 440)
@@ -40,8 +42,11 @@ def main() -> None:
     grid = panel.sample_grid
 
     def finished(result):
-        grid.interpolate_button.click()
-        wait_for_walk()
+        if grid.interpolate_button.isVisible():
+            grid.interpolate_button.click()
+            wait_for_walk()
+        else:  # a recipe without a latent space to walk (a GAN, a diffusion model)
+            QTimer.singleShot(300, grab)
 
     def wait_for_walk():
         if grid.interpolate_button.isEnabled():
@@ -55,7 +60,7 @@ def main() -> None:
 
     controller.finished.connect(finished)
     controller.failed.connect(lambda message: (print("training failed:", message), app.quit()))
-    controller.start(document.project, epochs=EPOCHS)
+    controller.start(document.project, epochs=epochs)
     QTimer.singleShot(240_000, app.quit)
     app.exec()
     controller.shutdown()
