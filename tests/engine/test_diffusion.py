@@ -169,3 +169,13 @@ def test_sample_draws_a_grid_with_the_steps_asked_for_and_refuses_steps_elsewher
 
     with pytest.raises(LayerboardError, match="--steps sets a diffusion model's sampling steps; the vae recipe"):
         decode_latents(vae_project(), None, 4, 0, steps=3)
+
+
+@pytest.mark.parametrize("setting, value, words", [
+    ("beta_end", None, "training.recipe.beta_end: must be a finite number of at least 0; got null"),
+    ("timesteps", None, "training.recipe.timesteps: must be a whole number from 2 to 10,000; got null"),
+    ("sampling_steps", 300, "training.recipe.sampling_steps: must be at most timesteps (50); got 300"),
+])
+def test_a_null_or_inconsistent_number_is_named_not_crashed_on(setting, value, words):
+    project = diffusion_project(**{setting: value})
+    assert recipe_lines(project) == [words]

@@ -33,7 +33,7 @@ def test_a_good_gan_passes_and_bad_settings_are_named_by_their_key():
     assert recipe_lines(gan_project(label_smoothing=1)) == [
         "training.recipe.label_smoothing: must be a number from 0 up to (not including) 1; got 1"]
     assert recipe_lines(gan_project(discriminator_steps=0))[0].startswith(
-        "training.recipe.discriminator_steps: must be a whole number of at least 1")
+        "training.recipe.discriminator_steps: must be a whole number from 1 to 20")
     project = gan_project()
     project.training.recipe = {k: v for k, v in GAN.items() if k != "discriminator_output"}
     assert recipe_lines(project)[0].startswith("training.recipe.discriminator_output: the gan recipe needs it")

@@ -26,6 +26,8 @@ def recipe_lines(project: Project) -> list[str]:
     ({**VAE, "mean": "nowhere"}, "training.recipe.mean: \"nowhere\" is not a node of the graph"),
     ({k: v for k, v in VAE.items() if k != "output"}, "training.recipe.output: the vae recipe needs it"),
     ({**VAE, "kl_weight": -1}, "training.recipe.kl_weight: must be a finite number of at least 0; got -1"),
+    ({**VAE, "kl_weight": None}, "training.recipe.kl_weight: must be a finite number of at least 0; got null"),
+    ({**VAE, "reconstruction_loss": None}, "training.recipe.reconstruction_loss: must be one of squared_error"),
     ({**VAE, "reconstruction_loss": "l1"}, "training.recipe.reconstruction_loss: must be one of squared_error, "
                                            "binary_crossentropy"),
     ({"name": "autoencoder", "output": "reconstruction"}, "training.recipe.bottleneck: the autoencoder recipe needs it"),
@@ -161,10 +163,14 @@ def test_each_recipe_names_its_roles_by_the_nodes_that_play_them():
     assert project_recipe(vae).roles(vae.graph) == {}
 
 
-def test_a_mixed_precision_vae_trains_finite_and_resumes_from_its_checkpoint(tmp_path):
+@pytest.mark.parametrize("recipe", ["vae", "diffusion", "gan"])
+def test_a_mixed_precision_recipe_trains_finite_and_resumes_from_its_checkpoint(tmp_path, recipe):
     """float16 compute with a loss-scale optimizer: the losses are computed in float32 and finite; the checkpoint
     keeps the dtype policy, so resume loads the optimizer state and continues (the epoch after the first)."""
-    project = vae_project()
+    from diffusion_projects import diffusion_project
+    from gan_projects import gan_project
+
+    project = {"vae": vae_project, "diffusion": diffusion_project, "gan": gan_project}[recipe]()
     project.training.mixed_precision = True
     data = small(project)
     first = Trainer(project, run_dir=tmp_path, epochs=1, dataset=data).run()

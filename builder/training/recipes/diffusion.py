@@ -9,8 +9,9 @@ noise. The denoiser is the part that ships; `export` writes the schedule beside 
 from __future__ import annotations
 
 from builder.training.recipes.diffusion_schedule import COSINE, LINEAR, alphas_cumprod
+from builder.errors import LayerboardError
 from builder.training.recipes.recipe import (
-    Recipe, RecipeSetting, node_shape, number_at_least, one_of, reaching, shape_text, whole_at_least,
+    Recipe, RecipeSetting, node_shape, number_at_least, one_of, reaching, shape_text, whole_between,
 )
 from builder.training.recipes.vae import VaeRecipe
 
@@ -27,8 +28,9 @@ class DiffusionRecipe(Recipe):
         RecipeSetting("output", None, "the node that predicts the noise (the noisy sample's shape)", node=True),
         RecipeSetting("schedule", COSINE, "the noise schedule: cosine (Nichol & Dhariwal) or linear (DDPM)",
                       check=one_of(COSINE, LINEAR)),
-        RecipeSetting("timesteps", 200, "T, the number of noising steps", check=whole_at_least(2)),
-        RecipeSetting("sampling_steps", 50, "DDIM steps when sampling (at most T)", check=whole_at_least(1)),
+        RecipeSetting("timesteps", 200, "T, the number of noising steps", check=whole_between(2, 10_000)),
+        RecipeSetting("sampling_steps", 50, "DDIM steps when sampling (at most T)",
+                      check=whole_between(1, 10_000)),
         RecipeSetting("beta_start", 1e-4, "linear schedule: the first step's noise variance β (at T = 1000; "
                       "scaled by 1000 / T)", check=number_at_least(0)),
         RecipeSetting("beta_end", 0.02, "linear schedule: the last step's β (at T = 1000; scaled by 1000 / T)",
@@ -39,6 +41,9 @@ class DiffusionRecipe(Recipe):
     def spec_problems(cls, spec, graph) -> list[str]:
         problems = super().spec_problems(spec, graph)
         start, end = spec.get("beta_start", 1e-4), spec.get("beta_end", 0.02)
+        if not problems and spec.get("sampling_steps", 50) > spec.get("timesteps", 200):
+            problems.append(f"training.recipe.sampling_steps: must be at most timesteps ({spec.get('timesteps', 200)}); "
+                            f"got {spec.get('sampling_steps', 50)}")
         if not problems and not 0 < start < end < 1:
             problems.append(f"training.recipe.beta_end: must be above beta_start ({start}) and below 1, with "
                             f"beta_start above 0; got {end}")
@@ -125,7 +130,11 @@ class DiffusionRecipe(Recipe):
 
     def generate(self, model, count: int, seed: int, steps: int | None = None):
         """`count` samples by DDIM in `steps` steps (default: the spec's sampling_steps), in the data's units."""
-        return model.generate(count, seed, steps or int(self["sampling_steps"]))
+        steps = steps or int(self["sampling_steps"])
+        if steps > model.timesteps:
+            raise LayerboardError(f"sampling steps: at most the schedule's {model.timesteps} steps (its timesteps); "
+                                  f"got {steps}")
+        return model.generate(count, seed, steps)
 
     def sample_range(self, model, dataset) -> tuple[float, float]:
         """The training split's range, recorded in the model: generated samples are mapped back into it."""

@@ -56,9 +56,10 @@ class DiffusionModel(keras.Model):
 
     def call(self, x, training=False):
         x = ops.cast(x, "float32")
-        measured = self.data_high > self.data_low
-        low = ops.where(measured, self.data_low, -1.0)
-        span = ops.where(measured, self.data_high - self.data_low, 2.0)
+        data_low, data_high = ops.cast(self.data_low, "float32"), ops.cast(self.data_high, "float32")  # float16
+        measured = data_high > data_low  # under a mixed policy, read back in the compute dtype
+        low = ops.where(measured, data_low, -1.0)
+        span = ops.where(measured, data_high - data_low, 2.0)
         clean = (x - low) / span * 2.0 - 1.0
         batch = ops.shape(clean)[0]
         steps = keras.random.randint((batch,), 0, self.timesteps, dtype="int32", seed=self.seed_generator)
@@ -96,7 +97,8 @@ class DiffusionModel(keras.Model):
                 "to_data": "x * (data_high - data_low) / 2 + (data_high + data_low) / 2"}
 
     def get_config(self):
-        return {"name": self.name, "denoiser": keras.saving.serialize_keras_object(self.denoiser),
+        return {"name": self.name, "dtype": keras.saving.serialize_keras_object(self.dtype_policy),  # mixed precision
+                "denoiser": keras.saving.serialize_keras_object(self.denoiser),
                 "alphas_cumprod": self.alphas_cumprod, "schedule": self.schedule,
                 "sampling_steps": self.sampling_steps, "seed": self.seed}
 

@@ -20,16 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 from builder.training.recipes.recipe import (
-    RANGE_SAMPLES, Recipe, RecipeSetting, node_shape, number_at_least, positive, reachable_from, reaching,
-    shape_text, whole_at_least,
+    RANGE_SAMPLES, Recipe, RecipeSetting, below_one, node_shape, number_at_least, positive, reachable_from,
+    reaching, shape_text, whole_between,
 )
 from builder.training.recipes.vae import VaeRecipe
-
-
-def smoothing(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        return "a number from 0 up to (not including) 1"
-    return None
 
 
 class GanRecipe(Recipe):
@@ -47,12 +41,12 @@ class GanRecipe(Recipe):
                       node=True),
         RecipeSetting("discriminator_learning_rate", 0.0002, "the discriminator's learning rate (it follows the "
                       "generator's schedule in proportion)", check=positive),
-        RecipeSetting("discriminator_steps", 1, "discriminator updates before each generator update",
-                      check=whole_at_least(1)),
+        RecipeSetting("discriminator_steps", 1, "discriminator updates before each generator update (each one is "
+                      "unrolled into the compiled step)", check=whole_between(1, 20)),
         RecipeSetting("gradient_penalty", 0.0, "0: non-saturating GAN losses; above 0: WGAN-GP losses with this "
                       "weight of the gradient penalty", check=number_at_least(0)),
         RecipeSetting("label_smoothing", 0.0, "one-sided: the real samples' label is 1 - this (GAN losses only)",
-                      check=smoothing),
+                      check=below_one),
     )
 
     @classmethod

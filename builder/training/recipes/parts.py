@@ -17,7 +17,8 @@ def model_part(project, model, part: str | None = None):
     if name not in parts:
         have = ", ".join(parts) if parts else "none"
         raise LayerboardError(f"{project.path or project.name}: its {recipe.name} recipe's model has no part "
-                              f"'{name}' (its parts: {have}); leave out --part to export the whole model.")
+                              f"'{name}' (its parts: {have}); leave out --part to export "
+                              f"{'its ' + recipe.default_part if recipe.default_part else 'the whole model'}.")
     return parts[name], name
 
 

@@ -61,7 +61,7 @@ class Recipe:
                 problems.append(f"{place}: must be a node id (a string); got {shown(value)}")
             elif setting.node and value is not None and graph is not None and value not in graph.nodes:
                 problems.append(f"{place}: {shown(value)} is not a node of the graph; give the id of {setting.help}")
-            elif setting.check is not None and value is not None:
+            elif setting.check is not None and (value is not None or not setting.node):  # null is no number
                 problem = setting.check(value)
                 if problem:
                     problems.append(f"{place}: must be {problem}; got {shown(value)}")
@@ -183,6 +183,14 @@ def whole_at_least(low: int):
     return check
 
 
+def whole_between(low: int, high: int):
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            return f"a whole number from {low} to {high:,}"
+        return None
+    return check
+
+
 def number_at_least(low: float):
     def check(value):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= low \
@@ -207,4 +215,10 @@ def fraction(value):
 def positive(value):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
         return "a finite number above 0"
+    return None
+
+
+def below_one(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        return "a number from 0 up to (not including) 1"
     return None

@@ -36,8 +36,8 @@ def image_grid(samples: np.ndarray, low: float, high: float, zoom: int = 1, gap:
     if samples.ndim == 3:
         samples = samples[..., None]
     if samples.ndim != 4 or samples.shape[-1] not in (1, 3):
-        raise LayerboardError(f"sample writes images, but the decoder's output has shape {samples.shape[1:]} per "
-                              "sample (an image is height x width, with 1 or 3 channels).")
+        raise LayerboardError(f"sample writes images, but the generated samples have shape {samples.shape[1:]} "
+                              "each (an image is height x width, with 1 or 3 channels).")
     count, height, width, channels = samples.shape
     columns = math.ceil(math.sqrt(count))
     rows = math.ceil(count / columns)
