@@ -15,8 +15,10 @@ def _rename_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _rename(args: argparse.Namespace) -> int:
+    from builder.training import recipe_node_settings
+
     project = load_project(args.project)
-    renaming = rename_node(project, args.old, args.new)
+    renaming = rename_node(project, args.old, args.new, recipe_node_settings(project.training.recipe))
     target = save_project(project, args.output or args.project)
     followed = ", ".join(f"training.{name}" for name in renaming.training)
     print(f"renamed {args.old} to {args.new} in {target}" + (f" ({followed} follow)" if followed else ""))

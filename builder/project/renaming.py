@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from collections.abc import Collection
 from typing import Any
 
 from builder import blocks
@@ -35,12 +36,11 @@ class Renaming:
         return bool(self.training)
 
 
-_RECIPE_TEXT_KEYS = ("name", "teacher")  # a recipe's keys that hold text, not node ids
-
-
-def plan_rename(project: Project, old_id: str, new_id: str) -> Renaming:
+def plan_rename(project: Project, old_id: str, new_id: str, recipe_nodes: Collection[str] = ()) -> Renaming:
     """What renaming `old_id` to `new_id` changes; raises GraphError (naming the problem and the fix) when the
-    new id is taken or not a valid name, and changes nothing."""
+    new id is taken or not a valid name, and changes nothing. `recipe_nodes`: the keys of the training recipe that
+    hold node ids (builder.training.recipe_node_settings: a VAE's mean, a GAN's generator_output...), which follow
+    the node; its other keys (a schedule's name, a teacher's path) never change."""
     graph = project.graph
     problem = graph.rename_problem(old_id, new_id)
     if problem is not None:
@@ -67,8 +67,7 @@ def plan_rename(project: Project, old_id: str, new_id: str) -> Renaming:
             changed["early_stopping"] = (copy.deepcopy(early), {**copy.deepcopy(early), "monitor": watched})
     recipe = config.recipe
     if isinstance(recipe, dict):  # a recipe's node settings (a VAE's mean, a GAN's generator_output, ...)
-        renamed = {key: new_id if key not in _RECIPE_TEXT_KEYS and value == old_id else value
-                   for key, value in recipe.items()}
+        renamed = {key: new_id if key in recipe_nodes and value == old_id else value for key, value in recipe.items()}
         if renamed != recipe:
             changed["recipe"] = (copy.deepcopy(recipe), renamed)
     return Renaming(old_id, new_id, changed, _renamed_groups(project, old_id, new_id))
@@ -108,9 +107,9 @@ def _set_settings(project: Project, renaming: Renaming, after: bool) -> None:
         project.weight_groups = dict(renaming.weight_groups[side])
 
 
-def rename_node(project: Project, old_id: str, new_id: str) -> Renaming:
+def rename_node(project: Project, old_id: str, new_id: str, recipe_nodes: Collection[str] = ()) -> Renaming:
     """Rename a node and everything in the project that refers to it; returns the Renaming (for an undo)."""
-    renaming = plan_rename(project, old_id, new_id)
+    renaming = plan_rename(project, old_id, new_id, recipe_nodes)
     apply_renaming(project, renaming)
     return renaming
 

@@ -18,7 +18,8 @@ from builder.training.optimizers import OPTIMIZERS, SCHEDULE_PARAMS, make_optimi
 from builder.training.prediction import format_predictions, load_input, predict_files, predict_samples
 from builder.training.progress import TrainingCallbacks, TrainingResult
 from builder.training.recipes import (
-    Interpolation, can_interpolate, draws_samples, interpolation_grid, refuse_interpolation, samples_path, write_png,
+    Interpolation, can_interpolate, draws_samples, interpolation_grid, recipe_node_settings, refuse_interpolation,
+    samples_path, write_png,
 )
 from builder.training.project_model import (
     PROJECT_WEIGHTS, ProjectModel, as_project_model, latest_run_model, project_model, run_model_file,
@@ -64,6 +65,8 @@ __all__ = [
     # a recipe's samples during training, and a walk through an autoencoder's or a VAE's latent space:
     "Interpolation", "can_interpolate", "draws_samples", "interpolation_grid", "refuse_interpolation", "samples_path",
     "write_png",
+    # the training recipe's settings that name nodes (they follow a renamed node):
+    "recipe_node_settings",
     # training in a child process:
     "STOP_GRACE_S", "TrainingProcess", "read_checkpoint_epoch", "new_run_dir", "training_job", "training_result_from_dict",
     "training_result_from_disk",

@@ -191,18 +191,24 @@ def test_a_renamed_imported_layer_keeps_its_stored_weights(tmp_path):
 
 
 def test_renaming_a_node_a_recipe_names_renames_it_in_the_recipe_and_undo_restores_it():
-    """A VAE's mean, decoder Input...: the recipe follows the node; its name and a teacher path never change."""
+    """A VAE's mean, decoder Input...: the recipe's node settings follow the node; its name, choices (a schedule
+    named like a node) and a teacher path never change."""
     from builder.project import apply_renaming, plan_rename, undo_renaming
+    from builder.training import recipe_node_settings
     from recipe_projects import VAE, vae_project
 
     project = vae_project()
-    project.training.recipe = {**VAE, "teacher_like": "z_mean"}  # any node-valued key follows
-    renaming = plan_rename(project, "z_mean", "mu")
+    nodes = recipe_node_settings(project.training.recipe)
+    assert nodes == ["mean", "log_var", "decoder_input", "output", "target"]
+    renaming = plan_rename(project, "z_mean", "mu", nodes)
     apply_renaming(project, renaming)
-    assert project.training.recipe["mean"] == "mu" and project.training.recipe["teacher_like"] == "mu"
-    assert project.training.recipe["name"] == "vae" and project.training.recipe["log_var"] == "z_log_var"
+    assert project.training.recipe["mean"] == "mu" and project.training.recipe["log_var"] == "z_log_var"
     undo_renaming(project, renaming)
-    assert project.training.recipe == {**VAE, "teacher_like": "z_mean"}
-    distillation = vae_project()
-    distillation.training.recipe = {"name": "distillation", "teacher": "dense_1"}  # a path that looks like an id
-    assert "recipe" not in plan_rename(distillation, "dense_1", "hidden").training
+    assert project.training.recipe == VAE
+    project.graph.rename_node("dense_1", "cosine")  # a node whose id is a choice of another setting
+    project.training.recipe = {"name": "diffusion", "schedule": "cosine", "image_input": "image"}
+    nodes = recipe_node_settings(project.training.recipe)
+    assert plan_rename(project, "cosine", "hidden", nodes).training == {}
+    assert plan_rename(project, "image", "picture", nodes).training["recipe"][1]["image_input"] == "picture"
+    project.training.recipe = {"name": "distillation", "teacher": "hidden"}  # a path that looks like an id
+    assert "recipe" not in plan_rename(project, "cosine", "hidden2", recipe_node_settings(project.training.recipe)).training

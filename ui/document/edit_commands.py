@@ -12,6 +12,7 @@ from PySide6.QtGui import QUndoCommand
 
 from builder.graph import Edge, Graph, Node
 from builder.project import PastePlan, apply_paste, apply_renaming, plan_rename, remove_paste, undo_renaming
+from builder.training import recipe_node_settings
 
 
 class PasteCommand(QUndoCommand):
@@ -70,7 +71,8 @@ class RenameNodeCommand(QUndoCommand):
     """
 
     def __init__(self, document, old_id: str, new_id: str) -> None:
-        self.renaming = plan_rename(document.project, old_id, new_id)
+        recipe_nodes = recipe_node_settings(document.project.training.recipe)  # a VAE's mean... follow the node
+        self.renaming = plan_rename(document.project, old_id, new_id, recipe_nodes)
         super().__init__(f"Rename {old_id} to {new_id}")
         self._document = document
 

@@ -15,15 +15,15 @@ from builder.training.recipes.node_problems import NodeProblems, node_problems, 
 from builder.training.recipes.parts import generator, model_part
 from builder.training.recipes.recipe import Recipe, RecipeSetting
 from builder.training.recipes.registry import (
-    RECIPES, SUPERVISED, generative_recipes, project_recipe, recipe_name, recipe_problems, register_keras_objects,
-    spec_problems,
+    RECIPES, SUPERVISED, generative_recipes, project_recipe, recipe_name, recipe_node_settings, recipe_problems,
+    register_keras_objects, spec_problems,
 )
 from builder.training.recipes.sample_callback import draws_samples, samples_path, write_png
 from builder.training.recipes.sampling import decode_latents, image_grid, value_range
 
 __all__ = [
     "RECIPES", "SUPERVISED", "Recipe", "RecipeSetting", "generative_recipes", "project_recipe", "recipe_name",
-    "register_keras_objects",
+    "recipe_node_settings", "register_keras_objects",
     # checking a project against its recipe (per node, for the canvas)
     "NodeProblems", "node_problems", "recipe_node_problems", "recipe_problems", "spec_problems",
     # a recipe's parts, new samples, their picture, the grid drawn each epoch, and latent walks

@@ -17,6 +17,13 @@ RECIPES: dict[str, type[Recipe]] = {SUPERVISED: Recipe, "autoencoder": Autoencod
                                     "distillation": DistillationRecipe}
 
 
+def recipe_node_settings(spec: Any) -> list[str]:
+    """The keys of a `training.recipe` value that hold node ids (renaming a node renames them); [] for supervised or
+    an unknown recipe."""
+    recipe = RECIPES.get(recipe_name(spec))
+    return [s.name for s in recipe.settings if s.node] if recipe else []
+
+
 def generative_recipes() -> list[str]:
     """The names of the recipes that can generate new samples (`sample`, the training panel's sample grid)."""
     return [name for name, recipe in RECIPES.items() if recipe.can_generate]
