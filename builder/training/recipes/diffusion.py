@@ -8,6 +8,8 @@ noise. The denoiser is the part that ships; `export` writes the schedule beside 
 """
 from __future__ import annotations
 
+import json
+
 from builder.training.recipes.diffusion_schedule import COSINE, LINEAR, alphas_cumprod
 from builder.errors import LayerboardError
 from builder.training.recipes.recipe import (
@@ -15,12 +17,15 @@ from builder.training.recipes.recipe import (
 )
 from builder.training.recipes.vae import VaeRecipe
 
+SCHEDULE_SUFFIX = ".schedule.json"  # the noise schedule beside an exported denoiser
+
 
 class DiffusionRecipe(Recipe):
     name = "diffusion"
     can_generate = True
     takes_steps = True
     default_part = "denoiser"
+    part_names = ("denoiser",)
     settings = (
         RecipeSetting("image_input", None, "the denoiser's Input of the noisy sample (the dataset's sample shape)",
                       node=True),
@@ -123,6 +128,11 @@ class DiffusionRecipe(Recipe):
 
     def parts(self, model) -> dict:
         return {"denoiser": model.denoiser}
+
+    def companion_files(self, model) -> dict[str, str]:
+        """The noise schedule (ᾱ of every step, the data range, the sampling steps) as NAME.schedule.json: what an
+        app needs to sample with the exported denoiser."""
+        return {SCHEDULE_SUFFIX: json.dumps(model.schedule_facts(), indent=2) + "\n"}
 
     def generator(self, model):
         """The denoiser (what `sample` checks is there); generate() runs the sampler around it."""

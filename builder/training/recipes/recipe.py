@@ -34,6 +34,7 @@ class Recipe:
     can_generate = False  # `sample` can draw new samples from its generating part
     takes_steps = False  # its generate() takes `steps` (a diffusion model's sampling steps)
     default_part: str | None = None  # the part `export` writes by default (None: the whole model)
+    part_names: tuple[str, ...] = ()  # the names parts() gives (`export --part` offers every recipe's)
 
     def __init__(self, spec: dict[str, Any] | None = None) -> None:
         spec = dict(spec or {})
@@ -110,6 +111,11 @@ class Recipe:
 
     def parts(self, model) -> dict[str, Any]:
         """The model's named parts ("encoder", "decoder", ...) as keras.Models."""
+        return {}
+
+    def companion_files(self, model) -> dict[str, str]:
+        """Files `export` writes beside the exported part, as {suffix: text} (d.tflite → d<suffix>): what an app
+        needs besides the part itself (a diffusion's noise schedule). Default: none."""
         return {}
 
     def generator(self, model):
