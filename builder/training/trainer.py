@@ -32,6 +32,8 @@ from builder.training.settings_check import validate_settings
 from builder.training.run_record import write_run_record
 
 log = logging.getLogger(__name__)
+SCRATCH_PREFIX = ".training-"  # a model a recipe needs first is trained in such a folder beside where it is kept
+STALE_SCRATCH_S = 3600.0  # one older than this was left by a killed process
 ERROR_LOG = "error.log"  # in the run directory: the traceback of a fault that stopped the run
 
 
@@ -248,9 +250,18 @@ class Trainer:
 
         self.notes.append(needed.why)
         log.info(needed.why)
-        needed.model_path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=needed.model_path.parent, prefix=".training-") as scratch:
-            result = Trainer(needed.project, run_dir=Path(scratch) / "run").run()
+        folder = needed.model_path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(f"{SCRATCH_PREFIX}*"):  # left by a process killed while training a teacher
+            if time.time() - stale.stat().st_mtime > STALE_SCRATCH_S:
+                shutil.rmtree(stale, ignore_errors=True)
+        with tempfile.TemporaryDirectory(dir=folder, prefix=SCRATCH_PREFIX) as scratch:
+            first = Trainer(needed.project, run_dir=Path(scratch) / "run")
+            first._stop = self._stop  # Stop ends this run's first part too
+            result = first.run()
+            if result.stopped:
+                raise TrainingError(f"Stopped while {needed.why.split(' (')[0]}; nothing was kept: the next run "
+                                    "trains it again.")
             with atomic_path(needed.model_path, ".keras") as tmp:
                 shutil.copyfile(result.model_path, tmp)
 

@@ -200,3 +200,41 @@ def test_a_template_teacher_is_checked_from_its_graph_and_trained_first_once(tmp
     needed.model_path.parent.mkdir(parents=True)
     needed.model_path.write_bytes(b"kept")  # once kept, nothing more to train
     assert project_recipe(project).prerequisites() == []
+
+
+def test_a_distillation_run_teaches_the_next_student_and_a_student_must_end_in_softmax(trained_student, tmp_path):
+    """Distillations chain: a distillation run's model.keras teaches through its student. A student whose output
+    is not a softmax is named on its output node (its log-probabilities would be NaN)."""
+    project, result = trained_student
+    folder = result.run_dir.parent
+    chained = student_project(folder, teacher=result.run_dir.name)
+    assert recipe_lines(chained) == []
+    from builder.training.recipes import project_recipe
+
+    teacher = project_recipe(chained).load_teacher(folder)
+    assert teacher.name == "student" and teacher.count_params() == result_student_params(project)
+    plain = student_project(folder, teacher=result.run_dir.name)
+    plain.graph.nodes["digit"].params["activation"] = "linear"
+    assert recipe_lines(plain) == ["training.recipe: node 'digit': the student must end in softmax (class "
+                                   "probabilities, compared with the teacher's); give it activation softmax"]
+
+
+def result_student_params(project) -> int:
+    from builder.model import infer_shapes
+
+    return int(infer_shapes(project.graph).total_params)
+
+
+def test_stop_while_a_template_teacher_trains_keeps_no_teacher(tmp_path):
+    """Stop reaches the teacher's training: the run ends after a batch of it, says so, and keeps no half-trained
+    teacher (the next run trains it again)."""
+    from builder.errors import TrainingError
+    from builder.training.recipes import project_recipe
+
+    project = student_project(tmp_path, teacher="template:digits_cnn")
+    trainer = Trainer(project, run_dir=tmp_path / "run")
+    trainer.stop()
+    with pytest.raises(TrainingError, match="Stopped while training the teacher template 'digits_cnn' first"):
+        trainer.run()
+    (needed,) = project_recipe(project).prerequisites()  # still to train
+    assert not needed.model_path.exists() and not list(needed.model_path.parent.glob(".training-*"))

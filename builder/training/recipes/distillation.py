@@ -22,6 +22,11 @@ TEACHER_HELP = ("the trained teacher: a .keras file or a run folder holding mode
                 "folder, or template:NAME (a gallery template, trained once first)")
 
 
+def ends_in_softmax(node) -> bool:
+    """A Softmax block, or a block whose activation is softmax (Dense, Activation, ...)."""
+    return node.type == "Softmax" or node.params.get("activation") == "softmax"
+
+
 class DistillationRecipe(Recipe):
     name = "distillation"
     default_part = "student"
@@ -71,14 +76,23 @@ class DistillationRecipe(Recipe):
         return path
 
     def load_teacher(self, folder):
+        """The teacher as a functional classifier: a distillation run's model gives its student (distillations
+        chain); anything else without inputs (another recipe's model) is refused by name."""
         from builder.model import UnreadableModelError, load_model_safely
+        from builder.training.recipes.distillation_model import DistillationModel  # registers the class
 
         path = self.teacher_path(folder)
         try:
-            return load_model_safely(path, compile=False)
+            teacher = load_model_safely(path, compile=False)
         except UnreadableModelError as exc:
             raise LayerboardError(f"training.recipe.teacher: {exc}; give a .keras model the teacher's training "
                                   "wrote (a run's model.keras)") from None
+        if isinstance(teacher, DistillationModel):
+            return teacher.student
+        if not getattr(teacher, "inputs", None) or not getattr(teacher, "outputs", None):
+            raise LayerboardError(f"training.recipe.teacher: {path} holds a {type(teacher).__name__}, not a "
+                                  "classifier; give a trained classifier's model.keras (or a distillation run's)")
+        return teacher
 
     def teacher_shapes(self) -> tuple[tuple, int | None]:
         """(the teacher's input shape, its class count): a template teacher's from its graph (no Keras), a file's
@@ -110,6 +124,9 @@ class DistillationRecipe(Recipe):
             if want is not None and tuple(want) != got:
                 problems.append(f"node '{inputs[0]}': the student's Input has shape {shape_text(want)} but the "
                                 f"teacher takes {shape_text(got)}; both must read the dataset's samples")
+        if outputs and not ends_in_softmax(graph.nodes[outputs[0]]):
+            problems.append(f"node '{outputs[0]}': the student must end in softmax (class probabilities, compared "
+                            "with the teacher's); give it activation softmax")
         if outputs:
             units = node_shape(report, outputs[0])
             if units is not None and units[-1:] != (classes,):
