@@ -3,7 +3,7 @@ and the settings panel's recipe editor; with --mismatch the decoder's Input is g
 canvas marks that node with the recipe's reason.
 
 Usage: xvfb-run -a -s "-screen 0 1600x1000x24" python docs/make_roles_screenshot.py docs/screenshot-roles.png
-       [--theme dark] [--mismatch]
+       [--theme dark] [--mismatch] [--template digits_dcgan]
 """
 from __future__ import annotations
 
@@ -26,13 +26,15 @@ def main() -> None:
     parser.add_argument("target")
     parser.add_argument("--theme", default="light", choices=("light", "dark"))
     parser.add_argument("--mismatch", action="store_true", help="give the decoder's Input a wrong latent size")
+    parser.add_argument("--template", default="digits_vae", help="another recipe's template: digits_dcgan, "
+                                                                    "digits_diffusion, digits_distillation")
     args = parser.parse_args()
     app = application(args.theme)
     from ui.document import Document
     from ui.document.commands import SetParamCommand
     from ui.main_window import MainWindow
 
-    window = MainWindow(Document.from_template("digits_vae"))
+    window = MainWindow(Document.from_template(args.template))
     window.resize(1600, 1000)
     window.show()
     window.start_engine()

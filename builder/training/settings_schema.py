@@ -218,11 +218,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("tensorboard", CALLBACKS, "switch", "TensorBoard logs",
             "Write TensorBoard logs to the run's logs/ folder (tensorboard --logdir runs/)."),
     Setting("recipe", BASICS, "schedule", "Recipe",
-            "How the graph is trained: empty (supervised: outputs against the dataset's targets); autoencoder "
-            "(bottleneck: a node id; the output reproduces the input); vae (mean, log_var, decoder_input, output: "
-            "node ids; kl_weight, kl_warmup_epochs, reconstruction_loss, target); distillation (teacher: a .keras "
-            "file or run folder; temperature; alpha). `python main.py sample` draws from a VAE's decoder.",
-            ("supervised", "autoencoder", "vae", "distillation")),
+            "How the graph is trained: supervised (outputs against the dataset's targets); autoencoder (the output "
+            "reproduces the input; its encoder ends at the bottleneck node); vae (an encoder to a latent mean and "
+            "log-variance, a decoder from its own Input); gan (a generator from a noise Input against a "
+            "discriminator of the dataset's samples); diffusion (a denoiser of a noisy sample and its time step); "
+            "distillation (the graph is a student taught by a trained teacher). The canvas outlines each role. "
+            "`python main.py sample` draws from a VAE, GAN or diffusion model.",
+            tuple(RECIPES)),
     # --- augmentation -------------------------------------------------------------------------------------------
     Setting("augmentation", AUGMENTATION, "augmentation", "Augmentation",
             "Keras preprocessing layers run on training batches only, each with its arguments as JSON ({} keeps "
