@@ -160,3 +160,48 @@ def test_the_status_bar_counts_recipe_problems_and_selects_the_node(ready_window
     assert "decoder's Input has shape (3,)" in window.model_summary.problems.toolTip()
     window.model_summary.problems.click()
     assert [item.node_id for item in window.scene.selectedItems()] == ["latent"]
+
+
+def _recipe_messages(problems) -> str:
+    return " ".join(problems.general + [m for messages in problems.nodes.values() for m in messages])
+
+
+def test_a_teacher_written_later_or_a_save_as_elsewhere_checks_the_recipe_again(canvas, qtbot, tmp_path):
+    """A distillation's teacher path is relative to the project's folder: the check reruns (same shapes, same
+    recipe) once the teacher file is there, and again after a Save As into a folder without it."""
+    import keras
+
+    from builder.graph import Graph
+    from builder.project import DatasetRef, Project, TrainingConfig
+
+    graph = Graph()
+    for type_, params, node_id in [("Input", {"shape": [8, 8, 1]}, "image"), ("Flatten", {}, "flatten"),
+                                   ("Dense", {"units": 10, "activation": "softmax"}, "digit")]:
+        graph.add_node(type_, params, node_id=node_id)
+    graph.connect("image", "flatten")
+    graph.connect("flatten", "digit")
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    project = Project(graph=graph, dataset=DatasetRef(name="digits"), name="student", path=first / "student.json",
+                      training=TrainingConfig(recipe={"name": "distillation", "teacher": "teacher.keras"}))
+    document, scene, _view = canvas(project)
+    check = scene.recipe_check
+    with qtbot.waitSignal(check.problemsChanged, timeout=90_000):
+        document.shapes.set_engine_ready()
+    assert "teacher.keras not found" in _recipe_messages(check.problems)
+
+    teacher = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    teacher.save(first / "teacher.keras")
+    with qtbot.waitSignal(check.problemsChanged, timeout=30_000):
+        check.run_now()  # the same report and recipe: the teacher file is new
+    assert "not found" not in _recipe_messages(check.problems)
+    qtbot.waitUntil(lambda: not check.busy, timeout=5000)
+    check.run_now()
+    assert not check.busy  # nothing changed since: nothing to check
+
+    document.save(second / "student.json")  # Save As: teacher.keras now resolves in a folder without it
+    with qtbot.waitSignal(check.problemsChanged, timeout=30_000):
+        check.run_now()
+    assert "teacher.keras not found" in _recipe_messages(check.problems)
+    qtbot.waitUntil(lambda: not check.busy, timeout=5000)

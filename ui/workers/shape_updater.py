@@ -78,7 +78,9 @@ class RecipeChecker(QObject):
     The check runs on a worker thread with copies of the graph, the recipe and the report: a distillation's check
     reads its teacher's .keras file. Nothing runs before the first report (Keras is loaded by then) nor for a
     supervised project, whose problems are none. A change during a check asks for one more when it ends; a call
-    with the same report and recipe as the last check (another training setting changed) checks nothing.
+    with the same report, recipe, project folder and recipe files as the last check (another training setting
+    changed) checks nothing: a Save As elsewhere (a relative teacher path resolves in the new folder) or a teacher
+    file written since checks again.
     """
 
     problemsChanged = Signal(object)  # builder.training.recipes.NodeProblems
@@ -92,7 +94,7 @@ class RecipeChecker(QObject):
         self.problems = recipes.NodeProblems()
         self._closed = False
         self._again = False
-        self._checked: tuple = (None, None)  # the report and recipe of the latest check started
+        self._checked: tuple = ()  # what the latest check started from (see _check_key)
         self._task = BackgroundTask(self)
         self._task.succeeded.connect(self._on_checked)
         self._task.failed.connect(self._on_failed)
@@ -125,9 +127,10 @@ class RecipeChecker(QObject):
             return
         self._again = False
         project = self._project()
-        if report is self._checked[0] and project.training.recipe == self._checked[1]:
+        key = _check_key(report, project)
+        if self._checked and key[0] is self._checked[0] and key[1:] == self._checked[1:]:
             return
-        self._checked = (report, copy.deepcopy(project.training.recipe))
+        self._checked = key
         if recipes.recipe_name(project.training.recipe) == recipes.SUPERVISED:
             self._publish(recipes.NodeProblems())
             return
@@ -156,6 +159,25 @@ class RecipeChecker(QObject):
         if problems != self.problems:
             self.problems = problems
             self.problemsChanged.emit(problems)
+
+
+def _check_key(report, project) -> tuple:
+    """What a recipe check depends on: the shape report, the recipe, the project's folder and the files the
+    recipe's text values name there that exist now, with their modification times (a distillation's teacher
+    .keras, or the model.keras of the run folder it names)."""
+    recipe = project.training.recipe
+    folder = project.folder()
+    files = []
+    for value in (recipe.values() if isinstance(recipe, dict) else ()):
+        if not isinstance(value, str) or not value:
+            continue
+        try:
+            path = folder / value
+            path = path / "model.keras" if path.is_dir() else path
+            files.append((str(path), path.stat().st_mtime_ns))
+        except (OSError, ValueError):
+            continue  # not there (yet), or no path at all: the check says so
+    return report, copy.deepcopy(recipe), str(folder), tuple(sorted(files))
 
 
 def _recipe_snapshot(project):
