@@ -55,3 +55,30 @@ def test_a_vae_run_shows_its_samples_each_epoch_and_interpolates_and_a_supervise
     finally:
         controller.shutdown()
         document.close()
+
+
+def test_another_document_clears_the_previous_grid_and_interpolate_names_the_model_it_uses(qtbot, tmp_path):
+    from PySide6.QtGui import QImage
+
+    from ui.panels.sample_grid import SampleGrid
+
+    grid = SampleGrid()
+    qtbot.addWidget(grid)
+    first = vae_project()
+    grid.set_project(first)
+    picture = QImage(17, 17, QImage.Format.Format_Grayscale8)
+    picture.fill(200)
+    path = tmp_path / "runs" / "r" / "samples" / "epoch_003.png"
+    path.parent.mkdir(parents=True)
+    assert picture.save(str(path))
+    grid.show_samples(3, str(path))
+    assert not grid.image.pixmap().isNull() and grid.caption.text() == "Samples after epoch 3 (fixed seed)"
+    grid.walk_caption.setText("Two validation samples at the ends")
+    grid.set_project(first)  # a setting of the same document changed: its grid stays
+    assert not grid.image.pixmap().isNull() and grid.run_dir == str(tmp_path / "runs" / "r")
+
+    grid.set_project(vae_project())  # another document
+    assert grid.image.pixmap().isNull() and grid.image.toolTip() == "" and grid.run_dir is None
+    assert "epoch 3" not in grid.caption.text() and grid.walk_caption.text() == ""
+    tip = grid.interpolate_button.toolTip()  # builder.training.run_model_file: a running run's best checkpoint
+    assert "latest checkpoint" not in tip and "best checkpoint" in tip

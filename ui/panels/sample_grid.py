@@ -1,6 +1,7 @@
 """The training panel's samples: the grid a generative recipe draws after each epoch with a fixed seed (so the same
 latents show the model learning), and for an autoencoder or a VAE a walk through its latent space between two
-validation samples (Interpolate), computed off the GUI thread from the run's latest checkpoint."""
+validation samples (Interpolate), computed off the GUI thread from the run's model (builder.training.run_model_file:
+its model.keras once finished, its best checkpoint while it runs)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -63,7 +64,8 @@ class PixelImage(QLabel):
 
 
 def walk_row(project, run_dir: str | None, seed: int) -> np.ndarray:
-    """On a worker thread: the latent walk of the run's latest checkpoint (the newest run when run_dir is None)."""
+    """On a worker thread: the latent walk of the run's model (its model.keras, else its best checkpoint, else its
+    last: builder.training.run_model_file), or of the newest finished run's when run_dir is None."""
     from builder.data import load_project_dataset
     from builder.training import interpolation_grid, project_model
 
@@ -91,7 +93,7 @@ class SampleGrid(QWidget):
         self.interpolate_button = QPushButton("Interpolate", self)
         self.interpolate_button.setToolTip(
             f"Encode two validation samples, walk between their codes in {WALK_STEPS} steps and decode each "
-            "(the run's latest checkpoint); each click picks another pair")
+            "(the run's final model; during a run, its best checkpoint so far); each click picks another pair")
         self.interpolate_button.clicked.connect(self.interpolate)
         self.walk_caption = QLabel("", self)
         self.walk_caption.setWordWrap(True)
@@ -117,6 +119,11 @@ class SampleGrid(QWidget):
         nothing (hidden) for a supervised project."""
         from builder.training import can_interpolate, draws_samples
 
+        if project is not self.project:  # another document: its runs are not the previous one's
+            self.new_run()
+            self.walk.clear()
+            self.walk_caption.setText("")
+            self.walk_caption.setStyleSheet("")
         self.project = project
         self.draws, self.interpolates = draws_samples(project), can_interpolate(project)
         self.image.setVisible(self.draws)
@@ -133,6 +140,7 @@ class SampleGrid(QWidget):
         """A run begins: the previous run's grid goes."""
         self.run_dir, self.epoch = run_dir, 0
         self.image.set_image(None)
+        self.image.setToolTip("")
         if self.draws:
             self.caption.setText("Samples appear here after the first epoch (fixed seed).")
 
