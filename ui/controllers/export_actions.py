@@ -174,11 +174,13 @@ class ExportActions(WindowController):
         self.status.emit(f"Exporting {fmt} to {path}…")
 
     @Slot(object)
-    def _on_succeeded(self, report) -> None:
+    def _on_succeeded(self, written) -> None:
+        report, companions = written
         self._pending = None
         self.runningChanged.emit(False)
-        self.status.emit(f"Exported {report.path}" + ("" if report.format == PYTHON else " (verified)"))
-        self._show_row(row_for_report(report))
+        self.status.emit(f"Exported {report.path}" + ("" if report.format == PYTHON else " (verified)")
+                         + "".join(f" and {path.name}" for path in companions.values()))
+        self._show_row(row_for_report(report, companions.values()))
         self.finished.emit(report)
 
     @Slot(str)
@@ -234,22 +236,24 @@ def _run_choice(run) -> ModelChoice:
 
 
 def _export(choice: ModelChoice | None, fmt: str, out_path: Path, project, options, overwrite: bool = False):
-    """Runs on the export thread: the engine's export, which imports TensorFlow and converts. With no choice, the
-    project's model is exported (builder.training.project_model: its newest run, or its own weights); the Python
-    format writes the project as a Keras script."""
+    """Runs on the export thread: the engine's export, which imports TensorFlow and converts; returns (the report,
+    the companion files written beside it). With no choice, the project's model is exported
+    (builder.training.project_model: its newest run, or its own weights); a recipe's model exports its part (a
+    diffusion's denoiser, with its noise schedule beside it); the Python format writes the project as a script."""
     if fmt == PYTHON:
         from builder.export import write_python
 
         written = write_python(project, out_path, overwrite=overwrite)
-        return ScriptReport(written, written.stat().st_size)
-    from builder.export import export_model
-    from builder.training import project_model
+        return ScriptReport(written, written.stat().st_size), {}
+    from builder.export import export_project_model
+    from builder.training import as_project_model, project_model
 
     if choice is None:
         chosen = project_model(project)
-        model, weights = chosen.path or chosen.model, chosen.weights
     elif choice.own_weights:
-        model, weights = project_model(project, own_weights=True).model, choice.weights
+        chosen = project_model(project, own_weights=True)
     else:
-        model, weights = choice.model_path, choice.weights or None
-    return export_model(model, fmt, out_path, project, options=options, overwrite=overwrite, weights=weights)
+        chosen = as_project_model(choice.model_path)
+        chosen.weights = choice.weights or chosen.weights
+    written = export_project_model(project, chosen, fmt, out_path, options, overwrite=overwrite)
+    return written.report, written.companions

@@ -65,8 +65,17 @@ def _percent(value: float) -> str:
     return f"{value:.1%}"
 
 
-def row_for_report(report) -> ResultRow:
-    """An ExportReport (builder.export) or a ScriptReport as a row of the table."""
+def row_for_report(report, companions=()) -> ResultRow:
+    """An ExportReport (builder.export) or a ScriptReport as a row of the table; `companions`: the files written
+    beside it (a diffusion denoiser's noise schedule), named in the row's detail."""
+    row = _row_for_report(report)
+    names = [str(path) for path in companions]
+    if names:
+        row.detail += f"; written beside it: {', '.join(names)}"
+    return row
+
+
+def _row_for_report(report) -> ResultRow:
     if isinstance(report, ScriptReport):
         return ResultRow(True, "python", str(report.path), _size(report.size_bytes), NONE, NONE, NONE,
                          "Python compiler (syntax)", report.summary())
