@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
     def _on_training_ended(self, *_args) -> None:
         self.runs_panel.refresh()
         self.evaluation_panel.refresh_runs()
+        self.scene.recipe_check.run_now()  # a teacher this run wrote (a template teacher) may now be there
 
     def _raise_dock(self, panel: QWidget) -> None:
         for dock in self.findChildren(QDockWidget):

@@ -12,8 +12,6 @@ from builder.errors import LayerboardError
 from builder.project import load_project
 
 SCHEDULE_SUFFIX = ".schedule.json"  # the diffusion recipe's companion file, reported as `schedule_file`
-# every recipe's parts, for a recipe that does not list its part_names yet
-KNOWN_PARTS = ("decoder", "denoiser", "discriminator", "encoder", "generator", "student")
 
 
 class PartChoices:
@@ -27,8 +25,7 @@ class PartChoices:
         if self._names is None:
             from builder.training import recipes
 
-            declared = {name for recipe in recipes.RECIPES.values() for name in recipe.part_names}
-            self._names = sorted(declared | set(KNOWN_PARTS))
+            self._names = sorted({name for recipe in recipes.RECIPES.values() for name in recipe.part_names})
         return self._names
 
     def __contains__(self, name: object) -> bool:

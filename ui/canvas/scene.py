@@ -49,6 +49,7 @@ class CanvasScene(QGraphicsScene):
         self.role_groups.refresh()
         self.recipe_check = RecipeChecker(document.shapes, lambda: document.project, self)
         self.recipe_check.problemsChanged.connect(self.apply_recipe_problems)
+        document.titleChanged.connect(self.recipe_check.run_now)  # saved elsewhere: a relative teacher path moved
         document.projectChanged.connect(self._on_project_changed)
         document.shapes.reportChanged.connect(self.apply_report)
         self.apply_report(document.shapes.report)
@@ -63,6 +64,7 @@ class CanvasScene(QGraphicsScene):
         self._unsubscribe()
         self.recipe_check.close()
         self.role_groups.clear()
+        self.document.titleChanged.disconnect(self.recipe_check.run_now)
         self.document.projectChanged.disconnect(self._on_project_changed)
         self.document.shapes.reportChanged.disconnect(self.apply_report)
         self.document.compatibility.resultsChanged.disconnect(self.apply_compatibility)

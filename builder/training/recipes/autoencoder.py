@@ -8,6 +8,7 @@ from builder.training.recipes.recipe import Recipe, RecipeSetting, node_shape, r
 
 
 class AutoencoderRecipe(Recipe):
+    part_names = ("encoder",)
     name = "autoencoder"
     settings = (
         RecipeSetting("bottleneck", None, "the node whose output is the code (the encoder ends there)", node=True),

@@ -28,6 +28,7 @@ def ends_in_softmax(node) -> bool:
 
 
 class DistillationRecipe(Recipe):
+    part_names = ("student",)
     name = "distillation"
     default_part = "student"
     folder: Path | None = None  # the project's folder (set by project_recipe): the teacher's path is relative to it

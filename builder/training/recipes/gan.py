@@ -27,6 +27,7 @@ from builder.training.recipes.vae import VaeRecipe
 
 
 class GanRecipe(Recipe):
+    part_names = ("generator", "discriminator")
     name = "gan"
     can_generate = True
     default_part = "generator"

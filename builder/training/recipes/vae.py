@@ -23,6 +23,7 @@ BINARY_CROSSENTROPY = "binary_crossentropy"
 
 
 class VaeRecipe(Recipe):
+    part_names = ("encoder", "decoder")
     name = "vae"
     can_generate = True
     default_part = "decoder"
