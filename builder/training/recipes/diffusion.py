@@ -15,7 +15,6 @@ from builder.errors import LayerboardError
 from builder.training.recipes.recipe import (
     Recipe, RecipeSetting, node_shape, number_at_least, one_of, reaching, shape_text, whole_between,
 )
-from builder.training.recipes.vae import VaeRecipe
 
 SCHEDULE_SUFFIX = ".schedule.json"  # the noise schedule beside an exported denoiser
 
@@ -119,7 +118,7 @@ class DiffusionRecipe(Recipe):
 
         x = np.asarray(dataset.x_train, "float32")
         self.training_range = (float(np.min(x)), float(np.max(x))) if len(x) else None
-        return VaeRecipe.fit_dataset(self, dataset)
+        return self.placeholder_targets(dataset)
 
     def callbacks(self, model) -> list:
         from builder.training.recipes.diffusion_model import DataRange

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from builder.errors import LayerboardError
 from builder.project import resolve_inside, shown
-from builder.training.recipes.recipe import Recipe, RecipeSetting, fraction, node_shape, positive, shape_text
+from builder.training.recipes.recipe import (
+    Recipe, RecipeSetting, fraction, held_out, node_shape, positive, shape_text,
+)
 from builder.training.recipes.template_teacher import (
     cached_teacher, require_template, teacher_prerequisite, teacher_project, template_name, template_problem,
 )
@@ -168,8 +170,7 @@ class DistillationRecipe(Recipe):
         samples) and parameter counts, so a user sees what the smaller model costs."""
         import numpy as np
 
-        x, y = (dataset.x_val, dataset.y_val) if dataset.x_val is not None and len(dataset.x_val) else \
-            (dataset.x_train, dataset.y_train)
+        x, y = held_out(dataset)
         labels = np.asarray(y)
         labels = labels.argmax(-1) if labels.ndim > 1 and labels.shape[-1] > 1 else labels.reshape(-1)
 

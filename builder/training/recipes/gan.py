@@ -20,10 +20,9 @@ from __future__ import annotations
 import numpy as np
 
 from builder.training.recipes.recipe import (
-    RANGE_SAMPLES, Recipe, RecipeSetting, below_one, node_shape, number_at_least, positive, reachable_from,
-    reaching, shape_text, whole_between,
+    RANGE_SAMPLES, Recipe, RecipeSetting, below_one, held_out, node_shape, number_at_least, positive,
+    reachable_from, reaching, shape_text, value_span, whole_between,
 )
-from builder.training.recipes.vae import VaeRecipe
 
 
 class GanRecipe(Recipe):
@@ -148,7 +147,7 @@ class GanRecipe(Recipe):
 
     def fit_dataset(self, dataset):
         """The model computes its losses from its input: y is a placeholder Keras carries along."""
-        return VaeRecipe.fit_dataset(self, dataset)
+        return self.placeholder_targets(dataset)
 
     def parts(self, model) -> dict:
         return {"generator": model.generator, "discriminator": model.discriminator}
@@ -158,7 +157,5 @@ class GanRecipe(Recipe):
 
     def sample_range(self, model, dataset) -> tuple[float, float]:
         """The range of the real samples as the discriminator sees them (after the preprocessing up to `real`)."""
-        x = dataset.x_val if dataset.x_val is not None and len(dataset.x_val) else dataset.x_train
-        real = model.preprocessing.predict(np.asarray(x[:RANGE_SAMPLES], "float32"), verbose=0)
-        low, high = float(np.min(real)), float(np.max(real))
-        return (low, high) if high > low else (low, low + 1.0)
+        x = held_out(dataset)[0][:RANGE_SAMPLES]
+        return value_span(model.preprocessing.predict(np.asarray(x, "float32"), verbose=0))

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from builder.errors import LayerboardError
-from builder.training.recipes.recipe import reaching
-from builder.training.recipes.registry import project_recipe
+from builder.training.recipes.recipe import held_out, reaching
+from builder.training.recipes.registry import project_recipe, recipe_name
 from builder.training.recipes.sampling import image_grid
 
 INTERPOLATING_RECIPES = ("autoencoder", "vae")
@@ -49,8 +49,7 @@ def image_grid_row(images: np.ndarray, low: float, high: float) -> np.ndarray:
 
 def can_interpolate(project) -> bool:
     """Whether the project's recipe has a latent space to walk (an autoencoder, a VAE)."""
-    recipe = project.training.recipe
-    return isinstance(recipe, dict) and recipe.get("name") in INTERPOLATING_RECIPES
+    return recipe_name(project.training.recipe) in INTERPOLATING_RECIPES
 
 
 def refuse_interpolation(project) -> None:
@@ -71,7 +70,7 @@ def interpolation_grid(project, model, dataset, steps: int, seed: int = 0,
     recipe = project_recipe(project)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
         raise LayerboardError(f"An interpolation needs at least 2 steps; got {steps!r}.")
-    x = dataset.x_val if dataset.x_val is not None and len(dataset.x_val) else dataset.x_train
+    x = held_out(dataset)[0]
     if len(x) < 2:
         raise LayerboardError("An interpolation needs two samples; the dataset has fewer.")
     if indices is None:

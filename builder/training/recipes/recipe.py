@@ -7,7 +7,7 @@ Keras (shapes come from builder.model's shape inference); building does.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from builder.graph import downstream_nodes, upstream_nodes
@@ -95,6 +95,20 @@ class Recipe:
         """The dataset as model.fit takes it (default: unchanged)."""
         return dataset
 
+    @staticmethod
+    def placeholder_targets(dataset):
+        """The dataset with placeholder targets, for a model that computes its loss from its input alone (a VAE, a
+        GAN, a denoiser): Keras carries y along."""
+        import numpy as np
+
+        from builder.data import length
+
+        def placeholder(x):
+            return np.zeros((length(x),), "float32") if x is not None else None
+
+        return replace(dataset, y_train=placeholder(dataset.x_train), y_val=placeholder(dataset.x_val),
+                       y_test=placeholder(dataset.x_test))
+
     def prerequisites(self) -> list:
         """Models to train before this recipe starts (template_teacher.Prerequisite: a distillation's template
         teacher); the Trainer trains each, its full epochs."""
@@ -135,12 +149,7 @@ class Recipe:
     def sample_range(self, model, dataset) -> tuple[float, float]:
         """The lowest and highest value a sample should take (what the generating part learnt to produce), to
         scale samples into pixels. Default: the range of the dataset's validation (else training) samples."""
-        import numpy as np
-
-        x = dataset.x_val if dataset.x_val is not None and len(dataset.x_val) else dataset.x_train
-        x = np.asarray(x[:RANGE_SAMPLES], "float32")
-        low, high = float(np.min(x)), float(np.max(x))
-        return (low, high) if high > low else (low, low + 1.0)
+        return value_span(held_out(dataset)[0][:RANGE_SAMPLES])
 
     # --- roles (no Keras) ---------------------------------------------------------------------------------------
 
@@ -151,6 +160,22 @@ class Recipe:
 
 
 RANGE_SAMPLES = 256  # samples whose values give a generated sample's range
+
+
+def held_out(dataset):
+    """(x, y) of the validation split, else of the training split (a dataset without one)."""
+    if dataset.x_val is not None and len(dataset.x_val):
+        return dataset.x_val, dataset.y_val
+    return dataset.x_train, dataset.y_train
+
+
+def value_span(values) -> tuple[float, float]:
+    """The lowest and highest of `values` (as float32); (low, low + 1) when they are all equal."""
+    import numpy as np
+
+    values = np.asarray(values, "float32")
+    low, high = float(np.min(values)), float(np.max(values))
+    return (low, high) if high > low else (low, low + 1.0)
 
 
 def reachable_from(graph, starts) -> list[str]:

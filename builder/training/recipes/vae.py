@@ -8,14 +8,11 @@ Rescaling that maps pixels into 0..1, so a sigmoid decoder and binary cross-entr
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
-from builder.data import length
 from builder.training.recipes.recipe import (
-    RANGE_SAMPLES, Recipe, RecipeSetting, node_shape, number_at_least, one_of, reachable_from, shape_text,
-    whole_at_least,
+    RANGE_SAMPLES, Recipe, RecipeSetting, held_out, node_shape, number_at_least, one_of, reachable_from, shape_text,
+    value_span, whole_at_least,
 )
 
 SQUARED_ERROR = "squared_error"
@@ -104,11 +101,7 @@ class VaeRecipe(Recipe):
 
     def fit_dataset(self, dataset):
         """The model computes its loss from its input: y is a placeholder Keras carries along."""
-        def placeholder(x):
-            return np.zeros((length(x),), "float32") if x is not None else None
-
-        return replace(dataset, y_train=placeholder(dataset.x_train), y_val=placeholder(dataset.x_val),
-                       y_test=placeholder(dataset.x_test))
+        return self.placeholder_targets(dataset)
 
     def callbacks(self, model) -> list:
         from builder.training.recipes.vae_model import KlWarmup
@@ -120,10 +113,8 @@ class VaeRecipe(Recipe):
 
     def sample_range(self, model, dataset) -> tuple[float, float]:
         """The range of what the decoder learnt to reproduce: the encoder's target over validation samples."""
-        x = dataset.x_val if dataset.x_val is not None and len(dataset.x_val) else dataset.x_train
-        target = model.encoder.predict(np.asarray(x[:RANGE_SAMPLES], "float32"), verbose=0)[-1]
-        low, high = float(np.min(target)), float(np.max(target))
-        return (low, high) if high > low else (low, low + 1.0)
+        x = held_out(dataset)[0][:RANGE_SAMPLES]
+        return value_span(model.encoder.predict(np.asarray(x, "float32"), verbose=0)[-1])
 
     def roles(self, graph) -> dict[str, list[str]]:
         """encoder: what the encoder's Input reaches; decoder: what the decoder's Input reaches."""
