@@ -76,4 +76,5 @@ def _interpolate(project, args: argparse.Namespace, output: Path) -> int:
     return EXIT_OK
 
 
-SAMPLE = Command("sample", "draw new samples from a generative project (VAE, GAN, diffusion) into a PNG grid", _sample_arguments, _sample)
+SAMPLE = Command("sample", "draw new samples from a generative project (VAE, GAN, diffusion) into a PNG grid",
+                 _sample_arguments, _sample)

@@ -45,9 +45,9 @@ class DiffusionRecipe(Recipe):
     def spec_problems(cls, spec, graph) -> list[str]:
         problems = super().spec_problems(spec, graph)
         start, end = spec.get("beta_start", 1e-4), spec.get("beta_end", 0.02)
-        if not problems and spec.get("sampling_steps", 50) > spec.get("timesteps", 200):
-            problems.append(f"training.recipe.sampling_steps: must be at most timesteps ({spec.get('timesteps', 200)}); "
-                            f"got {spec.get('sampling_steps', 50)}")
+        steps, timesteps = spec.get("sampling_steps", 50), spec.get("timesteps", 200)
+        if not problems and steps > timesteps:
+            problems.append(f"training.recipe.sampling_steps: must be at most timesteps ({timesteps}); got {steps}")
         if not problems and not 0 < start < end < 1:
             problems.append(f"training.recipe.beta_end: must be above beta_start ({start}) and below 1, with "
                             f"beta_start above 0; got {end}")
