@@ -9,16 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from screenshot_window import application, save_png  # docs/ is the script's folder
-
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
-
-
-def wait_for(signal, timeout_ms: int = 60_000) -> None:
-    loop = QEventLoop()
-    signal.connect(loop.quit)
-    QTimer.singleShot(timeout_ms, loop.quit)
-    loop.exec()
+from screenshot_window import application, save_png, wait_for  # docs/ is the script's folder
 
 
 def main() -> None:

@@ -9,12 +9,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 # Imported, this module already points the app's preferences at a temporary folder: a screenshot never shows (nor
 # changes) the user's remembered theme or dock layout.
 QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="layerboard-settings-"))
+
+
+def wait_for(signal, timeout_ms: int = 60_000) -> None:
+    """Run the event loop until `signal` is emitted (or `timeout_ms` passes)."""
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
 
 
 def application(theme_choice: str = "light") -> QApplication:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from builder.training.recipes.recipe import (
-    RANGE_SAMPLES, Recipe, RecipeSetting, below_one, held_out, node_shape, number_at_least, positive,
+    RANGE_SAMPLES, Recipe, RecipeSetting, below_one, held_out, node_shape, other_input, number_at_least, positive,
     reachable_from, reaching, shape_text, value_span, whole_between,
 )
 
@@ -56,8 +56,7 @@ class GanRecipe(Recipe):
     # --- the graph's parts (no Keras) -------------------------------------------------------------------------
 
     def input_node(self, graph) -> str | None:
-        others = [i for i in graph.input_nodes() if i != self["noise_input"]]
-        return others[0] if others else None
+        return other_input(graph, self["noise_input"])
 
     def real_node(self, graph) -> str | None:
         return self["real"] or self.input_node(graph)

@@ -162,6 +162,12 @@ class Recipe:
 RANGE_SAMPLES = 256  # samples whose values give a generated sample's range
 
 
+def other_input(graph, node_id: str) -> str | None:
+    """The graph's first Input that is not `node_id` (the one the dataset feeds, beside a latent or noise Input)."""
+    others = [i for i in graph.input_nodes() if i != node_id]
+    return others[0] if others else None
+
+
 def held_out(dataset):
     """(x, y) of the validation split, else of the training split (a dataset without one)."""
     if dataset.x_val is not None and len(dataset.x_val):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from builder.training.recipes.recipe import (
-    RANGE_SAMPLES, Recipe, RecipeSetting, held_out, node_shape, number_at_least, one_of, reachable_from, shape_text,
-    value_span, whole_at_least,
+    RANGE_SAMPLES, Recipe, RecipeSetting, held_out, node_shape, number_at_least, one_of, other_input, reachable_from,
+    shape_text, value_span, whole_at_least,
 )
 
 SQUARED_ERROR = "squared_error"
@@ -46,8 +46,7 @@ class VaeRecipe(Recipe):
         return model.encoder  # the Input the dataset feeds, and the blocks after it
 
     def input_node(self, graph) -> str | None:
-        others = [i for i in graph.input_nodes() if i != self["decoder_input"]]
-        return others[0] if others else None
+        return other_input(graph, self["decoder_input"])
 
     def target_node(self, graph) -> str | None:
         return self["target"] or self.input_node(graph)
