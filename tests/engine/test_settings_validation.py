@@ -88,7 +88,8 @@ BAD = [
     ("training", "steps_per_execution", 0, "whole number from 1"),
     ("training", "tensorboard", "true", "true or false"),
     ("training", "strategy", "cluster", '"auto", "none", "mirrored", "multiworker"'),
-    ("training", "recipe", "vae", '{"name": "supervised" | "autoencoder" | "vae" | "distillation", its settings}'),
+    ("training", "recipe", "vae",
+     '{"name": "supervised" | "autoencoder" | "vae" | "gan" | "diffusion" | "distillation", its settings}'),
 ]
 
 
