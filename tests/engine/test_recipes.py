@@ -45,6 +45,9 @@ def test_a_recipe_that_is_not_a_dict_is_refused_and_a_good_one_passes():
     project.training.recipe = "vae"
     assert recipe_lines(project) == ['training.recipe: must be null or {"name": "supervised" | "autoencoder" | '
                                      '"vae" | "gan" | "diffusion" | "distillation", its settings}; got "vae"']
+    from builder.training.recipes import RECIPES
+
+    assert all(f'"{name}"' in recipe_lines(project)[0] for name in RECIPES)  # the project file's rule names each
     project.training.recipe = None  # null is supervised
     assert recipe_lines(project) == []
 
