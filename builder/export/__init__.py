@@ -6,7 +6,7 @@ from builder.export.compatibility import (CACHE_VERSION, BlockCompatibility, Che
                                           cache_key, check_project)
 from builder.export.pipeline import FORMATS, IO_TYPES, QUANTIZATIONS, TOLERANCE, ExportOptions, export_model
 from builder.export.python_code import python_source, write_python
-from builder.export.recipe_export import ProjectExport, export_project_model
+from builder.export.recipe_export import ProjectExport, existing_targets, export_project_model
 from builder.export.report import ExportReport
 from builder.export.tflite_metadata import read_metadata
 
@@ -15,5 +15,5 @@ __all__ = [
     "CompatibilityChecker", "ExportOptions", "ExportReport", "cache_key", "check_project", "export_model",
     "python_source", "read_metadata", "write_python",
     # a project's trained model (its recipe's part) with the recipe's companion files beside it:
-    "ProjectExport", "export_project_model",
+    "ProjectExport", "existing_targets", "export_project_model",
 ]

@@ -54,10 +54,27 @@ def export_project_model(project: Project, chosen, fmt: str, output: str | Path,
     return ProjectExport(report, name, targets)
 
 
+def companion_name(output: str | Path, suffix: str) -> Path:
+    """The companion file with `suffix` beside the exported `output` (d.tflite → d.schedule.json)."""
+    output = Path(output)
+    return output.with_name((output.stem if output.suffix else output.name) + suffix)
+
+
+def existing_targets(project: Project | None, output: str | Path) -> list[Path]:
+    """What exporting `project`'s model to `output` would replace: the file itself and its recipe's companion files
+    that exist now (the window asks once for all of them)."""
+    from builder.training import recipes
+
+    recipe = recipes.RECIPES.get(recipes.recipe_name(project.training.recipe)) if project is not None else None
+    suffixes = recipe.companion_suffixes if recipe is not None else ()
+    paths = [Path(output), *(companion_name(output, suffix) for suffix in suffixes)]
+    return [path for path in paths if os.path.lexists(path)]
+
+
 def companion_path(output: Path, suffix: str, overwrite: bool, part: str | None = None) -> Path:
     """Where a companion file goes beside the exported `output` (d.tflite → d.schedule.json), checked before
     anything is written: only a file is replaced, and only with `overwrite`."""
-    path = output.with_name((output.stem if output.suffix else output.name) + suffix)
+    path = companion_name(output, suffix)
     check_replaceable(path)
     if os.path.lexists(path) and not overwrite:
         raise ExportError(f"{path} already exists (written beside the exported {part or 'model'}); choose another "

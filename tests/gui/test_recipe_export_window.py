@@ -46,3 +46,25 @@ def test_exporting_a_diffusion_run_writes_its_denoiser_and_schedule(ready_window
     assert json.loads(schedule.read_text())["timesteps"] == 50
     row = actions.results.rows[-1]
     assert row.passed and str(schedule) in row.detail
+
+    # Exporting there again asks once, naming the file and the schedule beside it; No leaves both as they are.
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    asked = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        asked.append(box.text())
+        box.button(QMessageBox.StandardButton.No).click()
+
+    before = output.read_bytes(), schedule.read_text()
+    assert actions.export_run(str(result.run_dir))
+    dialog = actions.dialog
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData("tflite"))
+    dialog.path_edit.setText(str(output))
+    QTimer.singleShot(0, answer)
+    dialog.export_button.click()
+    qtbot.waitUntil(lambda: bool(asked), timeout=10_000)
+    assert str(output) in asked[0] and str(schedule) in asked[0]
+    assert (output.read_bytes(), schedule.read_text()) == before and len(ended) == 1  # nothing exported again

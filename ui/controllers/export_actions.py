@@ -130,11 +130,18 @@ class ExportActions(WindowController):
     def _export_chosen(self, dialog: ExportDialog) -> None:
         fmt, path, options = dialog.fmt, dialog.path, dialog.options
         choice = None if fmt == PYTHON else dialog.model_choice
+        from builder.export import existing_targets  # the file and the recipe's companions (a schedule)
+
         overwrite = False
-        if os.path.lexists(path):
+        existing = [p for p in [Path(path)] if os.path.lexists(p)] if fmt == PYTHON else \
+            existing_targets(self.document.project, path)
+        if existing:
+            what = "script" if fmt == PYTHON else "model"
+            question = (f"{existing[0]} already exists. Replace it with the exported {what}?" if len(existing) == 1
+                        else "These files already exist:\n" + "\n".join(str(p) for p in existing)
+                        + f"\nReplace them with the exported {what} and what is written beside it?")
             answer = QMessageBox.question(
-                self.window, "Replace the existing file?",
-                f"{path} already exists. Replace it with the exported {'script' if fmt == PYTHON else 'model'}?",
+                self.window, "Replace the existing file?", question,
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
             if answer != QMessageBox.StandardButton.Yes:
                 return

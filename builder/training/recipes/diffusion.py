@@ -128,6 +128,8 @@ class DiffusionRecipe(Recipe):
     def parts(self, model) -> dict:
         return {"denoiser": model.denoiser}
 
+    companion_suffixes = (SCHEDULE_SUFFIX,)
+
     def companion_files(self, model) -> dict[str, str]:
         """The noise schedule (ᾱ of every step, the data range, the sampling steps) as NAME.schedule.json: what an
         app needs to sample with the exported denoiser."""

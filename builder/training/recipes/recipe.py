@@ -127,6 +127,8 @@ class Recipe:
         """The model's named parts ("encoder", "decoder", ...) as keras.Models."""
         return {}
 
+    companion_suffixes: tuple[str, ...] = ()  # the suffixes companion_files() uses (known before a model loads)
+
     def companion_files(self, model) -> dict[str, str]:
         """Files `export` writes beside the exported part, as {suffix: text} (d.tflite → d<suffix>): what an app
         needs besides the part itself (a diffusion's noise schedule). Default: none."""
