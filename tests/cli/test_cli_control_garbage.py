@@ -34,6 +34,7 @@ def refused_rows(run_dir: Path) -> list[dict]:
 
 
 @pytest.mark.slow
+@pytest.mark.processes  # kills or drives a real training process (make test-processes)
 def test_a_cli_training_survives_garbage_and_obeys_a_good_request(tmp_path):
     graph = Graph()
     graph.add_node("Input", {"shape": [4]}, node_id="input")

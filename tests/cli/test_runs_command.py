@@ -20,6 +20,7 @@ def project_file(tmp_path):
     return path
 
 
+@pytest.mark.processes  # kills or drives a real training process (make test-processes)
 def test_runs_lists_a_finished_and_a_killed_run_and_evaluate_uses_one(project_file):
     from builder.project import load_project
 

@@ -29,6 +29,7 @@ def close_message_boxes(window) -> list[str]:
     return texts
 
 
+@pytest.mark.processes  # kills or drives a real training process (make test-processes)
 def test_a_training_process_killed_from_outside_is_reported_and_the_window_trains_again(ready_window, qtbot):
     window = ready_window
     start_long_run(window, qtbot)
