@@ -115,3 +115,12 @@ def test_a_broken_numbers_file_leaves_the_cards_unmeasured(tmp_path, content):
     (info,) = list_templates(tmp_path)
     assert info.name == "digits_cnn" and info.numbers == {}
     assert all(info.to_dict()[key] is None for key in ("parameters", "value", "train_seconds"))
+
+
+def test_the_distillation_template_student_is_at_most_a_quarter_of_its_teacher():
+    """Issue 18: distillation of a CNN into a model at most a quarter of its size (counted from both graphs)."""
+    from builder.model import infer_shapes
+
+    student = load_template("digits_distillation")
+    teacher = load_template(student.training.recipe["teacher"].removeprefix("template:"))
+    assert infer_shapes(student.graph).total_params <= infer_shapes(teacher.graph).total_params / 4

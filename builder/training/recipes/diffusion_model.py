@@ -16,11 +16,15 @@ import numpy as np
 from keras import ops
 
 from builder.training.recipes.diffusion_schedule import ddim_sample, to_data_units
+from builder.training.recipes.recipe_model import RecipeModel
 
 
 @keras.saving.register_keras_serializable(package="layerboard")
-class DiffusionModel(keras.Model):
+class DiffusionModel(RecipeModel):
     """call(x) → (ε, ε̂): the noise added to x at a random step and the denoiser's prediction of it."""
+
+    submodel_names = ("denoiser",)
+    setting_names = ("alphas_cumprod", "schedule", "sampling_steps", "seed")
 
     def __init__(self, denoiser, alphas_cumprod, schedule="cosine", sampling_steps=50, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -95,18 +99,6 @@ class DiffusionModel(keras.Model):
                 "denoiser_inputs": ["x_t (the noisy sample, in -1..1 units)", "t / timesteps (shape (1,))"],
                 "denoiser_output": "the predicted noise epsilon, of x_t's shape",
                 "to_data": "x * (data_high - data_low) / 2 + (data_high + data_low) / 2"}
-
-    def get_config(self):
-        return {"name": self.name, "dtype": keras.saving.serialize_keras_object(self.dtype_policy),  # mixed precision
-                "denoiser": keras.saving.serialize_keras_object(self.denoiser),
-                "alphas_cumprod": self.alphas_cumprod, "schedule": self.schedule,
-                "sampling_steps": self.sampling_steps, "seed": self.seed}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        denoiser = keras.saving.deserialize_keras_object(config.pop("denoiser"))
-        return cls(denoiser, **config)
 
 
 class DataRange(keras.callbacks.Callback):

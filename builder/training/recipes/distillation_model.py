@@ -14,6 +14,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from builder.training.recipes.recipe_model import RecipeModel
+
 EPSILON = 1e-7
 
 
@@ -23,8 +25,11 @@ def logits(probabilities):
 
 
 @keras.saving.register_keras_serializable(package="layerboard")
-class DistillationModel(keras.Model):
+class DistillationModel(RecipeModel):
     """call(x) → student(x); the teacher only enters the loss."""
+
+    submodel_names = ("student", "teacher")
+    setting_names = ("temperature", "alpha", "one_hot")
 
     def __init__(self, student, teacher, temperature=4.0, alpha=0.1, one_hot=False, **kwargs):
         super().__init__(**kwargs)
@@ -61,16 +66,3 @@ class DistillationModel(keras.Model):
         if self.losses:  # the student's regularisation penalties
             loss = loss + ops.sum(ops.stack([ops.cast(v, "float32") for v in self.losses]))
         return loss
-
-    def get_config(self):
-        return {"name": self.name, "dtype": keras.saving.serialize_keras_object(self.dtype_policy),  # mixed precision
-                "student": keras.saving.serialize_keras_object(self.student),
-                "teacher": keras.saving.serialize_keras_object(self.teacher), "temperature": self.temperature,
-                "alpha": self.alpha, "one_hot": self.one_hot}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        student = keras.saving.deserialize_keras_object(config.pop("student"))
-        teacher = keras.saving.deserialize_keras_object(config.pop("teacher"))
-        return cls(student, teacher, **config)

@@ -27,10 +27,16 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from builder.training.recipes.recipe_model import RecipeModel
+
 
 @keras.saving.register_keras_serializable(package="layerboard")
-class GenerativeAdversarialNetwork(keras.Model):
+class GenerativeAdversarialNetwork(RecipeModel):
     """call(x) → the discriminator's logits of the real samples x; the generator is `generator`."""
+
+    submodel_names = ("generator", "discriminator", "preprocessing")
+    setting_names = ("discriminator_learning_rate", "learning_rate", "discriminator_steps", "gradient_penalty",
+                     "label_smoothing", "seed")
 
     def __init__(self, generator, discriminator, preprocessing, discriminator_learning_rate=2e-4,
                  learning_rate=2e-4, discriminator_steps=1, gradient_penalty=0.0, label_smoothing=0.0, seed=None,
@@ -148,21 +154,3 @@ class GenerativeAdversarialNetwork(keras.Model):
         real_logits = self.discriminator(real, training=False)
         fake_logits = self.discriminator(fake, training=False)
         return self.record(self.discriminator_loss(real_logits, fake_logits), self.generator_loss(fake_logits))
-
-    # --- saving ---------------------------------------------------------------------------------------------------
-
-    def get_config(self):
-        return {"name": self.name, "dtype": keras.saving.serialize_keras_object(self.dtype_policy),  # mixed precision
-                "generator": keras.saving.serialize_keras_object(self.generator),
-                "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-                "preprocessing": keras.saving.serialize_keras_object(self.preprocessing),
-                "discriminator_learning_rate": self.discriminator_learning_rate, "learning_rate": self.learning_rate,
-                "discriminator_steps": self.discriminator_steps, "gradient_penalty": self.gradient_penalty,
-                "label_smoothing": self.label_smoothing, "seed": self.seed}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        parts = {key: keras.saving.deserialize_keras_object(config.pop(key))
-                 for key in ("generator", "discriminator", "preprocessing")}
-        return cls(**parts, **config)

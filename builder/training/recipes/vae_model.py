@@ -12,10 +12,15 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from builder.training.recipes.recipe_model import RecipeModel
+
 
 @keras.saving.register_keras_serializable(package="layerboard")
-class VariationalAutoencoder(keras.Model):
+class VariationalAutoencoder(RecipeModel):
     """encoder(x) → (mean, log_var, target); call(x) → decoder(mean + exp(log_var / 2) · ε)."""
+
+    submodel_names = ("encoder", "decoder")
+    setting_names = ("kl_weight", "kl_warmup_epochs", "reconstruction_loss", "seed")
 
     def __init__(self, encoder, decoder, kl_weight=1.0, kl_warmup_epochs=0, reconstruction_loss="squared_error",
                  seed=None, **kwargs):
@@ -59,20 +64,6 @@ class VariationalAutoencoder(keras.Model):
         self.reconstruction_tracker.update_state(reconstruction_loss)
         self.kl_tracker.update_state(kl_loss)
         return reconstruction_loss + self.kl_weight * self.kl_factor * kl_loss
-
-    def get_config(self):
-        return {"name": self.name, "dtype": keras.saving.serialize_keras_object(self.dtype_policy),  # mixed precision
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "decoder": keras.saving.serialize_keras_object(self.decoder), "kl_weight": self.kl_weight,
-                "kl_warmup_epochs": self.kl_warmup_epochs, "reconstruction_loss": self.reconstruction_loss,
-                "seed": self.seed}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
-        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
-        return cls(encoder, decoder, **config)
 
 
 class KlWarmup(keras.callbacks.Callback):
