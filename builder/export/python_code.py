@@ -228,6 +228,7 @@ def _build_model_lines(project: Project, classes: _Classes) -> list[str]:
     for node_id in sorted(graph.nodes, key=lambda n: _Names.clean(n) != n):
         var[node_id] = names.take(node_id)
     tensors: dict[tuple[str, int], str] = {}
+    layer_vars: dict[str, str] = {}  # layer variables by the node that owns the layer (frozen or shared ones)
     lines: list[str] = []
     for node_id in order:
         node = graph.nodes[node_id]
@@ -246,16 +247,21 @@ def _build_model_lines(project: Project, classes: _Classes) -> list[str]:
             tensors[(node_id, p)] = target
         # Where Layerboard's default differs from Keras's (a backbone's `weights` left empty means none, not a
         # download), the script says so; a file parameter becomes the checked absolute path.
-        params = {**_layerboard_defaults(node.type), **node.params, **node_files(node, folder)}
-        constructor = _constructor(node.type, params, classes, [f"name={literal(node_id)}"])
+        owner = graph.nodes[node.shares] if node.shares else node  # nodes that share a layer call one variable
+        params = {**_layerboard_defaults(owner.type), **owner.params, **node_files(owner, folder)}
+        constructor = _constructor(owner.type, params, classes, [f"name={literal(owner.id)}"])
         call = _call(node, graph, tensors)
-        if node.trainable:
+        shared = owner is not node or len(graph.sharing_group(node_id)) > 1
+        if node.trainable and not shared:
             lines.append(f"{', '.join(targets)} = {constructor}({call})")
-        else:
-            layer = names.take(f"{name}_layer")
-            lines.append(f"{layer} = {constructor}")
-            lines.append(f"{layer}.trainable = False  # frozen: its weights are not trained")
-            lines.append(f"{', '.join(targets)} = {layer}({call})")
+            continue
+        if owner.id not in layer_vars:
+            layer = layer_vars[owner.id] = names.take(f"{var[owner.id]}_layer")
+            lines.append(f"{layer} = {constructor}" + ("  # one layer, called by " + ", ".join(
+                graph.sharing_group(owner.id)) if shared else ""))
+            if not owner.trainable:
+                lines.append(f"{layer}.trainable = False  # frozen: its weights are not trained")
+        lines.append(f"{', '.join(targets)} = {layer_vars[owner.id]}({call})")
     inputs = [var[n] for n in graph.input_nodes()]
     outputs = [tensors[(n, p)] for n, p, _ in model_outputs(graph, counts)]
 

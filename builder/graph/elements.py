@@ -16,6 +16,7 @@ class Node:
     position: tuple[float, float] = (0.0, 0.0)
     trainable: bool = True  # False freezes the layer's weights (transfer learning)
     output: bool = False  # marked as a model output even though other nodes read it
+    shares: str | None = None  # the id of the node whose Keras layer this node calls again (shared weights)
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -28,6 +29,8 @@ class Node:
             data["trainable"] = False
         if self.output:
             data["output"] = True
+        if self.shares is not None:
+            data["shares"] = self.shares
         return data
 
 

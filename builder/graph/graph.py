@@ -5,6 +5,7 @@ method emits one plain-Python event so that views (the Qt canvas, a test) can fo
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import keyword
 import re
@@ -95,6 +96,43 @@ class Graph:
     def input_nodes(self) -> list[str]:
         return [n for n, node in self._nodes.items() if node.type == "Input"]
 
+    def owner(self, node_id: str) -> str:
+        """The node whose Keras layer `node_id` calls: the node it shares weights with, else itself."""
+        return self.node(node_id).shares or node_id
+
+    def sharing_group(self, node_id: str) -> list[str]:
+        """Every node that calls the same Keras layer as `node_id` (the owner first, then its sharing nodes in node
+        order); just `[node_id]` for a node that shares nothing."""
+        owner = self.owner(node_id)
+        return [owner] + [n for n, node in self._nodes.items() if node.shares == owner]
+
+    def share_problem(self, node_id: str, owner_id: str | None) -> str | None:
+        """None when `set_shares(node_id, owner_id)` would succeed, else the message it would raise (what is wrong
+        and what to do)."""
+        node = self.node(node_id)
+        if owner_id is None or owner_id == node.shares:
+            return None
+        who = f"{node.type} '{node_id}'"
+        if owner_id not in self._nodes:
+            return f"{who} cannot share weights with '{owner_id}': there is no such node. Name an existing node."
+        owner = self._nodes[owner_id]
+        if owner_id == node_id:
+            return f"{who} cannot share weights with itself; name another node of type {node.type}."
+        if node.type == "Input" or owner.type == "Input":
+            return f"{who} cannot share weights with '{owner_id}': an Input has no layer to share."
+        if owner.type != node.type:
+            return (f"{who} cannot share weights with {owner.type} '{owner_id}': a shared layer is one layer, so "
+                    f"both nodes must be of the same type. Name a {node.type} node.")
+        if owner.shares == node_id:
+            return f"{who} cannot share weights with '{owner_id}': '{owner_id}' already calls the layer of '{node_id}'."
+        if owner.shares is not None:
+            return (f"{who} cannot share weights with '{owner_id}', which itself shares the layer of "
+                    f"'{owner.shares}': name '{owner.shares}' instead.")
+        if any(other.shares == node_id for other in self._nodes.values()):
+            return (f"{who} cannot share weights with '{owner_id}': other nodes share its own layer; make them share "
+                    f"'{owner_id}' first.")
+        return None
+
     def new_id(self, block_type: str) -> str:
         """A fresh id in Keras's style: `conv2d_1`, `conv2d_2`..."""
         return self.new_ids([block_type])[0]
@@ -124,14 +162,26 @@ class Graph:
         trainable: bool = True,
         output: bool = False,
         index: int | None = None,
+        shares: str | None = None,
     ) -> Node:
         """Add a node at the end of `nodes`, or at position `index` there (an undo putting a node back in its
-        place: the order of Input and output nodes is the order of the model's inputs and outputs)."""
+        place: the order of Input and output nodes is the order of the model's inputs and outputs).
+
+        With `shares`, the node calls the Keras layer of node `shares` again: it takes that node's params and
+        trainable switch (the ones given are ignored)."""
         node_id = node_id or self.new_id(block_type)
         if node_id in self._nodes:
             raise GraphError(f"A node named '{node_id}' already exists; choose another name.")
         x, y = position
         node = Node(node_id, block_type, dict(params or {}), (float(x), float(y)), bool(trainable), bool(output))
+        if shares is not None:
+            self._nodes[node_id] = node  # share_problem asks about it; taken out again below if refused
+            problem = self.share_problem(node_id, shares)
+            del self._nodes[node_id]
+            if problem is not None:
+                raise GraphError(problem)
+            owner = self._nodes[shares]
+            node.params, node.trainable, node.shares = copy.deepcopy(owner.params), owner.trainable, shares
         if index is None or index >= len(self._nodes):
             self._nodes[node_id] = node
         else:
@@ -142,8 +192,16 @@ class Graph:
         return node
 
     def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
-        """Remove a node and its edges; returns both so an undo can restore them."""
+        """Remove a node and its edges; returns both so an undo can restore them.
+
+        Removing the owner of a shared layer hands the layer to the first node that shared it (the others now
+        share that node's layer): the group keeps one set of weights."""
         node = self.node(node_id)
+        sharing = [n for n, other in self._nodes.items() if other.shares == node_id]
+        if sharing:
+            self.set_shares(sharing[0], None)
+            for other in sharing[1:]:
+                self.set_shares(other, sharing[0])
         edges = [e for e in self._edges if node_id in (e.source, e.target)]  # in wiring order, for undo
         for edge in edges:
             self.disconnect(edge)
@@ -196,6 +254,9 @@ class Graph:
         for index in (self._in, self._out):
             if old_id in index:
                 index[new_id] = index.pop(old_id)
+        for other in self._nodes.values():
+            if other.shares == old_id:
+                other.shares = new_id
         self.events.emit(NodeRenamed(node, old_id, tuple(replaced)))
         return node
 
@@ -206,21 +267,50 @@ class Graph:
         self.events.emit(NodeMoved(node))
 
     def set_param(self, node_id: str, name: str, value: Any) -> None:
-        """Set one constructor argument; `value=None` removes it (Keras's default applies)."""
-        node = self.node(node_id)
-        if value is None:
-            node.params.pop(name, None)
-        else:
-            node.params[name] = value
-        self.events.emit(ParamChanged(node, name))
+        """Set one constructor argument; `value=None` removes it (Keras's default applies). Nodes that share one
+        layer have one set of arguments: it is set on each of them (one ParamChanged per node)."""
+        self.node(node_id)
+        for member in self.sharing_group(node_id):
+            node = self._nodes[member]
+            if value is None:
+                node.params.pop(name, None)
+            else:
+                node.params[name] = copy.deepcopy(value) if member != node_id else value
+            self.events.emit(ParamChanged(node, name))
 
     def set_flag(self, node_id: str, name: str, value: bool) -> None:
-        """Set a node's `trainable` or `output` switch."""
+        """Set a node's `trainable` or `output` switch. Nodes that share one layer are frozen together: `trainable`
+        is set on each of them (one FlagChanged per node)."""
         if name not in ("trainable", "output"):
             raise GraphError(f"'{name}' is not a node switch; use 'trainable' or 'output'.")
-        node = self.node(node_id)
-        setattr(node, name, bool(value))
-        self.events.emit(FlagChanged(node, name))
+        self.node(node_id)
+        for member in self.sharing_group(node_id) if name == "trainable" else [node_id]:
+            node = self._nodes[member]
+            setattr(node, name, bool(value))
+            self.events.emit(FlagChanged(node, name))
+
+    def set_shares(self, node_id: str, owner_id: str | None) -> None:
+        """Make a node call the Keras layer of `owner_id` (shared weights: it takes the owner's params and trainable
+        switch, one ParamChanged per parameter that changes), or give it a layer of its own again (None, keeping
+        its params). Emits FlagChanged(node, "shares"). Refused with `share_problem`'s message."""
+        problem = self.share_problem(node_id, owner_id)
+        if problem is not None:
+            raise GraphError(problem)
+        node = self._nodes[node_id]
+        if owner_id == node.shares:
+            return
+        node.shares = owner_id
+        if owner_id is not None:
+            owner = self._nodes[owner_id]
+            changed = [k for k in dict.fromkeys([*node.params, *owner.params])
+                       if node.params.get(k) != owner.params.get(k)]
+            node.params = copy.deepcopy(owner.params)
+            for name in changed:
+                self.events.emit(ParamChanged(node, name))
+            if node.trainable != owner.trainable:
+                node.trainable = owner.trainable
+                self.events.emit(FlagChanged(node, "trainable"))
+        self.events.emit(FlagChanged(node, "shares"))
 
     def connect(self, source: str, target: str, source_port: int = 0, target_port: int = 0,
                 index: int | None = None) -> Edge:
@@ -282,6 +372,9 @@ class Graph:
         for n in data.get("nodes", []):
             graph.add_node(n["type"], n.get("params", {}), n.get("position", (0, 0)), n["id"],
                            n.get("trainable", True), n.get("output", False))
+        for n in data.get("nodes", []):  # once every node is there: an owner may come after its sharing nodes
+            if n.get("shares") is not None:
+                graph.set_shares(n["id"], n["shares"])
         for e in data.get("edges", []):
             graph.connect(e["source"], e["target"], e.get("source_port", 0), e.get("target_port", 0))
         return graph

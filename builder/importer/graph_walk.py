@@ -185,9 +185,18 @@ class KerasGraphWalker:
         """A node for `layer`, or None (and a problem) when Layerboard cannot represent it."""
         block_type = type(layer).__name__
         who = f"{layer.name} ({block_type})"
-        if id(layer) in self._used:
-            self.problems.append(f"{who} is used more than once (shared weights)")
-            return None
+        if id(layer) in self._used:  # a shared layer: this call is a node that calls the first one's layer
+            owner = self._used[id(layer)]
+            if owner not in self.nodes:  # its first call is in another model's walk (a nested model's)
+                self.problems.append(f"{who} is called both inside and outside a nested model (shared weights "
+                                     "across a composite block cannot be represented)")
+                return None
+            first = self.nodes[owner]
+            calls = 1 + sum(1 for node in self.nodes.values() if node.shares == owner)
+            node_id = self._unique_id(f"{owner}_call{calls + 1}", scope)
+            self._add(Node(id=node_id, type=first.type, params=dict(first.params), trainable=first.trainable,
+                           shares=owner), None, port_count)
+            return node_id
         if not blocks.is_known(block_type) or block_type == "Input":
             self.problems.append(who)
             return None

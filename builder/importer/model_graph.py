@@ -65,6 +65,9 @@ def graph_from_model(model) -> tuple[Graph, dict[str, Any], list[str]]:
     for node_id in order:
         node = walker.nodes[node_id]
         graph.add_node(node.type, node.params, (0, 0), node_id, trainable=node.trainable)
+    for node_id in order:  # a layer called again: those calls share the layer of its first call
+        if walker.nodes[node_id].shares in graph.nodes:
+            graph.set_shares(node_id, walker.nodes[node_id].shares)
     for s, sp, t, tp in walker.wires:
         if s in graph.nodes and t in graph.nodes:
             graph.connect(s, t, sp, tp)

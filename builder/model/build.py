@@ -43,7 +43,8 @@ def build_model(graph: Graph, name: str = "layerboard_model", folder: str | Path
         raise GraphError(report.summary(), report.node_errors())
     if composites.has_composites(graph):  # built from the expanded graph, so the model is the same either way
         graph = composites.expand_all(graph)
-    tensors = call_graph(graph, lambda node, inputs, ports: _call_node(node, inputs, ports, folder))
+    layers: dict[str, object] = {}  # owner id -> its Keras layer, called again by the nodes that share it
+    tensors = call_graph(graph, lambda node, inputs, ports: _call_node(graph, node, inputs, ports, folder, layers))
     inputs = [tensors[n][0] for n in graph.input_nodes()]
     counts = {n: len(t) for n, t in tensors.items()}
     outputs = [tensors[n][p] for n, p, _ in model_outputs(graph, counts)]
@@ -54,7 +55,10 @@ def build_model(graph: Graph, name: str = "layerboard_model", folder: str | Path
     )
 
 
-def _call_node(node: Node, inputs: list, ports: list[int], folder) -> list:
+def _call_node(graph: Graph, node: Node, inputs: list, ports: list[int], folder, layers: dict) -> list:
     if node.type == "Input":
         return [make_input(node)]
-    return output_tensors(apply_layer(node, make_layer(node, folder), inputs, ports))
+    owner = graph.nodes[node.shares] if node.shares else node  # one layer for a node and those that share it
+    if owner.id not in layers:
+        layers[owner.id] = make_layer(owner, folder)
+    return output_tensors(apply_layer(node, layers[owner.id], inputs, ports))

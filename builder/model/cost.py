@@ -213,7 +213,7 @@ def _estimate(graph, report: ShapeReport, folder, same: dict[str, int | None]) -
             activation += 4 * _prod(shape[1:])
         if node.type == "Input":
             continue
-        layers += 1
+        layers += node.shares is None  # a shared layer is written once; each call still costs its FLOPs
         edges = graph.incoming(node_id)
         in_shapes = [tuple(report.nodes[e.source].output_shapes[e.source_port][1:]) for e in edges]
         out_shape = tuple(result.shape[1:])

@@ -18,7 +18,7 @@ from builder.model.composite_inference import infer_composite
 from builder.model.explanations import explain
 from builder.model.layers import apply_layer, make_input, make_layer
 from builder.model.pretrained import imagenet_problem
-from builder.model.shape_report import NodeResult, Shape, ShapeReport
+from builder.model.shape_report import NodeResult, Shape, ShapeReport, format_shape
 from builder.model.weightless import count_weights, shapes_only, too_big
 
 def _wiring_problem(graph: Graph, node: Node, edges) -> str | None:
@@ -63,6 +63,7 @@ class ShapeInference:
         # A valid result by content, for the next node with the same type, parameters and inputs (a repeated
         # block in a large model): Keras is asked once for all of them.
         self._same: dict[str, NodeResult] = {}
+        self._share_checks: dict[str, str | None] = {}  # a shared call's problem (or None) by its content
         self.computed = 0  # nodes re-inferred in the last run, not reused from the run before (tests, benchmarks)
         self.sent_to_keras = 0  # of those, the ones Keras was asked about (the others repeat one of them)
 
@@ -90,6 +91,9 @@ class ShapeInference:
                     "Remove one of the wires that loop back."))
             elif node_id in stuck:
                 results[node_id] = NodeResult(error="Waits for a cycle upstream to be removed.", blocked_by="cycle")
+        for node_id, node in graph.nodes.items():
+            if node.shares is not None and results[node_id].ok:
+                results[node_id] = self._shared_result(graph, node, results)
         self._cache = new_cache
         return ShapeReport({n: results[n] for n in graph.nodes}, graph_errors)
 
@@ -125,6 +129,46 @@ class ShapeInference:
         if result.ok:  # an error names the node: never shared
             self._same[content] = result
         return result, key
+
+    def _shared_result(self, graph: Graph, node: Node, results: dict[str, NodeResult]) -> NodeResult:
+        """A node that calls its owner's layer again: its weights are the owner's (0 parameters of its own), and the
+        layer, built by the owner's call, must take this node's inputs too (Keras is asked: a Dense built on 8
+        features refuses 16)."""
+        own = replace(results[node.id], params=0, non_trainable_params=0, shares=node.shares)
+        owner = graph.nodes[node.shares]
+        if not results[owner.id].ok:
+            return own
+        shapes = {}
+        for who in (owner, node):
+            edges = graph.incoming(who.id)
+            shapes[who.id] = ([(results[e.source].output_shapes[e.source_port], results[e.source].dtype)
+                               for e in edges], [e.target_port for e in edges])
+        key = _content_key(owner, [shapes[owner.id], shapes[node.id], str(self.folder)])
+        if key not in self._share_checks:
+            if len(self._share_checks) > SAME_RESULTS_KEPT:
+                self._share_checks.clear()
+            self._share_checks[key] = self._shared_call_problem(owner, node, *shapes[owner.id], *shapes[node.id])
+        problem = self._share_checks[key]
+        return own if problem is None else NodeResult(error=problem, shares=node.shares)
+
+    def _shared_call_problem(self, owner: Node, node: Node, owner_inputs, owner_ports, inputs, ports) -> str | None:
+        import keras
+
+        with shapes_only():
+            try:
+                layer = make_layer(owner, self.folder, pretrained_weights=False)
+                apply_layer(owner, layer, [keras.KerasTensor(s, dtype=d) for s, d in owner_inputs], owner_ports)
+            except Exception:  # the owner's own call is checked (and explained) on the owner
+                return None
+            try:
+                apply_layer(node, layer, [keras.KerasTensor(s, dtype=d) for s, d in inputs], ports)
+            except Exception as exc:
+                got = ", ".join(format_shape(s) for s, _ in inputs)
+                wanted = ", ".join(format_shape(s) for s, _ in owner_inputs)
+                return (f"{node.type} '{node.id}' shares the layer of '{owner.id}', whose weights were made for its "
+                        f"input {wanted}; it receives {got} ({first_line(exc)}). Give both the same input shape, or "
+                        "stop sharing (a layer of its own).")
+        return None
 
     def _compute(self, node: Node, inputs: list[tuple[Shape, str]], ports: list[int]) -> NodeResult:
         import keras

@@ -16,6 +16,7 @@ class NodeResult:
     error: str | None = None
     non_trainable_params: int = 0  # weights the optimizer never changes (a BatchNormalization's moving statistics)
     blocked_by: str | None = None  # set when the error is only that an upstream node is invalid
+    shares: str | None = None  # calls the layer of this node again: its weights (and `params`, 0) are counted there
 
     @property
     def ok(self) -> bool:

@@ -15,18 +15,21 @@ from builder.errors import LayerboardError, ProjectFileError
 from builder.graph import Graph
 from builder.project.limits import check_limits, check_path, check_size, parse_json
 from builder.project.record import DatasetRef, Project, TrainingConfig, field_names, resolve_inside
+from builder.project.shared_layers import read_shares
 
 FORMAT = "layerboard-project"
 VERSION = 1
 
 
 def project_to_dict(project: Project) -> dict[str, Any]:
+    carried = blocks.composites.project_blocks(project.graph)  # composite blocks the project carries (imported)
     return {
         "format": FORMAT,
         "version": VERSION,
         "name": project.name,
         "description": project.description,
         **({"gallery": dict(project.gallery)} if project.gallery else {}),
+        **({"blocks": carried} if carried else {}),
         "graph": project.graph.to_dict(),
         "dataset": project.dataset.to_dict(),
         "training": project.training.to_dict(),
@@ -89,8 +92,11 @@ def project_from_dict(data: Any, path: str | Path = "<project>") -> Project:
     version = data.get("version")
     if version != VERSION or type(version) is not int:  # `true` equals 1 in Python, yet is no version number
         raise ProjectFileError(path, "version", f"unsupported version {json.dumps(version)}; this Layerboard reads version {VERSION}. Update Layerboard to open newer files.")
+    blocks.composites.read_project_blocks(path, data.get("blocks"))  # before the graph, whose nodes may use them
+    graph = read_graph(path, data.get("graph"), blocks.is_known, blocks.block_types)
+    read_shares(path, data.get("graph"), graph)
     project = Project(
-        graph=read_graph(path, data.get("graph"), blocks.is_known, blocks.block_types),
+        graph=graph,
         dataset=_section(path, data, "dataset", DatasetRef),
         training=_section(path, data, "training", TrainingConfig),
         name=str(data.get("name") or Path(str(path)).stem),
