@@ -3,9 +3,10 @@
 Keras's own node structure is followed: every layer call becomes a node (id = layer name, type =
 class name, params = the layer's config), every tensor that feeds a call argument becomes a wire
 (source port = which output of a multi-output layer, target port = which input port of the block).
-Nested models (a Sequential stem, a functional backbone) are inlined, so the walk yields only
-catalogue layers. Anything Layerboard cannot represent (a layer outside the catalogue, a raw
-`keras.ops` call, a shared layer, a call argument such as `use_causal_mask=True`) is collected by
+A nested model (a functional backbone, a Sequential head) becomes one node: the catalogue's
+keras.applications block when it builds exactly that model, else a composite block the project
+carries (nested_models). Anything Layerboard cannot represent (a layer outside the catalogue, a raw
+`keras.ops` call, a call argument such as `use_causal_mask=True`) is collected by
 name in `problems`: nothing is dropped silently. Keras 3 has no public API for a functional model's
 call graph, so this module (and only this one) reads `_nodes_by_depth` and `_keras_history`.
 """
@@ -18,6 +19,7 @@ from builder import blocks
 from builder.errors import LayerboardError, first_line
 from builder.graph import Node, snake_case
 from builder.importer.config_translation import config_differences, config_params
+from builder.importer.nested_models import backbone_node, block_definition, node_id_for
 
 # keras.ops calls on two same-shape tensors that a merge block computes exactly
 _OP_BLOCKS = {"Add": "Add", "Subtract": "Subtract", "Multiply": "Multiply", "Maximum": "Maximum", "Minimum": "Minimum"}
@@ -38,6 +40,8 @@ class KerasGraphWalker:
         self.notes: list[str] = []
         self._used: dict[int, str] = {}  # id(layer) -> node id
         self.converted_ops = 0  # `a + b` style keras.ops calls turned into merge blocks
+        self.parts: dict[str, str] = {}  # a layer inside a composite node (in `layers`) -> that node's id
+        self._nested: set[int] = set()  # id(model) of each nested model made a node
 
     # -- helpers
     def _set_source(self, tensor, source) -> None:
@@ -115,7 +119,7 @@ class KerasGraphWalker:
         source = inputs[0]
         for layer in model.layers:
             if isinstance(layer, keras.Model):
-                source = self.walk_model(layer, [source], layer.name)[0] if source is not None else None
+                source = self._nested_model(layer, [source], model.name if scope is not None else "")[0]
                 continue
             node_id = self._layer_node(layer, model.name if scope is not None else "")
             if node_id is None:
@@ -128,19 +132,76 @@ class KerasGraphWalker:
             source = (node_id, 0)
         return [source]
 
+    def _nested_model(self, model, inputs: list, scope: str) -> list:
+        """A model used as a layer, as one node: the catalogue's backbone block when it builds exactly this model,
+        else a composite block the project carries (nested_models); returns the sources of its outputs."""
+        count = max(len(getattr(model, "outputs", None) or []), 1)
+        if id(model) in self._nested:
+            self.problems.append(f"{model.name} (a nested model called more than once: Layerboard cannot share "
+                                 "one model's weights between calls yet)")
+            return [None] * count
+        self._nested.add(id(model))
+        if None in inputs:
+            return [None] * count  # what feeds it is already reported
+        if not is_graph_model(model):
+            return self.walk_model(model, inputs, scope)  # reports the subclassed model
+        node_id = self._unique_id(node_id_for(model.name), scope)
+        node = backbone_node(model, node_id)
+        if node is not None and len(inputs) == 1:
+            self._add(node, model)
+            self.wires.append((inputs[0][0], inputs[0][1], node_id, 0))
+            self.notes.append(f"the nested model {model.name} is the catalogue's {node.type} block '{node_id}'"
+                              + ("" if node.trainable else " (frozen)") + ", with its weights")
+            return [(node_id, 0)]
+        inner = KerasGraphWalker()
+        inner._used, inner._nested = self._used, self._nested  # a layer in both models is a shared layer
+        input_ids = [inner.add_input(t, input_name(model, i, t)) for i, t in enumerate(model.inputs)]
+        outputs = inner.walk_model(model, [(i, 0) for i in input_ids], None)
+        self.notes.extend(inner.notes)
+        self.converted_ops += inner.converted_ops
+        if inner.problems or None in outputs:
+            self.problems.extend(inner.problems)
+            return [None] * count
+        if len(inputs) != len(input_ids):
+            self.problems.append(f"{model.name} (called with {len(inputs)} inputs, built for {len(input_ids)})")
+            return [None] * count
+        try:
+            block = block_definition(model, inner, input_ids, outputs)
+        except LayerboardError as exc:
+            self.problems.append(first_line(exc))
+            return [None] * count
+        inner_ids = {n["id"] for n in block["graph"]["nodes"]}
+        self._add(Node(id=node_id, type=block["name"], params={}, trainable=bool(model.trainable)), None,
+                  len(outputs))
+        for name, layer in inner.layers.items():
+            if inner.parts.get(name, name) in inner_ids:  # its weights, under the names expanding gives the layers
+                self.layers[f"{node_id}_{name}"] = layer
+                self.parts[f"{node_id}_{name}"] = node_id
+        for port, (source, source_port) in enumerate(inputs):
+            self.wires.append((source, source_port, node_id, port))
+        self.notes.append(f"the nested model {model.name} became the block {block['name']} '{node_id}', which "
+                          "the project carries (expand it to edit its layers)")
+        return [(node_id, port) for port in range(len(outputs))]
+
     # -- one call
     def _visit(self, op, knode, scope: str) -> None:
         import keras
 
         outputs = list(knode.outputs)
         if isinstance(op, keras.Model):
-            args = keras.tree.flatten((knode.arguments.args, knode.arguments.kwargs))
-            tensors = [t for t in args if isinstance(t, keras.KerasTensor)]
-            training = knode.arguments.kwargs.get("training")
-            if training is not None:
-                self.notes.append(f"{op.name} was called with training={training}; Layerboard inlines its layers "
-                                  "and drops that argument (freeze them to keep BatchNormalization in inference mode)")
-            inner = self.walk_model(op, [self._source(t, op.name) for t in tensors], op.name)
+            kwargs = dict(knode.arguments.kwargs)
+            training = kwargs.pop("training", None)
+            for name, value in kwargs.items():
+                if value is None:
+                    continue
+                shown = "a tensor" if isinstance(value, keras.KerasTensor) else repr(value)
+                self.problems.append(f"{op.name} (a nested model) is called with {name}={shown}, which Layerboard "
+                                     "cannot represent")
+            tensors = [t for t in keras.tree.flatten(knode.arguments.args) if isinstance(t, keras.KerasTensor)]
+            inner = self._nested_model(op, [self._source(t, op.name) for t in tensors], scope)
+            if training is not None and op.trainable:
+                self.notes.append(f"{op.name} was called with training={training}; Layerboard drops that argument "
+                                  "(freeze the block to keep its BatchNormalization in inference mode)")
             for tensor, source in zip(outputs, inner):
                 self._set_source(tensor, source)
             return

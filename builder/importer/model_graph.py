@@ -83,7 +83,8 @@ def graph_from_model(model) -> tuple[Graph, dict[str, Any], list[str]]:
         walker.notes.append(f"{walker.converted_ops} keras.ops call(s) on two tensors (such as `x + y`) became "
                             "the equivalent merge block (Add, Multiply...)")
     apply_layout(graph)
-    layers = {n: layer for n, layer in walker.layers.items() if n in graph.nodes}
+    # a composite node's inner layers are named `<node id>_<inner id>`, as expanding it names them
+    layers = {n: layer for n, layer in walker.layers.items() if walker.parts.get(n, n) in graph.nodes}
     return graph, layers, walker.notes
 
 

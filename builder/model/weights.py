@@ -68,8 +68,21 @@ def _leaf_layers(model) -> dict[str, Any]:
 
 
 def _entries(model_or_layers) -> dict[str, tuple[str, list]]:
-    """name -> (Keras class name, arrays) from a model or a {name: layer} mapping."""
-    layers = dict(model_or_layers) if isinstance(model_or_layers, Mapping) else _leaf_layers(model_or_layers)
+    """name -> (Keras class name, arrays) from a model or a {name: layer} mapping; a model in the mapping (an
+    imported keras.applications backbone) gives its layers under their own names, as building its node names them."""
+    import keras
+
+    if not isinstance(model_or_layers, Mapping):
+        layers = _leaf_layers(model_or_layers)
+    else:
+        layers = {}
+        for name, layer in model_or_layers.items():
+            inner = _leaf_layers(layer) if isinstance(layer, keras.Model) else {name: layer}
+            clash = sorted(set(inner) & set(layers))
+            if clash:
+                raise LayerboardError(f"Two layers would keep their weights under the name '{clash[0]}' (a "
+                                      f"backbone's layer and another layer); rename one of them in the source model.")
+            layers.update(inner)
     return {name: (type(layer).__name__, layer.get_weights()) for name, layer in layers.items()}
 
 
@@ -77,7 +90,8 @@ def save_node_weights(model, path: str | Path) -> Path:
     """Write every layer's `get_weights()` to an HDF5 file, one group per layer name.
 
     `model` is a Keras model (its layers, nested models flattened) or a mapping
-    {node id: layer}, which is how the importer names layers of inlined sub-models.
+    {node id: layer}, which is how the importer names its nodes' layers (a composite node's inner layers
+    `<node id>_<inner id>`; a backbone node's model gives each of its layers under its own name).
     Layers without weights are left out. The file is written atomically.
     """
     import h5py

@@ -13,23 +13,29 @@ block. A graph node whose `type` is a block name is an *unexpanded* composite:
   (layer names, configs, parameter count) whether a block was expanded in the graph or not.
 
 Shipped blocks live in `templates/blocks/` (palette category "Blocks"); the user's own in
-`$LAYERBOARD_BLOCKS_DIR`, default `~/.config/layerboard/blocks` ("My blocks"). A definition may
+`$LAYERBOARD_BLOCKS_DIR`, default `~/.config/layerboard/blocks` ("My blocks"); a project may carry
+its own in its file's "blocks" section (an imported nested model), registered when the project is read. A definition may
 expose parameters (`"params"`) that set inner nodes' parameters, e.g. a ResidualBlock's `filters`
 sets both of its Conv2D's `filters`. Nothing here imports Keras.
 """
-from builder.blocks.composites.definition import (FORMAT, SHIPPED_CATEGORY, USER_CATEGORY, VERSION, BlockDef,
-                                                  BlockError, BlockOutput, BlockParam, MAX_NESTING)
+from builder.blocks.composites.definition import (FORMAT, PROJECT_CATEGORY, SHIPPED_CATEGORY, USER_CATEGORY, VERSION,
+                                                  BlockDef, BlockError, BlockOutput, BlockParam, MAX_NESTING)
 from builder.blocks.composites.expansion import (Expansion, apply_expansion, expand, expand_all, has_composites,
                                                  plan_expansion, undo_expansion)
 from builder.blocks.composites.library import (SHIPPED_DIR, block_spec, catalogue_entry, check_name, definition,
                                                definition_from_dict, definitions, get, is_composite, load_block,
-                                               load_problems, palette, refresh, save_block, user_dir)
+                                               load_problems, palette, refresh, register, registered, save_block,
+                                               user_dir)
+from builder.blocks.composites.project_blocks import project_blocks, read_project_blocks, register_definition
 from builder.blocks.composites.selection import selection_definition
 
 __all__ = [
-    "BlockDef", "BlockError", "BlockOutput", "BlockParam", "Expansion", "FORMAT", "MAX_NESTING", "SHIPPED_CATEGORY",
+    "BlockDef", "BlockError", "BlockOutput", "BlockParam", "Expansion", "FORMAT", "MAX_NESTING", "PROJECT_CATEGORY",
+    "SHIPPED_CATEGORY",
     "SHIPPED_DIR", "USER_CATEGORY", "VERSION", "apply_expansion", "block_spec", "catalogue_entry", "check_name",
     "definition", "definition_from_dict", "definitions", "expand", "expand_all", "get", "has_composites",
     "is_composite", "load_block", "load_problems", "palette", "plan_expansion", "refresh", "save_block",
     "selection_definition", "undo_expansion", "user_dir",
+    # blocks a project carries (its "blocks" section: an imported nested model), registered when it is read:
+    "project_blocks", "read_project_blocks", "register", "register_definition", "registered",
 ]

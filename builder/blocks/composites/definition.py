@@ -17,6 +17,7 @@ FORMAT = "layerboard-block"
 VERSION = 1
 SHIPPED_CATEGORY = "Blocks"
 USER_CATEGORY = "My blocks"
+PROJECT_CATEGORY = "Project blocks"  # carried in a project file's "blocks" section (an imported nested model)
 MAX_NESTING = 20  # a block inside a block inside ...: deeper than this is a loop (A holds B holds A)
 NAME_PATTERN = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 TARGET_PATTERN = re.compile(r"^(?P<node>[^.\[\]]+)\.(?P<param>\w+)(?:\[(?P<index>\d+)\])?$")

@@ -9,7 +9,7 @@ from typing import Any
 
 from builder.blocks import catalogue
 from builder.blocks.composites.definition import (
-    NAME_PATTERN, SHIPPED_CATEGORY, USER_CATEGORY, BlockDef, BlockError, parse_definition)
+    NAME_PATTERN, PROJECT_CATEGORY, SHIPPED_CATEGORY, USER_CATEGORY, BlockDef, BlockError, parse_definition)
 from builder.errors import LayerboardError, ProjectFileError
 from builder import shipped
 from builder.files import atomic_write_text
@@ -29,6 +29,7 @@ def user_dir() -> Path:
 
 _cache: dict[tuple[str, str], tuple[dict[str, BlockDef], list[str]]] = {}
 _pending: set[str] = set()  # names of block files being loaded (a block may use another block)
+_registered: dict[str, BlockDef] = {}  # blocks that projects carry (an imported nested model), by name
 
 
 def _load_all() -> tuple[dict[str, BlockDef], list[str]]:
@@ -69,7 +70,31 @@ def load_problems() -> list[str]:
 
 
 def get(name: str) -> BlockDef | None:
-    return _load_all()[0].get(name)
+    """The library's block of that name, else a block a project carries (registered when it was read)."""
+    return _load_all()[0].get(name) or _registered.get(name)
+
+
+def register(defn: BlockDef) -> BlockDef:
+    """Make a block that a project carries (its "blocks" section) known by name, for the rest of the session.
+
+    A name is one definition: the library's blocks keep theirs, and a block registered before (by another
+    project) must be the same; otherwise a BlockError says to rename it."""
+    same = defn.to_dict()
+    library = _load_all()[0].get(defn.name)
+    if library is not None and library.to_dict() != same:
+        raise BlockError(f"'{defn.name}' is also a block of the library ({library.path or library.category}) with "
+                         "another definition; rename the project's block (its name and the nodes of that type).")
+    known = _registered.get(defn.name)
+    if known is not None and known.to_dict() != same:
+        raise BlockError(f"'{defn.name}' is already defined differently by another project opened in this session; "
+                         "rename the project's block (its name and the nodes of that type), or restart Layerboard.")
+    _registered.setdefault(defn.name, defn)
+    return _registered[defn.name]
+
+
+def registered() -> dict[str, BlockDef]:
+    """The blocks that projects carry, registered this session (not the library's)."""
+    return dict(_registered)
 
 
 def is_composite(block_type: str) -> bool:
@@ -132,8 +157,9 @@ def check_name(name: Any, *, allow_existing_user: bool = False) -> str:
     if catalogue.is_catalogue_block(name):
         raise BlockError(f"'{name}' is already a Keras layer in the catalogue; choose another name, e.g. My{name}.")
     existing = get(name)
-    if existing is not None and (existing.category == SHIPPED_CATEGORY or not allow_existing_user):
-        where = "a shipped block" if existing.category == SHIPPED_CATEGORY else f"your block in {existing.path}"
+    if existing is not None and (existing.category != USER_CATEGORY or not allow_existing_user):
+        where = {SHIPPED_CATEGORY: "a shipped block", PROJECT_CATEGORY: "a block an open project carries"}.get(
+            existing.category, f"your block in {existing.path}")
         raise BlockError(f"'{name}' is already {where}; choose another name.")
     return name
 
