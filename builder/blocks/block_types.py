@@ -10,6 +10,7 @@ from typing import Any
 
 from builder.blocks import catalogue, composites
 from builder.blocks.catalogue import BlockSpec
+from builder.blocks.keras_arguments import keras_refusal
 from builder.errors import LayerboardError, UnknownBlockError
 
 
@@ -82,8 +83,9 @@ def output_ports(block_type: str, count: int = 1) -> list[str]:
 
 
 def nested_layer_params(block_type: str) -> list[str]:
-    """Parameters that hold another layer (a wrapper's inner layer), as {"class_name", "config"}."""
-    return [name for name, p in _entry(block_type).get("params", {}).items() if p.get("kind") == "layer"]
+    """Parameters that hold another layer (a wrapper's inner layer, an RNN's cell) as {"class_name", "config"},
+    or a list of them (a Pipeline's layers)."""
+    return [name for name, p in _entry(block_type).get("params", {}).items() if p.get("kind") in ("layer", "layers")]
 
 
 def file_params(block_type: str) -> list[str]:
@@ -114,39 +116,40 @@ def block_spec(block_type: str) -> BlockSpec:
     return composites.block_spec(block_type)
 
 
-def check_param(block_type: str, name: str, value: Any) -> Any:
-    """Validate one parameter value against its spec; returns it or raises with a clear reason."""
-    spec = block_spec(block_type).param(name)
-    label = f"{block_type}.{name}"
-    if value is None:
-        if spec.required:
-            raise LayerboardError(f"{label} is required.")
-        return None
-    kind = spec.kind
-    if kind == "layer":
-        if not (isinstance(value, dict) and isinstance(value.get("class_name"), str) and isinstance(value.get("config", {}), dict)):
+def _check_nested(label: str, value: Any, kind: str) -> Any:
+    items = value if kind == "layers" and isinstance(value, list) else [value]
+    if kind == "layers" and not (isinstance(value, list) and value):
+        raise LayerboardError(f"{label} must be a list of layers: [{{\"class_name\": \"LSTMCell\", \"config\": "
+                              f"{{\"units\": 32}}}}, ...], not {value!r}.")
+    for item in items:
+        if not (isinstance(item, dict) and isinstance(item.get("class_name"), str) and isinstance(item.get("config", {}), dict)):
             raise LayerboardError(f"{label} must be a layer: {{\"class_name\": \"LSTM\", \"config\": {{\"units\": 32}}}}, not {value!r}.")
-        if not is_known(value["class_name"]) or value["class_name"] == "Input":
-            raise LayerboardError(f"{label}: '{value['class_name']}' is not a layer block Layerboard knows.")
-        return value
+        if not is_known(item["class_name"]) or item["class_name"] == "Input":
+            raise LayerboardError(f"{label}: '{item['class_name']}' is not a layer block Layerboard knows.")
+    return value
+
+
+def _typed_problem(spec, label: str, value: Any) -> str | None:
+    """What is wrong with `value` for the parameter's kind and range, or None."""
+    kind = spec.kind
     if kind == "bool" and not isinstance(value, bool):
-        raise LayerboardError(f"{label} must be true or false, not {value!r}.")
+        return f"{label} must be true or false, not {value!r}."
     if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
-        raise LayerboardError(f"{label} must be a whole number, not {value!r}.")
+        return f"{label} must be a whole number, not {value!r}."
     if kind == "float" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        raise LayerboardError(f"{label} must be a number, not {value!r}.")
+        return f"{label} must be a number, not {value!r}."
     if kind == "choice" and spec.choices is not None and value not in spec.choices:
-        raise LayerboardError(f"{label} must be one of {', '.join(map(str, spec.choices))}; got {value!r}.")
+        return f"{label} must be one of {', '.join(map(str, spec.choices))}; got {value!r}."
     if kind == "tuple":
         items = value if isinstance(value, (list, tuple)) else [value]
         # One level of nesting is allowed: ZeroPadding2D/Cropping2D take ((top, bottom), (left, right)).
         items = [x for v in items for x in (v if isinstance(v, (list, tuple)) and v else [v])]
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
-            raise LayerboardError(f"{label} must be a whole number or a list of them, not {value!r}.")
+            return f"{label} must be a whole number or a list of them, not {value!r}."
         numbers = items
     elif kind == "shape":
         if not isinstance(value, (list, tuple)) or not all(v is None or (isinstance(v, int) and v > 0) for v in value):
-            raise LayerboardError(f"{label} must be a list of positive whole numbers (or null), not {value!r}.")
+            return f"{label} must be a list of positive whole numbers (or null), not {value!r}."
         numbers = []
     elif kind in ("int", "float"):
         numbers = [value]
@@ -154,7 +157,34 @@ def check_param(block_type: str, name: str, value: Any) -> Any:
         numbers = []
     for v in numbers:
         if spec.minimum is not None and v < spec.minimum:
-            raise LayerboardError(f"{label} must be at least {spec.minimum}; got {v}.")
+            return f"{label} must be at least {spec.minimum}; got {v}."
         if spec.maximum is not None and v > spec.maximum:
-            raise LayerboardError(f"{label} must be at most {spec.maximum}; got {v}.")
-    return value
+            return f"{label} must be at most {spec.maximum}; got {v}."
+    return None
+
+
+def check_param(block_type: str, name: str, value: Any) -> Any:
+    """Validate one parameter value; returns it or raises with a clear reason.
+
+    Keras is the judge: a value that the parameter's kind does not describe (an axis list where an int is usual,
+    a [low, high] range, a dtype policy, an initializer config) is accepted when Keras builds the layer with it,
+    and refused with Keras's own reason when it does not."""
+    spec = block_spec(block_type).param(name)
+    label = f"{block_type}.{name}"
+    if value is None:
+        if spec.required:
+            raise LayerboardError(f"{label} is required.")
+        return None
+    if spec.kind in ("layer", "layers"):
+        return _check_nested(label, value, spec.kind)
+    problem = None if spec.kind in ("json", "dtype", "str") else _typed_problem(spec, label, value)
+    if problem is None and spec.kind not in ("json", "dtype"):
+        return value
+    if not catalogue.is_catalogue_block(block_type):  # a composite block's parameter: its kind is all there is
+        if problem:
+            raise LayerboardError(problem)
+        return value
+    refusal = keras_refusal(block_type, {**initial_params(block_type), name: value})
+    if refusal is None:
+        return value
+    raise LayerboardError(problem or f"{label}: Keras does not accept {value!r}: {refusal}")

@@ -3,6 +3,8 @@
 Names, defaults and help text come from Keras itself (constructor signatures and docstrings);
 `catalogue.json` holds only what Keras cannot say. Listing block types needs no Keras import, so the
 GUI can draw its palette before TensorFlow is loaded; parameter specs import Keras on first use.
+Every public layer class of the installed `keras.layers` is a block type (builder.blocks.keras_index reads
+them without importing Keras); a class's other public names (`Convolution2D`) are aliases of its block type.
 Composite blocks are not here (builder.blocks.composites); builder.blocks.block_types answers for both.
 """
 from __future__ import annotations
@@ -15,11 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from builder.blocks.keras_index import exported_classes
 from builder.errors import LayerboardError, UnknownBlockError
 
 _DATA_FILE = Path(__file__).with_name("catalogue.json")
-# Constructor arguments that are not parameters of the block: Layerboard sets them itself.
-_NOT_PARAMS = {"self", "name", "dtype", "kwargs", "args", "trainable", "autocast"}
+# Constructor arguments that are not parameters of the block: Layerboard sets them itself (the node's id is the
+# layer's name, its trainable switch the layer's).
+_NOT_PARAMS = {"self", "name", "kwargs", "args", "trainable", "autocast"}
 _NON_ACTIVATIONS = {"get", "serialize", "deserialize"}
 
 
@@ -28,7 +32,7 @@ class ParamSpec:
     """One constructor argument as the inspector edits it."""
 
     name: str
-    kind: str  # int, float, bool, str, choice, tuple, shape
+    kind: str  # int, float, bool, str, choice, tuple, shape, dtype, layer, layers, json (any JSON value)
     default: Any = None
     required: bool = False
     nullable: bool = False
@@ -57,9 +61,37 @@ class BlockSpec:
         raise LayerboardError(f"{self.type} has no parameter '{name}'.")
 
 
+def _module_category(module: str, categories: dict[str, str]) -> str:
+    """The palette category of a Keras module: its longest listed prefix's, else "Other"."""
+    best = max((prefix for prefix in categories if module == prefix or module.startswith(prefix + ".")),
+               key=len, default=None)
+    return categories[best] if best is not None else "Other"
+
+
 @functools.lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
-    return json.loads(_DATA_FILE.read_text())
+    """catalogue.json with every layer class of the installed keras.layers as a block: the hand-written entry where
+    there is one, else a generated one (category from its module, one input). A hand-written Keras entry whose
+    class this Keras does not export (an older Keras) is left out."""
+    data = json.loads(_DATA_FILE.read_text())
+    written = data["blocks"]
+    exported = {c.name: c for c in exported_classes()}
+    not_blocks = data["not_blocks"]
+    blocks: dict[str, Any] = {}
+    for name, found in written.items():
+        if name == "Input" or "class" in found or name in exported or not exported:
+            blocks[name] = found
+    aliases: dict[str, str] = {}
+    for name, cls in exported.items():
+        if name in not_blocks or cls.class_name in not_blocks:
+            continue
+        found = blocks.setdefault(name, {})
+        found.setdefault("category", _module_category(cls.module, data["module_categories"]))
+        found.setdefault("inputs", "many" if found["category"] == "Merging" else 1)
+        for alias in cls.aliases:
+            aliases.setdefault(alias, name)
+    data["blocks"], data["aliases"] = blocks, aliases
+    return data
 
 
 def catalogue_types() -> list[str]:
@@ -68,11 +100,24 @@ def catalogue_types() -> list[str]:
 
 
 def catalogue_palette() -> dict[str, list[str]]:
-    """Catalogue block types grouped by palette category, in display order (no Keras import)."""
+    """Catalogue block types grouped by palette category, in display order (no Keras import). Blocks that only
+    live inside another block (an RNN's cell) are not in the palette."""
     groups: dict[str, list[str]] = {c: [] for c in _data()["categories"]}
     for name, entry in _data()["blocks"].items():
-        groups[entry["category"]].append(name)
+        if entry.get("palette", True):
+            groups.setdefault(entry["category"], []).append(name)
     return groups
+
+
+def canonical_type(block_type: str) -> str:
+    """The block type that an alias names (`Convolution2D` -> `Conv2D`, `MaxPool2D` -> `MaxPooling2D`); any other
+    name unchanged."""
+    return _data()["aliases"].get(block_type, block_type)
+
+
+def not_block_reason(name: str) -> str | None:
+    """Why a name that keras.layers exports is not a block (Lambda carries code...), or None."""
+    return _data()["not_blocks"].get(name)
 
 
 def is_catalogue_block(block_type: str) -> bool:
@@ -171,6 +216,7 @@ def _activation_names() -> list[str]:
 
 
 def _kind_of(default: Any) -> str:
+    """The parameter kind a default suggests; "json" (any value Keras accepts) where it says nothing."""
     if isinstance(default, bool):
         return "bool"
     if isinstance(default, int):
@@ -178,8 +224,85 @@ def _kind_of(default: Any) -> str:
     if isinstance(default, float):
         return "float"
     if isinstance(default, (tuple, list)):
-        return "tuple"
-    return "str"
+        return "tuple" if all(isinstance(v, int) and not isinstance(v, bool) for v in default) else "json"
+    if isinstance(default, str):
+        return "str"
+    return "json"
+
+
+def _spec_of(name: str, default: Any, required: bool, override: dict[str, Any], help_text: str) -> ParamSpec:
+    if "default" in override:  # where Layerboard's reading differs: a backbone's `weights` left empty is none
+        default = override["default"]
+    required = bool(override.get("required", required))
+    choices = override.get("choices")
+    if choices == "keras.activations":
+        choices = _activation_names()
+    return ParamSpec(
+        name=name,
+        kind=override.get("kind") or _kind_of(default),
+        default=list(default) if isinstance(default, tuple) else default,
+        required=required,
+        nullable=bool(override.get("nullable", default is None and not required)),
+        choices=choices,
+        minimum=override.get("min"),
+        maximum=override.get("max"),
+        help=override.get("help") or help_text,
+    )
+
+
+def _constructor_parameters(cls, block_type: str, entry: dict[str, Any]) -> dict[str, inspect.Parameter]:
+    """Every argument the constructor takes, with the ones it passes on through **kwargs to its base classes
+    (Conv2D's lora_rank from BaseConv, every layer's dtype and activity_regularizer from Layer); a base class's
+    argument that the class sets itself (Conv2D's rank, or one it passes explicitly) is not the user's."""
+    if block_type == "Input" or not inspect.isclass(cls):  # keras.Input, a keras.applications function
+        return {n: p for n, p in inspect.signature(cls).parameters.items()
+                if n not in _NOT_PARAMS and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+    found: dict[str, inspect.Parameter] = {}
+    inherited: set[str] = set()
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        signature = inspect.signature(klass.__init__)
+        for name, p in signature.parameters.items():
+            if name in _NOT_PARAMS or name in found or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                continue
+            if klass is not cls:
+                if p.default is inspect.Parameter.empty:
+                    continue
+                inherited.add(name)
+            found[name] = p
+        if not any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values()):
+            break
+    # an inherited argument the class already passes to its base raises "multiple values": not the user's to set
+    initial = {k: v for k, v in entry.get("initial", {}).items() if not isinstance(v, (dict, list))}
+    layer = None
+    for _ in range(len(inherited) + 1):
+        try:
+            layer = cls(**{**{n: found[n].default for n in inherited}, **initial})
+        except TypeError as exc:
+            clash = next((n for n in inherited if f"'{n}'" in str(exc)), None)
+            if clash is None:
+                break
+            inherited.discard(clash)
+            found.pop(clash)
+            continue
+        except Exception:  # the class refuses something else (a required nested layer left out): keep them all
+            pass
+        break
+    # a setting the layer's config holds that its signature does not name (LayerNormalization's rms_scaling,
+    # read from **kwargs): Keras takes it back, so it is a parameter, with the value a fresh layer has
+    config = _safe_config(layer)
+    for name, value in config.items():
+        if name not in found and name not in _NOT_PARAMS and name not in ("dtype", "build_config"):
+            found[name] = inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=value)
+    return found
+
+
+def _safe_config(layer) -> dict[str, Any]:
+    try:
+        return dict(layer.get_config()) if layer is not None else {}
+    except Exception:  # a layer whose config needs it built first
+        return {}
 
 
 @functools.lru_cache(maxsize=None)
@@ -188,42 +311,15 @@ def block_spec(block_type: str) -> BlockSpec:
     entry = _data()["blocks"][block_type]
     shared = _data()["shared_params"]
     cls = keras_class(block_type)
-    # keras.Input and a keras.applications backbone (MobileNetV2) are functions: their own signature
-    target = cls if block_type == "Input" or not inspect.isclass(cls) else cls.__init__
-    signature = inspect.signature(target)
     helps = _docstring_args(cls)
     wanted = entry.get("keras_params")
     params: list[ParamSpec] = []
-    for name, p in signature.parameters.items():
-        if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
-            continue
-        if name in _NOT_PARAMS and name not in (wanted or ()):  # unless asked for: Input's dtype
-            continue
+    for name, p in _constructor_parameters(cls, block_type, entry).items():
         if wanted is not None and name not in wanted:
             continue
         required = p.default is inspect.Parameter.empty
-        default = None if required else p.default
         override = {**shared.get(name, {}), **entry.get("params", {}).get(name, {})}
-        if "default" in override:  # where Layerboard's reading differs: a backbone's `weights` left empty is none
-            default = override["default"]
-        required = bool(override.get("required", required))
-        kind = override.get("kind") or _kind_of(default)
-        choices = override.get("choices")
-        if choices == "keras.activations":
-            choices = _activation_names()
-        params.append(
-            ParamSpec(
-                name=name,
-                kind=kind,
-                default=list(default) if isinstance(default, tuple) else default,
-                required=required,
-                nullable=bool(override.get("nullable", default is None and not required)),
-                choices=choices,
-                minimum=override.get("min"),
-                maximum=override.get("max"),
-                help=override.get("help") or helps.get(name, ""),
-            )
-        )
+        params.append(_spec_of(name, None if required else p.default, required, override, helps.get(name, "")))
     primary = entry.get("primary", [])
     params.sort(key=lambda s: primary.index(s.name) if s.name in primary else len(primary))
     return BlockSpec(

@@ -5,6 +5,7 @@ import json
 import math
 from typing import Any, Callable
 
+from builder.blocks.catalogue import canonical_type, not_block_reason
 from builder.errors import GraphError, ProjectFileError
 from builder.graph import Graph
 
@@ -38,6 +39,9 @@ def read_graph(path, raw: Any, is_known: Callable[[str], bool], known_types: Cal
         block_type = expect_type(path, f"{place}.type", n.get("type"), str, "a block type string")
         if block_type == "Lambda":
             raise ProjectFileError(path, f"{place}.type", LAMBDA_REFUSED)
+        block_type = canonical_type(block_type)  # a Keras alias (Convolution2D) names its class's block (Conv2D)
+        if not is_known(block_type) and not_block_reason(block_type):
+            raise ProjectFileError(path, f"{place}.type", f"{block_type} cannot be a block: {not_block_reason(block_type)}")
         if not is_known(block_type):
             raise ProjectFileError(path, f"{place}.type", f"unknown block type '{block_type}'. Known: {', '.join(known_types())}.")
         params = expect_type(path, f"{place}.params", n.get("params", {}), dict, "an object of parameters")

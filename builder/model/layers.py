@@ -41,23 +41,25 @@ def keras_kwargs(node: Node, folder: str | Path | None = None) -> dict[str, Any]
     """A node's params as Keras constructor arguments.
 
     JSON lists become the tuples Keras expects, and a wrapper's inner layer
-    ({"class_name": "LSTM", "config": {...}}) becomes a layer instance. Only catalogue classes
+    ({"class_name": "LSTM", "config": {...}}, or a list of them) becomes a layer instance. Only catalogue classes
     are ever instantiated: a project file cannot name arbitrary code. A file parameter becomes the
     checked absolute path of a file inside the project's `folder` (`node_files`).
     """
     nested = set(blocks.nested_layer_params(node.type))
     files = node_files(node, folder)
+
+    def make(block_type: str, params: dict[str, Any]):
+        return blocks.keras_class(block_type)(**keras_kwargs(Node(id=node.id, type=block_type, params=params), folder))
+
     kwargs = {}
     for key, value in node.params.items():
         if key in files:
             kwargs[key] = files[key]
-        elif key in nested and isinstance(value, dict):
+        elif key in nested:
             blocks.check_param(node.type, key, value)
-            inner = Node(id=node.id, type=value["class_name"], params=dict(value.get("config", {})))
-            cls = blocks.keras_class(inner.type)
-            kwargs[key] = cls(**keras_kwargs(inner, folder))
+            kwargs[key] = blocks.nested_layer(value, make)
         else:
-            kwargs[key] = tuple(value) if isinstance(value, list) else value
+            kwargs[key] = blocks.plain_argument(value)
     return kwargs
 
 

@@ -15,8 +15,9 @@ from builder.project import Project
 from builder.project import project_from_dict, project_to_dict
 
 CATALOGUE = blocks.catalogue_types()  # the catalogue's own entries (not composite blocks)
-LAYERS = [t for t in CATALOGUE if t != "Input"]
-KINDS = {"int", "float", "bool", "str", "choice", "tuple", "shape", "layer"}
+CELLS = {"SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"}  # used inside an RNN block, not on a tensor
+LAYERS = [t for t in CATALOGUE if t != "Input" and t not in CELLS]
+KINDS = {"int", "float", "bool", "str", "choice", "tuple", "shape", "layer", "layers", "json", "dtype"}
 
 # ---- the input each block is tried on: one (shape, dtype) per wired port ---------------------------
 VECTOR = ((8,), "float32")
@@ -32,22 +33,31 @@ SPECIAL = {
     "ConvLSTM2D": ((3, 6, 6, 2), "float32"),
     "LayerScale": ((32,), "float32"),  # projection_dim 32: the channels of its input
     "MobileNetV2": ((96, 96, 3), "float32"),  # its initial input_shape
+    "ConvLSTM1D": ((3, 6, 2), "float32"),
+    "ConvLSTM3D": ((2, 4, 4, 4, 2), "float32"),
+    "HashedCrossing": ((1,), "int32"),
+    "STFTSpectrogram": ((512, 1), "float32"),
+    "MelSpectrogram": ((256,), "float32"),
 }
 SEQUENCE_BLOCKS = {"Conv1D", "SeparableConv1D", "DepthwiseConv1D", "Conv1DTranspose", "MaxPooling1D",
                    "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D", "SpatialDropout1D",
                    "UpSampling1D", "ZeroPadding1D", "Cropping1D", "Masking", "Permute", "SimpleRNN", "LSTM",
                    "GRU", "Bidirectional", "TimeDistributed", "MultiHeadAttention", "Attention",
-                   "AdditiveAttention"}
+                   "AdditiveAttention", "GroupQueryAttention", "RNN", "AdaptiveAveragePooling1D",
+                   "AdaptiveMaxPooling1D", "RMSNormalization"}
 VOLUME_BLOCKS = {"Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D",
-                 "GlobalAveragePooling3D", "SpatialDropout3D", "UpSampling3D", "ZeroPadding3D", "Cropping3D"}
+                 "GlobalAveragePooling3D", "SpatialDropout3D", "UpSampling3D", "ZeroPadding3D", "Cropping3D",
+                 "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D"}
 IMAGE_BLOCKS = {"Conv2D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose", "MaxPooling2D",
                 "AveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D", "SpatialDropout2D",
                 "UpSampling2D", "ZeroPadding2D", "Cropping2D", "Resizing", "CenterCrop", "RandomFlip",
-                "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomCrop"}
+                "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomCrop",
+                "AdaptiveAveragePooling2D", "AdaptiveMaxPooling2D", "Pipeline", "MaxNumBoundingBoxes"}
+AUGMENTATION = {t for t in CATALOGUE if catalogue_entry(t)["category"] == "Augmentation"}
 # How plain Keras calls these (written out here, not read from the catalogue).
-KWARGS_CALL = {"MultiHeadAttention": ["query", "value"]}
+KWARGS_CALL = {"MultiHeadAttention": ["query", "value"], "GroupQueryAttention": ["query", "value"]}
 LIST_CALL = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
-             "Attention", "AdditiveAttention"}
+             "Attention", "AdditiveAttention", "HashedCrossing"}
 
 
 def sample_input(block_type: str):
@@ -57,7 +67,7 @@ def sample_input(block_type: str):
         return SEQUENCE
     if block_type in VOLUME_BLOCKS:
         return VOLUME
-    if block_type in IMAGE_BLOCKS:
+    if block_type in IMAGE_BLOCKS or block_type in AUGMENTATION:
         return IMAGE
     return VECTOR
 
@@ -82,6 +92,9 @@ def keras_kwargs_by_hand(params: dict) -> dict:
     for key, value in params.items():
         if isinstance(value, dict) and "class_name" in value:
             kwargs[key] = getattr(keras.layers, value["class_name"])(**keras_kwargs_by_hand(value.get("config", {})))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) and "class_name" in v for v in value):
+            kwargs[key] = [getattr(keras.layers, v["class_name"])(**keras_kwargs_by_hand(v.get("config", {})))
+                           for v in value]
         elif isinstance(value, list) and key not in ("vocabulary",):
             kwargs[key] = tuple(value)
         else:
@@ -133,7 +146,8 @@ def block_graph(block_type: str, params: dict | None = None) -> Graph:
 def test_palette_lists_the_catalogue_in_category_order():
     palette = blocks.palette()
     listed = [t for names in palette.values() for t in names]
-    assert set(CATALOGUE) <= set(listed)
+    cells = {"SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"}  # only inside an RNN block
+    assert set(CATALOGUE) - cells <= set(listed) and not cells & set(listed)
     order = ["Core", "Convolution", "Pooling", "Normalization", "Regularization", "Reshaping", "Merging",
              "Recurrent", "Attention", "Activations", "Preprocessing", "Augmentation", "Applications"]
     assert [c for c in palette if c in order] == order
@@ -143,7 +157,7 @@ def test_palette_lists_the_catalogue_in_category_order():
 @pytest.mark.parametrize("block_type", CATALOGUE)
 def test_spec_loads_and_initial_values_are_accepted(block_type):
     spec = blocks.block_spec(block_type)
-    assert block_type in blocks.palette()[spec.category]
+    assert (block_type in blocks.palette()[spec.category]) == (block_type not in CELLS)
     assert all(p.kind in KINDS for p in spec.params), [(p.name, p.kind) for p in spec.params]
     names = {p.name for p in spec.params}
     assert set(spec.primary) <= names, set(spec.primary) - names
@@ -157,7 +171,13 @@ def test_spec_loads_and_initial_values_are_accepted(block_type):
 
 
 # ---- (b) shapes and (c) the built model, against plain Keras --------------------------------------
-@pytest.mark.parametrize("block_type", LAYERS)
+# Keras itself cannot call these on a model's Input: Equalization hands the Input back ("part of a cycle")
+KERAS_CANNOT = {"Equalization"}
+TRIED = [pytest.param(t, marks=pytest.mark.xfail(strict=True, reason="Keras refuses it on an Input too"))
+         if t in KERAS_CANNOT else t for t in LAYERS]
+
+
+@pytest.mark.parametrize("block_type", TRIED)
 def test_shapes_match_plain_keras(block_type):
     from builder.model import infer_shapes
 
@@ -168,7 +188,7 @@ def test_shapes_match_plain_keras(block_type):
     assert report.nodes["block"].params == params
 
 
-@pytest.mark.parametrize("block_type", LAYERS)
+@pytest.mark.parametrize("block_type", TRIED)
 def test_built_model_matches_plain_keras(block_type):
     from builder.model import build_model
 
