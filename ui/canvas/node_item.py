@@ -1,8 +1,9 @@
 """A node on the canvas: a rounded box with the block type, id, output shape and parameter count."""
 from __future__ import annotations
 
+
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFontMetrics, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QStyle
 
 from builder import blocks
@@ -14,6 +15,12 @@ PENDING = "…"
 UPSTREAM = "upstream"  # trace levels (NodeItem.set_trace): feeds the highlighted node
 CHAIN = "chain"  # carried the offending shape to it unchanged
 ORIGIN = "origin"  # where the offending shape last changed
+
+
+def sharing_colour(index: int) -> QColor:
+    """The colour that marks every node of the `index`-th shared layer of a graph (the owner and its sharing
+    nodes): neighbouring layers get different colours."""
+    return QColor(style.SERIES_COLOURS[index % len(style.SERIES_COLOURS)])
 
 
 def selected_node_ids(scene: QGraphicsScene) -> list[str]:
@@ -50,6 +57,9 @@ class NodeItem(QGraphicsItem):
         self.dataset_problems: list[str] = []  # how this block does not fit the project's dataset (data panel)
         self.notes: list[str] = []  # what to know that is no error: an ImageNet weights file not in the cache
         self.trace: str | None = None  # UPSTREAM, CHAIN, ORIGIN: part of a highlighted node's upstream
+        self.shares: str | None = None  # the node whose layer this one calls again (shared weights)
+        self.share_group: list[str] = []  # every node of its shared layer, owner first; empty when not shared
+        self.share_colour = sharing_colour(0)  # the colour that marks its shared layer
         self._result = None
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
@@ -124,6 +134,35 @@ class NodeItem(QGraphicsItem):
         self.trainable, self.is_output = trainable, is_output
         self.update()
 
+    def set_sharing(self, shares: str | None, group: list[str], colour: QColor | None = None) -> None:
+        """Show that the node calls a shared layer: `shares` is the owner it calls again (None on the owner),
+        `group` every node of that layer, owner first (empty: the layer is its own), `colour` the layer's mark."""
+        group = list(group) if len(group) > 1 else []
+        colour = colour or self.share_colour
+        if (shares, group, colour) == (self.shares, self.share_group, self.share_colour):
+            return
+        self.shares, self.share_group, self.share_colour = shares, group, colour
+        result, self._result = self._result, None  # the parameter line and the tooltip say it
+        self.set_result(result)
+
+    @property
+    def sharing_text(self) -> str:
+        """The caption of a node in a shared layer ("" when it shares nothing)."""
+        if not self.share_group:
+            return ""
+        if self.shares is not None:
+            return f"shares weights of {self.shares}"
+        return f"shared by {len(self.share_group) - 1} more"
+
+    def _sharing_tip(self) -> str:
+        if not self.share_group:
+            return ""
+        others = ", ".join(f"'{n}'" for n in self.share_group if n != self.node_id)
+        if self.shares is not None:
+            return (f"\nShares weights with '{self.shares}': it calls the same layer again (one set of weights "
+                    f"for {others} and itself; a parameter set on one is set on all).")
+        return f"\nIts layer is shared: {others} call it again, with these same weights."
+
     def port(self, kind: str, index: int) -> PortItem | None:
         ports = self.input_ports if kind == INPUT else self.output_ports
         return ports[index] if 0 <= index < len(ports) else None
@@ -151,6 +190,9 @@ class NodeItem(QGraphicsItem):
             self.set_output_port_count(len(shapes))
             self._shape_text = ", ".join(format_shape(s) for s in shapes) if len(shapes) > 1 else format_shape(result.shape)
             self._params_text = f"{result.params:,} params"
+            if self.share_group:
+                self._params_text = self.sharing_text if self.shares is not None else \
+                    f"{result.params:,} params · {self.sharing_text}"
             self._error, self._blocked = None, False
             tip = f"{self.block_type} '{self.node_id}'\noutput {self._shape_text}\n{self._params_text}"
         else:
@@ -158,7 +200,7 @@ class NodeItem(QGraphicsItem):
             self._shape_text = f"waits for {result.blocked_by}" if self._blocked else result.error
             self._params_text = ""
             tip = result.error
-        self._result_tip = tip
+        self._result_tip = tip + self._sharing_tip()
         self._update_tooltip()
         self.update()
 
@@ -261,6 +303,12 @@ class NodeItem(QGraphicsItem):
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(outline)
+        if self.share_group:  # a stripe in the shared layer's colour down the body's left side
+            painter.save()
+            painter.setClipPath(outline)
+            painter.fillRect(QRectF(box.left(), box.top() + style.HEADER_HEIGHT, 5.0,
+                                    box.height() - style.HEADER_HEIGHT), self.share_colour)
+            painter.restore()
         if self.trace is not None:
             ring = QPen(style.BLOCKED if self.trace == UPSTREAM else style.ERROR, 2.6 if self.trace == ORIGIN else 2.0)
             if self.trace != ORIGIN:
@@ -315,7 +363,7 @@ class NodeItem(QGraphicsItem):
         painter.drawText(QRectF(body_rect.left(), body_rect.top(), text_width, line),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shape_text)
         painter.setFont(style.small_font())
-        painter.setPen(style.MUTED_TEXT)
+        painter.setPen(self.share_colour if self.share_group else style.MUTED_TEXT)
         painter.drawText(QRectF(body_rect.left(), body_rect.top() + line, body_rect.width(), line),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._params_text)
 

@@ -19,7 +19,7 @@ from builder.graph import Edge, EdgeAdded, EdgeRemoved, FlagChanged, NodeAdded, 
 from builder.training import recipes
 from ui.canvas.edge_item import EdgeItem
 from ui.canvas.interactions import CanvasInteractions
-from ui.canvas.node_item import CHAIN, ORIGIN, UPSTREAM, NodeItem, selected_node_ids
+from ui.canvas.node_item import CHAIN, ORIGIN, UPSTREAM, NodeItem, selected_node_ids, sharing_colour
 from ui.canvas.role_groups import RoleGroups
 from ui.document import Document
 from ui.workers.shape_updater import RecipeChecker
@@ -44,6 +44,7 @@ class CanvasScene(QGraphicsScene):
             self._add_node_item(node)
         for edge in graph.edges:
             self._add_edge_item(edge)
+        self._show_sharing(n for n, node in graph.nodes.items() if node.shares is not None)
         self._unsubscribe = graph.events.subscribe(self._on_graph_event)
         self.role_groups = RoleGroups(self, lambda: document.project, self)
         self.role_groups.refresh()
@@ -105,6 +106,8 @@ class CanvasScene(QGraphicsScene):
                 self._label_port(event.edge.source, event.edge.source_port)  # its next wire takes the label
         elif isinstance(event, FlagChanged):
             self.node_items[event.node.id].set_flags(event.node.trainable, event.node.output)
+        if isinstance(event, (NodeAdded, NodeRemoved, NodeRenamed)) or getattr(event, "name", None) == "shares":
+            self._follow_sharing(event.node)
         # ParamChanged changes nothing drawn until shape inference reports (see apply_report).
 
     def _rename(self, event: NodeRenamed) -> None:
@@ -120,6 +123,30 @@ class CanvasScene(QGraphicsScene):
             self.edge_items[new_edge] = item
         if self.highlighted == old:
             self.highlighted = new
+
+    def _follow_sharing(self, node) -> None:
+        """After an edit that may change who shares a layer: re-mark the nodes of every shared layer it touches."""
+        shown = [n for n, item in self.node_items.items() if item.share_group]
+        if node.id in self.document.graph.nodes and (node.shares is not None or shown):
+            shown += self.document.graph.sharing_group(node.id)
+        if shown:
+            self._show_sharing(shown)
+
+    def _show_sharing(self, node_ids) -> None:
+        """Mark each node of a shared layer (the owner and the nodes that call it again) on its item."""
+        graph = self.document.graph
+        owners = list(dict.fromkeys(node.shares for node in graph.nodes.values() if node.shares is not None))
+        for node_id in dict.fromkeys(node_ids):
+            item = self.node_items.get(node_id)
+            if item is None or node_id not in graph.nodes:
+                continue
+            group = graph.sharing_group(node_id)
+            colour = sharing_colour(owners.index(group[0])) if group[0] in owners else None
+            for member in group:
+                if member in self.node_items:
+                    self.node_items[member].set_sharing(graph.nodes[member].shares, group, colour)
+            if len(group) == 1:
+                item.set_sharing(None, [])
 
     def _add_node_item(self, node) -> NodeItem:
         item = NodeItem(node.id, node.type, node.position)

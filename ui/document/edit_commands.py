@@ -47,11 +47,13 @@ class RemoveNodesCommand(QUndoCommand):
         super().__init__(text or "Delete " + ", ".join(self._ids))
         self._nodes: list[tuple[int, Node]] = []
         self._edges: list[tuple[int, Edge]] = []
+        self._shares: dict[str, str] = {}  # who shares whose layer before the delete (removing an owner regroups)
 
     def redo(self) -> None:
         chosen = set(self._ids)
         self._nodes = [(i, copy.deepcopy(node)) for i, (n, node) in enumerate(self._graph.nodes.items())
                        if n in chosen]
+        self._shares = {n: node.shares for n, node in self._graph.nodes.items() if node.shares is not None}
         self._edges = [(i, e) for i, e in enumerate(self._graph.edges) if e.source in chosen or e.target in chosen]
         for node_id in self._ids:
             self._graph.remove_node(node_id)
@@ -62,6 +64,11 @@ class RemoveNodesCommand(QUndoCommand):
                                  node.output, index=i)
         for i, e in self._edges:
             self._graph.connect(e.source, e.target, e.source_port, e.target_port, index=i)
+        regrouped = [n for n, node in self._graph.nodes.items() if node.shares != self._shares.get(n)]
+        for node_id in regrouped:  # first every changed node on its own, so no step makes a chain
+            self._graph.set_shares(node_id, None)
+        for node_id in regrouped:
+            self._graph.set_shares(node_id, self._shares.get(node_id))
 
 
 class RenameNodeCommand(QUndoCommand):
