@@ -70,14 +70,8 @@ def config_params(block_type: str, config: dict) -> dict[str, Any]:
             continue
         if key in _DROPPED_KEYS or key not in offered:
             continue  # anything this drops that matters is caught by the round-trip check
-        if key in nested and isinstance(value, dict) and "class_name" in value:
-            inner = value["class_name"]
-            inner_config = value.get("config") or {}
-            if blocks.is_known(inner) and inner != "Input":
-                params[key] = {"class_name": inner, "config": config_params(inner, inner_config)}
-            else:
-                params[key] = {"class_name": inner, "config": _plain(
-                    {k: v for k, v in inner_config.items() if k not in _DROPPED_KEYS})}
+        if key in nested and isinstance(value, (dict, list)):
+            params[key] = _nested_params(value)
             continue
         value = _plain(value)
         kind = blocks.block_spec(block_type).param(key).kind
@@ -87,18 +81,34 @@ def config_params(block_type: str, config: dict) -> dict[str, Any]:
     return params
 
 
+def _nested_params(value: Any) -> Any:
+    """A wrapper's inner layer config (or a list of them: a Pipeline's layers, StackedRNNCells' cells) as
+    {"class_name", "config"} node params, translated the same way all the way down."""
+    if isinstance(value, list):
+        return [_nested_params(v) for v in value]
+    if not (isinstance(value, dict) and "class_name" in value):
+        return _plain(value)
+    inner = blocks.canonical_type(value["class_name"])
+    inner_config = value.get("config") or {}
+    if blocks.is_known(inner) and inner != "Input":
+        return {"class_name": inner, "config": config_params(inner, inner_config)}
+    return {"class_name": inner, "config": _plain({k: v for k, v in inner_config.items() if k not in _DROPPED_KEYS})}
+
+
 def comparable_config(block_type: str, config: dict) -> Any:
-    """A config for comparing a layer with its rebuilt twin: plain data, no names."""
-    data = _plain({k: v for k, v in config.items() if k != "name"})
-    for key in blocks.nested_layer_params(block_type):
-        inner = data.get(key)
-        if isinstance(inner, dict):
-            inner.pop("module", None)
-            inner.pop("registered_name", None)
-            inner.pop("build_config", None)
-            if isinstance(inner.get("config"), dict):
-                inner["config"].pop("name", None)
-    return data
+    """A config for comparing a layer with its rebuilt twin: plain data, no names (inner layers' neither)."""
+    return _without_names(_plain({k: v for k, v in config.items() if k != "name"}))
+
+
+def _without_names(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_without_names(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "class_name" in value and isinstance(value.get("config"), dict):
+        config = {k: _without_names(v) for k, v in value["config"].items() if k != "name"}
+        return {"class_name": value["class_name"], "config": config}
+    return {k: _without_names(v) for k, v in value.items()}
 
 
 def config_differences(block_type: str, layer, params: dict[str, Any]) -> list[str]:

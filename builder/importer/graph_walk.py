@@ -244,8 +244,8 @@ class KerasGraphWalker:
 
     def _layer_node(self, layer, scope: str, port_count: int = 1) -> str | None:
         """A node for `layer`, or None (and a problem) when Layerboard cannot represent it."""
-        block_type = type(layer).__name__
-        who = f"{layer.name} ({block_type})"
+        block_type = blocks.canonical_type(type(layer).__name__)  # GroupedQueryAttention -> GroupQueryAttention
+        who = f"{layer.name} ({type(layer).__name__})"
         if id(layer) in self._used:  # a shared layer: this call is a node that calls the first one's layer
             owner = self._used[id(layer)]
             if owner not in self.nodes:  # its first call is in another model's walk (a nested model's)
@@ -259,7 +259,9 @@ class KerasGraphWalker:
                            shares=owner), None, port_count)
             return node_id
         if not blocks.is_known(block_type) or block_type == "Input":
-            self.problems.append(who)
+            reason = blocks.not_block_reason(block_type)
+            self.problems.append(f"{who}: {reason}" if reason else
+                                 f"{who}: not a built-in Keras layer (a custom class carries its own code)")
             return None
         if blocks.keras_class(block_type) is not type(layer):
             self.problems.append(f"{who}: a different class than Keras's {block_type}")

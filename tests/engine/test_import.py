@@ -252,21 +252,18 @@ def test_lambda_layer_is_refused(tmp_path):
         assert not (tmp_path / f"p{suffix}.json").exists()
 
 
-def test_unsupported_parts_are_reported_by_name(monkeypatch):
+def test_unsupported_parts_are_reported_by_name_and_reason():
     inputs = keras.Input((4,), name="x")
-    shared = layers.Dense(4, name="shared")
-    y = shared(shared(inputs))
+    y = layers.Dense(4, name="dense")(inputs)
     z = keras.ops.sin(y)
-    model = keras.Model(inputs, layers.Dense(2, name="head")(layers.Flatten(name="flat")(z)))
-    known = blocks.is_known
-    monkeypatch.setattr(blocks, "is_known", lambda t: t != "Flatten" and known(t))
+    code = layers.Lambda(lambda t: t * 2, name="doubled")(layers.Flatten(name="flat")(z))
+    model = keras.Model(inputs, layers.Dense(2, name="head")(code))
     with pytest.raises(LayerboardError) as info:
         project_from_model(model)
     message = str(info.value)
-    assert "cannot represent 3 part(s)" in message
-    assert "shared (Dense) is used more than once" in message
+    assert "cannot represent 2 part(s)" in message
     assert "(a keras.ops.sin call, not a layer)" in message
-    assert "flat (Flatten)" in message
+    assert "doubled (Lambda): runs a Python function that a project file cannot hold" in message
     assert "\n" not in message
 
 
