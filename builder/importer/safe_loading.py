@@ -90,7 +90,8 @@ def load_keras_file(path: str | Path):
     if path.suffix not in (".keras", ".h5", ".hdf5"):
         raise LayerboardError(f"{path} is not a .keras or .h5 model file. Save the model with "
                               "model.save('model.keras') and import that.")
-    check_stored_config(_stored_config(path), path)
+    stored = _stored_config(path)
+    check_stored_config(stored, path)
     # catalogue blocks that keras.layers does not export (ConvNeXt's LayerScale): Keras classes only,
     # which the legacy .h5 loader cannot find by name on its own
     extra = {}
@@ -101,7 +102,7 @@ def load_keras_file(path: str | Path):
             except LayerboardError:  # not a Keras layer (a composite block)
                 continue
     try:
-        return load_model_safely(path, custom_objects=extra, compile=False)
+        model = load_model_safely(path, custom_objects=extra, compile=False)
     except UnreadableModelError as exc:
         if exc.refused_code:
             raise LayerboardError(f"{path.name}: {LAMBDA_FIX}.") from None
@@ -112,3 +113,21 @@ def load_keras_file(path: str | Path):
                                   "only loads models that safe mode accepts; rebuild the refused part with "
                                   "built-in Keras layers and save again.") from None
         raise LayerboardError(f"Keras cannot load {path.name}: {exc.reason}") from None
+    restore_frozen_models(model, stored)
+    return model
+
+
+def restore_frozen_models(model, config: Any) -> None:
+    """Freeze again the nested models the stored config says are frozen: Keras's loader forgets a nested
+    Sequential's `trainable=False` (a frozen Sequential head comes back trainable)."""
+    import keras
+
+    entries = (config.get("config") or {}).get("layers") if isinstance(config, dict) else None
+    by_name = {layer.name: layer for layer in model.layers}
+    for entry in entries if isinstance(entries, list) else []:
+        settings = entry.get("config") if isinstance(entry, dict) else None
+        layer = by_name.get(settings.get("name")) if isinstance(settings, dict) else None
+        if isinstance(layer, keras.Model):
+            restore_frozen_models(layer, entry)
+            if settings.get("trainable") is False:
+                layer.trainable = False

@@ -118,6 +118,19 @@ def _shape(shape) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def _stored_name(name: str, groups: Mapping[str, str], stored: Any) -> str:
+    """The group a layer's weights are stored under: its own name, the name `groups` gives a renamed node, or for a
+    layer inside a renamed composite node (`<node id>_<inner id>`) that node's stored name and the same inner id."""
+    if name in groups:
+        return groups[name]
+    for node_id in sorted(groups, key=len, reverse=True):
+        if name.startswith(node_id + "_") and name not in stored:
+            candidate = groups[node_id] + name[len(node_id):]
+            if candidate in stored:
+                return candidate
+    return name
+
+
 def load_node_weights(model, path: str | Path, groups: Mapping[str, str] | None = None) -> WeightsReport:
     """Set each layer's weights from the group with its name (or the name `groups` gives a renamed layer), when
     all shapes still match.
@@ -146,7 +159,7 @@ def load_node_weights(model, path: str | Path, groups: Mapping[str, str] | None 
             current = layer.get_weights()
             if not current:
                 continue
-            stored = groups.get(name, name)
+            stored = _stored_name(name, groups, f)
             if stored not in f:
                 report.skipped[name] = "not in the weights file (a new layer): keeps its initial weights"
                 continue
@@ -170,7 +183,7 @@ def load_node_weights(model, path: str | Path, groups: Mapping[str, str] | None 
                 continue
             layer.set_weights(arrays)
             report.loaded.append(name)
-        read = {groups.get(name, name) for name in layers}
+        read = {_stored_name(name, groups, f) for name in layers}
         report.unused = [name for name in f if name not in read]
     for name, why in report.skipped.items():
         log.warning("weights for '%s' not loaded: %s", name, why)

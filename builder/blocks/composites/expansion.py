@@ -77,18 +77,23 @@ def plan_expansion(graph: Graph, node_id: str) -> Expansion:
 
 
 def apply_expansion(graph: Graph, plan: Expansion) -> None:
+    """The inner nodes take the block's place in the node order (the order of the model's outputs)."""
+    index = list(graph.nodes).index(plan.node.id)
     graph.remove_node(plan.node.id)
-    for n in plan.nodes:
-        graph.add_node(n.type, copy.deepcopy(n.params), n.position, n.id, n.trainable, n.output)
+    for i, n in enumerate(plan.nodes):
+        graph.add_node(n.type, copy.deepcopy(n.params), n.position, n.id, n.trainable, n.output, index=index + i)
     for e in plan.edges:
         graph.connect(e.source, e.target, e.source_port, e.target_port)
 
 
 def undo_expansion(graph: Graph, plan: Expansion) -> None:
+    order = list(graph.nodes)
+    index = min((order.index(n.id) for n in plan.nodes if n.id in graph.nodes), default=len(order))
     for n in reversed(plan.nodes):
         graph.remove_node(n.id)
     node = plan.node
-    graph.add_node(node.type, copy.deepcopy(node.params), node.position, node.id, node.trainable, node.output)
+    graph.add_node(node.type, copy.deepcopy(node.params), node.position, node.id, node.trainable, node.output,
+                   index=index)
     for e in plan.old_edges:
         graph.connect(e.source, e.target, e.source_port, e.target_port)
 
