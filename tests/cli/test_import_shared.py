@@ -74,6 +74,14 @@ def test_a_siamese_model_imports_with_one_set_of_shared_weights(tmp_path, capsys
     load_node_weights(scripted, project.resolve(project.weights))
     assert compare_outputs(model, scripted) < 1e-5
 
+    # renamed, the owner keeps reading the shared weights, and its calls follow the new name
+    assert main(["rename", str(path), "encoder", "shared_encoder"]) == 0
+    project = load_project(path)
+    assert project.graph.nodes["encoder_call2"].shares == "shared_encoder"
+    rebuilt = build_model(project.graph, name=project.name)
+    assert "shared_encoder" in apply_project_weights(rebuilt, project).loaded
+    assert compare_outputs(model, rebuilt) < 1e-5
+
 
 def test_a_tied_embedding_model_imports_and_verifies(tmp_path):
     model = tied_embedding_model()
