@@ -187,4 +187,5 @@ def check_param(block_type: str, name: str, value: Any) -> Any:
     refusal = keras_refusal(block_type, {**initial_params(block_type), name: value})
     if refusal is None:
         return value
-    raise LayerboardError(problem or f"{label}: Keras does not accept {value!r}: {refusal}")
+    raise LayerboardError(f"{problem} Keras says: {refusal}" if problem else
+                          f"{label}: Keras does not accept {value!r}: {refusal}")

@@ -162,3 +162,37 @@ def test_a_name_that_is_taken_or_not_a_python_name_is_refused_and_the_field_rest
         assert inspector.name_edit.text() == "conv2d_1"
     assert "conv2d_1" in window.document.graph.nodes
     assert window.document.undo_stack.count() == 0
+
+
+def test_a_value_keras_takes_beyond_the_kind_shows_as_json_and_a_dtype_policy_is_a_choice(ready_window, qtbot):
+    """Keras is the judge: RandomRotation's factor is usually a number, but Keras takes a [low, high] range; the
+    inspector then shows it as JSON, swaps back to the number editor for a number, and refuses what Keras refuses
+    with Keras's reason."""
+    from PySide6.QtCore import QPointF
+
+    from ui.panels.param_editors import JsonEditor
+
+    window = ready_window
+    node_id = window.scene.add_block("RandomRotation", QPointF(0, 600))
+    editors = select(window, node_id)
+    assert isinstance(editors["factor"], FloatEditor)
+    type_into(editors["factor"].line, "[-0.1, 0.2]")
+    assert window.document.graph.nodes[node_id].params["factor"] == [-0.1, 0.2]
+    editors = window.inspector.editors
+    assert isinstance(editors["factor"], JsonEditor)
+    assert editors["factor"].line.text() == "[-0.1, 0.2]"
+    type_into(editors["factor"].line, "[0.3, 0.1, 5]")  # Keras: a factor range has two numbers
+    assert window.document.graph.nodes[node_id].params["factor"] == [-0.1, 0.2]
+    assert "Keras says:" in window.inspector.message.text()
+    type_into(editors["factor"].line, "0.25")
+    assert window.document.graph.nodes[node_id].params["factor"] == 0.25
+    assert isinstance(window.inspector.editors["factor"], FloatEditor)
+    window.undo_action.trigger()  # successive edits of one field are one undo step (SetParamCommand merges)
+    assert window.document.graph.nodes[node_id].params["factor"] == 0.1
+
+    editors = select(window, "conv2d_1")
+    dtype = editors["dtype"]
+    assert isinstance(dtype, ChoiceEditor) and dtype.box.currentText() == "(default)"
+    dtype.box.setCurrentIndex(dtype.box.findText("mixed_float16"))
+    dtype.box.activated.emit(dtype.box.currentIndex())
+    assert window.document.graph.nodes["conv2d_1"].params["dtype"] == "mixed_float16"

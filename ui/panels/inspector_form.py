@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QToolButton, QWi
 
 from builder.blocks import ParamSpec
 from ui import style
-from ui.panels.param_editors import ParamEditor, make_editor
+from ui.panels.param_editors import ParamEditor, editor_class, fits_editor, make_editor
 
 # Keras docstrings often open with the argument's type ("int, the dimension of..."): the editor already says it.
 _TYPE_PREFIX = re.compile(r"^(int|integer|bool|boolean|float|str|string),\s+", re.IGNORECASE)
@@ -40,6 +40,7 @@ class ParamForm(QWidget):
         self.labels: dict[str, QLabel] = {}
         self.help_labels: dict[str, QLabel] = {}  # parameter -> its help, shown under the editor
         self._rows: dict[str, list[int]] = {}  # parameter -> its form rows (editor, help)
+        self._fields: dict[str, QHBoxLayout] = {}  # parameter -> the row holding its editor and reset button
         self._form = QFormLayout(self)
         self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
@@ -49,10 +50,7 @@ class ParamForm(QWidget):
             self._add_row(spec)
 
     def _add_row(self, spec: ParamSpec) -> None:
-        editor = make_editor(spec, self)
-        editor.setToolTip(spec.help)
-        editor.committed.connect(self.committed)
-        editor.refused.connect(self.refused)
+        editor = self._editor(spec)
         reset = QToolButton(self)
         reset.setText("↺")
         reset.setAutoRaise(True)
@@ -67,6 +65,7 @@ class ParamForm(QWidget):
         row = QHBoxLayout(field)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(editor, 1)
+        self._fields[spec.name] = row
         row.addWidget(reset)
         label = QLabel(spec.name + ("*" if spec.required else ""), self)
         label.setToolTip(spec.help)
@@ -86,12 +85,31 @@ class ParamForm(QWidget):
         self.labels[spec.name] = label
         self._rows[spec.name] = rows
 
+    def _editor(self, spec: ParamSpec, value: Any = None) -> ParamEditor:
+        editor = make_editor(spec, self, value)
+        editor.setToolTip(spec.help)
+        editor.committed.connect(self.committed)
+        editor.refused.connect(self.refused)
+        return editor
+
+    def _fit_editor(self, name: str, values: list[Any]) -> ParamEditor:
+        """The row's editor, swapped for one that can show the values (JSON for an axis list where an int is
+        usual, or back to the typed one)."""
+        editor = self.editors[name]
+        misfit = next((v for v in values if not fits_editor(editor.spec.kind, v)), None)
+        if type(editor) is not editor_class(editor.spec, misfit):
+            replacement = self._editor(editor.spec, misfit)
+            self._fields[name].replaceWidget(editor, replacement)
+            editor.deleteLater()
+            self.editors[name] = editor = replacement
+        return editor
+
     def show_values(self, name: str, values: list[Any], any_set: bool, can_reset: bool = True) -> None:
         """Show one parameter as the nodes hold it: `values` per node (Keras's default where unset); different
         values show as mixed. `any_set`: some node sets it (bold name, and the reset button unless required)."""
-        editor = self.editors.get(name)
-        if editor is None:
+        if name not in self.editors:
             return
+        editor = self._fit_editor(name, values)
         first = values[0] if values else editor.spec.default
         if all(v == first for v in values):
             editor.show_value(first)

@@ -253,12 +253,19 @@ class TextEditor(ParamEditor):
 
 
 class FloatEditor(TextEditor):
+    """A number; a JSON list ("[-0.1, 0.2]", a range where Keras takes one) goes on for Keras to judge."""
+
     placeholder = "a number, e.g. 0.5"
 
     def format(self, value: Any) -> str:
         return repr(float(value))
 
-    def parse(self, text: str) -> float:
+    def parse(self, text: str) -> Any:
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno}).") from None
         try:
             return float(text)
         except ValueError:
@@ -315,7 +322,8 @@ class ShapeEditor(TextEditor):
 
 class JsonEditor(TextEditor):
     """Structured values as JSON text: a wrapper's inner layer ({"class_name": "LSTM", "config": {...}}),
-    an initializer or regularizer config, a vocabulary list. Plain words stay plain strings."""
+    an initializer or regularizer config, a vocabulary list, an axis list, a [low, high] range. For a
+    parameter of kind "json" a number, true/false or null is read as such; plain words stay plain strings."""
 
     placeholder = '{"class_name": "LSTM", "config": {"units": 32}}'
 
@@ -323,7 +331,12 @@ class JsonEditor(TextEditor):
         return value if isinstance(value, str) else json.dumps(value)
 
     def parse(self, text: str) -> Any:
-        if self.spec.kind != "layer" and not text.startswith(("{", "[")):
+        if self.spec.kind not in ("layer", "layers") and not text.startswith(("{", "[")):
+            if self.spec.kind != "str":
+                try:
+                    return json.loads(text)
+                except json.JSONDecodeError:
+                    pass
             return text
         try:
             return json.loads(text)
@@ -346,11 +359,39 @@ EDITORS: dict[str, type[ParamEditor]] = {
     "shape": ShapeEditor,
     "str": StrEditor,
     "layer": JsonEditor,
+    "layers": JsonEditor,
+    "json": JsonEditor,
+    "dtype": ChoiceEditor,  # a policy given as a config shows as its own item
 }
 
 
-def make_editor(spec: ParamSpec, parent: QWidget | None = None) -> ParamEditor:
-    """The editor for a parameter's kind (plain text for kinds this GUI does not know)."""
+def fits_editor(kind: str, value: Any) -> bool:
+    """Whether the typed editor of `kind` can show `value`; Keras takes more than a kind says (an axis list, a
+    [low, high] range where a number is usual), and such a value is shown and edited as JSON instead."""
+    if value is None or kind in ("str", "layer", "layers", "json", "dtype", "choice"):
+        return True
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind in ("tuple", "shape"):
+        items = value if isinstance(value, (list, tuple)) else [value]
+        items = [x for v in items for x in (v if isinstance(v, (list, tuple)) and v else [v])]
+        return all(v is None or isinstance(v, int) and not isinstance(v, bool) for v in items)
+    return True
+
+
+def editor_class(spec: ParamSpec, value: Any = None) -> type[ParamEditor]:
+    """The editor for a parameter's kind (plain text for kinds this GUI does not know); the JSON editor where
+    the kind's typed editor cannot show `value`."""
     if spec.kind == "choice" and not spec.choices:
-        return TextEditor(spec, parent)
-    return EDITORS.get(spec.kind, TextEditor)(spec, parent)
+        return TextEditor
+    if not fits_editor(spec.kind, value):
+        return JsonEditor
+    return EDITORS.get(spec.kind, TextEditor)
+
+
+def make_editor(spec: ParamSpec, parent: QWidget | None = None, value: Any = None) -> ParamEditor:
+    return editor_class(spec, value)(spec, parent)
