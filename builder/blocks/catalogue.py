@@ -115,6 +115,16 @@ def canonical_type(block_type: str) -> str:
     return _data()["aliases"].get(block_type, block_type)
 
 
+def aliases() -> dict[str, str]:
+    """Every other name keras.layers exports a block's class under -> the block type (no Keras import)."""
+    return dict(_data()["aliases"])
+
+
+def not_blocks() -> dict[str, str]:
+    """What keras.layers exports that is not a block -> why (no Keras import)."""
+    return dict(_data()["not_blocks"])
+
+
 def not_block_reason(name: str) -> str | None:
     """Why a name that keras.layers exports is not a block (Lambda carries code...), or None."""
     return _data()["not_blocks"].get(name)

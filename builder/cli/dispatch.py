@@ -8,7 +8,7 @@ import sys
 import traceback
 
 from builder.cli import check_command, data_commands, export_commands, project_commands, training_commands
-from builder.cli import layout_command, recover_command, rename_command, runs_command
+from builder.cli import layers_command, layout_command, recover_command, rename_command, runs_command
 from builder.cli import sample_command, settings_command
 from builder.cli.command import EXIT_ERROR, EXIT_INVALID, Command
 from builder.cli.output_paths import check_outputs
@@ -29,6 +29,7 @@ COMMANDS: tuple[Command, ...] = (
     export_commands.EXPORT,
     project_commands.IMPORT,
     project_commands.BLOCKS,
+    layers_command.LAYERS,
     rename_command.RENAME,
     layout_command.LAYOUT,
     recover_command.RECOVER,

@@ -162,8 +162,8 @@ def _is_default(value: Any, param: inspect.Parameter | None) -> bool:
 def _constructor(block_type: str, params: dict[str, Any], classes: _Classes, extra: list[str] = ()) -> str:
     """`layers.Conv2D(32, kernel_size=(3, 3), ...)`: only arguments that differ from Keras's defaults.
 
-    Mirrors keras_build.keras_kwargs: top-level lists become tuples, a wrapper's inner layer is
-    written inline as its own constructor.
+    Mirrors builder.model's keras_kwargs: top-level lists become tuples, a wrapper's inner layer (or a list of
+    them) is written inline as its own constructor.
     """
     signature = _signature(block_type)
     by_name = {p.name: p for p in signature}
@@ -173,6 +173,9 @@ def _constructor(block_type: str, params: dict[str, Any], classes: _Classes, ext
         if key in nested and isinstance(value, dict):
             blocks.check_param(block_type, key, value)
             code = _constructor(value["class_name"], dict(value.get("config", {})), classes)
+        elif key in nested and isinstance(value, list) and value:  # a Pipeline's layers, StackedRNNCells' cells
+            blocks.check_param(block_type, key, value)
+            code = "[" + ", ".join(_constructor(v["class_name"], dict(v.get("config", {})), classes) for v in value) + "]"
         elif _is_default(value, by_name.get(key)):
             continue
         else:
