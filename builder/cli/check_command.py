@@ -53,7 +53,7 @@ def _check(args: argparse.Namespace) -> int:
             "dataset_problems": dataset_problems,
             "nodes": [{"id": n, "type": project.graph.nodes[n].type,
                        "output_shape": list(r.shape) if r.shape is not None else None,
-                       "params": r.params, "error": r.error} for n, r in report.nodes.items()],
+                       "params": r.params, "shares": r.shares, "error": r.error} for n, r in report.nodes.items()],
             "total_params": report.total_params,
             "errors": report.graph_errors,
             "estimates": _estimates_json(cost),
@@ -71,7 +71,10 @@ def _check(args: argparse.Namespace) -> int:
         for node_id, r in report.nodes.items():
             shape = format_shape(r.shape) if r.ok else "ERROR"
             status = f" {_status_text(blocks[node_id]):<26}" if node_id in blocks else ""
-            print(f"{node_id:<20} {project.graph.nodes[node_id].type:<20} {shape:<22} {r.params:>10,}{status}".rstrip())
+            params = f"{r.params:>10,}" if not r.shares else f"{'shared':>10}"  # the owner counts the weights
+            print(f"{node_id:<20} {project.graph.nodes[node_id].type:<20} {shape:<22} {params}{status}".rstrip())
+            if r.shares:
+                print(f"  = calls the layer of '{r.shares}' (its weights)")
             if r.error:
                 print(f"  ! {r.error}")
             b = blocks.get(node_id)

@@ -55,6 +55,8 @@ def test_a_siamese_model_imports_with_one_set_of_shared_weights(tmp_path, capsys
     assert {n: node.shares for n, node in graph.nodes.items() if node.shares} == {
         "encoder_call2": "encoder", "projection_call2": "projection"}
     assert {graph.incoming(n)[0].source for n in ("encoder", "encoder_call2")} == {"left", "right"}
+    assert main(["check", str(path)]) == 0
+    assert "= calls the layer of 'encoder'" in capsys.readouterr().out
 
     project = load_project(path)
     rebuilt = build_model(project.graph, name=project.name)

@@ -61,6 +61,7 @@ def test_a_parameter_typed_on_one_call_changes_the_shared_layer_in_one_undo_step
     assert graph.nodes["encoder"].params["units"] == graph.nodes["encoder_call2"].params["units"] == 9
     assert stack.count() == steps + 1
     assert window.scene.node_items["encoder"].params_text == "45 params · shared by 1 more"
+    assert "Parameters: shares the weights of 'encoder'" in window.inspector.status.text()
     window.undo_action.trigger()
     assert graph.nodes["encoder"].params["units"] == graph.nodes["encoder_call2"].params["units"] == 6
 

@@ -296,7 +296,9 @@ class Inspector(QWidget):
         elif result.ok:
             from builder.model import format_shape
 
-            self.status.setText(f"Output shape: {format_shape(result.shape)}\nParameters: {result.params:,}")
+            weights = (f"Parameters: shares the weights of '{result.shares}'" if result.shares
+                       else f"Parameters: {result.params:,}")
+            self.status.setText(f"Output shape: {format_shape(result.shape)}\n{weights}")
             self.status.setStyleSheet("")
         else:
             colour = style.BLOCKED if result.blocked_by else style.ERROR
