@@ -10,7 +10,7 @@ keras = pytest.importorskip("keras")
 from keras import layers  # noqa: E402
 
 from builder.blocks import composites  # noqa: E402
-from builder.errors import ProjectFileError  # noqa: E402
+from builder.errors import LayerboardError, ProjectFileError  # noqa: E402
 from builder.importer import import_model, project_from_model  # noqa: E402
 from builder.model import apply_project_weights, build_model  # noqa: E402
 from builder.project import load_project, save_project  # noqa: E402
@@ -189,3 +189,11 @@ def test_one_name_is_one_block(tmp_path):
     path.write_text(json.dumps(_project({"ResidualBlock": _block("ResidualBlock")}, "ResidualBlock")))
     with pytest.raises(ProjectFileError, match="also a block of the library"):
         load_project(path)
+
+
+def test_a_nested_model_called_twice_is_refused_by_name():
+    twice = keras.Sequential([layers.Dense(3, name="inner_dense")], name="twice")
+    x = keras.Input((3,))
+    model = keras.Model(x, layers.Add(name="sum")([twice(x), twice(layers.Dense(3, name="pre")(x))]))
+    with pytest.raises(LayerboardError, match=r"twice \(a nested model called more than once"):
+        project_from_model(model)
