@@ -80,3 +80,33 @@ def test_deleting_the_owner_hands_the_layer_on_and_undo_shares_it_again(ready_wi
     assert graph.nodes["encoder_call2"].shares == "encoder"
     assert items["encoder_call2"].params_text == "shares weights of encoder"
     assert items["encoder"].share_group == ["encoder", "encoder_call2"]
+
+
+def test_call_again_from_a_block_menu_makes_a_siamese_branch_and_stop_sharing_gives_it_its_own_layer(
+        ready_window, qtbot, tmp_path):
+    from PySide6.QtCore import QPointF
+
+    window = ready_window
+    _open(window, qtbot, _siamese_file(tmp_path))
+    graph, stack = window.document.graph, window.document.undo_stack
+
+    def entry(node_id, text):
+        menu = window.canvas_menus.menu_for("node", node_id, QPointF())
+        return next(a for a in menu.actions() if a.text().startswith(text))
+
+    entry("encoder", "Call Again (Shared Weights)").trigger()
+    assert graph.nodes["encoder_call3"].shares == "encoder"
+    assert graph.nodes["encoder_call3"].params == graph.nodes["encoder"].params
+    assert graph.sharing_group("encoder") == ["encoder", "encoder_call2", "encoder_call3"]
+    item = window.scene.node_items["encoder_call3"]
+    assert item.shares == "encoder" and "encoder_call3" in window.scene.node_items["encoder"].share_group
+    stack.undo()
+    assert "encoder_call3" not in graph.nodes
+
+    entry("encoder_call2", "Stop Sharing encoder's Weights").trigger()
+    assert graph.nodes["encoder_call2"].shares is None
+    assert graph.nodes["encoder_call2"].params == {"units": 6}  # its params stay; its weights are its own now
+    qtbot.waitUntil(lambda: window.scene.node_items["encoder_call2"].params_text == "30 params", timeout=10_000)
+    stack.undo()
+    assert graph.nodes["encoder_call2"].shares == "encoder"
+    assert all("Stop Sharing" not in a.text() for a in window.canvas_menus.menu_for("node", "encoder", QPointF()).actions())

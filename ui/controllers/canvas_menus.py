@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 from builder import blocks
 from builder.graph import Edge
 from ui.controllers.window_controller import WindowController
-from ui.document.commands import SetFlagCommand
+from ui.document.commands import AddNodeCommand, SetFlagCommand, SetSharesCommand
 
 # The blocks most often put between two others; the rest are one submenu further, by palette category.
 COMMON_INSERTS = ("Dense", "Conv2D", "BatchNormalization", "LayerNormalization", "Dropout", "Activation",
@@ -63,6 +63,11 @@ class CanvasMenus(WindowController):
                        lambda: self._set_flag(selected, "output", not node.output))
         menu.addAction("Highlight What Feeds It", lambda: w.scene.highlight_upstream(node_id))
         menu.addSeparator()
+        if node.type != "Input" and blocks.is_catalogue_block(node.type):
+            menu.addAction("Call Again (Shared Weights)", lambda: self.call_again(node_id))
+        if node.shares:
+            menu.addAction(f"Stop Sharing {node.shares}'s Weights", lambda: self.stop_sharing(node_id))
+        menu.addSeparator()
         from builder.blocks import composites
 
         if composites.is_composite(node.type):
@@ -70,6 +75,22 @@ class CanvasMenus(WindowController):
         menu.addAction(w.save_block_action)
         if len(selected) > 1:
             menu.addAction(w.view_actions.auto_layout_action)
+
+    def call_again(self, node_id: str) -> str:
+        """Add a node beside `node_id` that calls its Keras layer again (a siamese branch, a tied layer): same type,
+        params and weights; wire its input to another tensor. Returns the new node's id."""
+        document = self.window.document
+        graph = document.graph
+        owner = graph.node(graph.owner(node_id))
+        x, y = graph.node(node_id).position
+        command = AddNodeCommand(graph, owner.type, owner.params, (x + 260.0, y), shares=owner.id)
+        document.push(command)
+        return command.node_id
+
+    def stop_sharing(self, node_id: str) -> None:
+        """Give a node that calls another's layer a layer (and weights) of its own, keeping its params."""
+        document = self.window.document
+        document.push(SetSharesCommand(document.graph, node_id, None))
 
     def _set_flag(self, node_ids: list[str], name: str, value: bool) -> None:
         """Freeze or mark every selected block as one undo step."""

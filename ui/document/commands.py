@@ -19,22 +19,62 @@ MOVE_ID = 1
 SET_PARAM_ID = 2
 
 
+def _call_id(graph: Graph, owner: str) -> str:
+    """`encoder_call2`, `encoder_call3`…: the id of another call of `owner`'s layer, as import names them."""
+    n = 2
+    while f"{owner}_call{n}" in graph.nodes:
+        n += 1
+    return f"{owner}_call{n}"
+
+
 class AddNodeCommand(QUndoCommand):
+    """Adds a node; with `shares`, one that calls that node's layer again (same type, params and weights)."""
+
     def __init__(self, graph: Graph, block_type: str, params: dict[str, Any], position: Point,
-                 node_id: str | None = None) -> None:
-        super().__init__(f"Add {block_type}")
+                 node_id: str | None = None, shares: str | None = None) -> None:
+        super().__init__(f"Call {shares} again" if shares else f"Add {block_type}")
         self._graph = graph
         self._block_type = block_type
         self._params = copy.deepcopy(params)
         self._position = position
+        self._shares = shares
         # Fixed on first redo so that a redo after an undo brings back the same id.
-        self.node_id = node_id or graph.new_id(block_type)
+        self.node_id = node_id or (_call_id(graph, shares) if shares else graph.new_id(block_type))
 
     def redo(self) -> None:
-        self._graph.add_node(self._block_type, copy.deepcopy(self._params), self._position, self.node_id)
+        self._graph.add_node(self._block_type, copy.deepcopy(self._params), self._position, self.node_id,
+                             shares=self._shares)
 
     def undo(self) -> None:
         self._graph.remove_node(self.node_id)
+
+
+class SetSharesCommand(QUndoCommand):
+    """Makes a node call another node's layer (shared weights), or gives it a layer of its own again (None); undo
+    puts back the sharing and the parameters it had."""
+
+    def __init__(self, graph: Graph, node_id: str, owner_id: str | None) -> None:
+        super().__init__(f"Share {owner_id}'s layer with {node_id}" if owner_id else f"Give {node_id} its own layer")
+        self._graph = graph
+        self._node_id = node_id
+        self._owner_id = owner_id
+        node = graph.node(node_id)
+        self._old_owner = node.shares
+        self._old_params = copy.deepcopy(node.params)
+        self._old_trainable = node.trainable
+
+    def redo(self) -> None:
+        self._graph.set_shares(self._node_id, self._owner_id)
+
+    def undo(self) -> None:
+        self._graph.set_shares(self._node_id, None)
+        for name in set(self._graph.node(self._node_id).params) | set(self._old_params):
+            if self._graph.node(self._node_id).params.get(name) != self._old_params.get(name):
+                self._graph.set_param(self._node_id, name, copy.deepcopy(self._old_params.get(name)))
+        if self._graph.node(self._node_id).trainable != self._old_trainable:
+            self._graph.set_flag(self._node_id, "trainable", self._old_trainable)
+        if self._old_owner is not None:
+            self._graph.set_shares(self._node_id, self._old_owner)
 
 
 class MoveNodesCommand(QUndoCommand):
