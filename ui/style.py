@@ -157,6 +157,7 @@ CATEGORY_COLOURS = {
     "Applications": QColor("#364fc7"),
     "Blocks": QColor("#1864ab"),
     "My blocks": QColor("#0b7285"),
+    "Project blocks": QColor("#5f3dc4"),
 }
 FALLBACK_COLOUR = QColor("#495057")
 

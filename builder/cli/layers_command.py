@@ -35,7 +35,7 @@ def _describe(block_type: str, as_json: bool) -> int:
     return EXIT_OK
 
 
-def _layers(args: argparse.Namespace) -> int:
+def _list_layers(args: argparse.Namespace) -> int:
     if args.layer:
         block_type = blocks.canonical_type(args.layer)
         if not blocks.is_catalogue_block(block_type):
@@ -62,4 +62,4 @@ def _layers(args: argparse.Namespace) -> int:
 
 
 LAYERS = Command("layers", "list the Keras layers the palette offers (generated from keras.layers), or one "
-                           "layer's parameters", _layers_arguments, _layers)
+                           "layer's parameters", _layers_arguments, _list_layers)
