@@ -9,7 +9,7 @@ QT_DEBS := libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 l
 	libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxcb-shm0 libxcb-sync1 libxcb-glx0
 
-.PHONY: run test test-templates test-processes setup system-deps screenshot clean
+.PHONY: run test test-templates test-processes test-catalogue setup system-deps screenshot clean
 
 run: setup
 	$(PY) main.py $(ARGS)
@@ -24,6 +24,11 @@ test-templates: setup
 # Real train/new/import/export processes killed mid-write and resumed (a few minutes; .ci/run runs it too).
 test-processes: setup
 	QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} $(PY) -m pytest -m processes tests $(PYTEST_ARGS)
+
+# Every Keras layer of the generated catalogue imported, rebuilt and compared (defaults and every argument changed),
+# mixed precision and LoRA, and every export of shared and nested models (a few minutes; .ci/run runs it).
+test-catalogue: setup
+	QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} $(PY) -m pytest -m catalogue tests/blocks $(PYTEST_ARGS)
 
 setup: system-deps $(STAMP)
 
