@@ -8,7 +8,7 @@ from builder.blocks import composites
 from builder.project import load_template
 from ui.panels.palette import MAX_CONTENT_WIDTH, Palette
 
-LONG_USER_BLOCK = "ContrastLimitedAdaptiveHistogramEqualization"
+LONG_USER_BLOCK = "MyVeryLongContrastLimitedHistogramEqualizationBlock"
 
 
 def save_long_named_block() -> None:
@@ -46,7 +46,7 @@ def test_long_names_are_whole_and_scroll_into_view_in_a_narrow_dock(qtbot):
     assert palette.items[LONG_USER_BLOCK].toolTip(0).startswith(LONG_USER_BLOCK)
 
 
-def test_at_its_content_width_every_shipped_name_shows_without_scrolling(qtbot):
+def test_at_its_content_width_every_name_shows_but_one_wider_than_the_cap(qtbot):
     palette = Palette()
     qtbot.addWidget(palette)
     width = palette.content_width()
@@ -55,9 +55,12 @@ def test_at_its_content_width_every_shipped_name_shows_without_scrolling(qtbot):
     palette.show()
     qtbot.waitExposed(palette)
     tree = palette.tree
-    assert tree.horizontalScrollBar().maximum() == 0
-    for name, item in palette.items.items():
-        assert tree.visualItemRect(item).right() <= tree.viewport().width(), name
+    # only a name that alone is wider than the cap (Keras's ContrastLimitedAdaptiveHistogramEqualization) scrolls
+    metrics = QFontMetrics(tree.font())
+    shown_to = {name: tree.visualItemRect(item).left() + tree.iconSize().width() + metrics.horizontalAdvance(name)
+                for name, item in palette.items.items()}
+    cut = {name for name, right in shown_to.items() if right > tree.viewport().width()}
+    assert cut <= {"ContrastLimitedAdaptiveHistogramEqualization"}, cut
 
 
 def test_a_very_long_user_block_name_caps_the_content_width(qtbot):
