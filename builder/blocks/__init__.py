@@ -9,12 +9,12 @@ from builder.blocks.block_types import (block_spec, block_types, call_style, che
                                         input_count, input_ports, is_catalogue_block, is_known, keras_class,
                                         nested_layer_params, output_ports, palette, required_inputs)
 from builder.blocks.catalogue import BlockSpec, ParamSpec, canonical_type, catalogue_types, not_block_reason
-from builder.blocks.keras_arguments import keras_refusal, nested_layer, plain_argument
+from builder.blocks.keras_arguments import keras_argument, keras_refusal, nested_layer
 from builder.blocks.graph_data import LAMBDA_REFUSED, expect_type, read_graph
 
 __all__ = [
     "BlockSpec", "LAMBDA_REFUSED", "ParamSpec", "block_spec", "block_types", "call_style", "canonical_type",
-    "catalogue_types", "keras_refusal", "nested_layer", "not_block_reason", "plain_argument",
+    "catalogue_types", "keras_argument", "keras_refusal", "nested_layer", "not_block_reason",
     "check_param", "class_path", "composites", "expect_type", "file_params", "initial_params", "input_count", "input_ports",
     "is_catalogue_block", "is_known", "keras_class", "nested_layer_params", "output_ports", "palette",
     "read_graph", "required_inputs",

@@ -163,12 +163,14 @@ def _typed_problem(spec, label: str, value: Any) -> str | None:
     return None
 
 
-def check_param(block_type: str, name: str, value: Any) -> Any:
+def check_param(block_type: str, name: str, value: Any, params: dict[str, Any] | None = None) -> Any:
     """Validate one parameter value; returns it or raises with a clear reason.
 
     Keras is the judge: a value that the parameter's kind does not describe (an axis list where an int is usual,
     a [low, high] range, a dtype policy, an initializer config) is accepted when Keras builds the layer with it,
-    and refused with Keras's own reason when it does not."""
+    and refused with Keras's own reason when it does not. `params` are the node's other parameters: Keras judges
+    the value among them (an `idf_weights` only goes with `output_mode="tf_idf"`), else among the block's first
+    values."""
     spec = block_spec(block_type).param(name)
     label = f"{block_type}.{name}"
     if value is None:
@@ -184,7 +186,7 @@ def check_param(block_type: str, name: str, value: Any) -> Any:
         if problem:
             raise LayerboardError(problem)
         return value
-    refusal = keras_refusal(block_type, {**initial_params(block_type), name: value})
+    refusal = keras_refusal(block_type, {**initial_params(block_type), **(params or {}), name: value})
     if refusal is None:
         return value
     raise LayerboardError(f"{problem} Keras says: {refusal}" if problem else

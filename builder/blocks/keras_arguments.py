@@ -30,6 +30,19 @@ def plain_argument(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
+def keras_argument(name: str, value: Any) -> Any:
+    """A parameter's JSON value as the constructor takes it: a `quantization_config` config becomes Keras's
+    quantization config object (only keras.quantizers' own classes; Keras's from_config, as its loader does),
+    lists become tuples, the rest unchanged."""
+    if name == "quantization_config" and isinstance(value, dict):
+        import keras
+
+        cls = getattr(keras.quantizers, str(value.get("class_name", "")), None)
+        if isinstance(cls, type) and issubclass(cls, keras.quantizers.QuantizationConfig):
+            return cls.from_config(dict(value.get("config") or {}))
+    return plain_argument(value)
+
+
 def keras_refusal(block_type: str, params: dict[str, Any]) -> str | None:
     """Keras's reason for not building `block_type` with `params` (its error's first line), or None if it builds."""
     import inspect
@@ -41,7 +54,7 @@ def keras_refusal(block_type: str, params: dict[str, Any]) -> str | None:
         if found is None or kind == "Input":
             raise LayerboardError(f"'{kind}' is not a layer block Layerboard knows.")
         nested = {n for n, p in found.get("params", {}).items() if p.get("kind") in ("layer", "layers")}
-        kwargs = {k: nested_layer(v, make) if k in nested else plain_argument(v) for k, v in values.items()}
+        kwargs = {k: nested_layer(v, make) if k in nested else keras_argument(k, v) for k, v in values.items()}
         return catalogue.keras_class(kind)(**kwargs)
 
     if not inspect.isclass(catalogue.keras_class(block_type)):

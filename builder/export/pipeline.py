@@ -6,7 +6,8 @@ run it (builder.export.runtime_check) and runs the project's validation samples;
 the Keras model's; only then is the artifact moved into place, with export_report.json (and, for a TFLite
 classifier, labels.txt) beside it. A failed verification leaves nothing at the target path.
 
-Float exports must agree with Keras within TOLERANCE (max abs difference). Quantised TFLite files (float16,
+Float exports must agree with Keras within TOLERANCE (max abs difference; a model with half-precision layers
+within HALF_PRECISION_TOLERANCE of its outputs' scale, since TFLite converts a float32 copy of it). Quantised TFLite files (float16,
 dynamic-range, int8) are compared on predicted classes and validation accuracy (or RMSE against Keras for
 regression); `max_accuracy_drop` (percentage points, default 1.0 for int8) refuses a file that loses more and
 names the layers that lose the most.
@@ -33,6 +34,9 @@ from builder.training import validate_settings
 
 FORMATS = ("keras", "h5", "savedmodel", "tflite", "onnx")
 TOLERANCE = 1e-4
+# A model with float16 layers (mixed_float16 or float16 policies) computes with ~3 significant digits; a file that
+# computes in float32 (TFLite is given a float32 copy) agrees with it to about this, relative to the outputs' size.
+HALF_PRECISION_TOLERANCE = 1e-2
 LABELS_FILE = "labels.txt"
 
 
@@ -136,12 +140,27 @@ def verify_artifact(fmt: str, artifact: Path, model, data, context: ExportContex
     if options.quantization != "float32":
         judge_quantized(report, expected, run.outputs, data, options, model)
         return report
-    report.tolerance = TOLERANCE
+    report.tolerance = tolerance = _float_tolerance(model, expected)
     compare_classes(report, expected, run.outputs, data)
-    if report.max_abs_diff > TOLERANCE:
+    if report.max_abs_diff > tolerance:
         raise ExportError(f"Verification failed: the written file's outputs differ from the Keras model's by "
-                          f"{report.max_abs_diff:.3g} (allowed {TOLERANCE:g}); nothing was written to {out_path}.")
+                          f"{report.max_abs_diff:.3g} (allowed {tolerance:g}); nothing was written to {out_path}.")
     return report
+
+
+def _float_tolerance(model, expected) -> float:
+    """TOLERANCE, or for a model with half-precision layers HALF_PRECISION_TOLERANCE times its outputs' scale."""
+    def names(layer):
+        yield layer.dtype_policy.name
+        for sub in getattr(layer, "layers", []):
+            if sub is not layer:
+                yield from names(sub)
+
+    half = ("float16", "bfloat16", "mixed_float16", "mixed_bfloat16")
+    if not any(name in half for layer in model.layers for name in names(layer)):
+        return TOLERANCE
+    scale = max([1.0] + [float(np.max(np.abs(np.asarray(e, dtype="float32")))) for e in expected])
+    return HALF_PRECISION_TOLERANCE * scale
 
 
 def _max_diff(expected, actual) -> float:

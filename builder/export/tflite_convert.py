@@ -197,6 +197,35 @@ def _unrolled(model):
     return copy
 
 
+def _float32_copy(model):
+    """(model, options note): a copy of `model` whose layers compute in float32 (same weights, cast) when any layer
+    has another float dtype policy (mixed_float16, float16, bfloat16), else `model` itself.
+
+    A float16 computation converts to TensorFlow (Flex) ops that the TFLite interpreter cannot run; TFLite's own
+    float16 and int8 options are how a phone model gets smaller, so the converter is given float32 layers."""
+    import keras
+
+    def policies(layer):
+        yield layer.dtype_policy.name
+        for sub in getattr(layer, "layers", []):
+            if sub is not layer:
+                yield from policies(sub)
+
+    float_names = ("float16", "bfloat16", "mixed_float16", "mixed_bfloat16", "float64")
+    if not any(name in float_names for layer in model.layers for name in policies(layer)):
+        return model, []
+
+    def clone(layer):
+        cfg = layer.get_config()
+        if "dtype" in cfg:
+            cfg["dtype"] = "float32"
+        return layer.__class__.from_config(cfg)
+
+    copy = keras.models.clone_model(model, clone_function=clone, recursive=True)
+    copy.set_weights([w.astype("float32") if w.dtype.kind == "f" else w for w in model.get_weights()])
+    return copy, ["float32 copy of the float16/mixed-precision layers"]
+
+
 def _calibratable(model):
     """(model to calibrate, options note) - see `_unrolled`."""
     if _has_recurrent(model):
@@ -218,10 +247,11 @@ def convert(model, quantization: str = "float32", representative=None, io_type: 
         raise ExportError(f"Input/output type {io_type} needs int8 quantisation (got {quantization}).")
     if not getattr(model, "inputs", None):
         raise ExportError("The model must be built (a functional model with known inputs) to convert it to TFLite.")
-    extra = []
+    model, extra = _float32_copy(model)
     if quantization == "int8":
         representative = _check_representative(model, representative)
-        model, extra = _calibratable(model)
+        model, unrolled = _calibratable(model)
+        extra += unrolled
 
     errors, logs = [], []
     for batch, select, lower in _ATTEMPTS:

@@ -78,6 +78,8 @@ class KerasGraphWalker:
         if input_layer is not None and (getattr(input_layer, "sparse", False) or getattr(input_layer, "ragged", False)):
             self.problems.append(f"{name} (a sparse or ragged Input)")
         params: dict[str, Any] = {"shape": [None if d is None else int(d) for d in tensor.shape[1:]]}
+        if tensor.shape[0] is not None:  # a fixed batch size (a stateful RNN needs one)
+            params["batch_size"] = int(tensor.shape[0])
         dtype = str(tensor.dtype)
         if dtype != "float32":
             params["dtype"] = dtype
@@ -269,7 +271,7 @@ class KerasGraphWalker:
         params = config_params(block_type, layer.get_config())
         for name, value in params.items():
             try:
-                blocks.check_param(block_type, name, value)
+                blocks.check_param(block_type, name, value, params)
             except LayerboardError as exc:
                 self.problems.append(f"{who}: {exc}")
                 return None

@@ -92,7 +92,7 @@ def backbone_node(model, node_id: str) -> Node | None:
         node = Node(id=node_id, type="MobileNetV2", params=params, trainable=bool(model.trainable))
         try:
             for name, value in params.items():
-                blocks.check_param(node.type, name, value)
+                blocks.check_param(node.type, name, value, node.params)
             twin = make_layer(node, pretrained_weights=False)
         except Exception:  # the catalogue's block cannot take these settings: not this backbone
             continue

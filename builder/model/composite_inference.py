@@ -35,7 +35,7 @@ def _call_block(block_type: str, prefix: str, values: dict[str, Any], inputs: li
                                folder)
         for name, value in node.params.items():
             try:
-                blocks.check_param(node.type, name, value)
+                blocks.check_param(node.type, name, value, node.params)
             except LayerboardError as exc:
                 raise _InnerFailure(f"inner {node.type} '{named.id}': {exc}") from None
         try:

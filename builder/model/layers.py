@@ -59,7 +59,7 @@ def keras_kwargs(node: Node, folder: str | Path | None = None) -> dict[str, Any]
             blocks.check_param(node.type, key, value)
             kwargs[key] = blocks.nested_layer(value, make)
         else:
-            kwargs[key] = blocks.plain_argument(value)
+            kwargs[key] = blocks.keras_argument(key, value)
     return kwargs
 
 
@@ -68,7 +68,8 @@ def make_input(node: Node):
     import keras
 
     kwargs = keras_kwargs(node)
-    return keras.Input(shape=kwargs.get("shape"), dtype=kwargs.get("dtype"), name=node.id)
+    return keras.Input(shape=kwargs.get("shape"), dtype=kwargs.get("dtype"), batch_size=kwargs.get("batch_size"),
+                       name=node.id)
 
 
 def make_layer(node: Node, folder: str | Path | None = None, *, pretrained_weights: bool = True):

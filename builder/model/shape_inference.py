@@ -19,7 +19,7 @@ from builder.model.explanations import explain
 from builder.model.layers import apply_layer, make_input, make_layer
 from builder.model.pretrained import imagenet_problem
 from builder.model.shape_report import NodeResult, Shape, ShapeReport, format_shape
-from builder.model.weightless import count_weights, shapes_only, too_big
+from builder.model.weightless import count_weights, keeps_state, shapes_only, too_big
 
 def _wiring_problem(graph: Graph, node: Node, edges) -> str | None:
     """What is wrong with the wires into a node (count, port names), or None."""
@@ -176,7 +176,7 @@ class ShapeInference:
         who = f"{node.type} '{node.id}'"
         for name, value in node.params.items():
             try:
-                blocks.check_param(node.type, name, value)
+                blocks.check_param(node.type, name, value, node.params)
             except LayerboardError as exc:
                 return NodeResult(error=f"{who}: {exc}")
         if node.type != "Input" and not blocks.is_catalogue_block(node.type):  # a composite block
@@ -192,7 +192,7 @@ class ShapeInference:
             return NodeResult(error=problem)
         # The layer is thrown away, so its weights (and a Dropout's seed) need shapes, not values: none is
         # allocated (a third of the time per node, and a layer too big to build is named instead of built).
-        with shapes_only():
+        with shapes_only(defer=not keeps_state(node.params)):
             try:
                 layer = make_layer(node, self.folder, pretrained_weights=False)
             except Exception as exc:  # Keras rejects the arguments: say which

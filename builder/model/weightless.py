@@ -14,8 +14,12 @@ from typing import Iterator
 
 
 @contextmanager
-def shapes_only() -> Iterator[None]:
-    """Build layers inside: their weights get shapes, never values, and none is left for Keras to fill in later."""
+def shapes_only(defer: bool = True) -> Iterator[None]:
+    """Build layers inside: their weights get shapes, never values, and none is left for Keras to fill in later.
+    With `defer` False (a layer that `keeps_state`) nothing is deferred."""
+    if not defer:
+        yield
+        return
     import keras
     from keras.src.backend.common import global_state  # Keras keeps its deferred weights in this list
 
@@ -26,6 +30,12 @@ def shapes_only() -> Iterator[None]:
             yield
     finally:
         global_state.set_global_attribute(key, before)
+
+
+def keeps_state(params: dict) -> bool:
+    """A stateful RNN (`stateful=True`) makes its state variables from values when it is built, which Keras refuses
+    inside a stateless scope: such a layer is built with its (small) state allocated."""
+    return params.get("stateful") is True
 
 
 def memory_bytes() -> int | None:

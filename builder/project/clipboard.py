@@ -93,7 +93,7 @@ def paste_plan(graph: Graph, data: Any, anchor: tuple[float, float] = (0.0, 0.0)
     for i, node in enumerate(copied.nodes.values()):
         for name, value in node.params.items():
             try:
-                blocks.check_param(node.type, name, value)
+                blocks.check_param(node.type, name, value, node.params)
             except LayerboardError as exc:
                 raise ProjectFileError(_SOURCE, f"graph.nodes[{i}].params.{name}", str(exc)) from None
     ax, ay = (float(v) for v in anchor)

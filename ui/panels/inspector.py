@@ -372,7 +372,7 @@ class Inspector(QWidget):
             return False  # an editor losing focus after its nodes went away
         for node in nodes:
             try:
-                blocks.check_param(node.type, name, value)
+                blocks.check_param(node.type, name, value, node.params)
             except LayerboardError as exc:
                 self._refuse(str(exc) if len(nodes) == 1 else f"'{node.id}': {exc}")
                 self._show_param(name)
