@@ -49,7 +49,7 @@ def verification_data(model, project: Project | None, count: int | None, represe
 
         data = load_project_dataset(project)
         names = input_names(model)
-        if _feeds(data.x_val, names):
+        if _feeds(data.x_val, names, model):
             take = count or min(length(data.x_val), MAX_SAMPLES)
             dtypes = [t.dtype for t in model.inputs]
             x = _arrays(data.x_val, names, take, dtypes)
@@ -73,11 +73,24 @@ def verification_data(model, project: Project | None, count: int | None, represe
     return VerificationData(noise(take), "random", representative=noise(representative) if representative else None)
 
 
-def _feeds(x, names: list[str]) -> bool:
-    """Whether the dataset's inputs feed the model: one array for a one-input model, or an array per input name."""
+def _feeds(x, names: list[str], model) -> bool:
+    """Whether the dataset's inputs feed the model: one array for a one-input model, or an array per input name,
+    each of the input's per-sample shape (an imported model beside the project's default dataset is checked on
+    seeded noise instead)."""
     if isinstance(x, dict):
-        return all(name in x for name in names)
-    return len(names) == 1
+        if not all(name in x for name in names):
+            return False
+        columns = [x[name] for name in names]
+    elif len(names) == 1:
+        columns = [x]
+    else:
+        return False
+    for column, tensor in zip(columns, model.inputs):
+        sample = tuple(np.shape(column)[1:]) if hasattr(column, "shape") else None
+        wanted = tuple(tensor.shape[1:])
+        if sample is None or len(sample) != len(wanted) or any(w is not None and w != s for s, w in zip(sample, wanted)):
+            return False
+    return True
 
 
 def _arrays(x, names: list[str], count: int, dtypes) -> list[np.ndarray]:
