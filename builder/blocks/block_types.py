@@ -10,7 +10,7 @@ from typing import Any
 
 from builder.blocks import catalogue, composites
 from builder.blocks.catalogue import BlockSpec
-from builder.blocks.keras_arguments import keras_refusal
+from builder.blocks.keras_arguments import is_layer_config, keras_judges, keras_refusal
 from builder.errors import LayerboardError, UnknownBlockError
 
 
@@ -85,12 +85,12 @@ def output_ports(block_type: str, count: int = 1) -> list[str]:
 def nested_layer_params(block_type: str) -> list[str]:
     """Parameters that hold another layer (a wrapper's inner layer, an RNN's cell) as {"class_name", "config"},
     or a list of them (a Pipeline's layers)."""
-    return [name for name, p in _entry(block_type).get("params", {}).items() if p.get("kind") in ("layer", "layers")]
+    return catalogue.entry_nested_params(_entry(block_type))
 
 
 def file_params(block_type: str) -> list[str]:
     """Parameters that Keras reads as the path of a file when given a string (a lookup's `vocabulary`)."""
-    return [name for name, p in _entry(block_type).get("params", {}).items() if p.get("file")]
+    return catalogue.entry_file_params(_entry(block_type))
 
 
 def initial_params(block_type: str) -> dict[str, Any]:
@@ -117,40 +117,62 @@ def block_spec(block_type: str) -> BlockSpec:
 
 
 def _check_nested(label: str, value: Any, kind: str) -> Any:
+    """An inner layer (or a list of them): each a catalogue layer class, each of its parameters checked in turn."""
     items = value if kind == "layers" and isinstance(value, list) else [value]
     if kind == "layers" and not (isinstance(value, list) and value):
         raise LayerboardError(f"{label} must be a list of layers: [{{\"class_name\": \"LSTMCell\", \"config\": "
                               f"{{\"units\": 32}}}}, ...], not {value!r}.")
     for item in items:
-        if not (isinstance(item, dict) and isinstance(item.get("class_name"), str) and isinstance(item.get("config", {}), dict)):
+        if not is_layer_config(item):
             raise LayerboardError(f"{label} must be a layer: {{\"class_name\": \"LSTM\", \"config\": {{\"units\": 32}}}}, not {value!r}.")
-        if not is_known(item["class_name"]) or item["class_name"] == "Input":
-            raise LayerboardError(f"{label}: '{item['class_name']}' is not a layer block Layerboard knows.")
+        inner = item["class_name"]
+        if not catalogue.is_layer_class(inner):
+            raise LayerboardError(f"{label}: '{inner}' is not a layer block that can sit inside another (only a "
+                                  "catalogue layer can; not Input or a keras.applications model).")
+        config = item.get("config") or {}
+        for name, inner_value in config.items():
+            check_param(inner, name, inner_value, config)
     return value
+
+
+def fits_kind(kind: str, value: Any) -> bool:
+    """Whether `value` (not None) has the parameter kind's form: a bool, a whole number, a number, whole numbers
+    (one level of nesting), a shape (whole numbers or null); any value for the kinds Keras judges."""
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "tuple":
+        items = value if isinstance(value, (list, tuple)) else [value]
+        # One level of nesting is allowed: ZeroPadding2D/Cropping2D take ((top, bottom), (left, right)).
+        items = [x for v in items for x in (v if isinstance(v, (list, tuple)) and v else [v])]
+        return all(isinstance(v, int) and not isinstance(v, bool) for v in items)
+    if kind == "shape":
+        return isinstance(value, (list, tuple)) and all(v is None or isinstance(v, int) and not isinstance(v, bool)
+                                                        for v in value)
+    if kind == "str":
+        return isinstance(value, str)
+    return True
+
+
+_KIND_WORDS = {"bool": "true or false", "int": "a whole number", "float": "a number",
+               "tuple": "a whole number or a list of them"}
 
 
 def _typed_problem(spec, label: str, value: Any) -> str | None:
     """What is wrong with `value` for the parameter's kind and range, or None."""
     kind = spec.kind
-    if kind == "bool" and not isinstance(value, bool):
-        return f"{label} must be true or false, not {value!r}."
-    if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
-        return f"{label} must be a whole number, not {value!r}."
-    if kind == "float" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        return f"{label} must be a number, not {value!r}."
     if kind == "choice" and spec.choices is not None and value not in spec.choices:
         return f"{label} must be one of {', '.join(map(str, spec.choices))}; got {value!r}."
+    if kind == "shape" and not (fits_kind(kind, value) and all(v is None or v > 0 for v in value)):
+        return f"{label} must be a list of positive whole numbers (or null), not {value!r}."
+    if not fits_kind(kind, value):
+        return f"{label} must be {_KIND_WORDS.get(kind, kind)}, not {value!r}."
     if kind == "tuple":
         items = value if isinstance(value, (list, tuple)) else [value]
-        # One level of nesting is allowed: ZeroPadding2D/Cropping2D take ((top, bottom), (left, right)).
-        items = [x for v in items for x in (v if isinstance(v, (list, tuple)) and v else [v])]
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
-            return f"{label} must be a whole number or a list of them, not {value!r}."
-        numbers = items
-    elif kind == "shape":
-        if not isinstance(value, (list, tuple)) or not all(v is None or (isinstance(v, int) and v > 0) for v in value):
-            return f"{label} must be a list of positive whole numbers (or null), not {value!r}."
-        numbers = []
+        numbers = [x for v in items for x in (v if isinstance(v, (list, tuple)) and v else [v])]
     elif kind in ("int", "float"):
         numbers = [value]
     else:
@@ -179,14 +201,21 @@ def check_param(block_type: str, name: str, value: Any, params: dict[str, Any] |
         return None
     if spec.kind in ("layer", "layers"):
         return _check_nested(label, value, spec.kind)
-    problem = None if spec.kind in ("json", "dtype", "str") else _typed_problem(spec, label, value)
-    if problem is None and spec.kind not in ("json", "dtype"):
+    # Keras judges what the kind leaves open: any json/dtype value, and a str parameter given a config
+    # (an initializer as {"class_name": "RandomNormal", ...})
+    keras_decides = spec.kind in ("json", "dtype") or (spec.kind == "str" and not isinstance(value, str))
+    problem = None if keras_decides else _typed_problem(spec, label, value)
+    if problem is None and not keras_decides:
         return value
-    if not catalogue.is_catalogue_block(block_type):  # a composite block's parameter: its kind is all there is
+    # a composite block's parameter, keras.Input's, a keras.applications model's: the kind is all there is
+    if not catalogue.is_catalogue_block(block_type) or not keras_judges(block_type):
         if problem:
             raise LayerboardError(problem)
         return value
-    refusal = keras_refusal(block_type, {**initial_params(block_type), **(params or {}), name: value})
+    first = initial_params(block_type)
+    if params is not None:  # the node's parameters are what it holds; a required one it lacks takes its first value
+        first = {k: v for k, v in first.items() if block_spec(block_type).param(k).required}
+    refusal = keras_refusal(block_type, {**first, **(params or {}), name: value})
     if refusal is None:
         return value
     raise LayerboardError(f"{problem} Keras says: {refusal}" if problem else

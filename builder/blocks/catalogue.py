@@ -140,6 +140,24 @@ def entry(block_type: str) -> dict[str, Any] | None:
     return _data()["blocks"].get(block_type)
 
 
+# ---- parameter queries on an entry (a catalogue entry, or a composite block's entry of the same form) ----
+def entry_nested_params(entry: dict[str, Any]) -> list[str]:
+    """Parameters that hold another layer ({"class_name", "config"}) or a list of them."""
+    return [name for name, p in entry.get("params", {}).items() if p.get("kind") in ("layer", "layers")]
+
+
+def entry_file_params(entry: dict[str, Any]) -> list[str]:
+    """Parameters that Keras reads as the path of a file when given a string (a lookup's `vocabulary`)."""
+    return [name for name, p in entry.get("params", {}).items() if p.get("file")]
+
+
+def is_layer_class(block_type: str) -> bool:
+    """A catalogue block that is one Keras layer class (no Keras import): not Input, not a keras.applications
+    model (a function that builds a whole model). Only these may sit inside another layer."""
+    found = entry(block_type)
+    return found is not None and block_type != "Input" and not found.get("class", "").startswith("keras.applications:")
+
+
 # ---- port queries on an entry (a catalogue entry, or a composite block's entry of the same form) ----
 def entry_input_count(entry: dict[str, Any]) -> int | None:
     n = entry["inputs"]

@@ -28,7 +28,7 @@ from builder.export.tflite_convert import IO_TYPES, QUANTIZATIONS
 from builder.export.verification import keras_outputs, load_model_file, max_abs_diff, verification_data
 from builder.export.writers import SUFFIXES, WRITERS, check_target
 from builder.files import atomic_path, atomic_write_text, check_replaceable
-from builder.model import input_names, output_names
+from builder.model import input_names, output_names, uses_half_precision
 from builder.project import Project
 from builder.training import validate_settings
 
@@ -150,14 +150,7 @@ def verify_artifact(fmt: str, artifact: Path, model, data, context: ExportContex
 
 def _float_tolerance(model, expected) -> float:
     """TOLERANCE, or for a model with half-precision layers HALF_PRECISION_TOLERANCE times its outputs' scale."""
-    def names(layer):
-        yield layer.dtype_policy.name
-        for sub in getattr(layer, "layers", []):
-            if sub is not layer:
-                yield from names(sub)
-
-    half = ("float16", "bfloat16", "mixed_float16", "mixed_bfloat16")
-    if not any(name in half for layer in model.layers for name in names(layer)):
+    if not uses_half_precision(model):
         return TOLERANCE
     scale = max([1.0] + [float(np.max(np.abs(np.asarray(e, dtype="float32")))) for e in expected])
     return HALF_PRECISION_TOLERANCE * scale

@@ -178,9 +178,10 @@ def _constructor(block_type: str, params: dict[str, Any], classes: _Classes, ext
             code = "[" + ", ".join(_constructor(v["class_name"], dict(v.get("config", {})), classes) for v in value) + "]"
         elif _is_default(value, by_name.get(key)):
             continue
-        elif key == "quantization_config" and isinstance(value, dict) and str(value.get("class_name", "")).isidentifier():
+        elif key == "quantization_config" and isinstance(value, dict) and blocks.quantization_config_class(value):
             # Keras's own reading of the config (Dense.from_config does the same)
-            code = f"keras.quantizers.{value['class_name']}.from_config({literal(value.get('config') or {})})"
+            name = blocks.quantization_config_class(value).__name__
+            code = f"keras.quantizers.{name}.from_config({literal(value.get('config') or {})})"
         else:
             code = literal(value, top=True)
         first = signature[0] if signature else None

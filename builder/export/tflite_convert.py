@@ -34,6 +34,7 @@ import numpy as np
 from builder.errors import ExportError
 from builder.quiet_tensorflow import caught_stderr, without_chatter
 from builder.export.serving import input_specs, write_serving_savedmodel
+from builder.model import dtype_policy_names, uses_half_precision
 
 QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
 IO_TYPES = ("float32", "int8", "uint8")
@@ -205,14 +206,7 @@ def _float32_copy(model):
     float16 and int8 options are how a phone model gets smaller, so the converter is given float32 layers."""
     import keras
 
-    def policies(layer):
-        yield layer.dtype_policy.name
-        for sub in getattr(layer, "layers", []):
-            if sub is not layer:
-                yield from policies(sub)
-
-    float_names = ("float16", "bfloat16", "mixed_float16", "mixed_bfloat16", "float64")
-    if not any(name in float_names for layer in model.layers for name in policies(layer)):
+    if not uses_half_precision(model) and "float64" not in dtype_policy_names(model):
         return model, []
 
     def clone(layer):

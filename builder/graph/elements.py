@@ -34,6 +34,15 @@ class Node:
         return data
 
 
+def call_id(owner: str, taken) -> str:
+    """`encoder_call2`, `encoder_call3`…: the first free id for another call of `owner`'s layer (import and the
+    canvas name the calls of a shared layer alike)."""
+    n = 2
+    while f"{owner}_call{n}" in taken:
+        n += 1
+    return f"{owner}_call{n}"
+
+
 @dataclass(frozen=True)
 class Edge:
     """A wire from output port `source_port` of `source` to input port `target_port` of `target`."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from builder import blocks
 from builder.errors import LayerboardError, first_line
-from builder.graph import Node, snake_case
+from builder.graph import Node, call_id, snake_case
 from builder.importer.config_translation import config_differences, config_params
 from builder.importer.nested_models import backbone_node, block_definition, node_id_for
 
@@ -255,8 +255,7 @@ class KerasGraphWalker:
                                      "across a composite block cannot be represented)")
                 return None
             first = self.nodes[owner]
-            calls = 1 + sum(1 for node in self.nodes.values() if node.shares == owner)
-            node_id = self._unique_id(f"{owner}_call{calls + 1}", scope)
+            node_id = self._unique_id(call_id(owner, self.nodes), scope)
             self._add(Node(id=node_id, type=first.type, params=dict(first.params), trainable=first.trainable,
                            shares=owner), None, port_count)
             return node_id

@@ -12,6 +12,7 @@ from builder.model.model_files import (UnreadableModelError, input_names, load_m
                                        output_names, random_inputs)
 from builder.model.layers import apply_layer, keras_kwargs, make_input, make_layer, node_files, output_tensors
 from builder.model.output_activation import UNKNOWN_ACTIVATION, output_activation
+from builder.model.precision import dtype_policy_names, uses_half_precision
 from builder.model.pretrained import WeightsFile, keras_models_folder, weights_files, weights_notices
 from builder.model.shape_inference import ShapeInference, infer_shapes
 from builder.model.shape_trace import ShapeTrace, trace_shape
@@ -25,5 +26,5 @@ __all__ = [
     "load_node_weights", "model_input_specs", "random_inputs",
     "make_input", "make_layer", "model_outputs", "node_files", "output_activation", "output_names", "output_tensors", "save_node_weights",
     "save_selection", "WeightsFile", "keras_models_folder", "weights_files", "weights_notices",
-    "ShapeTrace", "trace_shape",
+    "ShapeTrace", "trace_shape", "dtype_policy_names", "uses_half_precision",
 ]

@@ -45,22 +45,13 @@ def keras_kwargs(node: Node, folder: str | Path | None = None) -> dict[str, Any]
     are ever instantiated: a project file cannot name arbitrary code. A file parameter becomes the
     checked absolute path of a file inside the project's `folder` (`node_files`).
     """
-    nested = set(blocks.nested_layer_params(node.type))
-    files = node_files(node, folder)
-
     def make(block_type: str, params: dict[str, Any]):
         return blocks.keras_class(block_type)(**keras_kwargs(Node(id=node.id, type=block_type, params=params), folder))
 
-    kwargs = {}
-    for key, value in node.params.items():
-        if key in files:
-            kwargs[key] = files[key]
-        elif key in nested:
-            blocks.check_param(node.type, key, value)
-            kwargs[key] = blocks.nested_layer(value, make)
-        else:
-            kwargs[key] = blocks.keras_argument(key, value)
-    return kwargs
+    for key in blocks.nested_layer_params(node.type):
+        if node.params.get(key) is not None:
+            blocks.check_param(node.type, key, node.params[key], node.params)
+    return blocks.constructor_arguments(node.type, node.params, make, node_files(node, folder))
 
 
 def make_input(node: Node):

@@ -8,6 +8,7 @@ from builder.project.record import RECONSTRUCTION, DatasetRef, Project, Training
 from builder.project.recovery import (RecoveryFile, RecoveryScan, RestoredProject, list_recoveries, new_recovery_path,
                                       pid_alive, read_recovery, remove_recovery, restore_project, write_recovery)
 from builder.project.renaming import Renaming, apply_renaming, plan_rename, rename_node, undo_renaming
+from builder.project.shared_layers import weight_groups_after_removal
 from builder.project.templates import (NOT_MEASURED, NUMBER_KEYS, NUMBERS_FILE, TASKS, TEMPLATES_DIR, TemplateInfo,
                                       list_templates, load_template, metric_text, parameters_text, read_numbers,
                                       template_path, training_text)
@@ -16,6 +17,7 @@ from builder.project.validation import (MAX_LEARNING_RATE, SCHEDULE_SETTINGS, ST
                                         name_problem, patience_problem, project_problems, shown, validate_project)
 
 __all__ = [
+    "weight_groups_after_removal",
     "FORMAT", "RECONSTRUCTION", "TEMPLATES_DIR", "VERSION", "DatasetRef", "Project", "TemplateInfo", "TrainingConfig",
     "field_names", "list_templates", "load_project", "load_template", "project_from_dict", "project_to_dict",
     "resolve_inside", "save_project", "template_path", "user_data_dir",

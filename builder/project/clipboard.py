@@ -106,18 +106,39 @@ def paste_plan(graph: Graph, data: Any, anchor: tuple[float, float] = (0.0, 0.0)
     wanted = {renamed[n]: (ax + node.position[0] - left, ay + node.position[1] - top)
               for n, node in copied.nodes.items()}
     placed = place_clear(graph, wanted)
-    plan_nodes = tuple(Node(renamed[n], node.type, node.params, placed[renamed[n]], node.trainable, node.output)
-                       for n, node in copied.nodes.items())
+    shares = _pasted_shares(graph, nodes, copied, renamed)
+    plan_nodes = tuple(Node(renamed[n], node.type, node.params, placed[renamed[n]], node.trainable, node.output,
+                            shares=shares.get(n)) for n, node in copied.nodes.items())
     plan_edges = tuple(Edge(renamed[e.source], renamed[e.target], e.source_port, e.target_port)
                        for e in copied.edges)
     return PastePlan(plan_nodes, plan_edges)
 
 
+def _pasted_shares(graph: Graph, raw_nodes: list, copied: Graph, renamed: dict[str, str]) -> dict[str, str]:
+    """Who each pasted node shares a layer with: a copied owner's fresh id (a copied siamese pair stays a pair), else
+    the owner itself when the graph pasted into holds it with the same type (another call of that layer); a
+    node whose owner is in neither gets a layer of its own."""
+    found = {}
+    for raw in raw_nodes:
+        node_id, owner = raw.get("id"), raw.get("shares")
+        if not isinstance(owner, str) or node_id not in copied.nodes:
+            continue
+        if owner in renamed and copied.nodes[owner].type == copied.nodes[node_id].type:
+            found[node_id] = renamed[owner]
+        elif owner in graph.nodes and graph.nodes[owner].type == copied.nodes[node_id].type and not graph.nodes[owner].shares:
+            found[node_id] = owner
+    return found
+
+
 def apply_paste(graph: Graph, plan: PastePlan) -> None:
-    """Add the plan's nodes and wires to the graph (one NodeAdded per node, one EdgeAdded per wire)."""
+    """Add the plan's nodes and wires to the graph (one NodeAdded per node, one EdgeAdded per wire), then who
+    shares whose layer."""
     for node in plan.nodes:
         graph.add_node(node.type, copy.deepcopy(node.params), node.position, node.id, node.trainable,
                        node.output)
+    for node in plan.nodes:
+        if node.shares is not None:
+            graph.set_shares(node.id, node.shares)
     for edge in plan.edges:
         graph.connect(edge.source, edge.target, edge.source_port, edge.target_port)
 

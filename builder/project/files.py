@@ -23,6 +23,8 @@ VERSION = 1
 
 def project_to_dict(project: Project) -> dict[str, Any]:
     carried = blocks.composites.project_blocks(project.graph)  # composite blocks the project carries (imported)
+    # a deleted node's entry goes: the file may name only its nodes
+    groups = {k: v for k, v in project.weight_groups.items() if k in project.graph.nodes}
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -34,7 +36,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "dataset": project.dataset.to_dict(),
         "training": project.training.to_dict(),
         **({"weights": project.weights} if project.weights else {}),
-        **({"weight_groups": dict(project.weight_groups)} if project.weights and project.weight_groups else {}),
+        **({"weight_groups": groups} if project.weights and groups else {}),
     }
 
 

@@ -24,8 +24,9 @@ def read_shares(path, raw_graph: Any, graph: Graph) -> None:
         if not isinstance(owner, str):
             raise ProjectFileError(path, place, f"expected the id of the node whose layer '{node_id}' calls again, "
                                                 f"found {json.dumps(owner)}.")
-        if not blocks.is_catalogue_block(n["type"]):
-            raise ProjectFileError(path, place, f"'{node_id}' is a composite block ({n['type']}); only a Keras layer "
+        block_type = graph.nodes[node_id].type  # read_graph has turned an alias (Convolution2D) into its block
+        if not blocks.is_catalogue_block(block_type):
+            raise ProjectFileError(path, place, f"'{node_id}' is a composite block ({block_type}); only a Keras layer "
                                                 "can be shared. Remove \"shares\".")
         problem = graph.share_problem(node_id, owner)
         if problem is not None:
@@ -39,3 +40,16 @@ def read_shares(path, raw_graph: Any, graph: Graph) -> None:
                                    f"'{owner}'; {', '.join(differing)} differ. Remove its \"params\" or make them "
                                    f"equal to '{owner}''s.")
         graph.set_shares(node_id, owner)  # in file order, so a chain or a loop is refused at its second link
+
+
+def weight_groups_after_removal(graph: Graph, weight_groups: dict[str, str], removed: list[str]) -> dict[str, str]:
+    """The project's `weight_groups` once `removed` nodes are gone: a removed owner of a shared layer hands the
+    layer to its first caller (Graph.remove_node), which then reads the weights stored for the owner; entries of
+    removed nodes go (a project file may name only its nodes)."""
+    gone = set(removed)
+    groups = {node_id: group for node_id, group in weight_groups.items() if node_id not in gone}
+    for node_id in removed:
+        callers = [n for n, node in graph.nodes.items() if node.shares == node_id and n not in gone]
+        if callers:
+            groups[callers[0]] = weight_groups.get(node_id, node_id)
+    return groups

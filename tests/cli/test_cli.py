@@ -56,7 +56,7 @@ def test_check_valid_and_json(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["valid"] and report["total_params"] == 9930
     assert report["nodes"][2] == {"id": "conv2d_1", "type": "Conv2D", "output_shape": [None, 8, 8, 16],
-                                  "params": 160, "error": None}
+                                  "params": 160, "shares": None, "error": None}
 
 
 def test_check_invalid_exits_2_with_node_errors(tmp_path, capsys):

@@ -329,7 +329,7 @@ def test_non_default_values_check_and_match_keras(block_type, params):
 
 def test_input_dtype_is_a_parameter():
     spec = blocks.block_spec("Input")
-    assert [p.name for p in spec.params] == ["shape", "dtype"]
+    assert [p.name for p in spec.params] == ["shape", "batch_size", "dtype"]  # keras.Input's order
     assert blocks.check_param("Input", "dtype", "string") == "string"
 
 

@@ -123,3 +123,23 @@ def test_clipboard_text_that_is_not_json_or_not_ours_is_refused():
                         ("[" * 100_000, "too deeply")):
         with pytest.raises(LayerboardError, match=words):
             clipboard_data(text)
+
+
+def test_pasting_shared_layers_keeps_a_copied_pair_shared_and_a_lone_call_calls_its_layer_again():
+    from builder.project import apply_paste, copy_selection, paste_plan
+
+    g = Graph()
+    g.add_node("Input", {"shape": [4]}, node_id="left")
+    g.add_node("Dense", {"units": 6}, node_id="encoder")
+    g.add_node("Dense", {}, node_id="encoder_call2", shares="encoder")
+    pair = paste_plan(g, copy_selection(g, ["encoder", "encoder_call2"]))
+    apply_paste(g, pair)
+    new_owner, new_call = pair.new_ids
+    assert g.nodes[new_call].shares == new_owner and g.nodes[new_owner].shares is None  # a new pair, not the old
+    lone = paste_plan(g, copy_selection(g, ["encoder_call2"]))
+    apply_paste(g, lone)
+    assert g.nodes[lone.new_ids[0]].shares == "encoder"  # another call of the layer that is here
+    elsewhere = Graph()
+    plan = paste_plan(elsewhere, copy_selection(g, ["encoder_call2"]))
+    apply_paste(elsewhere, plan)
+    assert elsewhere.nodes[plan.new_ids[0]].shares is None and elsewhere.nodes[plan.new_ids[0]].params == {"units": 6}

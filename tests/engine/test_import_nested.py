@@ -176,16 +176,20 @@ def test_malformed_carried_block_is_a_clear_error(tmp_path, change, place, words
 
 
 def test_one_name_is_one_block(tmp_path):
-    """A block registered by one project cannot mean something else in another; the same definition is welcome."""
+    """A block registered by one project cannot mean something else in another; the same definition is welcome, and
+    so is a new definition from the same file (edited, or read again after a refused load)."""
     path = tmp_path / "p.json"
     path.write_text(json.dumps(_project({"SessionBlock": _block("SessionBlock")}, "SessionBlock")))
     assert load_project(path).graph.nodes["b"].type == "SessionBlock"
     assert load_project(path).graph.nodes["b"].type == "SessionBlock"  # read again: the same definition
     other = copy.deepcopy(_block("SessionBlock"))
     other["graph"]["nodes"][1]["params"]["units"] = 3
-    path.write_text(json.dumps(_project({"SessionBlock": other}, "SessionBlock")))
+    elsewhere = tmp_path / "other.json"
+    elsewhere.write_text(json.dumps(_project({"SessionBlock": other}, "SessionBlock")))
     with pytest.raises(ProjectFileError, match="defined differently by another project"):
-        load_project(path)
+        load_project(elsewhere)
+    path.write_text(json.dumps(_project({"SessionBlock": other}, "SessionBlock")))  # its own file, edited: welcome
+    assert load_project(path).graph.nodes["b"].type == "SessionBlock"
     path.write_text(json.dumps(_project({"ResidualBlock": _block("ResidualBlock")}, "ResidualBlock")))
     with pytest.raises(ProjectFileError, match="also a block of the library"):
         load_project(path)

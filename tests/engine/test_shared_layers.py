@@ -162,3 +162,49 @@ def test_the_python_code_calls_the_same_layer_variable_again():
     model = namespace["build_model"]()
     assert model.count_params() == build_model(project.graph).count_params() == 30
     assert [type(layer).__name__ for layer in model.layers].count("Dense") == 1
+
+
+def test_removing_the_owner_hands_its_stored_weights_to_the_node_that_takes_the_layer(tmp_path):
+    """An imported siamese model: deleting the owner keeps the trained layer (its first caller reads the weights
+    stored under the owner's name), and a deleted node's weight group leaves the project file."""
+    from builder.model import apply_project_weights, build_model, save_node_weights
+    from builder.project import weight_groups_after_removal
+
+    g = siamese()
+    model = build_model(g)
+    save_node_weights(model, tmp_path / "s.weights.h5")
+    project = Project(graph=g, name="s", weights="s.weights.h5", weight_groups={"diff": "diff"})
+    path = save_project(project, tmp_path / "s.json")
+    project = load_project(path)
+    removed = ["encoder", "diff", "left"]
+    groups = weight_groups_after_removal(project.graph, project.weight_groups, removed)
+    assert groups == {"encoder_call2": "encoder"}  # the owner's weights go on; the deleted 'diff' entry goes
+    for node_id in removed:
+        project.graph.remove_node(node_id)
+    project.graph.add_node("Dense", {"units": 1}, node_id="out")
+    project.graph.connect("encoder_call2", "out")
+    project.weight_groups = groups
+    rebuilt = build_model(project.graph)
+    report = apply_project_weights(rebuilt, project)
+    assert "encoder_call2" in report.loaded
+    np.testing.assert_allclose(rebuilt.get_layer("encoder_call2").get_weights()[0],
+                               model.get_layer("encoder").get_weights()[0])
+    project.weight_groups = {**groups, "left": "left"}  # a stale entry is not written: the file names only its nodes
+    save_project(project, path)
+    assert json.loads(path.read_text())["weight_groups"] == {"encoder_call2": "encoder"}
+    assert load_project(path).weight_groups == {"encoder_call2": "encoder"}
+
+
+def test_a_sharing_node_may_name_its_type_by_a_keras_alias(tmp_path):
+    data = {"format": "layerboard-project", "version": 1, "graph": {"nodes": [
+        {"id": "a", "type": "Input", "params": {"shape": [8, 8, 1]}},
+        {"id": "b", "type": "Input", "params": {"shape": [8, 8, 1]}},
+        {"id": "c1", "type": "Convolution2D", "params": {"filters": 2, "kernel_size": 3}},
+        {"id": "c2", "type": "Convolution2D", "shares": "c1"},
+        {"id": "sum", "type": "Add"}],
+        "edges": [{"source": "a", "target": "c1"}, {"source": "b", "target": "c2"},
+                  {"source": "c1", "target": "sum"}, {"source": "c2", "target": "sum", "target_port": 1}]}}
+    path = tmp_path / "alias.json"
+    path.write_text(json.dumps(data))
+    graph = load_project(path).graph
+    assert graph.nodes["c2"].type == "Conv2D" and graph.nodes["c2"].shares == "c1"

@@ -160,7 +160,7 @@ class CanvasInteractions(QObject):
         for edge in edges:
             stack.push(RemoveWireCommand(graph, edge))
         if nodes:  # undo puts every node and wire back at its place: an Input keeps its place among the inputs
-            stack.push(RemoveNodesCommand(graph, nodes))
+            stack.push(RemoveNodesCommand(graph, nodes, project=self.document.project))
         stack.endMacro()
 
     # ---- the scene's events ---------------------------------------------------------------------

@@ -177,7 +177,8 @@ class EditActions(WindowController):
         if data is None:
             return []
         ids = [node["id"] for node in data["nodes"]]
-        self.scene.document.push(RemoveNodesCommand(self.scene.document.graph, ids, "Cut " + ", ".join(ids)))
+        document = self.scene.document
+        document.push(RemoveNodesCommand(document.graph, ids, "Cut " + ", ".join(ids), project=document.project))
         self.status.emit(f"Cut {_blocks(len(ids))}.")
         return ids
 

@@ -10,21 +10,13 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from builder.graph import Edge, Graph
+from builder.graph import Edge, Graph, call_id
 
 Point = tuple[float, float]
 
 # Ids for QUndoCommand.mergeWith: commands of the same id may fold into one undo step.
 MOVE_ID = 1
 SET_PARAM_ID = 2
-
-
-def _call_id(graph: Graph, owner: str) -> str:
-    """`encoder_call2`, `encoder_call3`…: the id of another call of `owner`'s layer, as import names them."""
-    n = 2
-    while f"{owner}_call{n}" in graph.nodes:
-        n += 1
-    return f"{owner}_call{n}"
 
 
 class AddNodeCommand(QUndoCommand):
@@ -39,7 +31,7 @@ class AddNodeCommand(QUndoCommand):
         self._position = position
         self._shares = shares
         # Fixed on first redo so that a redo after an undo brings back the same id.
-        self.node_id = node_id or (_call_id(graph, shares) if shares else graph.new_id(block_type))
+        self.node_id = node_id or (call_id(shares, graph.nodes) if shares else graph.new_id(block_type))
 
     def redo(self) -> None:
         self._graph.add_node(self._block_type, copy.deepcopy(self._params), self._position, self.node_id,

@@ -11,7 +11,8 @@ import copy
 from PySide6.QtGui import QUndoCommand
 
 from builder.graph import Edge, Graph, Node
-from builder.project import PastePlan, apply_paste, apply_renaming, plan_rename, remove_paste, undo_renaming
+from builder.project import (PastePlan, apply_paste, apply_renaming, plan_rename, remove_paste, undo_renaming,
+                             weight_groups_after_removal)
 from builder.training import recipe_node_settings
 
 
@@ -38,8 +39,10 @@ class PasteCommand(QUndoCommand):
 class RemoveNodesCommand(QUndoCommand):
     """Removes nodes with their wires; undo puts each node and wire back at its index in the graph's order."""
 
-    def __init__(self, graph: Graph, node_ids: list[str], text: str | None = None) -> None:
+    def __init__(self, graph: Graph, node_ids: list[str], text: str | None = None, project=None) -> None:
         self._graph = graph
+        self._project = project  # with imported weights: a removed owner's weights go to the node that takes its layer
+        self._groups: tuple[dict[str, str], dict[str, str]] | None = None
         chosen = set(node_ids)
         for node_id in chosen:
             graph.node(node_id)  # an unknown id says so now, not on redo
@@ -55,8 +58,13 @@ class RemoveNodesCommand(QUndoCommand):
                        if n in chosen]
         self._shares = {n: node.shares for n, node in self._graph.nodes.items() if node.shares is not None}
         self._edges = [(i, e) for i, e in enumerate(self._graph.edges) if e.source in chosen or e.target in chosen]
+        if self._project is not None and self._project.weights:
+            before = dict(self._project.weight_groups)
+            self._groups = (before, weight_groups_after_removal(self._graph, before, self._ids))
         for node_id in self._ids:
             self._graph.remove_node(node_id)
+        if self._groups is not None:
+            self._project.weight_groups = dict(self._groups[1])
 
     def undo(self) -> None:
         for i, node in self._nodes:  # ascending indexes: each lands where it was
@@ -69,6 +77,8 @@ class RemoveNodesCommand(QUndoCommand):
             self._graph.set_shares(node_id, None)
         for node_id in regrouped:
             self._graph.set_shares(node_id, self._shares.get(node_id))
+        if self._groups is not None:
+            self._project.weight_groups = dict(self._groups[0])
 
 
 class RenameNodeCommand(QUndoCommand):

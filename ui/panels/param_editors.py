@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
 
+from builder import blocks
 from builder.blocks import ParamSpec
 
 INT_LIMIT = 2**31 - 1
@@ -368,19 +369,9 @@ EDITORS: dict[str, type[ParamEditor]] = {
 def fits_editor(kind: str, value: Any) -> bool:
     """Whether the typed editor of `kind` can show `value`; Keras takes more than a kind says (an axis list, a
     [low, high] range where a number is usual), and such a value is shown and edited as JSON instead."""
-    if value is None or kind in ("str", "layer", "layers", "json", "dtype", "choice"):
+    if value is None or kind in ("layer", "layers", "json", "dtype", "choice"):
         return True
-    if kind == "bool":
-        return isinstance(value, bool)
-    if kind == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "float":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind in ("tuple", "shape"):
-        items = value if isinstance(value, (list, tuple)) else [value]
-        items = [x for v in items for x in (v if isinstance(v, (list, tuple)) and v else [v])]
-        return all(v is None or isinstance(v, int) and not isinstance(v, bool) for v in items)
-    return True
+    return blocks.fits_kind(kind, value) or kind == "str" and isinstance(value, (dict, list))
 
 
 def editor_class(spec: ParamSpec, value: Any = None) -> type[ParamEditor]:

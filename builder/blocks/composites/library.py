@@ -77,14 +77,17 @@ def get(name: str) -> BlockDef | None:
 def register(defn: BlockDef) -> BlockDef:
     """Make a block that a project carries (its "blocks" section) known by name, for the rest of the session.
 
-    A name is one definition: the library's blocks keep theirs, and a block registered before (by another
-    project) must be the same; otherwise a BlockError says to rename it."""
+    A name is one definition: the library's blocks keep theirs, and a block registered before by another project
+    must be the same (one registered from the same file is replaced); otherwise a BlockError says to rename it."""
     same = defn.to_dict()
     library = _load_all()[0].get(defn.name)
     if library is not None and library.to_dict() != same:
         raise BlockError(f"'{defn.name}' is also a block of the library ({library.path or library.category}) with "
                          "another definition; rename the project's block (its name and the nodes of that type).")
     known = _registered.get(defn.name)
+    if known is not None and known.to_dict() != same and known.path is not None and known.path == defn.path:
+        _registered[defn.name] = defn  # the same project file, edited (or read again after a refused load)
+        return defn
     if known is not None and known.to_dict() != same:
         raise BlockError(f"'{defn.name}' is already defined differently by another project opened in this session; "
                          "rename the project's block (its name and the nodes of that type), or restart Layerboard.")
