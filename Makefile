@@ -28,7 +28,7 @@ test-processes: setup
 # Every Keras layer of the generated catalogue imported, rebuilt and compared (defaults and every argument changed),
 # mixed precision and LoRA, and every export of shared and nested models (a few minutes; .ci/run runs it).
 test-catalogue: setup
-	QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} $(PY) -m pytest -m catalogue tests/blocks $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} $(PY) -m pytest -m catalogue tests $(PYTEST_ARGS)
 
 setup: system-deps $(STAMP)
 

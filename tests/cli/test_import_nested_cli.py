@@ -11,6 +11,8 @@ from keras import layers  # noqa: E402
 
 from builder.cli import main  # noqa: E402
 
+pytestmark = pytest.mark.catalogue  # make test-catalogue (CI): import of nested and shared models
+
 
 def test_import_names_the_block_a_nested_model_became(tmp_path, capsys):
     head = keras.Sequential([layers.Dense(4, activation="relu", name="hidden"), layers.Dense(2, name="logits")],

@@ -15,6 +15,8 @@ from builder.importer.verification import compare_outputs  # noqa: E402
 from builder.model import apply_project_weights, build_model, load_node_weights  # noqa: E402
 from builder.project import load_project  # noqa: E402
 
+pytestmark = pytest.mark.catalogue  # make test-catalogue (CI): import of nested and shared models
+
 
 def _set_weights(model) -> None:
     """Non-initial weights (a zero bias would hide a bias that is not shared)."""

@@ -15,6 +15,8 @@ from builder.importer import import_model, project_from_model  # noqa: E402
 from builder.model import apply_project_weights, build_model  # noqa: E402
 from builder.project import load_project, save_project  # noqa: E402
 
+pytestmark = pytest.mark.catalogue  # make test-catalogue (CI): import of nested and shared models
+
 
 def _outputs(model, x):
     return [np.asarray(t) for t in keras.tree.flatten(model(x, training=False))]
