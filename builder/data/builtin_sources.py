@@ -6,12 +6,14 @@ works when the optional `mnist1d` package is installed. Nothing is standardised 
 """
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
+from builder.data.generated_cache import cached_arrays
 from builder.data.generated import (make_sequences, make_shape_masks, make_shapes, make_sine, make_spirals,
                                     make_token_order)
 from builder.data.two_views import make_digit_halves
@@ -69,9 +71,14 @@ def _load_mnist1d() -> RawData:
     if importlib.util.find_spec("mnist1d") is None:
         raise DatasetError("Dataset 'mnist1d' needs the optional mnist1d package: pip install mnist1d")
     try:
-        from mnist1d.data import get_dataset_args, make_dataset
+        def draw() -> dict[str, np.ndarray]:
+            from mnist1d.data import get_dataset_args, make_dataset
 
-        data = make_dataset(get_dataset_args(as_dict=False))  # generated locally from its fixed seed, no download
+            data = make_dataset(get_dataset_args(as_dict=False))  # generated locally from its fixed seed, no download
+            return {k: np.asarray(data[k]) for k in ("x", "y", "x_test", "y_test")}
+
+        # ~2 s to import and draw: kept on disk for the next process, keyed by the package's version
+        data = cached_arrays("mnist1d", {"mnist1d": importlib.metadata.version("mnist1d")}, "", draw)
         x, x_test = (np.asarray(data[k]).astype("float32")[..., np.newaxis] for k in ("x", "x_test"))
         y, y_test = (np.asarray(data[k]).astype("int64") for k in ("y", "y_test"))
     except DatasetError:

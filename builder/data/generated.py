@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import NamedTuple
 
 import numpy as np
 
+from builder.data.generated_cache import cached_arrays
 from builder.data.records import Loaded
 
 # Fixed seed of the generated sets, so "spirals" is the same data on every machine (the split has its own seed).
@@ -132,6 +134,14 @@ def make_shape_masks() -> Loaded:
 
 @functools.lru_cache(maxsize=1)
 def _draw_shapes(per_class: int = 1000, size: int = SHAPES_SIZE, noise: float = 12.0) -> DrawnShapes:
+    """The shapes set, drawn once per process and kept on disk between processes (builder.data.generated_cache)."""
+    parameters = {"per_class": per_class, "size": size, "noise": noise, "seed": GENERATOR_SEED, "names": SHAPE_NAMES}
+    code = inspect.getsource(_drawing) + inspect.getsource(shape_mask)
+    arrays = cached_arrays("shapes", parameters, code, lambda: _drawing(per_class, size, noise)._asdict())
+    return DrawnShapes(**arrays)
+
+
+def _drawing(per_class: int, size: int, noise: float) -> DrawnShapes:
     rng = np.random.default_rng(GENERATOR_SEED)
     count = per_class * len(SHAPE_NAMES)
     y = np.repeat(np.arange(len(SHAPE_NAMES)), per_class)
