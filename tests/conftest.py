@@ -11,6 +11,12 @@ import pytest
 from builder.project import load_template
 
 
+# A run measures the "auto" performance settings first (seconds per model): the suite trains hundreds of models,
+# so measuring is off for every test (session fixtures and the processes tests start too); the tests of the probe
+# (tests/engine/test_performance_choices.py) turn it on.
+os.environ["LAYERBOARD_PERFORMANCE_PROBE"] = "off"
+
+
 @pytest.fixture(autouse=True)
 def user_blocks(tmp_path, monkeypatch):
     """Every test gets an empty "My blocks" folder (never the user's real one); yields its path."""

@@ -19,7 +19,7 @@ def _runs_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from builder.training import list_runs  # loads numpy's neighbours: only for this command
+    from builder.training import list_runs, performance_text  # loads numpy's neighbours: only for this command
 
     project = load_project(args.project)
     folder = project.default_runs_dir()
@@ -36,6 +36,8 @@ def _runs(args: argparse.Namespace) -> int:
         if run.differences:
             print("      differs: " + "; ".join(f"{name} {_value(was)} (project: {_value(now)})"
                                               for name, (was, now) in run.differences.items()))
+        if run.performance:
+            print(f"      performance: {performance_text(run.performance)}")
         for problem in run.problems:
             print(f"      problem: {problem}")
     print(f"export one: python main.py export {args.project} --run RUN_DIR --format tflite -o model.tflite; "

@@ -50,7 +50,7 @@ class TrainingConfig:
     augmentation: dict[str, dict[str, Any]] = field(default_factory=dict)  # {"MixUp": {"alpha": 0.2}, ...}
     mixed_precision: bool = False
     jit_compile: bool | str = "auto"
-    steps_per_execution: int = 1
+    steps_per_execution: int | str = "auto"  # "auto": measured at the start of a run (builder.training.performance)
     tensorboard: bool = True
     strategy: str = "auto"  # auto (every GPU), none, mirrored, multiworker (TF_CONFIG)
     # how the graph is trained: {"name": "supervised"} (null too), "autoencoder" or "vae" with its settings

@@ -294,7 +294,8 @@ def _training(problems: _Problems, config) -> None:
                      config.augmentation)
     problems.check(f"{p}.mixed_precision", config.mixed_precision, boolean)
     problems.check(f"{p}.jit_compile", config.jit_compile, one_of(True, False, "auto"))
-    problems.check(f"{p}.steps_per_execution", config.steps_per_execution, whole(1, 1_000_000))
+    if config.steps_per_execution != "auto":
+        problems.check(f"{p}.steps_per_execution", config.steps_per_execution, whole(1, 1_000_000))
     problems.check(f"{p}.tensorboard", config.tensorboard, boolean)
     problems.check(f"{p}.strategy", config.strategy, one_of(*STRATEGIES))
     recipe = config.recipe  # its name and keys are checked against the recipes in builder.training.recipes

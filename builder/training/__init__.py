@@ -25,7 +25,7 @@ from builder.training.project_model import (
     PROJECT_WEIGHTS, ProjectModel, as_project_model, latest_run_model, project_model, run_model_file,
 )
 from builder.training.run_history import (FAILED, FINISHED, INTERRUPTED, STOPPED, RunSummary, adopt_runs, history,
-                                          list_runs, read_run)
+                                          list_runs, performance_text, read_run)
 from builder.training.settings_check import settings_problems, validate_settings
 from builder.training.settings_schema import (GROUPS, OUTPUT_DEFAULTS, SETTINGS, Setting, SubSetting,
                                               dataset_output_kind, known_output_kind, output_defaults,
@@ -61,7 +61,8 @@ __all__ = [
     # the project's model (a run's, or the project with its own weights):
     "PROJECT_WEIGHTS", "ProjectModel", "as_project_model", "latest_run_model", "project_model", "run_model_file",
     # the project's runs read back from disk (the runs list), and taking them along when the project is saved:
-    "FAILED", "FINISHED", "INTERRUPTED", "STOPPED", "RunSummary", "adopt_runs", "history", "list_runs", "read_run",
+    "FAILED", "FINISHED", "INTERRUPTED", "STOPPED", "RunSummary", "adopt_runs", "history", "list_runs", "performance_text",
+    "read_run",
     # a recipe's samples during training, and a walk through an autoencoder's or a VAE's latent space:
     "Interpolation", "can_interpolate", "draws_samples", "interpolation_grid", "refuse_interpolation", "samples_path",
     "write_png",

@@ -50,6 +50,7 @@ class RunSummary:
     final_metrics: dict[str, float] = field(default_factory=dict)
     duration_s: float | None = None  # run.json's (a resumed run: the time since it was resumed)
     device: str | None = None  # "CPU", "GPU:0 (NVIDIA H100)", ...
+    performance: dict[str, Any] | None = None  # run.json's: the jit_compile and steps_per_execution used, and why
     differences: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # "training.learning_rate": (run, project)
     model_path: Path | None = None  # model.keras, else best.keras, else last.keras
     resumable: bool = False  # it has a checkpoint (last.keras) to continue from
@@ -68,11 +69,23 @@ class RunSummary:
             "final_metrics": {k: _json_number(v) for k, v in self.final_metrics.items()},
             "duration_s": self.duration_s,
             "device": self.device,
+            "performance": self.performance,
             "differences": {k: {"run": run, "project": now} for k, (run, now) in self.differences.items()},
             "model": str(self.model_path) if self.model_path else None,
             "resumable": self.resumable,
             "problems": list(self.problems),
         }
+
+
+def performance_text(performance: dict[str, Any] | None) -> str:
+    """A run's performance choice in one line: "jit_compile=False, steps_per_execution=1 (probe: measured …)"."""
+    if not performance:
+        return ""
+    source = {"probe": "measured at its start", "cache": "measured before on this device",
+              "setting": "the project's", "default": "Keras's defaults"}.get(str(performance.get("source")), "")
+    reason = str(performance.get("reason") or "")[:300]
+    return (f"jit_compile={performance.get('jit_compile')}, steps_per_execution="
+            f"{performance.get('steps_per_execution')} ({source}{': ' + reason if reason else ''})")
 
 
 def list_runs(project: Project, runs_dir: str | Path | None = None) -> list[RunSummary]:
@@ -260,6 +273,11 @@ def _take_record(run: RunSummary, record: dict, project: Project | None) -> None
     run.duration_s = float(duration) if duration is not None else None
     device = take("device", lambda v: isinstance(v, str), "a device name")
     run.device = device[:200] if device is not None else None
+    performance = take("performance", lambda v: isinstance(v, dict) and isinstance(v.get("reason", ""), str),
+                       "an object (jit_compile, steps_per_execution, source, reason)")
+    if performance:
+        run.performance = {k: performance.get(k) for k in ("jit_compile", "steps_per_execution", "source", "reason",
+                                                            "measured", "probe_s")}
     if project is not None:
         for section, cls, now in (("dataset", DatasetRef, project.dataset.to_dict()),
                                   ("training", TrainingConfig, project.training.to_dict())):

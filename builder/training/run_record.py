@@ -15,7 +15,7 @@ RUN_RECORD = "run.json"
 
 
 def write_run_record(project: Project, result: TrainingResult, dataset: Dataset, strategy,
-                     resumed_from: int, recipe_report: dict | None = None) -> None:
+                     resumed_from: int, recipe_report: dict | None = None, performance: dict | None = None) -> None:
     import keras
 
     record = {
@@ -35,6 +35,8 @@ def write_run_record(project: Project, result: TrainingResult, dataset: Dataset,
     }
     if recipe_report:
         record["recipe_report"] = recipe_report
+    if performance:  # the jit_compile and steps_per_execution the run used, and why (builder.training.performance)
+        record["performance"] = performance
     atomic_write_text(result.run_dir / RUN_RECORD, json.dumps(record, indent=2) + "\n")
 
 

@@ -234,9 +234,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("mixed_precision", PERFORMANCE, "switch", "Mixed precision",
             "Train under Keras's mixed_float16 policy: faster on recent GPUs, slow on CPUs."),
     Setting("jit_compile", PERFORMANCE, "choice", "XLA (jit_compile)",
-            "XLA compilation, as model.compile(jit_compile=…): \"auto\" lets Keras decide.", ("auto", True, False)),
+            "XLA compilation, as model.compile(jit_compile=…): \"auto\" measures the model with and without XLA at "
+            "the start of the first run on this device and keeps the faster (run.json says what it measured).",
+            ("auto", True, False)),
     Setting("steps_per_execution", PERFORMANCE, "whole", "Steps per execution",
-            "Batches per compiled call; raise it for small models on a GPU (progress is then reported per call)."),
+            "Batches per compiled call (progress is then reported per call); \"auto\" measures 1 against 8 at the "
+            "start of the first run on this device and keeps the faster; a number is used as it is."),
     # --- distribution ---------------------------------------------------------------------------------------------
     Setting("strategy", DISTRIBUTION, "choice", "Strategy",
             "auto: every GPU found; none: the default device only; mirrored: every GPU of this machine (or the "

@@ -25,6 +25,8 @@ from builder.training.fit_data import adapt_normalization, class_weights, fit_in
 from builder.training.keras_callbacks import early_stopping, epoch_tensorboard
 from builder.training.live_control import CONTROL_POLL_SECONDS, LiveSettings, run_control
 from builder.training.optimizers import make_optimizer, make_schedule
+from builder.training.doctor import device_summary
+from builder.training.performance import choose_performance
 from builder.training.progress import TrainingCallbacks, TrainingResult
 from builder.training.recipes import SUPERVISED, project_recipe
 from builder.training.recipes.sample_callback import sample_grids
@@ -74,6 +76,7 @@ class Trainer:
         self.resuming = resume
         self.notes: list[str] = []  # what resuming found and worked around (also logged)
         self.model = None
+        self.performance = None  # the jit_compile and steps_per_execution the run uses, and why
         self.recipe_report: dict = {}  # what the recipe reports after training (a distillation's student vs teacher)
         self.failure: str | None = None
         self.scale = 1.0  # live learning-rate multiplier (1 until the user or reduce-on-plateau changes it)
@@ -149,6 +152,11 @@ class Trainer:
         recipe = project_recipe(self.project)
         for needed in recipe.prerequisites():  # a distillation's template teacher, trained once
             self._train_prerequisite(needed)
+        # settings left on "auto", measured (or read from the cache) before the run seeds its random state
+        with _precision(config.mixed_precision):
+            self.performance = choose_performance(self.project, _device())
+        if self.performance.source in ("probe", "cache"):
+            log.info("performance: %s (%s)", self.performance.reason, self.performance.source)
         keras.utils.set_random_seed(config.seed)
         dataset = self.dataset or load_project_dataset(self.project)
         supervised = recipe.name == SUPERVISED
@@ -172,14 +180,15 @@ class Trainer:
             elif not supervised:  # the recipe builds the model and says its loss
                 model = recipe.build_model(self.project)
                 adapt_normalization(self.project.graph, recipe.layers_model(model), dataset)
-                model.compile(optimizer=make_optimizer(config), jit_compile=config.jit_compile,
-                              steps_per_execution=config.steps_per_execution, **recipe.compile_arguments(self.project))
+                model.compile(optimizer=make_optimizer(config), jit_compile=self.performance.jit_compile,
+                              steps_per_execution=self.performance.steps_per_execution,
+                              **recipe.compile_arguments(self.project))
             else:
                 model = build_model(self.project.graph, name=self.project.name, folder=self.project.folder())
                 apply_project_weights(model, self.project)  # an imported project fine-tunes from its weights
                 adapt_normalization(self.project.graph, model, dataset)
-                model.compile(optimizer=make_optimizer(config), jit_compile=config.jit_compile,
-                              steps_per_execution=config.steps_per_execution,
+                model.compile(optimizer=make_optimizer(config), jit_compile=self.performance.jit_compile,
+                              steps_per_execution=self.performance.steps_per_execution,
                               **losses.compile_arguments(self.project.graph, list(model.output_names), config, one_hot))
         self.model = model
         # per output its target (the inputs for "reconstruction", a placeholder for an output without a loss)
@@ -235,7 +244,8 @@ class Trainer:
         )
         if self.is_chief:
             self.recipe_report = recipe.report(model, dataset)
-            write_run_record(self.project, result, dataset, strategy, self.resumed_from, self.recipe_report)
+            write_run_record(self.project, result, dataset, strategy, self.resumed_from, self.recipe_report,
+                             self.performance.to_dict())
         self.callbacks.on_finished(result)
         return result
 
@@ -289,6 +299,14 @@ def _strategy(config):
     if keras.backend.backend() != "tensorflow":
         return None
     return distribution.make_strategy(config.strategy)
+
+
+def _device() -> str:
+    """The devices a run trains on, in one line (part of the performance cache's key)."""
+    try:
+        return device_summary()
+    except Exception:  # a machine whose devices cannot be listed still trains
+        return "unknown"
 
 
 def _is_chief(config) -> bool:

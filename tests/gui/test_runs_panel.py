@@ -170,6 +170,8 @@ def test_broken_and_cut_short_runs_show_what_they_are_and_sort(qtbot, tmp_path, 
     assert states == ["failed", "interrupted (can continue) ⚠", "finished"]
     tooltip = panel.proxy.index(1, 0).data(Qt.ItemDataRole.ToolTipRole)
     assert "run.json is not valid JSON" in tooltip
+    finished = panel.proxy.index(2, 0).data(Qt.ItemDataRole.ToolTipRole)  # the run's details say what it ran with
+    assert "performance: jit_compile=auto, steps_per_execution=1 (Keras's defaults: measuring is off" in finished
 
     panel.table.selectRow(0)  # the failed run: no model, no checkpoint
     assert not panel.evaluate_button.isEnabled() and not panel.resume_button.isEnabled()

@@ -195,6 +195,10 @@ class RunsTableModel(QAbstractTableModel):
         lines = [str(run.run_dir)]
         if run.model_path:
             lines.append(f"model: {run.model_path.name}")
+        if run.performance:
+            from builder.training import performance_text
+
+            lines.append(f"performance: {performance_text(run.performance)}")
         lines += [f"{name}: {format_value(was)} in this run, {format_value(now)} in the project now"
                   for name, (was, now) in run.differences.items()]
         lines += [f"⚠ {problem}" for problem in run.problems]
