@@ -121,19 +121,19 @@ def make_shapes() -> Loaded:
     pixel noise: a small image-classification set whose models look like real mobile CNNs. Drawing them takes
     ~2 s, so one process draws them once (training, evaluation and each export load the set again); every
     caller gets its own copy."""
-    drawn = _draw_shapes()
+    drawn = drawn_shapes()
     return drawn.images.copy(), drawn.kinds.copy(), list(SHAPE_NAMES)
 
 
 def make_shape_masks() -> Loaded:
     """The images of `make_shapes` (the same drawing), each with its pixel mask as the target, shape
     (32, 32, 1): 1 where the shape is, 0 on the background. A small segmentation set: a model answers per pixel."""
-    drawn = _draw_shapes()
+    drawn = drawn_shapes()
     return drawn.images.copy(), drawn.masks[..., np.newaxis].astype("float32"), []
 
 
 @functools.lru_cache(maxsize=1)
-def _draw_shapes(per_class: int = 1000, size: int = SHAPES_SIZE, noise: float = 12.0) -> DrawnShapes:
+def drawn_shapes(per_class: int = 1000, size: int = SHAPES_SIZE, noise: float = 12.0) -> DrawnShapes:
     """The shapes set, drawn once per process and kept on disk between processes (builder.data.generated_cache)."""
     parameters = {"per_class": per_class, "size": size, "noise": noise, "seed": GENERATOR_SEED, "names": SHAPE_NAMES}
     code = inspect.getsource(_drawing) + inspect.getsource(shape_mask)

@@ -86,7 +86,7 @@ def choose_performance(project: Project, device: str) -> PerformanceChoice:
     if problem is not None:
         default.reason = problem
         return default
-    key = _cache_key(project, device)
+    key = cache_key(project, device)
     cached = _read_cache().get(key)
     if cached is not None:
         return PerformanceChoice(**{**cached, "source": "cache"})
@@ -170,7 +170,9 @@ def _noise(rng, tensor, count: int):
 
 
 # ---- the cache ----------------------------------------------------------------------------------------------------
-def _cache_key(project: Project, device: str) -> str:
+def cache_key(project: Project, device: str) -> str:
+    """The key a performance choice is kept under: the model (graph without positions), batch size, optimizer,
+    precision, the settings left on auto, the device and the versions of Keras, its backend and TensorFlow."""
     import keras
 
     graph = project.graph.to_dict()

@@ -50,10 +50,10 @@ def test_an_unwritable_cache_folder_only_means_drawing_each_time(tmp_path, monke
 def test_the_shapes_set_comes_from_the_cache_with_the_same_pixels():
     from builder.data import generated
 
-    generated._draw_shapes.cache_clear()
+    generated.drawn_shapes.cache_clear()
     drawn = generated.make_shapes()
     assert any(cache_dir().glob("shapes-*.npz"))
-    generated._draw_shapes.cache_clear()  # as a new process would
+    generated.drawn_shapes.cache_clear()  # as a new process would
     read = generated.make_shapes()
     assert np.array_equal(drawn[0], read[0]) and np.array_equal(drawn[1], read[1]) and drawn[2] == read[2]
     assert read[0].dtype == np.uint8 and read[0].shape == (5000, 32, 32, 3)

@@ -33,9 +33,9 @@ def test_auto_settings_are_measured_once_then_read_from_the_cache(probing):
     assert time.perf_counter() - start < 1.0
     assert again.source == "cache" and (again.jit_compile, again.steps_per_execution) == (first.jit_compile,
                                                                                           first.steps_per_execution)
-    from builder.training.performance import _cache_key
+    from builder.training.performance import cache_key
 
-    assert _cache_key(project, "1 x GPU (GPU:0)") != _cache_key(project, "CPU")  # another device: measured there
+    assert cache_key(project, "1 x GPU (GPU:0)") != cache_key(project, "CPU")  # another device: measured there
 
 
 def test_a_setting_the_user_gave_is_never_changed(probing):
