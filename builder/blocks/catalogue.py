@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.blocks.keras_index import exported_classes
+from builder.blocks.random_state import random_state_kept
 from builder.errors import LayerboardError, UnknownBlockError
 
 _DATA_FILE = Path(__file__).with_name("catalogue.json")
@@ -306,7 +307,8 @@ def _constructor_parameters(cls, block_type: str, entry: dict[str, Any]) -> dict
     layer = None
     for _ in range(len(inherited) + 1):
         try:
-            layer = cls(**{**{n: found[n].default for n in inherited}, **initial})
+            with random_state_kept():  # a layer made to be read must not shift a run's seeds
+                layer = cls(**{**{n: found[n].default for n in inherited}, **initial})
         except TypeError as exc:
             clash = next((n for n in inherited if f"'{n}'" in str(exc)), None)
             if clash is None:

@@ -12,6 +12,7 @@ import inspect
 from typing import Any, Callable
 
 from builder.blocks import catalogue
+from builder.blocks.random_state import random_state_kept
 from builder.errors import LayerboardError, first_line
 
 MakeLayer = Callable[[str, dict[str, Any]], Any]
@@ -93,7 +94,8 @@ def keras_refusal(block_type: str, params: dict[str, Any]) -> str | None:
         return catalogue.keras_class(kind)(**constructor_arguments(kind, values, make, files={}))
 
     try:
-        make(block_type, params)
+        with random_state_kept():
+            make(block_type, params)
     except Exception as exc:  # whatever Keras raises is its verdict
         return first_line(exc)
     return None

@@ -24,6 +24,7 @@ from builder.training.recipes import (
 from builder.training.project_model import (
     PROJECT_WEIGHTS, ProjectModel, as_project_model, latest_run_model, project_model, run_model_file,
 )
+from builder.training.performance import PerformanceChoice, choose_performance
 from builder.training.run_history import (FAILED, FINISHED, INTERRUPTED, STOPPED, RunSummary, adopt_runs, history,
                                           list_runs, performance_text, read_run)
 from builder.training.settings_check import settings_problems, validate_settings
@@ -62,6 +63,7 @@ __all__ = [
     "PROJECT_WEIGHTS", "ProjectModel", "as_project_model", "latest_run_model", "project_model", "run_model_file",
     # the project's runs read back from disk (the runs list), and taking them along when the project is saved:
     "FAILED", "FINISHED", "INTERRUPTED", "STOPPED", "RunSummary", "adopt_runs", "history", "list_runs", "performance_text",
+    "PerformanceChoice", "choose_performance",
     "read_run",
     # a recipe's samples during training, and a walk through an autoencoder's or a VAE's latent space:
     "Interpolation", "can_interpolate", "draws_samples", "interpolation_grid", "refuse_interpolation", "samples_path",

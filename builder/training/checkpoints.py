@@ -22,6 +22,7 @@ import logging
 import math
 import os
 import shutil
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -37,13 +38,23 @@ EMBEDDED = "layerboard_checkpoint.json"  # the state inside a checkpoint archive
 RUN_FILES = (LAST, BEST, STATE, "model.keras", "history.csv", "run.json")  # a folder holding one of these is a run
 
 
-def save_model_atomic(model, path: Path, state: dict[str, Any] | None = None) -> None:
-    """Save a .keras file through a temporary name so a crash never leaves a broken model; `state` goes inside."""
+def save_model_atomic(model, path: Path, state: dict[str, Any] | None = None, also: Path | None = None,
+                      between=None) -> None:
+    """Save a .keras file through a temporary name so a crash never leaves a broken model; `state` goes inside.
+
+    With `also` (an epoch's best.keras beside its last.keras), the model is serialised once and that file copied
+    to `also` first (through its own temporary name), then `between()` is called, then `path` is put in place:
+    the order of two separate saves, at the cost of one."""
     with atomic_path(path, ".keras") as tmp:  # Keras picks the format from the suffix
         model.save(tmp)
         if state is not None:
             with zipfile.ZipFile(tmp, "a") as archive:
                 archive.writestr(EMBEDDED, json.dumps(state, indent=2) + "\n")
+        if also is not None:
+            with atomic_path(also, ".keras") as copy:
+                shutil.copyfile(tmp, copy)
+        if between is not None:
+            between()
 
 
 def embedded_state(path: Path) -> dict[str, Any] | None:
@@ -250,15 +261,14 @@ def checkpoint_callback(trainer, monitor: str, best: float | None = None, early=
             state = {"epoch": epoch + 1, "step": int(self.model.optimizer.iterations.numpy()),
                      "learning_rate_scale": trainer.scale, "monitor": monitor, "best": self.best,
                      "random_states": random_states(self.model), **self._counters()}
-            if improved:
-                save_model_atomic(self.model, trainer.run_dir / BEST, state)
-            if kill_at:
-                kill_point(f"before-last {epoch + 1}")
-            save_model_atomic(self.model, trainer.run_dir / LAST, state)
+            started = time.perf_counter()
+            save_model_atomic(self.model, trainer.run_dir / LAST, state, also=trainer.run_dir / BEST if improved else None,
+                              between=(lambda: kill_point(f"before-last {epoch + 1}")) if kill_at else None)
             if kill_at:
                 kill_point(f"before-state {epoch + 1}")
             copy = {k: v for k, v in state.items() if k != "random_states"}
             atomic_write_text(trainer.run_dir / STATE, json.dumps(copy, indent=2) + "\n")
+            trainer.checkpoint_seconds.append(time.perf_counter() - started)
 
         def _counters(self) -> dict[str, Any]:
             counters: dict[str, Any] = {}

@@ -15,6 +15,7 @@ from pathlib import Path
 from builder.data import Dataset, check_against_dataset, dataset_problems_text, load_project_dataset, needs_one_hot
 from builder.errors import LayerboardError, TrainingError
 from builder.faults import debugging, write_traceback
+from builder.files import clean_leftovers
 from builder.model import (
     UnreadableModelError, apply_project_weights, build_model, input_names, load_model_safely,
 )
@@ -77,6 +78,7 @@ class Trainer:
         self.notes: list[str] = []  # what resuming found and worked around (also logged)
         self.model = None
         self.performance = None  # the jit_compile and steps_per_execution the run uses, and why
+        self.checkpoint_seconds: list[float] = []  # what writing each epoch's checkpoint took
         self.recipe_report: dict = {}  # what the recipe reports after training (a distillation's student vs teacher)
         self.failure: str | None = None
         self.scale = 1.0  # live learning-rate multiplier (1 until the user or reduce-on-plateau changes it)
@@ -165,6 +167,8 @@ class Trainer:
         else:
             _check_recipe_input(self.project, recipe, dataset)
         state = checkpoints.read_state(self.run_dir, self.notes) if self.resuming else {}
+        if self.resuming:  # a killed run's half-written files, whatever their age (a live writer's are kept)
+            clean_leftovers(self.run_dir, older_than_s=0)
         self.resumed_from = int(state.get("epoch", 0))
         if self.resuming and self.resumed_from >= self.epochs:
             raise TrainingError(f"{self.run_dir} has already trained {self.resumed_from} epochs; ask for more "
@@ -245,7 +249,7 @@ class Trainer:
         if self.is_chief:
             self.recipe_report = recipe.report(model, dataset)
             write_run_record(self.project, result, dataset, strategy, self.resumed_from, self.recipe_report,
-                             self.performance.to_dict())
+                             {**self.performance.to_dict(), **_checkpoint_cost(self.checkpoint_seconds)})
         self.callbacks.on_finished(result)
         return result
 
@@ -299,6 +303,14 @@ def _strategy(config):
     if keras.backend.backend() != "tensorflow":
         return None
     return distribution.make_strategy(config.strategy)
+
+
+def _checkpoint_cost(seconds: list[float]) -> dict:
+    """What the epochs' checkpoints cost: seconds per epoch (mean, most) and in all."""
+    if not seconds:
+        return {}
+    return {"checkpoint_s_per_epoch": round(sum(seconds) / len(seconds), 4), "checkpoint_s_max": round(max(seconds), 4),
+            "checkpoint_s_total": round(sum(seconds), 3)}
 
 
 def _device() -> str:

@@ -66,3 +66,21 @@ def test_keras_never_reads_a_file_to_judge_a_value(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     errors = " ".join(n["error"] or "" for n in report["nodes"])
     assert "only reference files inside their own folder" in errors and "topsecret" not in errors
+
+
+def test_reading_and_judging_layers_leaves_the_random_state_alone():
+    """A Dropout or a random augmentation draws its seed from Python's random when made: the layers made to read a
+    block's parameters or to judge a value must not shift the seeds of the model a run builds next."""
+    import random
+
+    import numpy as np
+
+    from builder.blocks import catalogue
+
+    random.seed(7)
+    np.random.seed(7)
+    state, numpy_state = random.getstate(), np.random.get_state()[1].copy()
+    catalogue.block_spec.cache_clear()
+    blocks.block_spec("GaussianDropout")  # made once to read its config
+    blocks.check_param("RandomContrast", "factor", [0, 0.5])  # made to be judged
+    assert random.getstate() == state and np.array_equal(np.random.get_state()[1], numpy_state)
