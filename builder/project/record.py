@@ -48,7 +48,7 @@ class TrainingConfig:
     monitor: str = "val_loss"  # what the best checkpoint, early stopping and reduce-on-plateau watch
     early_stopping: dict[str, Any] | None = None  # {"patience": 5, "restore_best_weights": true, "min_delta": 0}
     augmentation: dict[str, dict[str, Any]] = field(default_factory=dict)  # {"MixUp": {"alpha": 0.2}, ...}
-    mixed_precision: bool = False
+    mixed_precision: bool | str = "auto"  # "auto": measured on a GPU, off on a CPU (builder.training.performance)
     jit_compile: bool | str = "auto"
     steps_per_execution: int | str = "auto"  # "auto": measured at the start of a run (builder.training.performance)
     tensorboard: bool = True

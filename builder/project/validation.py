@@ -292,7 +292,7 @@ def _training(problems: _Problems, config) -> None:
             isinstance(k, str) and isinstance(v, dict) for k, v in config.augmentation.items()):
         problems.add(f"{p}.augmentation", '{"RandomFlip": {"mode": "horizontal"}, ...} (a layer: its settings)',
                      config.augmentation)
-    problems.check(f"{p}.mixed_precision", config.mixed_precision, boolean)
+    problems.check(f"{p}.mixed_precision", config.mixed_precision, one_of(True, False, "auto"))
     problems.check(f"{p}.jit_compile", config.jit_compile, one_of(True, False, "auto"))
     if config.steps_per_execution != "auto":
         problems.check(f"{p}.steps_per_execution", config.steps_per_execution, whole(1, 1_000_000))

@@ -39,6 +39,7 @@ class PerformanceChoice:
 
     jit_compile: bool | str
     steps_per_execution: int
+    mixed_precision: bool
     source: str
     reason: str
     measured: dict[str, float] = field(default_factory=dict)  # candidate -> samples/s in the probe
@@ -48,8 +49,14 @@ class PerformanceChoice:
         return asdict(self)
 
 
-def _explicit(config) -> tuple[bool, bool]:
-    return config.jit_compile != AUTO, config.steps_per_execution != AUTO
+def _explicit(config) -> tuple[bool, bool, bool]:
+    return config.jit_compile != AUTO, config.steps_per_execution != AUTO, config.mixed_precision != AUTO
+
+
+def mixed_precision_candidate(config, device: str) -> bool:
+    """Whether mixed precision is measured: left on "auto", on a GPU (float16 units; a CPU has none, and computes
+    float16 slower than float32)."""
+    return config.mixed_precision == AUTO and "GPU" in device
 
 
 def probe_problem(project: Project) -> str | None:
@@ -76,12 +83,12 @@ def choose_performance(project: Project, device: str) -> PerformanceChoice:
     """The jit_compile and steps_per_execution a run uses: the user's where given, else the fastest measured (from
     the cache when this model was measured before on this device with these versions)."""
     config = project.training
-    jit_given, steps_given = _explicit(config)
-    if jit_given and steps_given:
-        return PerformanceChoice(config.jit_compile, config.steps_per_execution, "setting",
-                                 "both set in the project (never changed)")
+    mixed = config.mixed_precision is True
+    if all(_explicit(config)) or (not mixed_precision_candidate(config, device) and all(_explicit(config)[:2])):
+        return PerformanceChoice(config.jit_compile, config.steps_per_execution, mixed, "setting",
+                                 "set in the project (never changed)")
     default = PerformanceChoice(config.jit_compile, 1 if config.steps_per_execution == AUTO else
-                                config.steps_per_execution, "default", "")
+                                config.steps_per_execution, mixed, "default", "")
     problem = probe_problem(project)
     if problem is not None:
         default.reason = problem
@@ -91,7 +98,7 @@ def choose_performance(project: Project, device: str) -> PerformanceChoice:
     if cached is not None:
         return PerformanceChoice(**{**cached, "source": "cache"})
     try:
-        choice = _probe(project)
+        choice = _probe(project, mixed_precision_candidate(config, device))
     except Exception as exc:  # a probe that fails must not fail the run: Keras's defaults, and why
         log.info("performance probe failed: %s", exc)
         default.reason = f"the probe failed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}): Keras's defaults"
@@ -100,39 +107,62 @@ def choose_performance(project: Project, device: str) -> PerformanceChoice:
     return choice
 
 
-def _candidates(config) -> list[tuple[bool | str, int]]:
-    jit_given, steps_given = _explicit(config)
+Candidate = tuple  # (jit_compile, steps_per_execution, mixed_precision)
+
+
+def _candidates(config) -> list[Candidate]:
+    jit_given, steps_given, _ = _explicit(config)
     jits = [config.jit_compile] if jit_given else [False, True]
     steps = [config.steps_per_execution] if steps_given else [1]
-    return [(j, s) for j in jits for s in steps]
+    return [(j, s, config.mixed_precision is True) for j in jits for s in steps]
 
 
-def _label(jit: bool | str, steps: int) -> str:
-    return f"jit_compile={jit}, steps_per_execution={steps}"
+def _label(jit: bool | str, steps: int, mixed: bool) -> str:
+    return f"jit_compile={jit}, steps_per_execution={steps}" + (", mixed_precision" if mixed else "")
 
 
-def _probe(project: Project) -> PerformanceChoice:
+def _probe(project: Project, try_mixed: bool) -> PerformanceChoice:
+    """XLA off and on (unless given), then 8 steps per call with the faster (unless given), then mixed precision
+    with the fastest so far (on a GPU, when left on auto)."""
     start = time.perf_counter()
     config = project.training
     measured: dict[str, float] = {}
-    rates: dict[tuple[bool | str, int], float] = {}
-    for jit, steps in _candidates(config):
-        rates[(jit, steps)] = measured[_label(jit, steps)] = _samples_per_second(project, jit, steps)
+    rates: dict[Candidate, float] = {}
+
+    def measure(candidate: Candidate) -> None:
+        rates[candidate] = measured[_label(*candidate)] = _samples_per_second(project, *candidate)
+
+    for candidate in _candidates(config):
+        measure(candidate)
     best = max(rates, key=rates.get)
     if config.steps_per_execution == AUTO:  # more batches per call, with the faster XLA choice
-        more = (best[0], STEPS_CANDIDATE)
-        rates[more] = measured[_label(*more)] = _samples_per_second(project, *more)
+        measure((best[0], STEPS_CANDIDATE, best[2]))
+        best = max(rates, key=rates.get)
+    if try_mixed:
+        measure((best[0], best[1], True))
         best = max(rates, key=rates.get)
     ordered = sorted(rates.items(), key=lambda item: -item[1])
     runner_up = ordered[1][1] if len(ordered) > 1 else ordered[0][1]
     reason = (f"measured fastest: {_label(*best)} at {rates[best]:,.0f} samples/s"
               + (f", {rates[best] / runner_up:.2f}x the next candidate" if len(ordered) > 1 else ""))
-    return PerformanceChoice(best[0], best[1], "probe", reason, {k: round(v, 1) for k, v in measured.items()},
-                             round(time.perf_counter() - start, 2))
+    return PerformanceChoice(best[0], best[1], best[2], "probe", reason,
+                             {k: round(v, 1) for k, v in measured.items()}, round(time.perf_counter() - start, 2))
 
 
-def _samples_per_second(project: Project, jit: bool | str, steps: int) -> float:
-    """Steady-state training speed of a copy of the project's model compiled this way, on seeded noise."""
+def _samples_per_second(project: Project, jit: bool | str, steps: int, mixed: bool) -> float:
+    """Steady-state training speed of a copy of the project's model compiled this way (built under the
+    mixed_float16 policy when `mixed`), on seeded noise."""
+    import keras
+
+    saved = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16" if mixed else "float32")
+    try:
+        return _timed_fit(project, jit, steps)
+    finally:
+        keras.config.set_dtype_policy(saved)
+
+
+def _timed_fit(project: Project, jit: bool | str, steps: int) -> float:
     import keras
     import numpy as np
 
@@ -201,7 +231,7 @@ def _read_cache() -> dict[str, dict[str, Any]]:
         data = json.loads(_cache_path().read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError):
         return {}
-    wanted = {"jit_compile", "steps_per_execution", "source", "reason", "measured", "probe_s"}
+    wanted = {"jit_compile", "steps_per_execution", "mixed_precision", "source", "reason", "measured", "probe_s"}
     return {k: v for k, v in data.items() if isinstance(v, dict) and set(v) == wanted} if isinstance(data, dict) else {}
 
 

@@ -11,8 +11,8 @@ Kinds of value (what a form shows for each):
     whole             a whole number                       epochs, batch_size, seed, steps_per_execution
     number            a finite number                      learning_rate, label_smoothing
     optional_number   a number, or null (off)              weight_decay, clipnorm, clipvalue
-    switch            true or false                        mixed_precision, tensorboard
-    choice            one of `choices`                     jit_compile, strategy
+    switch            true or false                        tensorboard
+    choice            one of `choices`                     jit_compile, mixed_precision, strategy
     name              a name; `choices` are suggestions    loss (or one per output), monitor
     names             a list of names                      metrics (or one list per output)
     optimizer         a name, or {"class_name", "config"}  optimizer
@@ -231,8 +231,9 @@ SETTINGS: tuple[Setting, ...] = (
             "the defaults). Per-image layers run in the order given, MixUp and CutMix last (they need a "
             "classification dataset and switch to the categorical loss). Images only."),
     # --- performance ---------------------------------------------------------------------------------------------
-    Setting("mixed_precision", PERFORMANCE, "switch", "Mixed precision",
-            "Train under Keras's mixed_float16 policy: faster on recent GPUs, slow on CPUs."),
+    Setting("mixed_precision", PERFORMANCE, "choice", "Mixed precision",
+            "Train under Keras's mixed_float16 policy: faster on recent GPUs, slow on CPUs. \"auto\" measures it "
+            "on a GPU at the start of the first run (off on a CPU).", ("auto", False, True)),
     Setting("jit_compile", PERFORMANCE, "choice", "XLA (jit_compile)",
             "XLA compilation, as model.compile(jit_compile=…): \"auto\" measures the model with and without XLA at "
             "the start of the first run on this device and keeps the faster (run.json says what it measured).",

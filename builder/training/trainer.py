@@ -155,8 +155,7 @@ class Trainer:
         for needed in recipe.prerequisites():  # a distillation's template teacher, trained once
             self._train_prerequisite(needed)
         # settings left on "auto", measured (or read from the cache) before the run seeds its random state
-        with _precision(config.mixed_precision):
-            self.performance = choose_performance(self.project, _device())
+        self.performance = choose_performance(self.project, _device())
         if self.performance.source in ("probe", "cache"):
             log.info("performance: %s (%s)", self.performance.reason, self.performance.source)
         keras.utils.set_random_seed(config.seed)
@@ -176,7 +175,7 @@ class Trainer:
         self.scale = float(state.get("learning_rate_scale", 1.0))
         self.is_chief = _is_chief(config)
         one_hot = _needs_one_hot(config)
-        with _precision(config.mixed_precision), distribution.scope(strategy):
+        with _precision(self.performance.mixed_precision), distribution.scope(strategy):
             if self.resuming:
                 model = _load_checkpoint(self.run_dir / checkpoints.LAST)
                 checkpoints.check_loaded(state, model, self.run_dir / checkpoints.LAST)

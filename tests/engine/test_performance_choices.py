@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from builder.training.performance import PROBE_VARIABLE, choose_performance, probe_problem
+from builder.training.performance import PROBE_VARIABLE, choose_performance, mixed_precision_candidate, probe_problem
 from tests.conftest import make_sine_project
 
 
@@ -38,9 +38,20 @@ def test_auto_settings_are_measured_once_then_read_from_the_cache(probing):
     assert cache_key(project, "1 x GPU (GPU:0)") != cache_key(project, "CPU")  # another device: measured there
 
 
+def test_mixed_precision_is_measured_on_a_gpu_only_when_left_on_auto():
+    """The decision, on this CPU machine: a GPU (float16 units) measures mixed precision; a CPU does not (it computes
+    float16 slower than float32); a project's true or false is kept."""
+    assert mixed_precision_candidate(make_sine_project().training, "1 x GPU (GPU:0)")
+    assert not mixed_precision_candidate(make_sine_project().training, "CPU")
+    assert not mixed_precision_candidate(make_sine_project(mixed_precision=False).training, "1 x GPU (GPU:0)")
+    assert not mixed_precision_candidate(make_sine_project(mixed_precision=True).training, "1 x GPU (GPU:0)")
+
+
 def test_a_setting_the_user_gave_is_never_changed(probing):
     both = choose_performance(make_sine_project(jit_compile=False, steps_per_execution=4), "CPU")
-    assert (both.jit_compile, both.steps_per_execution, both.source) == (False, 4, "setting")
+    assert (both.jit_compile, both.steps_per_execution, both.mixed_precision, both.source) == (False, 4, False, "setting")
+    kept = choose_performance(make_sine_project(jit_compile=False, steps_per_execution=4, mixed_precision=True), "CPU")
+    assert kept.mixed_precision is True and kept.source == "setting"
     one = choose_performance(make_sine_project(jit_compile=True), "CPU")  # steps_per_execution still "auto"
     assert one.jit_compile is True and set(one.measured) == {"jit_compile=True, steps_per_execution=1",
                                                             "jit_compile=True, steps_per_execution=8"}
@@ -49,7 +60,8 @@ def test_a_setting_the_user_gave_is_never_changed(probing):
 def test_what_is_not_probed_keeps_kerass_defaults_and_says_why(monkeypatch):
     project = make_sine_project()
     choice = choose_performance(project, "CPU")  # the suite's default: probing off
-    assert (choice.jit_compile, choice.steps_per_execution, choice.source) == ("auto", 1, "default")
+    assert (choice.jit_compile, choice.steps_per_execution, choice.mixed_precision, choice.source) == (
+        "auto", 1, False, "default")
     assert "LAYERBOARD_PERFORMANCE_PROBE=off" in choice.reason
     monkeypatch.setenv(PROBE_VARIABLE, "on")
     assert "strategy" in probe_problem(make_sine_project(strategy="mirrored"))
