@@ -63,6 +63,11 @@ def _train(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         raise LayerboardError("interrupted") from None
     print(f"saved {result.model_path} ({result.epochs_run} epochs, {result.duration_s:.1f} s)")
+    performance = trainer.performance.to_dict() if trainer.performance is not None else None
+    if performance:
+        from builder.training import performance_text
+
+        print(f"performance: {performance_text(performance)}")
     for line in [*(f"note: {note}" for note in trainer.notes), *_recipe_report_lines(trainer.recipe_report)]:
         print(line)
     if args.json:
@@ -74,6 +79,7 @@ def _train(args: argparse.Namespace) -> int:
             "duration_s": round(result.duration_s, 3),
             "final_metrics": result.final_metrics,
             **({"recipe_report": trainer.recipe_report} if trainer.recipe_report else {}),
+            **({"performance": performance} if performance else {}),
         }))
     return EXIT_OK
 

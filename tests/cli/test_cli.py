@@ -84,6 +84,9 @@ def test_train_then_export(tmp_path, capsys):
     assert lines[0].startswith("epoch 1/2") and lines[1].startswith("epoch 2/2")
     final = json.loads(lines[-1])
     assert final["epochs_run"] == 2 and 0 <= final["final_metrics"]["val_accuracy"] <= 1
+    assert final["performance"]["source"] == "default"  # the suite does not measure (LAYERBOARD_PERFORMANCE_PROBE)
+    assert any(line.startswith("performance: jit_compile=auto, steps_per_execution=1 (Keras's defaults")
+               for line in lines)
     assert (run_dir / "model.keras").exists() and (run_dir / "history.csv").exists()
     # The project's latest run is found under runs/<project>/ when trained without --run-dir.
     assert main(["export", str(project), "--run", str(run_dir), "--format", "tflite",
