@@ -25,6 +25,11 @@ Usage:
     python bench/training_overhead.py --markdown table.md
 
 The final lines say PASS/FAIL per workload: Layerboard (TensorBoard on) must reach >= 0.97 of plain Keras.
+
+Per template, with Layerboard's automatic choices against a plain `model.fit` with Keras's defaults (target >= 1.15),
+FLOP/s against a matmul and whole-process wall times (bench/auto_settings.py does the work):
+    python bench/training_overhead.py --templates                       # the default templates
+    python bench/training_overhead.py --templates digits_cnn,shapes_cnn --epochs 6 --repeats 3 --process
 """
 from __future__ import annotations
 
@@ -39,6 +44,7 @@ from typing import Callable
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/auto_settings.py
 
 import numpy as np  # noqa: E402
 
@@ -297,7 +303,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-tensorboard-row", action="store_true", help="skip the TensorBoard-off variant")
     parser.add_argument("--markdown", type=Path, default=None, help="also write the table to this file")
     parser.add_argument("-q", "--quiet", action="store_true", help="no per-run lines")
+    parser.add_argument("--templates", nargs="?", const="", default=None,
+                        help="per template, automatic choices vs Keras's defaults (bench/auto_settings.py); a "
+                             "comma-separated list, or none for its default templates")
+    parser.add_argument("--process", action="store_true", help="with --templates: also whole-process wall times")
     args = parser.parse_args(argv)
+    if args.templates is not None:
+        import auto_settings
+
+        forwarded = [*(["--templates", args.templates] if args.templates else []),
+                     *(["--epochs", str(args.epochs)] if args.epochs else []),
+                     *(["--repeats", str(args.repeats)] if args.repeats else []), *(["--process"] if args.process else [])]
+        return auto_settings.main(forwarded)
 
     names = [n.strip() for n in args.workloads.split(",") if n.strip()]
     unknown = [n for n in names if n not in WORKLOADS]
