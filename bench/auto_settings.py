@@ -57,7 +57,7 @@ def run_plain(project, dataset, epochs: int) -> list[float]:
     import keras
 
     from builder.model import build_model
-    from builder.training.optimizers import make_optimizer
+    from builder.training import make_optimizer
 
     config = project.training
     ends: list[float] = []
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     from builder.model import estimate, infer_shapes
     from builder.project import load_template
     from builder.training import choose_performance
-    from builder.training.doctor import device_summary
+    from builder.training import device_summary
 
     device = device_summary()
     peak = matmul_flops()

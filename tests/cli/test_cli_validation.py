@@ -40,7 +40,7 @@ def test_check_lists_every_bad_setting_and_exits_2(tmp_path, capsys):
     assert main(["check", str(path)]) == 2
     out = capsys.readouterr().out
     assert [line.lstrip("! ").split(":")[0] for line in problem_lines(out)] == BAD_FIELDS
-    assert "INVALID" in out and '! training.mixed_precision: must be true or false (not a string); got "false"' in out
+    assert "INVALID" in out and '! training.mixed_precision: must be one of true, false, "auto"; got "false"' in out
     assert main(["check", str(path), "--json"]) == 2
     report = json.loads(capsys.readouterr().out)
     assert not report["valid"] and [p.split(":")[0] for p in report["problems"]] == BAD_FIELDS
