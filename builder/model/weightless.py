@@ -12,24 +12,18 @@ import os
 from contextlib import contextmanager
 from typing import Iterator
 
+from builder.blocks import weights_deferred
+
 
 @contextmanager
 def shapes_only(defer: bool = True) -> Iterator[None]:
-    """Build layers inside: their weights get shapes, never values, and none is left for Keras to fill in later.
-    With `defer` False (a layer that `keeps_state`) nothing is deferred."""
+    """Build layers inside: their weights get shapes, never values, and none is left for Keras to fill in later
+    (builder.blocks' weights_deferred). With `defer` False (a layer that `keeps_state`) nothing is deferred."""
     if not defer:
         yield
         return
-    import keras
-    from keras.src.backend.common import global_state  # Keras keeps its deferred weights in this list
-
-    key = "uninitialized_variables"
-    before = list(global_state.get_global_attribute(key) or [])
-    try:
-        with keras.StatelessScope(initialize_variables=False):
-            yield
-    finally:
-        global_state.set_global_attribute(key, before)
+    with weights_deferred():
+        yield
 
 
 def keeps_state(params: dict) -> bool:

@@ -45,7 +45,8 @@ def test_runs_lists_a_finished_and_a_killed_run_and_evaluate_uses_one(project_fi
     lines = text.stdout.splitlines()
     assert lines[0] == f"2 runs in {project_file.parent / 'runs' / 'p'}:"
     assert "finished" in lines[1] and "1 epoch " in lines[1] and "val_loss" in lines[1]
-    assert "interrupted" in lines[2] and "(can be continued)" in lines[2]
+    assert lines[2].strip().startswith("performance: jit_compile=auto")  # what the finished run trained with
+    assert "interrupted" in lines[3] and "(can be continued)" in lines[3]
     assert "--resume RUN_DIR" in lines[-1]
 
     evaluated = run_command("evaluate", str(project_file), "--run", first["run_dir"], "--json")
