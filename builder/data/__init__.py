@@ -18,7 +18,8 @@ from builder.data.records import (CLASSES, REGRESSION, BadFile, Dataset, Dataset
 from builder.data.splits import split, split_indices
 from builder.data.summary import DatasetSummary, class_counts, preview_kind, summarize
 from builder.data.tf_pipeline import (
-    evaluation_pipeline, fits_in_memory, make_pipeline, nbytes, total_memory, train_and_validation,
+    evaluation_pipeline, fits_in_memory, make_pipeline, nbytes, prefetch_to_accelerator, total_memory,
+    train_and_validation,
 )
 
 __all__ = [
@@ -28,6 +29,6 @@ __all__ = [
     "categorical_loss_name", "check_against_dataset", "class_counts", "combine_fixes", "dataset_names",
     "dataset_problems_text", "describe", "evaluation_pipeline", "file_contents", "fits_in_memory",
     "guess_array_options", "is_lazy", "keras_cache_dir", "known_augmentations", "length", "load_dataset",
-    "load_project_dataset", "load_raw", "make_pipeline", "nbytes", "needs_one_hot", "preview_kind", "source",
+    "load_project_dataset", "load_raw", "make_pipeline", "nbytes", "needs_one_hot", "prefetch_to_accelerator", "preview_kind", "source",
     "split", "split_indices", "suggest_fixes", "summarize", "take", "total_memory", "train_and_validation",
 ]

@@ -98,6 +98,21 @@ def make_pipeline(x, y, batch_size: int, shuffle: bool, seed: int | None, augmen
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
+def prefetch_to_accelerator(ds, device: str | None = None):
+    """`ds` with its batches prefetched into an accelerator's memory (tf.data.experimental.prefetch_to_device, which
+    must be the pipeline's last step), so the next batch is copied while the model trains on this one. `device`:
+    a TensorFlow device name (default: the first GPU); with no GPU and no device named, `ds` unchanged. The result's
+    length is unknown to Keras: feed an endless pipeline with steps_per_epoch, as the Trainer does."""
+    import tensorflow as tf
+
+    if device is None:
+        gpus = tf.config.list_logical_devices("GPU")
+        if not gpus:
+            return ds
+        device = gpus[0].name
+    return ds.apply(tf.data.experimental.prefetch_to_device(device))
+
+
 def train_and_validation(dataset: Dataset, batch_size: int, seed: int, augmentation=None, *, endless: bool = False,
                          start_epoch: int = 0):
     """(train_ds, val_ds) for `model.fit(train_ds, validation_data=val_ds)`.

@@ -50,6 +50,7 @@ class TrainingConfig:
     augmentation: dict[str, dict[str, Any]] = field(default_factory=dict)  # {"MixUp": {"alpha": 0.2}, ...}
     mixed_precision: bool | str = "auto"  # "auto": measured on a GPU, off on a CPU (builder.training.performance)
     jit_compile: bool | str = "auto"
+    prefetch_to_device: bool | str = "auto"  # "auto": measured on a GPU, off on a CPU (builder.training.performance)
     steps_per_execution: int | str = "auto"  # "auto": measured at the start of a run (builder.training.performance)
     tensorboard: bool = True
     strategy: str = "auto"  # auto (every GPU), none, mirrored, multiworker (TF_CONFIG)

@@ -294,6 +294,7 @@ def _training(problems: _Problems, config) -> None:
                      config.augmentation)
     problems.check(f"{p}.mixed_precision", config.mixed_precision, one_of(True, False, "auto"))
     problems.check(f"{p}.jit_compile", config.jit_compile, one_of(True, False, "auto"))
+    problems.check(f"{p}.prefetch_to_device", config.prefetch_to_device, one_of(True, False, "auto"))
     if config.steps_per_execution != "auto":
         problems.check(f"{p}.steps_per_execution", config.steps_per_execution, whole(1, 1_000_000))
     problems.check(f"{p}.tensorboard", config.tensorboard, boolean)

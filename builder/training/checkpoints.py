@@ -10,9 +10,13 @@ copy written after that commit; resume reads the archive's and says so when the 
 between the two). Every epoch writes best.keras (when better), then history.csv's row, then last.keras (the
 commit), then checkpoint.json; resume drops history rows of epochs the checkpoint does not hold.
 
+The writing runs off the training step where the model can be mirrored (builder.training.checkpoint_writer): the
+files and their order are the same, written while the next epoch trains; a kill while they are written leaves the
+previous epoch's checkpoint, a kill after leaves this one.
+
 `LAYERBOARD_KILL_AT` (tests only) kills the process with SIGKILL at a named point: `batch E:B` (after batch B,
-0-based, of epoch E, 1-based), `before-best E`, `before-last E` (best.keras written, last.keras not) and
-`before-state E` (last.keras committed, checkpoint.json not).
+0-based, of epoch E, 1-based, once the previous epoch's checkpoint is written), `before-best E`, `before-last E`
+(best.keras written, last.keras not) and `before-state E` (last.keras committed, checkpoint.json not).
 """
 from __future__ import annotations
 
@@ -22,7 +26,6 @@ import logging
 import math
 import os
 import shutil
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,7 @@ from typing import Any
 from builder.errors import LayerboardError, TrainingError
 from builder.files import KILL_AT, atomic_path, atomic_write_text, kill_point
 from builder.model import UnreadableModelError, load_model_safely
+from builder.training.checkpoint_writer import CheckpointWriter
 
 log = logging.getLogger(__name__)
 
@@ -200,10 +204,12 @@ def _int(text: str) -> int:
 
 
 def checkpoint_callback(trainer, monitor: str, best: float | None = None, early=None, control=None,
-                        resumed: dict[str, Any] | None = None):
+                        resumed: dict[str, Any] | None = None, background: bool = True):
     """Keras callback: each epoch best.keras (when the monitored value improves), then last.keras with the whole
-    state inside (the commit), then its readable copy checkpoint.json. Put it after the callbacks that log the
-    epoch. On a resume it gives early stopping and reduce-on-plateau the counters the checkpoint recorded."""
+    state inside (the commit), then its readable copy checkpoint.json, written off the training step when
+    `background` and the model can be mirrored (builder.training.checkpoint_writer; `trainer.checkpoint_writer`
+    says what each cost). Put it after the callbacks that log the epoch. On a resume it gives early stopping and
+    reduce-on-plateau the counters the checkpoint recorded."""
     import keras
 
     kill_at = os.environ.get(KILL_AT)
@@ -213,6 +219,7 @@ def checkpoint_callback(trainer, monitor: str, best: float | None = None, early=
             super().__init__()
             self.best = best
             self.epoch = 0
+            self.writer: CheckpointWriter | None = None
 
         def on_train_begin(self, logs=None):  # after early stopping's own on_train_begin, which resets it
             if not resumed:
@@ -246,7 +253,9 @@ def checkpoint_callback(trainer, monitor: str, best: float | None = None, early=
             self.epoch = epoch
 
         def on_train_batch_end(self, batch, logs=None):
-            if kill_at:
+            if kill_at:  # tests: a kill between batches comes after the last epoch's checkpoint is written (a kill
+                if self.writer is not None:  # while it is written lands on one of the points inside the write)
+                    self.writer.wait()
                 kill_point(f"batch {self.epoch + 1}:{batch}")
 
         def on_epoch_end(self, epoch, logs=None):
@@ -261,14 +270,22 @@ def checkpoint_callback(trainer, monitor: str, best: float | None = None, early=
             state = {"epoch": epoch + 1, "step": int(self.model.optimizer.iterations.numpy()),
                      "learning_rate_scale": trainer.scale, "monitor": monitor, "best": self.best,
                      "random_states": random_states(self.model), **self._counters()}
-            started = time.perf_counter()
-            save_model_atomic(self.model, trainer.run_dir / LAST, state, also=trainer.run_dir / BEST if improved else None,
-                              between=(lambda: kill_point(f"before-last {epoch + 1}")) if kill_at else None)
-            if kill_at:
-                kill_point(f"before-state {epoch + 1}")
-            copy = {k: v for k, v in state.items() if k != "random_states"}
-            atomic_write_text(trainer.run_dir / STATE, json.dumps(copy, indent=2) + "\n")
-            trainer.checkpoint_seconds.append(time.perf_counter() - started)
+
+            def save(model) -> None:  # the model, or its mirror in the writer's thread
+                save_model_atomic(model, trainer.run_dir / LAST, state, also=trainer.run_dir / BEST if improved else None,
+                                  between=(lambda: kill_point(f"before-last {epoch + 1}")) if kill_at else None)
+                if kill_at:
+                    kill_point(f"before-state {epoch + 1}")
+                copy = {k: v for k, v in state.items() if k != "random_states"}
+                atomic_write_text(trainer.run_dir / STATE, json.dumps(copy, indent=2) + "\n")
+
+            if self.writer is None:
+                self.writer = trainer.checkpoint_writer = CheckpointWriter(self.model, background)
+            self.writer.write(save)
+
+        def on_train_end(self, logs=None):
+            if self.writer is not None:
+                self.writer.wait()  # the last epoch's checkpoint is on disk before the run goes on
 
         def _counters(self) -> dict[str, Any]:
             counters: dict[str, Any] = {}

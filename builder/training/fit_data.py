@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from builder.data import Dataset, length, train_and_validation
+from builder.data import Dataset, length, prefetch_to_accelerator, train_and_validation
 from builder.errors import TrainingError
 from builder.project import RECONSTRUCTION
 from builder.training.losses import trained_outputs
@@ -105,8 +105,9 @@ def _reconstruction_target(x, output: str):
                         f"input, but the dataset feeds {len(x)} inputs ({', '.join(x)}); give it another loss.")
 
 
-def fit_inputs(dataset: Dataset, config, one_hot: bool, start_epoch: int = 0):
-    """(fit arguments, validation data, steps per epoch): tf.data pipelines on TensorFlow, arrays elsewhere."""
+def fit_inputs(dataset: Dataset, config, one_hot: bool, start_epoch: int = 0, to_device: bool = False):
+    """(fit arguments, validation data, steps per epoch): tf.data pipelines on TensorFlow, arrays elsewhere.
+    to_device: the training batches are prefetched into the GPU's memory (on TensorFlow, when there is a GPU)."""
     import keras
 
     steps = math.ceil(length(dataset.x_train) / config.batch_size)
@@ -114,6 +115,6 @@ def fit_inputs(dataset: Dataset, config, one_hot: bool, start_epoch: int = 0):
         train, validation = train_and_validation(dataset, config.batch_size, config.seed,
                                                  augmentation=config.augmentation or None, endless=True,
                                                  start_epoch=start_epoch)
-        return (train,), validation, steps
+        return (prefetch_to_accelerator(train) if to_device else train,), validation, steps
     return (np.asarray(dataset.x_train), np.asarray(dataset.y_train)), \
         (np.asarray(dataset.x_val), np.asarray(dataset.y_val)), steps

@@ -3,8 +3,9 @@
 Keras's defaults are what a hand-written script gets: `jit_compile="auto"` (XLA wherever the model supports it —
 on a CPU that measured about half the speed of no XLA for a small CNN) and `steps_per_execution=1`. For a setting
 the project leaves on "auto", the Trainer asks `choose_performance` first: each candidate (XLA off / on, then more
-steps per call with the faster of those) trains a copy of the model for a few epochs of a few batches on seeded
-noise, and the fastest steady-state epoch decides. The probe runs before the run seeds its random state, so the
+steps per call with the faster of those while more keeps winning, then on a GPU mixed precision and prefetching
+batches into the GPU's memory) trains a copy of the model for a few epochs of a few batches on seeded noise, and
+the fastest steady-state epoch decides (`probe_plan` says which settings are measured, `probe` how). The probe runs before the run seeds its random state, so the
 trained model is the same whether it ran or came from the cache. The choice is kept per model, batch size,
 device and versions in the per-user data folder, so a second run of the same model pays nothing. A setting the
 user gave (`jit_compile: false`, `steps_per_execution: 4`) is never changed; what was chosen and why goes into
@@ -18,7 +19,7 @@ import logging
 import os
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from builder.files import atomic_write_text
 from builder.project import Project, user_data_dir
@@ -28,7 +29,8 @@ AUTO = "auto"
 CACHE_FILE = ("cache", "performance.json")
 PROBE_STEPS = 24  # batches per probe epoch
 PROBE_EPOCHS = 3  # the first traces (and compiles); the fastest of the others counts
-STEPS_CANDIDATE = 8  # the steps per execution tried against 1
+STEPS_LADDER = (8, 32)  # steps per execution tried after 1, each only while the one before it won
+MIN_GAIN = 1.05  # a larger steps_per_execution is tried only when the last one was at least 5% faster
 MAX_CACHED = 200  # choices kept; the oldest go first
 PROBE_VARIABLE = "LAYERBOARD_PERFORMANCE_PROBE"  # "off": "auto" settings take Keras's defaults, nothing is measured
 
@@ -44,19 +46,56 @@ class PerformanceChoice:
     reason: str
     measured: dict[str, float] = field(default_factory=dict)  # candidate -> samples/s in the probe
     probe_s: float = 0.0
+    prefetch_to_device: bool = False  # training batches prefetched into the GPU's memory
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _explicit(config) -> tuple[bool, bool, bool]:
-    return config.jit_compile != AUTO, config.steps_per_execution != AUTO, config.mixed_precision != AUTO
+def has_gpu(device: str) -> bool:
+    """Whether a device line (builder.training.device_summary) names a GPU."""
+    return "GPU" in device
 
 
 def mixed_precision_candidate(config, device: str) -> bool:
     """Whether mixed precision is measured: left on "auto", on a GPU (float16 units; a CPU has none, and computes
     float16 slower than float32)."""
-    return config.mixed_precision == AUTO and "GPU" in device
+    return config.mixed_precision == AUTO and has_gpu(device)
+
+
+def prefetch_candidate(config, device: str) -> bool:
+    """Whether prefetching batches into the accelerator's memory is measured: left on "auto", on a GPU (on a CPU
+    the batches are where the model runs already)."""
+    return config.prefetch_to_device == AUTO and has_gpu(device)
+
+
+def probe_plan(config, device: str) -> list[str]:
+    """The settings a run measures, in the order the probe measures them: those left on "auto" that can differ on
+    this device. Empty: nothing is measured (the project's settings and Keras's defaults are used)."""
+    plan = [name for name in ("jit_compile", "steps_per_execution") if getattr(config, name) == AUTO]
+    if mixed_precision_candidate(config, device):
+        plan.append("mixed_precision")
+    if prefetch_candidate(config, device):
+        plan.append("prefetch_to_device")
+    return plan
+
+
+class Candidate(NamedTuple):
+    """One way of compiling and feeding the model that the probe times."""
+
+    jit_compile: bool | str
+    steps_per_execution: int
+    mixed_precision: bool
+    prefetch_to_device: bool
+
+
+def starting_candidate(config, device: str) -> Candidate:
+    """What the run uses where nothing is measured: the project's settings, Keras's defaults for those on "auto"
+    (XLA "auto", one step per call), full precision, and no prefetching into a device the machine lacks."""
+    return Candidate(config.jit_compile,
+                     1 if config.steps_per_execution == AUTO else config.steps_per_execution,
+                     config.mixed_precision is True,
+                     config.prefetch_to_device is True and has_gpu(device))
 
 
 def probe_problem(project: Project) -> str | None:
@@ -83,12 +122,14 @@ def choose_performance(project: Project, device: str) -> PerformanceChoice:
     """The jit_compile and steps_per_execution a run uses: the user's where given, else the fastest measured (from
     the cache when this model was measured before on this device with these versions)."""
     config = project.training
-    mixed = config.mixed_precision is True
-    if all(_explicit(config)) or (not mixed_precision_candidate(config, device) and all(_explicit(config)[:2])):
-        return PerformanceChoice(config.jit_compile, config.steps_per_execution, mixed, "setting",
-                                 "set in the project (never changed)")
-    default = PerformanceChoice(config.jit_compile, 1 if config.steps_per_execution == AUTO else
-                                config.steps_per_execution, mixed, "default", "")
+    start = starting_candidate(config, device)
+    plan = probe_plan(config, device)
+    if not plan:
+        reason = "set in the project (never changed)"
+        if config.prefetch_to_device is True and not start.prefetch_to_device:
+            reason += "; no GPU to prefetch batches to"
+        return PerformanceChoice(*start[:3], "setting", reason, prefetch_to_device=start.prefetch_to_device)
+    default = PerformanceChoice(*start[:3], "default", "", prefetch_to_device=start.prefetch_to_device)
     problem = probe_problem(project)
     if problem is not None:
         default.reason = problem
@@ -98,7 +139,7 @@ def choose_performance(project: Project, device: str) -> PerformanceChoice:
     if cached is not None:
         return PerformanceChoice(**{**cached, "source": "cache"})
     try:
-        choice = _probe(project, mixed_precision_candidate(config, device))
+        choice = probe(project, start, plan)
     except Exception as exc:  # a probe that fails must not fail the run: Keras's defaults, and why
         log.info("performance probe failed: %s", exc)
         default.reason = f"the probe failed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}): Keras's defaults"
@@ -107,62 +148,69 @@ def choose_performance(project: Project, device: str) -> PerformanceChoice:
     return choice
 
 
-Candidate = tuple  # (jit_compile, steps_per_execution, mixed_precision)
+def _label(candidate: Candidate) -> str:
+    return (f"jit_compile={candidate.jit_compile}, steps_per_execution={candidate.steps_per_execution}"
+            + (", mixed_precision" if candidate.mixed_precision else "")
+            + (", prefetch_to_device" if candidate.prefetch_to_device else ""))
 
 
-def _candidates(config) -> list[Candidate]:
-    jit_given, steps_given, _ = _explicit(config)
-    jits = [config.jit_compile] if jit_given else [False, True]
-    steps = [config.steps_per_execution] if steps_given else [1]
-    return [(j, s, config.mixed_precision is True) for j in jits for s in steps]
-
-
-def _label(jit: bool | str, steps: int, mixed: bool) -> str:
-    return f"jit_compile={jit}, steps_per_execution={steps}" + (", mixed_precision" if mixed else "")
-
-
-def _probe(project: Project, try_mixed: bool) -> PerformanceChoice:
-    """XLA off and on (unless given), then 8 steps per call with the faster (unless given), then mixed precision
-    with the fastest so far (on a GPU, when left on auto)."""
-    start = time.perf_counter()
-    config = project.training
-    measured: dict[str, float] = {}
+def probe(project: Project, start: Candidate, plan: list[str], measure=None) -> PerformanceChoice:
+    """Measure the settings of `plan` in order, each with the fastest choice of the ones before: XLA off and on;
+    8 steps per call, then 32 while the larger keeps winning by MIN_GAIN; mixed precision; prefetching to the GPU.
+    `measure(project, candidate)` -> samples/s (default: a short fit of a copy of the model on noise)."""
+    measure = measure or _samples_per_second
+    began = time.perf_counter()
     rates: dict[Candidate, float] = {}
 
-    def measure(candidate: Candidate) -> None:
-        rates[candidate] = measured[_label(*candidate)] = _samples_per_second(project, *candidate)
+    def timed(candidate: Candidate) -> float:
+        if candidate not in rates:
+            rates[candidate] = measure(project, candidate)
+        return rates[candidate]
 
-    for candidate in _candidates(config):
-        measure(candidate)
-    best = max(rates, key=rates.get)
-    if config.steps_per_execution == AUTO:  # more batches per call, with the faster XLA choice
-        measure((best[0], STEPS_CANDIDATE, best[2]))
-        best = max(rates, key=rates.get)
-    if try_mixed:
-        measure((best[0], best[1], True))
-        best = max(rates, key=rates.get)
-    ordered = sorted(rates.items(), key=lambda item: -item[1])
-    runner_up = ordered[1][1] if len(ordered) > 1 else ordered[0][1]
-    reason = (f"measured fastest: {_label(*best)} at {rates[best]:,.0f} samples/s"
-              + (f", {rates[best] / runner_up:.2f}x the next candidate" if len(ordered) > 1 else ""))
-    return PerformanceChoice(best[0], best[1], best[2], "probe", reason,
-                             {k: round(v, 1) for k, v in measured.items()}, round(time.perf_counter() - start, 2))
+    timed(start._replace(jit_compile=False) if "jit_compile" in plan else start)
+    if "jit_compile" in plan:
+        timed(start._replace(jit_compile=True))
+    passed_over: set[Candidate] = set()  # more steps per call that won by less than MIN_GAIN: not worth it
+
+    def fastest() -> Candidate:
+        return max((c for c in rates if c not in passed_over), key=rates.get)
+
+    if "steps_per_execution" in plan:
+        previous = fastest()
+        for steps in STEPS_LADDER:
+            candidate = previous._replace(steps_per_execution=steps)
+            if timed(candidate) < MIN_GAIN * rates[previous]:
+                passed_over.add(candidate)
+                break
+            previous = candidate
+    for setting in ("mixed_precision", "prefetch_to_device"):
+        if setting in plan:
+            timed(fastest()._replace(**{setting: True}))
+    best = fastest()
+    others = [rate for c, rate in rates.items() if c != best and c not in passed_over]
+    reason = (f"measured fastest: {_label(best)} at {rates[best]:,.0f} samples/s"
+              + (f", {rates[best] / max(others):.2f}x the next candidate" if others else "")
+              + "".join(f"; {c.steps_per_execution} steps per call gained under {MIN_GAIN - 1:.0%} (not taken)"
+                        for c in passed_over))
+    return PerformanceChoice(best.jit_compile, best.steps_per_execution, best.mixed_precision, "probe", reason,
+                             {_label(k): round(v, 1) for k, v in rates.items()}, round(time.perf_counter() - began, 2),
+                             best.prefetch_to_device)
 
 
-def _samples_per_second(project: Project, jit: bool | str, steps: int, mixed: bool) -> float:
+def _samples_per_second(project: Project, candidate: Candidate) -> float:
     """Steady-state training speed of a copy of the project's model compiled this way (built under the
-    mixed_float16 policy when `mixed`), on seeded noise."""
+    mixed_float16 policy when `mixed_precision`), on seeded noise."""
     import keras
 
     saved = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_float16" if mixed else "float32")
+    keras.config.set_dtype_policy("mixed_float16" if candidate.mixed_precision else "float32")
     try:
-        return _timed_fit(project, jit, steps)
+        return _timed_fit(project, candidate)
     finally:
         keras.config.set_dtype_policy(saved)
 
 
-def _timed_fit(project: Project, jit: bool | str, steps: int) -> float:
+def _timed_fit(project: Project, candidate: Candidate) -> float:
     import keras
     import numpy as np
 
@@ -170,21 +218,30 @@ def _timed_fit(project: Project, jit: bool | str, steps: int) -> float:
     from builder.training.optimizers import make_optimizer
 
     config = project.training
+    steps = candidate.steps_per_execution
     model = build_model(project.graph, name=project.name, folder=project.folder())
     rng = np.random.default_rng(0)
     count = config.batch_size * max(PROBE_STEPS, 2 * steps)
     x = [_noise(rng, tensor, count) for tensor in model.inputs]
     y = [np.zeros((count, *(d or 1 for d in tensor.shape[1:])), dtype="float32") for tensor in model.outputs]
-    model.compile(optimizer=make_optimizer(config), loss=["mse"] * len(y), jit_compile=jit, steps_per_execution=steps)
+    model.compile(optimizer=make_optimizer(config), loss=["mse"] * len(y), jit_compile=candidate.jit_compile,
+                  steps_per_execution=steps)
     ends: list[float] = []
 
     class Timer(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             ends.append(time.perf_counter())
 
+    x, y = (x if len(x) > 1 else x[0]), (y if len(y) > 1 else y[0])
+    if candidate.prefetch_to_device:  # the batches as a tf.data pipeline whose last step copies them to the GPU
+        from builder.data import prefetch_to_accelerator, make_pipeline
+
+        pipeline = make_pipeline(x, y, config.batch_size, False, None, endless=True)
+        arguments = {"x": prefetch_to_accelerator(pipeline), "steps_per_epoch": -(-count // config.batch_size)}
+    else:
+        arguments = {"x": x, "y": y, "batch_size": config.batch_size, "shuffle": False}
     begun = time.perf_counter()
-    model.fit(x if len(x) > 1 else x[0], y if len(y) > 1 else y[0], batch_size=config.batch_size,
-              epochs=PROBE_EPOCHS, verbose=0, shuffle=False, callbacks=[Timer()])
+    model.fit(**arguments, epochs=PROBE_EPOCHS, verbose=0, callbacks=[Timer()])
     epochs = [b - a for a, b in zip([begun, *ends], ends)][1:]
     del model
     return count / max(min(epochs), 1e-9)
@@ -216,7 +273,8 @@ def cache_key(project: Project, device: str) -> str:
         tf_version = None
     config = project.training
     data = {"graph": graph, "batch_size": config.batch_size, "optimizer": config.optimizer,
-            "mixed_precision": config.mixed_precision, "jit_compile": config.jit_compile,
+            "mixed_precision": config.mixed_precision, "prefetch_to_device": config.prefetch_to_device,
+            "jit_compile": config.jit_compile,
             "steps_per_execution": config.steps_per_execution, "device": device, "keras": keras.__version__,
             "backend": keras.backend.backend(), "tensorflow": tf_version}
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:24]
@@ -231,7 +289,8 @@ def _read_cache() -> dict[str, dict[str, Any]]:
         data = json.loads(_cache_path().read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError):
         return {}
-    wanted = {"jit_compile", "steps_per_execution", "mixed_precision", "source", "reason", "measured", "probe_s"}
+    wanted = {"jit_compile", "steps_per_execution", "mixed_precision", "source", "reason", "measured", "probe_s",
+              "prefetch_to_device"}
     return {k: v for k, v in data.items() if isinstance(v, dict) and set(v) == wanted} if isinstance(data, dict) else {}
 
 

@@ -84,8 +84,9 @@ def performance_text(performance: dict[str, Any] | None) -> str:
     source = {"probe": "measured at its start", "cache": "measured before on this device",
               "setting": "the project's", "default": "Keras's defaults"}.get(str(performance.get("source")), "")
     reason = str(performance.get("reason") or "")[:300]
+    extras = "".join(f", {name}=True" for name in ("mixed_precision", "prefetch_to_device") if performance.get(name) is True)
     return (f"jit_compile={performance.get('jit_compile')}, steps_per_execution="
-            f"{performance.get('steps_per_execution')} ({source}{': ' + reason if reason else ''})")
+            f"{performance.get('steps_per_execution')}{extras} ({source}{': ' + reason if reason else ''})")
 
 
 def list_runs(project: Project, runs_dir: str | Path | None = None) -> list[RunSummary]:

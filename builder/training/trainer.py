@@ -78,7 +78,7 @@ class Trainer:
         self.notes: list[str] = []  # what resuming found and worked around (also logged)
         self.model = None
         self.performance = None  # the jit_compile and steps_per_execution the run uses, and why
-        self.checkpoint_seconds: list[float] = []  # what writing each epoch's checkpoint took
+        self.checkpoint_writer = None  # writes each epoch's checkpoint (off the training step where it can)
         self.recipe_report: dict = {}  # what the recipe reports after training (a distillation's student vs teacher)
         self.failure: str | None = None
         self.scale = 1.0  # live learning-rate multiplier (1 until the user or reduce-on-plateau changes it)
@@ -128,7 +128,10 @@ class Trainer:
 
     def run(self) -> TrainingResult:
         try:
-            return self._run()
+            try:
+                return self._run()
+            finally:
+                self._checkpoint_written()
         except LayerboardError as exc:
             self.callbacks.on_failed(str(exc))
             raise TrainingError(str(exc)) from exc
@@ -141,6 +144,15 @@ class Trainer:
                 message += f" (details: {written})"
             self.callbacks.on_failed(message)
             raise TrainingError(message) from exc
+
+    def _checkpoint_written(self) -> None:
+        """A failed run's last checkpoint still goes to disk before the failure is reported (its own failure is
+        logged: the run's failure is the one to report)."""
+        if self.checkpoint_writer is not None:
+            try:
+                self.checkpoint_writer.wait()
+            except Exception as exc:  # noqa: BLE001
+                log.warning("the last checkpoint could not be written: %s", exc)
 
     def _run(self) -> TrainingResult:
         import keras
@@ -202,7 +214,8 @@ class Trainer:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         if self.resuming:
             checkpoints.keep_history_until(self.run_dir, self.resumed_from)
-        train, validation, steps = fit_inputs(dataset, config, one_hot, self.resumed_from)
+        train, validation, steps = fit_inputs(dataset, config, one_hot, self.resumed_from,
+                                              to_device=self.performance.prefetch_to_device and strategy is None)
         if strategy is not None and len(train) == 1:
             distribution.prepare_multiworker_fit(model, strategy, train[0])
         schedule = make_schedule(config.schedule, config.learning_rate, steps, self.epochs)
@@ -218,7 +231,7 @@ class Trainer:
                 fit_callbacks.append(epoch_tensorboard(self.run_dir))
         # last: the epoch is logged before its checkpoint commits it (resume drops rows it does not hold)
         fit_callbacks.append(checkpoints.checkpoint_callback(self, config.monitor, state.get("best"), early, control,
-                                                             state))
+                                                             state, background=strategy is None))
         history = model.fit(
             *train,
             validation_data=validation,
@@ -248,7 +261,7 @@ class Trainer:
         if self.is_chief:
             self.recipe_report = recipe.report(model, dataset)
             write_run_record(self.project, result, dataset, strategy, self.resumed_from, self.recipe_report,
-                             {**self.performance.to_dict(), **_checkpoint_cost(self.checkpoint_seconds)})
+                             {**self.performance.to_dict(), **_checkpoint_cost(self.checkpoint_writer)})
         self.callbacks.on_finished(result)
         return result
 
@@ -304,12 +317,15 @@ def _strategy(config):
     return distribution.make_strategy(config.strategy)
 
 
-def _checkpoint_cost(seconds: list[float]) -> dict:
-    """What the epochs' checkpoints cost: seconds per epoch (mean, most) and in all."""
-    if not seconds:
+def _checkpoint_cost(writer) -> dict:
+    """What the epochs' checkpoints cost the training step (seconds per epoch: mean, most; in all), what writing
+    them took, and whether they were written off the step."""
+    if writer is None or not writer.step_seconds:
         return {}
-    return {"checkpoint_s_per_epoch": round(sum(seconds) / len(seconds), 4), "checkpoint_s_max": round(max(seconds), 4),
-            "checkpoint_s_total": round(sum(seconds), 3)}
+    held, took = writer.step_seconds, writer.write_seconds or [0.0]
+    return {"checkpoint_s_per_epoch": round(sum(held) / len(held), 4), "checkpoint_s_max": round(max(held), 4),
+            "checkpoint_s_total": round(sum(held), 3), "checkpoint_write_s_per_epoch": round(sum(took) / len(took), 4),
+            "checkpoint_written_off_step": bool(writer.background)}
 
 
 def _device() -> str:
