@@ -1,7 +1,8 @@
 """Settings left on "auto", chosen by measuring: a short probe of each candidate at the start of a run, cached.
 
-Keras's defaults are what a hand-written script gets: `jit_compile="auto"` (XLA wherever the model supports it —
-on a CPU that measured about half the speed of no XLA for a small CNN) and `steps_per_execution=1`. For a setting
+Keras's defaults are what a hand-written script gets: `jit_compile="auto"` (no XLA on a machine with only CPUs,
+XLA wherever the model supports it with a GPU; yet XLA doubles the speed of some models on a CPU and halves that
+of others) and `steps_per_execution=1` (one Python round trip per batch, a large share of a small model's step). For a setting
 the project leaves on "auto", the Trainer asks `choose_performance` first: each candidate (XLA off / on, then more
 steps per call with the faster of those while more keeps winning, then on a GPU mixed precision and prefetching
 batches into the GPU's memory) trains a copy of the model for a few epochs of a few batches on seeded noise, and
@@ -27,11 +28,12 @@ from builder.project import Project, user_data_dir
 log = logging.getLogger(__name__)
 AUTO = "auto"
 CACHE_FILE = ("cache", "performance.json")
-PROBE_STEPS = 24  # batches per probe epoch
-PROBE_EPOCHS = 3  # the first traces (and compiles); the fastest of the others counts
+PROBE_STEPS = 32  # batches per probe epoch
+PROBE_EPOCHS = 4  # the first traces (and compiles); the fastest of the others counts
 STEPS_LADDER = (8, 32)  # steps per execution tried after 1, each only while the one before it won
-MIN_GAIN = 1.05  # a larger steps_per_execution is tried only when the last one was at least 5% faster
+MIN_GAIN = 1.05  # beyond 8 steps per call, a larger number is taken only when it is at least 5% faster
 MAX_CACHED = 200  # choices kept; the oldest go first
+PROBE_VERSION = 2  # part of the cache key: a changed probe measures again
 PROBE_VARIABLE = "LAYERBOARD_PERFORMANCE_PROBE"  # "off": "auto" settings take Keras's defaults, nothing is measured
 
 
@@ -156,7 +158,7 @@ def _label(candidate: Candidate) -> str:
 
 def probe(project: Project, start: Candidate, plan: list[str], measure=None) -> PerformanceChoice:
     """Measure the settings of `plan` in order, each with the fastest choice of the ones before: XLA off and on;
-    8 steps per call, then 32 while the larger keeps winning by MIN_GAIN; mixed precision; prefetching to the GPU.
+    8 steps per call when faster, then 32 when faster by MIN_GAIN; mixed precision; prefetching to the GPU.
     `measure(project, candidate)` -> samples/s (default: a short fit of a copy of the model on noise)."""
     measure = measure or _samples_per_second
     began = time.perf_counter()
@@ -179,7 +181,8 @@ def probe(project: Project, start: Candidate, plan: list[str], measure=None) -> 
         previous = fastest()
         for steps in STEPS_LADDER:
             candidate = previous._replace(steps_per_execution=steps)
-            if timed(candidate) < MIN_GAIN * rates[previous]:
+            needed = 1.0 if previous.steps_per_execution == 1 else MIN_GAIN  # coarser progress must pay for itself
+            if timed(candidate) < needed * rates[previous]:
                 passed_over.add(candidate)
                 break
             previous = candidate
@@ -229,6 +232,9 @@ def _timed_fit(project: Project, candidate: Candidate) -> float:
     ends: list[float] = []
 
     class Timer(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            float((logs or {}).get("loss", 0.0))  # as a run reads each call's loss (progress, the NaN check)
+
         def on_epoch_end(self, epoch, logs=None):
             ends.append(time.perf_counter())
 
@@ -259,7 +265,8 @@ def _noise(rng, tensor, count: int):
 # ---- the cache ----------------------------------------------------------------------------------------------------
 def cache_key(project: Project, device: str) -> str:
     """The key a performance choice is kept under: the model (graph without positions), batch size, optimizer,
-    precision, the settings left on auto, the device and the versions of Keras, its backend and TensorFlow."""
+    precision, the settings left on auto, the device, the versions of Keras, its backend and TensorFlow, and the
+    probe's own version."""
     import keras
 
     graph = project.graph.to_dict()
@@ -276,7 +283,7 @@ def cache_key(project: Project, device: str) -> str:
             "mixed_precision": config.mixed_precision, "prefetch_to_device": config.prefetch_to_device,
             "jit_compile": config.jit_compile,
             "steps_per_execution": config.steps_per_execution, "device": device, "keras": keras.__version__,
-            "backend": keras.backend.backend(), "tensorflow": tf_version}
+            "backend": keras.backend.backend(), "tensorflow": tf_version, "probe": PROBE_VERSION}
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 

@@ -47,6 +47,7 @@ def test_the_issue_groups_hold_their_settings():
     assert groups["early_stopping"] == groups["monitor"] == "Callbacks"
     assert groups["augmentation"] == "Augmentation"
     assert groups["mixed_precision"] == groups["jit_compile"] == groups["steps_per_execution"] == "Performance"
+    assert groups["prefetch_to_device"] == "Performance"
     assert groups["strategy"] == "Distribution"
 
 

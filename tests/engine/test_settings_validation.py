@@ -83,6 +83,7 @@ BAD = [
     ("training", "augmentation", {"RandomFlip": "horizontal"}, "RandomFlip"),
     ("training", "mixed_precision", "false", 'one of true, false, "auto"'),
     ("training", "mixed_precision", 0, 'one of true, false, "auto"'),
+    ("training", "prefetch_to_device", "yes", 'one of true, false, "auto"'),
     ("training", "jit_compile", "yes", 'one of true, false, "auto"'),
     ("training", "jit_compile", 1, 'one of true, false, "auto"'),
     ("training", "steps_per_execution", 0, "whole number from 1"),
