@@ -8,8 +8,9 @@ run, first wait for the one in flight, and a write that failed fails the run the
 
 Copying the variables takes milliseconds; the save it replaces took 25-40 ms an epoch for the small templates
 (serialising the config, the weights' HDF5 file, the zip archive, fsync), as much as a sixth of their epoch. A model
-that cannot be mirrored exactly (a recipe's own model class, a distribution strategy, variables that do not pair up,
-a mirror that would take more than MIRROR_LIMIT of memory) is saved on the training thread as before.
+that cannot be mirrored exactly (a recipe's own model class, a distribution strategy, variables that do not pair up
+— as under mixed precision, whose fitted LossScaleOptimizer's variables a fresh one does not match — a mirror that
+would take more than MIRROR_LIMIT of memory) is saved on the training thread as before.
 """
 from __future__ import annotations
 
@@ -30,24 +31,29 @@ def _mirror(model) -> tuple[Any, list[tuple[Any, Any]]]:
 
     if type(model).__name__ not in ("Functional", "Sequential") or getattr(model, "optimizer", None) is None:
         return None, []
-    size = sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in [*model.variables,
-                                                                             *model.optimizer.variables])
-    if size > MIRROR_LIMIT:
-        return None, []
     try:
+        size = sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in [*model.variables,
+                                                                                 *model.optimizer.variables])
+    except TypeError as exc:  # a dtype NumPy does not know
+        log.info("checkpoints are written on the training thread: %s", exc)
+        return None, []
+    if size > MIRROR_LIMIT:
+        log.info("checkpoints are written on the training thread: a mirror would take %d bytes", size)
+        return None, []
+    try:  # clone_model compiles the clone from the model's compile config
         clone = keras.models.clone_model(model)
-        clone.compile_from_config(model.get_compile_config())
         clone.optimizer.build(clone.trainable_variables)
     except Exception as exc:  # noqa: BLE001 - a model Keras cannot clone is saved on the training thread
         log.info("checkpoints are written on the training thread: %s", exc)
         return None, []
     pairs = [*zip(clone.variables, model.variables), *zip(clone.optimizer.variables, model.optimizer.variables)]
     counts = (len(clone.variables), len(clone.optimizer.variables))
-    if counts != (len(model.variables), len(model.optimizer.variables)) or any(
-            a.name != b.name or tuple(a.shape) != tuple(b.shape) or a.dtype != b.dtype for a, b in pairs):
-        log.info("checkpoints are written on the training thread: the mirror's variables differ from the model's")
-        return None, []
-    return clone, pairs
+    if counts == (len(model.variables), len(model.optimizer.variables)) and all(
+            a.name == b.name and tuple(a.shape) == tuple(b.shape) and a.dtype == b.dtype for a, b in pairs):
+        return clone, pairs
+    # e.g. mixed precision: a fitted LossScaleOptimizer's variables do not pair up with a fresh one's
+    log.info("checkpoints are written on the training thread: the mirror's variables differ from the model's")
+    return None, []
 
 
 class CheckpointWriter:

@@ -284,8 +284,14 @@ def checkpoint_callback(trainer, monitor: str, best: float | None = None, early=
             self.writer.write(save)
 
         def on_train_end(self, logs=None):
-            if self.writer is not None:
+            if self.writer is None:
+                return
+            try:
                 self.writer.wait()  # the last epoch's checkpoint is on disk before the run goes on
+            except Exception as exc:
+                if trainer.failure is None:
+                    raise
+                log.warning("the last checkpoint could not be written: %s", exc)  # the run's failure is the news
 
         def _counters(self) -> dict[str, Any]:
             counters: dict[str, Any] = {}

@@ -183,12 +183,16 @@ def probe(project: Project, start: Candidate, plan: list[str], measure=None) -> 
             candidate = previous._replace(steps_per_execution=steps)
             needed = 1.0 if previous.steps_per_execution == 1 else MIN_GAIN  # coarser progress must pay for itself
             if timed(candidate) < needed * rates[previous]:
-                passed_over.add(candidate)
+                if rates[candidate] > rates[previous]:
+                    passed_over.add(candidate)  # faster, by less than MIN_GAIN
                 break
             previous = candidate
     for setting in ("mixed_precision", "prefetch_to_device"):
         if setting in plan:
-            timed(fastest()._replace(**{setting: True}))
+            try:
+                timed(fastest()._replace(**{setting: True}))
+            except Exception as exc:  # noqa: BLE001 - a GPU-only option that fails is not chosen; the rest stands
+                log.info("performance probe: %s not measured: %s", setting, exc)
     best = fastest()
     others = [rate for c, rate in rates.items() if c != best and c not in passed_over]
     reason = (f"measured fastest: {_label(best)} at {rates[best]:,.0f} samples/s"
@@ -240,6 +244,8 @@ def _timed_fit(project: Project, candidate: Candidate) -> float:
 
     x, y = (x if len(x) > 1 else x[0]), (y if len(y) > 1 else y[0])
     if candidate.prefetch_to_device:  # the batches as a tf.data pipeline whose last step copies them to the GPU
+        if isinstance(x, list) or isinstance(y, list):
+            raise ValueError("the probe prefetches models with one input and one output only")
         from builder.data import prefetch_to_accelerator, make_pipeline
 
         pipeline = make_pipeline(x, y, config.batch_size, False, None, endless=True)

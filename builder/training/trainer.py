@@ -214,8 +214,12 @@ class Trainer:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         if self.resuming:
             checkpoints.keep_history_until(self.run_dir, self.resumed_from)
+        # prefetching into the GPU must be the pipeline's last step: not under a strategy or with class weights
+        # (Keras maps the batches after it); run.json records what was applied
+        self.performance.prefetch_to_device = bool(self.performance.prefetch_to_device and strategy is None
+                                                   and config.class_weight is None)
         train, validation, steps = fit_inputs(dataset, config, one_hot, self.resumed_from,
-                                              to_device=self.performance.prefetch_to_device and strategy is None)
+                                              to_device=self.performance.prefetch_to_device)
         if strategy is not None and len(train) == 1:
             distribution.prepare_multiworker_fit(model, strategy, train[0])
         schedule = make_schedule(config.schedule, config.learning_rate, steps, self.epochs)

@@ -32,8 +32,20 @@ def test_checkpoints_are_written_off_the_step_and_hold_the_model_and_its_optimiz
 
 def test_a_checkpoint_that_cannot_be_written_fails_the_run_with_its_reason(tmp_path):
     (tmp_path / "checkpoint.json").mkdir()  # the readable copy cannot replace a folder
+    trainer = Trainer(make_sine_project(epochs=2), run_dir=tmp_path)
     with pytest.raises(TrainingError, match="checkpoint.json"):
-        Trainer(make_sine_project(epochs=2), run_dir=tmp_path).run()
+        trainer.run()
+    assert trainer.checkpoint_writer.background  # the failure came from the background thread, and was not lost
+
+
+def test_a_mixed_precision_model_is_saved_on_the_training_thread_whole(tmp_path):
+    """Its fitted LossScaleOptimizer's variables do not pair up with a fresh clone's: no mirror, the same file."""
+    trainer = Trainer(make_sine_project(epochs=2, mixed_precision=True), run_dir=tmp_path)
+    trainer.run()
+    assert json.loads((tmp_path / "run.json").read_text())["performance"]["checkpoint_written_off_step"] is False
+    saved = load_model_safely(tmp_path / "last.keras")
+    for a, b in zip(saved.get_weights(), trainer.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 class Doubler(keras.Model):  # a model class of its own: Keras cannot clone it into a mirror
