@@ -114,9 +114,11 @@ def process_times(name: str, epochs: int, folder: Path) -> tuple[float, float]:
     from builder.data import load_project_dataset
     from builder.export import python_source
     from builder.project import load_template
+    from builder.training import choose_performance, device_summary
 
     project = load_template(name)
     dataset = load_project_dataset(project)
+    choose_performance(project, device_summary(), epochs * len(dataset.y_train))  # measured before: cache warm
     data = folder / f"{name}.npz"
     import numpy as np
 
@@ -176,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         dataset = _data(project)
         samples = len(dataset.y_train)
         start = time.perf_counter()
-        choice = choose_performance(project, device)  # the probe (or the cache), once before the timed runs
+        # the probe (or the cache) for a run of this length, once before the timed runs (the Trainer asks the same)
+        choice = choose_performance(project, device, args.epochs * samples)
         probe_s = time.perf_counter() - start
         ratios, plain_rates, lb_rates = [], [], []
         for r in range(args.repeats):

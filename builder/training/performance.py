@@ -2,21 +2,23 @@
 
 Keras's defaults are what a hand-written script gets: `jit_compile="auto"` (no XLA on a machine with only CPUs,
 XLA wherever the model supports it with a GPU; yet XLA doubles the speed of some models on a CPU and halves that
-of others) and `steps_per_execution=1` (one Python round trip per batch, a large share of a small model's step). For a setting
-the project leaves on "auto", the Trainer asks `choose_performance` first: each candidate (XLA off / on, then more
-steps per call with the faster of those while more keeps winning, then on a GPU mixed precision and prefetching
-batches into the GPU's memory) trains a copy of the model for a few epochs of a few batches on seeded noise, and
-the fastest steady-state epoch decides (`probe_plan` says which settings are measured, `probe` how). The probe runs before the run seeds its random state, so the
-trained model is the same whether it ran or came from the cache. The choice is kept per model, batch size,
-device and versions in the per-user data folder, so a second run of the same model pays nothing. A setting the
-user gave (`jit_compile: false`, `steps_per_execution: 4`) is never changed; what was chosen and why goes into
-run.json (`performance`) and the window's run details.
+of others) and `steps_per_execution=1` (one Python round trip per batch, a large share of a small model's step).
+For a setting the project leaves on "auto", the Trainer asks `choose_performance` first: each candidate (XLA off /
+on, then more steps per call with the faster of those, then on a GPU mixed precision and prefetching batches into
+the GPU's memory) trains a copy of the model for a few epochs of a few batches on seeded noise; its steady speed
+and what its first epoch took more (tracing, compiling) are weighed over the run's length, and the fastest run
+decides (`probe_plan` says which settings are measured, `probe` how). The Trainer seeds its random state again
+after the probe, so the trained model is the same whether it ran or came from the cache. The choice is kept per
+model, batch size, run length, device and versions in the per-user data folder, so a second run of the same model
+pays nothing. A setting the user gave (`jit_compile: false`, `steps_per_execution: 4`) is never changed; what was
+chosen and why goes into run.json (`performance`) and the window's run details.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import math
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -33,7 +35,7 @@ PROBE_EPOCHS = 4  # the first traces (and compiles); the fastest of the others c
 STEPS_LADDER = (8, 32)  # steps per execution tried after 1, each only while the one before it won
 MIN_GAIN = 1.05  # beyond 8 steps per call, a larger number is taken only when it is at least 5% faster
 MAX_CACHED = 200  # choices kept; the oldest go first
-PROBE_VERSION = 2  # part of the cache key: a changed probe measures again
+PROBE_VERSION = 3  # part of the cache key: a changed probe measures again
 PROBE_VARIABLE = "LAYERBOARD_PERFORMANCE_PROBE"  # "off": "auto" settings take Keras's defaults, nothing is measured
 
 
@@ -46,9 +48,10 @@ class PerformanceChoice:
     mixed_precision: bool
     source: str
     reason: str
-    measured: dict[str, float] = field(default_factory=dict)  # candidate -> samples/s in the probe
+    measured: dict[str, float] = field(default_factory=dict)  # candidate -> steady samples/s in the probe
     probe_s: float = 0.0
     prefetch_to_device: bool = False  # training batches prefetched into the GPU's memory
+    compile_s: dict[str, float] = field(default_factory=dict)  # candidate -> its first epoch's extra seconds
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,9 +123,11 @@ def probe_problem(project: Project) -> str | None:
     return None
 
 
-def choose_performance(project: Project, device: str) -> PerformanceChoice:
+def choose_performance(project: Project, device: str, run_samples: int | None = None) -> PerformanceChoice:
     """The jit_compile and steps_per_execution a run uses: the user's where given, else the fastest measured (from
-    the cache when this model was measured before on this device with these versions)."""
+    the cache when this model was measured before on this device with these versions). run_samples: the samples
+    the run will train on (epochs x training samples); given, each candidate's tracing and compiling time is
+    weighed against it (XLA that compiles for 5 s does not pay in a run of 10 s)."""
     config = project.training
     start = starting_candidate(config, device)
     plan = probe_plan(config, device)
@@ -136,12 +141,12 @@ def choose_performance(project: Project, device: str) -> PerformanceChoice:
     if problem is not None:
         default.reason = problem
         return default
-    key = cache_key(project, device)
+    key = cache_key(project, device, run_samples)
     cached = _read_cache().get(key)
     if cached is not None:
         return PerformanceChoice(**{**cached, "source": "cache"})
     try:
-        choice = probe(project, start, plan)
+        choice = probe(project, start, plan, run_samples=run_samples)
     except Exception as exc:  # a probe that fails must not fail the run: Keras's defaults, and why
         log.info("performance probe failed: %s", exc)
         default.reason = f"the probe failed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}): Keras's defaults"
@@ -156,17 +161,26 @@ def _label(candidate: Candidate) -> str:
             + (", prefetch_to_device" if candidate.prefetch_to_device else ""))
 
 
-def probe(project: Project, start: Candidate, plan: list[str], measure=None) -> PerformanceChoice:
+def probe(project: Project, start: Candidate, plan: list[str], measure=None,
+          run_samples: int | None = None) -> PerformanceChoice:
     """Measure the settings of `plan` in order, each with the fastest choice of the ones before: XLA off and on;
     8 steps per call when faster, then 32 when faster by MIN_GAIN; mixed precision; prefetching to the GPU.
-    `measure(project, candidate)` -> samples/s (default: a short fit of a copy of the model on noise)."""
+    `measure(project, candidate)` -> (steady samples/s, seconds the first epoch took more) (default: a short fit of
+    a copy of the model on noise). "Faster" is over the whole run when `run_samples` is given (compiling counted),
+    else in the steady state."""
     measure = measure or _samples_per_second
     began = time.perf_counter()
-    rates: dict[Candidate, float] = {}
+    rates: dict[Candidate, float] = {}  # what decides: samples/s over the run (or steady)
+    steady: dict[Candidate, float] = {}
+    compiling: dict[Candidate, float] = {}
 
     def timed(candidate: Candidate) -> float:
         if candidate not in rates:
-            rates[candidate] = measure(project, candidate)
+            measured = measure(project, candidate)
+            rate, extra = measured if isinstance(measured, tuple) else (measured, 0.0)
+            steady[candidate], compiling[candidate] = rate, max(extra, 0.0)
+            rates[candidate] = (run_samples / (compiling[candidate] + run_samples / rate) if run_samples
+                                else rate)
         return rates[candidate]
 
     timed(start._replace(jit_compile=False) if "jit_compile" in plan else start)
@@ -195,16 +209,17 @@ def probe(project: Project, start: Candidate, plan: list[str], measure=None) -> 
                 log.info("performance probe: %s not measured: %s", setting, exc)
     best = fastest()
     others = [rate for c, rate in rates.items() if c != best and c not in passed_over]
-    reason = (f"measured fastest: {_label(best)} at {rates[best]:,.0f} samples/s"
+    reason = (f"measured fastest{f' over a run of {run_samples:,} samples' if run_samples else ''}: {_label(best)} "
+              f"at {steady[best]:,.0f} samples/s after {compiling[best]:.1f} s of tracing and compiling"
               + (f", {rates[best] / max(others):.2f}x the next candidate" if others else "")
               + "".join(f"; {c.steps_per_execution} steps per call gained under {MIN_GAIN - 1:.0%} (not taken)"
                         for c in passed_over))
     return PerformanceChoice(best.jit_compile, best.steps_per_execution, best.mixed_precision, "probe", reason,
-                             {_label(k): round(v, 1) for k, v in rates.items()}, round(time.perf_counter() - began, 2),
-                             best.prefetch_to_device)
+                             {_label(k): round(v, 1) for k, v in steady.items()}, round(time.perf_counter() - began, 2),
+                             best.prefetch_to_device, {_label(k): round(v, 2) for k, v in compiling.items()})
 
 
-def _samples_per_second(project: Project, candidate: Candidate) -> float:
+def _samples_per_second(project: Project, candidate: Candidate) -> tuple[float, float]:
     """Steady-state training speed of a copy of the project's model compiled this way (built under the
     mixed_float16 policy when `mixed_precision`), on seeded noise."""
     import keras
@@ -217,7 +232,7 @@ def _samples_per_second(project: Project, candidate: Candidate) -> float:
         keras.config.set_dtype_policy(saved)
 
 
-def _timed_fit(project: Project, candidate: Candidate) -> float:
+def _timed_fit(project: Project, candidate: Candidate) -> tuple[float, float]:
     import keras
     import numpy as np
 
@@ -254,9 +269,10 @@ def _timed_fit(project: Project, candidate: Candidate) -> float:
         arguments = {"x": x, "y": y, "batch_size": config.batch_size, "shuffle": False}
     begun = time.perf_counter()
     model.fit(**arguments, epochs=PROBE_EPOCHS, verbose=0, callbacks=[Timer()])
-    epochs = [b - a for a, b in zip([begun, *ends], ends)][1:]
+    epochs = [b - a for a, b in zip([begun, *ends], ends)]
     del model
-    return count / max(min(epochs), 1e-9)
+    fastest = max(min(epochs[1:]), 1e-9)
+    return count / fastest, epochs[0] - fastest  # steady samples/s, and what tracing and compiling added
 
 
 def _noise(rng, tensor, count: int):
@@ -269,7 +285,7 @@ def _noise(rng, tensor, count: int):
 
 
 # ---- the cache ----------------------------------------------------------------------------------------------------
-def cache_key(project: Project, device: str) -> str:
+def cache_key(project: Project, device: str, run_samples: int | None = None) -> str:
     """The key a performance choice is kept under: the model (graph without positions), batch size, optimizer,
     precision, the settings left on auto, the device, the versions of Keras, its backend and TensorFlow, and the
     probe's own version."""
@@ -289,7 +305,8 @@ def cache_key(project: Project, device: str) -> str:
             "mixed_precision": config.mixed_precision, "prefetch_to_device": config.prefetch_to_device,
             "jit_compile": config.jit_compile,
             "steps_per_execution": config.steps_per_execution, "device": device, "keras": keras.__version__,
-            "backend": keras.backend.backend(), "tensorflow": tf_version, "probe": PROBE_VERSION}
+            "backend": keras.backend.backend(), "tensorflow": tf_version, "probe": PROBE_VERSION,
+            "run_scale": round(math.log2(run_samples)) if run_samples else None}
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 
@@ -303,7 +320,7 @@ def _read_cache() -> dict[str, dict[str, Any]]:
     except (OSError, ValueError, UnicodeDecodeError):
         return {}
     wanted = {"jit_compile", "steps_per_execution", "mixed_precision", "source", "reason", "measured", "probe_s",
-              "prefetch_to_device"}
+              "prefetch_to_device", "compile_s"}
     return {k: v for k, v in data.items() if isinstance(v, dict) and set(v) == wanted} if isinstance(data, dict) else {}
 
 

@@ -12,7 +12,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from builder.data import Dataset, check_against_dataset, dataset_problems_text, load_project_dataset, needs_one_hot
+from builder.data import (Dataset, check_against_dataset, dataset_problems_text, length, load_project_dataset,
+                          needs_one_hot)
 from builder.errors import LayerboardError, TrainingError
 from builder.faults import debugging, write_traceback
 from builder.files import clean_leftovers
@@ -166,12 +167,14 @@ class Trainer:
         recipe = project_recipe(self.project)
         for needed in recipe.prerequisites():  # a distillation's template teacher, trained once
             self._train_prerequisite(needed)
-        # settings left on "auto", measured (or read from the cache) before the run seeds its random state
-        self.performance = choose_performance(self.project, _device())
+        keras.utils.set_random_seed(config.seed)
+        dataset = self.dataset or load_project_dataset(self.project)
+        # settings left on "auto", measured (or read from the cache) for a run of this length; the probe draws from
+        # the random state, so the run seeds it again after it (the same model whether it ran or not)
+        self.performance = choose_performance(self.project, _device(), self.epochs * length(dataset.x_train))
         if self.performance.source in ("probe", "cache"):
             log.info("performance: %s (%s)", self.performance.reason, self.performance.source)
         keras.utils.set_random_seed(config.seed)
-        dataset = self.dataset or load_project_dataset(self.project)
         supervised = recipe.name == SUPERVISED
         if supervised:
             _check_dataset(self.project, dataset)

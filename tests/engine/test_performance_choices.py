@@ -90,6 +90,25 @@ def test_the_probe_keeps_the_fastest_of_each_setting_with_the_best_before_it(pro
     assert all(c.jit_compile is False and c.mixed_precision is True for c in tried)
 
 
+def test_compiling_time_is_weighed_against_the_runs_length(probing):
+    """XLA 1.5x faster once compiled, after 10 s of compiling: not worth it for a run of 20,000 samples at
+    ~1,000 samples/s, worth it for 2,000,000; without the run's length the steady speed decides."""
+    def speed(candidate: Candidate):
+        return (1500.0, 10.0) if candidate.jit_compile is True else (1000.0, 0.5)
+
+    project = make_sine_project(steps_per_execution=1)
+    plan = probe_plan(project.training, "CPU")
+    start = Candidate("auto", 1, False, False)
+    short = probe(project, start, plan, measure=lambda _, c: speed(c), run_samples=20_000)
+    long = probe(project, start, plan, measure=lambda _, c: speed(c), run_samples=2_000_000)
+    steady = probe(project, start, plan, measure=lambda _, c: speed(c))
+    assert (short.jit_compile, long.jit_compile, steady.jit_compile) == (False, True, True)
+    assert short.compile_s == {"jit_compile=False, steps_per_execution=1": 0.5,
+                               "jit_compile=True, steps_per_execution=1": 10.0}
+    assert "over a run of 20,000 samples" in short.reason and short.measured[
+        "jit_compile=True, steps_per_execution=1"] == 1500.0  # the steady speed is what is recorded
+
+
 def test_a_project_asking_to_prefetch_on_a_cpu_is_told_there_is_no_gpu(probing):
     choice = choose_performance(make_sine_project(jit_compile=False, steps_per_execution=1, prefetch_to_device=True),
                                 "CPU")
