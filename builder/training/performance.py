@@ -35,7 +35,7 @@ PROBE_EPOCHS = 4  # the first traces (and compiles); the fastest of the others c
 STEPS_LADDER = (8, 32)  # steps per execution tried after 1, each only while the one before it won
 MIN_GAIN = 1.05  # beyond 8 steps per call, a larger number is taken only when it is at least 5% faster
 MAX_CACHED = 200  # choices kept; the oldest go first
-PROBE_VERSION = 3  # part of the cache key: a changed probe measures again
+PROBE_VERSION = 4  # part of the cache key: a changed probe measures again
 PROBE_VARIABLE = "LAYERBOARD_PERFORMANCE_PROBE"  # "off": "auto" settings take Keras's defaults, nothing is measured
 
 
@@ -267,6 +267,10 @@ def _timed_fit(project: Project, candidate: Candidate) -> tuple[float, float]:
         arguments = {"x": prefetch_to_accelerator(pipeline), "steps_per_epoch": -(-count // config.batch_size)}
     else:
         arguments = {"x": x, "y": y, "batch_size": config.batch_size, "shuffle": False}
+    # validated each epoch on a quarter as many samples, as a run is: its first epoch compiles the test step too
+    held = max(count // 4, 1)
+    arguments["validation_data"] = tuple([a[:held] for a in part] if isinstance(part, list) else part[:held]
+                                         for part in (x, y))
     begun = time.perf_counter()
     model.fit(**arguments, epochs=PROBE_EPOCHS, verbose=0, callbacks=[Timer()])
     epochs = [b - a for a, b in zip([begun, *ends], ends)]
