@@ -10,9 +10,10 @@ copy written after that commit; resume reads the archive's and says so when the 
 between the two). Every epoch writes best.keras (when better), then history.csv's row, then last.keras (the
 commit), then checkpoint.json; resume drops history rows of epochs the checkpoint does not hold.
 
-The writing runs off the training step where the model can be mirrored (builder.training.checkpoint_writer): the
-files and their order are the same, written while the next epoch trains; a kill while they are written leaves the
-previous epoch's checkpoint, a kill after leaves this one.
+The writing runs off the training step where the model can be mirrored (builder.training.checkpoint_writer): an
+epoch's files and their order are the same, written while the next epoch trains (whose history row may then reach
+the disk first: resume drops it); a kill while they are written leaves the previous epoch's checkpoint, a kill
+after leaves this one.
 
 `LAYERBOARD_KILL_AT` (tests only) kills the process with SIGKILL at a named point: `batch E:B` (after batch B,
 0-based, of epoch E, 1-based, once the previous epoch's checkpoint is written), `before-best E`, `before-last E`
