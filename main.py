@@ -15,5 +15,15 @@ def main(argv: list[str] | None = None) -> int:
     return run_cli(argv)
 
 
+def run() -> None:
+    """The process's entry (`python main.py`, the `layerboard` script): `main()`, then exit with its code. A command
+    that loaded TensorFlow skips Python's module teardown when it returns (builder/cli/process_exit.py)."""
+    if not sys.argv[1:]:
+        sys.exit(main())
+    from builder.cli.process_exit import run_then_exit
+
+    run_then_exit(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
