@@ -20,7 +20,7 @@ def run() -> None:
     that loaded TensorFlow skips Python's module teardown when it returns (builder/cli/process_exit.py)."""
     if not sys.argv[1:]:
         sys.exit(main())
-    from builder.cli.process_exit import run_then_exit
+    from builder.cli import run_then_exit
 
     run_then_exit(main)
 

@@ -16,7 +16,7 @@ PROCESSES = pytest.mark.processes  # a real Keras import in a fresh process (mak
 COMMAND = """
 import atexit, logging, sys
 sys.path.insert(0, {root!r})
-from builder.cli.process_exit import run_then_exit
+from builder.cli import run_then_exit
 
 
 class Teardown:
