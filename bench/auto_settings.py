@@ -14,14 +14,16 @@ optimizer, loss, metrics, batch size and epochs, trained
 Timed, both sides alike: the whole fit (samples x epochs / the start of training to the end of the last epoch,
 the first epoch's tracing and XLA compiling included, as the user waits for them; the probe weighs them too) and
 the steady state (the fastest epoch after the first); each side runs --repeats times in alternating order; the
-ratio is the median over repeats of layerboard/plain. Target: >= 1.15 on every template, never below 1.0.
+ratio is the median over repeats of layerboard/plain. Target: >= 1.15 on every template, never below 1.0. Each
+template trains its own epochs (as `python main.py train TEMPLATE` does) unless --epochs says otherwise.
 
 Also printed, per template: the achieved training FLOP/s (the engine's FLOP estimate x 3 x samples/s) as a
 fraction of a float32 matmul measured in the same run, and with --process the whole-process wall time of
-`python main.py train TEMPLATE --epochs E` against the plain script run as its own process (ratio <= 1.0 asked).
+`python main.py train TEMPLATE --epochs E` against the plain script run as its own process (ratio <= 1.0 asked),
+--repeats times each in alternating order, the median ratio.
 
 Usage:
-    python bench/auto_settings.py                                  # the default templates, 10 epochs, 3 repeats
+    python bench/auto_settings.py                                  # the default templates, their epochs, 3 repeats
     python bench/auto_settings.py --templates digits_cnn --epochs 4 --repeats 2
     python bench/auto_settings.py --process --process-epochs 15    # also the whole-process wall times
 """
@@ -123,7 +125,7 @@ def matmul_flops() -> float:
     return 2 * 2048 ** 3 / best
 
 
-def process_times(name: str, epochs: int, folder: Path) -> tuple[float, float]:
+def process_times(name: str, epochs: int, folder: Path, plain_first: bool = False) -> tuple[float, float]:
     """(Layerboard `main.py train` wall s, the plain script's wall s), each its own fresh process."""
     from builder.data import load_project_dataset
     from builder.export import python_source
@@ -155,20 +157,25 @@ def process_times(name: str, epochs: int, folder: Path) -> tuple[float, float]:
         f"batch_size={config.batch_size}, epochs={epochs}, verbose=0)\n"
         f"model.save({str(folder / (name + '_plain.keras'))!r})\n")
     env = {**os.environ, "LAYERBOARD_PERFORMANCE_PROBE": "on"}
-    start = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "main.py"), "train", f"templates/{name}.json", "--epochs", str(epochs),
-                    "--run-dir", str(folder / f"{name}_run"), "--force"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
-    layerboard = time.perf_counter() - start
-    start = time.perf_counter()
-    subprocess.run([sys.executable, str(script)], cwd=folder, env=env, check=True, capture_output=True)
-    return layerboard, time.perf_counter() - start
+
+    def wall(command: list[str], cwd: Path) -> float:
+        start = time.perf_counter()
+        subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
+        return time.perf_counter() - start
+
+    commands = {
+        "layerboard": ([sys.executable, str(ROOT / "main.py"), "train", f"templates/{name}.json", "--epochs",
+                        str(epochs), "--run-dir", str(folder / f"{name}_run"), "--force"], ROOT),
+        "plain": ([sys.executable, str(script)], folder)}
+    times = {side: wall(*commands[side]) for side in (("plain", "layerboard") if plain_first else
+                                                      ("layerboard", "plain"))}
+    return times["layerboard"], times["plain"]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--templates", default=",".join(TEMPLATES))
-    parser.add_argument("--epochs", type=int, default=10, help="epochs per timed run (>= 2)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs per timed run (>= 2; default: the template's)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--process", action="store_true", help="also time whole processes")
     parser.add_argument("--process-epochs", type=int, default=15)
@@ -184,25 +191,26 @@ def main(argv: list[str] | None = None) -> int:
     device = device_summary()
     peak = matmul_flops()
     print(f"Keras {keras.__version__}, {os.cpu_count()} CPUs ({device}); {args.epochs} epochs; whole fit = samples x "
-          f"epochs / start of training to the last epoch's end, steady = fastest epoch of 2..{args.epochs}; median "
+          f"epochs / start of training to the last epoch's end, steady = fastest epoch after the first; median "
           f"ratio of {args.repeats} repeats; float32 matmul {peak / 1e9:.1f} GFLOP/s", flush=True)
-    rows, verdicts = [], []
+    rows, verdicts, process_verdicts = [], [], []
     for name in [t.strip() for t in args.templates.split(",") if t.strip()]:
         project = load_template(name)
         dataset = _data(project)
         samples = len(dataset.y_train)
+        epochs = args.epochs or project.training.epochs
         start = time.perf_counter()
         # the probe (or the cache) for a run of this length, once before the timed runs (the Trainer asks the same)
-        choice = choose_performance(project, device, args.epochs * samples)
+        choice = choose_performance(project, device, epochs * samples)
         probe_s = time.perf_counter() - start
         runs: dict[str, list[tuple[float, float]]] = {"plain": [], "layerboard": []}  # (whole, steady) per repeat
         for r in range(args.repeats):
             for side in (("plain", "layerboard") if r % 2 == 0 else ("layerboard", "plain")):
                 keras.backend.clear_session()
                 if side == "plain":
-                    ends = run_plain(project, dataset, args.epochs)
+                    ends = run_plain(project, dataset, epochs)
                 else:
-                    ends, used = run_layerboard(project, dataset, args.epochs)
+                    ends, used = run_layerboard(project, dataset, epochs)
                 runs[side].append((whole_rate(ends, samples), fastest_rate(ends, samples)))
             (pw, ps), (lw, ls) = runs["plain"][-1], runs["layerboard"][-1]
             print(f"  {name} repeat {r + 1}: whole fit plain {pw:,.0f}  layerboard {lw:,.0f} samples/s  ratio "
@@ -213,30 +221,38 @@ def main(argv: list[str] | None = None) -> int:
         report = infer_shapes(project.graph)
         flops = estimate(project.graph, report).flops_per_sample
         achieved = 3 * flops * median[("layerboard", 1)]
-        rows.append(f"| {name} | {median[('plain', 0)]:,.0f} | {median[('layerboard', 0)]:,.0f} | {ratio:.2f} | "
+        rows.append(f"| {name} | {epochs} | {median[('plain', 0)]:,.0f} | {median[('layerboard', 0)]:,.0f} | {ratio:.2f} | "
                     f"{steady:.2f} | jit_compile={used['jit_compile']}, steps_per_execution="
                     f"{used['steps_per_execution']} ({used['source']}) | {choice.probe_s or probe_s:.1f} | "
                     f"{achieved / peak:.3f} |")
         verdicts.append((name, ratio))
     print()
-    print("| template | plain samples/s (whole fit) | Layerboard samples/s | ratio (median) | steady-state ratio | "
-          "chosen | probe s | FLOP/s of matmul (steady) |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| template | epochs | plain samples/s (whole fit) | Layerboard samples/s | ratio (median) | "
+          "steady-state ratio | chosen | probe s | FLOP/s of matmul (steady) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     if args.process:
         print()
-        print(f"| template | `main.py train --epochs {args.process_epochs}` s | plain script process s | ratio |")
+        print(f"| template | `main.py train --epochs {args.process_epochs}` s | plain script process s | ratio "
+              f"(median of {args.repeats}) |")
         print("|---|---|---|---|")
         with tempfile.TemporaryDirectory(prefix="lb-process-") as folder:
             for name, _ in verdicts:
-                lb, plain = process_times(name, args.process_epochs, Path(folder))
-                print(f"| {name} | {lb:.1f} | {plain:.1f} | {lb / plain:.2f} |", flush=True)
+                times = [process_times(name, args.process_epochs, Path(folder), plain_first=r % 2 == 1)
+                         for r in range(args.repeats)]
+                ratio = statistics.median(lb / plain for lb, plain in times)
+                print(f"| {name} | {statistics.median(t[0] for t in times):.1f} | "
+                      f"{statistics.median(t[1] for t in times):.1f} | {ratio:.2f} |", flush=True)
+                process_verdicts.append((name, ratio))
     print()
     failed = False
     for name, ratio in verdicts:
         verdict = "PASS" if ratio >= TARGET else ("BELOW TARGET" if ratio >= FLOOR else "FAIL")
         failed |= ratio < TARGET
         print(f"{verdict} {name}: {ratio:.2f} (target >= {TARGET}, never below {FLOOR})")
+    for name, ratio in process_verdicts:
+        failed |= ratio > 1.0
+        print(f"{'PASS' if ratio <= 1.0 else 'FAIL'} {name} process: {ratio:.2f} (target <= 1.0)")
     return 1 if failed else 0
 
 

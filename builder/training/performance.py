@@ -32,10 +32,16 @@ AUTO = "auto"
 CACHE_FILE = ("cache", "performance.json")
 PROBE_STEPS = 32  # batches per probe epoch
 PROBE_EPOCHS = 4  # the first traces (and compiles); the fastest of the others counts
+PROBE_TIMED_S = 0.6  # ... and more epochs (up to PROBE_MAX_EPOCHS) until those others took this long: a small
+PROBE_MAX_EPOCHS = 12  # model's epochs of 32 batches last 0.05 s, inside the noise of a shared machine
 STEPS_LADDER = (8, 32)  # steps per execution tried after 1, each only while the one before it won
-MIN_GAIN = 1.05  # beyond 8 steps per call, a larger number is taken only when it is at least 5% faster
+MIN_GAIN = 1.05  # XLA, and more than 8 steps per call, are taken only when at least 5% faster (noise is not a gain)
+# The rule table, measured (bench/auto_settings.py and the probe's own tables on a 2-core CPU): on a machine without
+# a GPU, XLA trains convolutions at 0.4-0.6x the speed without it (digits_cnn 0.45x, shapes_cnn 0.44x, mnist1d_cnn
+# 0.40-0.60x), while the probe's short epochs once measured it 1.05x for shapes_cnn. It is not tried there.
+CPU_SLOWER_WITH_XLA = ("Convolution", "Applications")  # catalogue categories: convolutions, convolutional backbones
 MAX_CACHED = 200  # choices kept; the oldest go first
-PROBE_VERSION = 4  # part of the cache key: a changed probe measures again
+PROBE_VERSION = 6  # part of the cache key: a changed probe measures again
 PROBE_VARIABLE = "LAYERBOARD_PERFORMANCE_PROBE"  # "off": "auto" settings take Keras's defaults, nothing is measured
 
 
@@ -123,6 +129,23 @@ def probe_problem(project: Project) -> str | None:
     return None
 
 
+def xla_ruled_out(project: Project, device: str) -> str | None:
+    """Why XLA is not measured for this model on this device (the rule table, CPU_SLOWER_WITH_XLA), or None."""
+    from builder import blocks
+
+    if has_gpu(device):
+        return None
+    for node in project.graph.nodes.values():
+        try:
+            category = blocks.block_spec(node.type).category
+        except Exception:  # noqa: BLE001 - a block the catalogue cannot describe is judged by measuring
+            continue
+        if category in CPU_SLOWER_WITH_XLA:
+            return (f"XLA not tried: on a CPU it trains convolutions ('{node.id}', {node.type}) at 0.4-0.6x the "
+                    f"speed without it (measured)")
+    return None
+
+
 def choose_performance(project: Project, device: str, run_samples: int | None = None) -> PerformanceChoice:
     """The jit_compile and steps_per_execution a run uses: the user's where given, else the fastest measured (from
     the cache when this model was measured before on this device with these versions). run_samples: the samples
@@ -146,7 +169,7 @@ def choose_performance(project: Project, device: str, run_samples: int | None = 
     if cached is not None:
         return PerformanceChoice(**{**cached, "source": "cache"})
     try:
-        choice = probe(project, start, plan, run_samples=run_samples)
+        choice = probe(project, start, plan, run_samples=run_samples, device=device)
     except Exception as exc:  # a probe that fails must not fail the run: Keras's defaults, and why
         log.info("performance probe failed: %s", exc)
         default.reason = f"the probe failed ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}): Keras's defaults"
@@ -161,7 +184,7 @@ def _label(candidate: Candidate) -> str:
             + (", prefetch_to_device" if candidate.prefetch_to_device else ""))
 
 
-def probe(project: Project, start: Candidate, plan: list[str], measure=None,
+def probe(project: Project, start: Candidate, plan: list[str], measure=None, device: str = "",
           run_samples: int | None = None) -> PerformanceChoice:
     """Measure the settings of `plan` in order, each with the fastest choice of the ones before: XLA off and on;
     8 steps per call when faster, then 32 when faster by MIN_GAIN; mixed precision; prefetching to the GPU.
@@ -183,10 +206,13 @@ def probe(project: Project, start: Candidate, plan: list[str], measure=None,
                                 else rate)
         return rates[candidate]
 
-    timed(start._replace(jit_compile=False) if "jit_compile" in plan else start)
-    if "jit_compile" in plan:
-        timed(start._replace(jit_compile=True))
-    passed_over: set[Candidate] = set()  # more steps per call that won by less than MIN_GAIN: not worth it
+    ruled_out = xla_ruled_out(project, device) if "jit_compile" in plan else None
+    passed_over: set[Candidate] = set()  # XLA or more steps per call that won by less than MIN_GAIN: not worth it
+    without_xla = timed(start._replace(jit_compile=False) if "jit_compile" in plan else start)
+    if "jit_compile" in plan and ruled_out is None:
+        with_xla = start._replace(jit_compile=True)
+        if without_xla < timed(with_xla) < MIN_GAIN * without_xla:
+            passed_over.add(with_xla)  # Keras's default on a CPU is no XLA: leaving it must pay for itself
 
     def fastest() -> Candidate:
         return max((c for c in rates if c not in passed_over), key=rates.get)
@@ -212,11 +238,15 @@ def probe(project: Project, start: Candidate, plan: list[str], measure=None,
     reason = (f"measured fastest{f' over a run of {run_samples:,} samples' if run_samples else ''}: {_label(best)} "
               f"at {steady[best]:,.0f} samples/s after {compiling[best]:.1f} s of tracing and compiling"
               + (f", {rates[best] / max(others):.2f}x the next candidate" if others else "")
-              + "".join(f"; {c.steps_per_execution} steps per call gained under {MIN_GAIN - 1:.0%} (not taken)"
-                        for c in passed_over))
+              + "".join(f"; {_gain_label(c)} gained under {MIN_GAIN - 1:.0%} (not taken)" for c in passed_over)
+              + (f"; {ruled_out}" if ruled_out else ""))
     return PerformanceChoice(best.jit_compile, best.steps_per_execution, best.mixed_precision, "probe", reason,
                              {_label(k): round(v, 1) for k, v in steady.items()}, round(time.perf_counter() - began, 2),
                              best.prefetch_to_device, {_label(k): round(v, 2) for k, v in compiling.items()})
+
+
+def _gain_label(candidate: Candidate) -> str:
+    return "XLA" if candidate.steps_per_execution == 1 else f"{candidate.steps_per_execution} steps per call"
 
 
 def _samples_per_second(project: Project, candidate: Candidate) -> tuple[float, float]:
@@ -256,23 +286,29 @@ def _timed_fit(project: Project, candidate: Candidate) -> tuple[float, float]:
 
         def on_epoch_end(self, epoch, logs=None):
             ends.append(time.perf_counter())
+            timed = ends[-1] - ends[0] if len(ends) > 1 else 0.0  # the epochs after the first
+            if len(ends) >= PROBE_EPOCHS and timed >= PROBE_TIMED_S:
+                self.model.stop_training = True
 
-    x, y = (x if len(x) > 1 else x[0]), (y if len(y) > 1 else y[0])
-    if candidate.prefetch_to_device:  # the batches as a tf.data pipeline whose last step copies them to the GPU
-        if isinstance(x, list) or isinstance(y, list):
-            raise ValueError("the probe prefetches models with one input and one output only")
-        from builder.data import prefetch_to_accelerator, make_pipeline
+    x, y = (tuple(x) if len(x) > 1 else x[0]), (tuple(y) if len(y) > 1 else y[0])
+    held = max(count // 4, 1)  # validated each epoch on a quarter as many samples, as a run is (compiles a test step)
+    x_val, y_val = (tuple(a[:held] for a in part) if isinstance(part, tuple) else part[:held] for part in (x, y))
+    if keras.backend.backend() == "tensorflow":
+        # fed as the run feeds it (builder.training.fit_data): an endless shuffled tf.data pipeline, steps per epoch
+        # given, and a validation pipeline; the array adapter a plain script gets times more steps per call wrongly
+        from builder.data import make_pipeline, prefetch_to_accelerator
 
-        pipeline = make_pipeline(x, y, config.batch_size, False, None, endless=True)
-        arguments = {"x": prefetch_to_accelerator(pipeline), "steps_per_epoch": -(-count // config.batch_size)}
+        pipeline = make_pipeline(x, y, config.batch_size, True, 0, endless=True)
+        arguments = {"x": prefetch_to_accelerator(pipeline) if candidate.prefetch_to_device else pipeline,
+                     "steps_per_epoch": -(-count // config.batch_size), "shuffle": False,
+                     "validation_data": make_pipeline(x_val, y_val, config.batch_size, False, None)}
+    elif candidate.prefetch_to_device:
+        raise ValueError("prefetching to the device is a tf.data step: TensorFlow backend only")
     else:
-        arguments = {"x": x, "y": y, "batch_size": config.batch_size, "shuffle": False}
-    # validated each epoch on a quarter as many samples, as a run is: its first epoch compiles the test step too
-    held = max(count // 4, 1)
-    arguments["validation_data"] = tuple([a[:held] for a in part] if isinstance(part, list) else part[:held]
-                                         for part in (x, y))
+        arguments = {"x": x, "y": y, "batch_size": config.batch_size, "shuffle": False,
+                     "validation_data": (x_val, y_val)}
     begun = time.perf_counter()
-    model.fit(**arguments, epochs=PROBE_EPOCHS, verbose=0, callbacks=[Timer()])
+    model.fit(**arguments, epochs=PROBE_MAX_EPOCHS, verbose=0, callbacks=[Timer()])
     epochs = [b - a for a, b in zip([begun, *ends], ends)]
     del model
     fastest = max(min(epochs[1:]), 1e-9)

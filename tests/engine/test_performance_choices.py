@@ -183,3 +183,32 @@ def test_a_run_records_its_choice_and_trains_the_same_model_whether_probed_or_ca
     assert listed.performance["source"] == "probe"
     assert performance_text(listed.performance).startswith(f"jit_compile={record['performance']['jit_compile']}, ")
     assert "measured at its start: measured fastest" in performance_text(listed.performance)
+
+
+def test_the_rule_table_keeps_xla_off_for_convolutions_on_a_cpu_and_xla_must_gain_five_percent(probing):
+    """Measured on this CPU: XLA trains convolutions at 0.4-0.6x (the probe's short epochs once said 1.05x): on a
+    CPU it is not tried for a convolutional model; on a GPU it is. Elsewhere XLA must beat Keras's CPU default (no
+    XLA) by 5%, as more steps per call must: a gain inside the noise is not taken."""
+    from builder.project import load_template
+
+    def speed(candidate: Candidate) -> float:
+        return 1000.0 * (1.04 if candidate.jit_compile is True else 1.0)
+
+    cnn = load_template("digits_cnn")
+    plan = probe_plan(cnn.training, "CPU")
+    tried = []
+    choice = probe(cnn, Candidate("auto", 1, False, False), plan, measure=lambda _, c: tried.append(c) or speed(c),
+                   device="CPU")
+    assert all(c.jit_compile is False for c in tried) and choice.jit_compile is False
+    assert "XLA not tried: on a CPU it trains convolutions ('conv2d_1', Conv2D)" in choice.reason
+    tried.clear()
+    probe(cnn, Candidate("auto", 1, False, False), plan, measure=lambda _, c: tried.append(c) or speed(c),
+          device="1 x GPU (GPU:0)")
+    assert Candidate(True, 1, False, False) in tried  # on a GPU XLA is measured
+    mlp = make_sine_project()
+    close = probe(mlp, Candidate("auto", 1, False, False), probe_plan(mlp.training, "CPU"),
+                  measure=lambda _, c: speed(c), device="CPU")
+    assert close.jit_compile is False and "XLA gained under 5% (not taken)" in close.reason
+    clear = probe(mlp, Candidate("auto", 1, False, False), probe_plan(mlp.training, "CPU"),
+                  measure=lambda _, c: 1000.0 * (1.5 if c.jit_compile is True else 1.0), device="CPU")
+    assert clear.jit_compile is True
