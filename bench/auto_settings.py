@@ -190,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
 
     device = device_summary()
     peak = matmul_flops()
-    print(f"Keras {keras.__version__}, {os.cpu_count()} CPUs ({device}); {args.epochs} epochs; whole fit = samples x "
+    shown_epochs = args.epochs or "each template's"
+    print(f"Keras {keras.__version__}, {os.cpu_count()} CPUs ({device}); {shown_epochs} epochs; whole fit = samples x "
           f"epochs / start of training to the last epoch's end, steady = fastest epoch after the first; median "
           f"ratio of {args.repeats} repeats; float32 matmul {peak / 1e9:.1f} GFLOP/s", flush=True)
     rows, verdicts, process_verdicts = [], [], []

@@ -71,9 +71,16 @@ class CheckpointWriter:
         self.step_seconds: list[float] = []
         self.write_seconds: list[float] = []
 
-    def write(self, save: Callable[[Any], None]) -> None:
+    def write(self, save: Callable[[Any], None], final: bool = False) -> None:
+        """`save(model)` for this epoch. `final`: the run's last epoch, which the run waits for anyway: saved right
+        away, without making a mirror for it (a one-epoch run never makes one)."""
         started = time.perf_counter()
         self.wait()
+        if final and self.mirror is None:
+            save(self.model)
+            self.write_seconds.append(time.perf_counter() - started)
+            self.step_seconds.append(time.perf_counter() - started)
+            return
         if self.background and self.mirror is None:
             self.mirror, self.pairs = _mirror(self.model)  # after the first epoch: the optimizer is built
             self.background = self.mirror is not None
@@ -96,6 +103,16 @@ class CheckpointWriter:
             self.failure = exc
         finally:
             self.write_seconds.append(time.perf_counter() - started)
+
+    def finish(self, failing: bool = False) -> None:
+        """The last write is on disk before the run ends. When the run is failing anyway (`failing`), a failed
+        write is logged, not raised: the run's own failure is the one to report."""
+        try:
+            self.wait()
+        except Exception as exc:
+            if not failing:
+                raise
+            log.warning("the last checkpoint could not be written: %s", exc)
 
     def wait(self) -> None:
         """Until the write in flight is done; raises what it failed with."""

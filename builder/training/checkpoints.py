@@ -282,17 +282,11 @@ def checkpoint_callback(trainer, monitor: str, best: float | None = None, early=
 
             if self.writer is None:
                 self.writer = trainer.checkpoint_writer = CheckpointWriter(self.model, background)
-            self.writer.write(save)
+            self.writer.write(save, final=epoch + 1 >= int(self.params.get("epochs") or 0))
 
         def on_train_end(self, logs=None):
-            if self.writer is None:
-                return
-            try:
-                self.writer.wait()  # the last epoch's checkpoint is on disk before the run goes on
-            except Exception as exc:
-                if trainer.failure is None:
-                    raise
-                log.warning("the last checkpoint could not be written: %s", exc)  # the run's failure is the news
+            if self.writer is not None:  # the last epoch's checkpoint is on disk before the run goes on
+                self.writer.finish(failing=trainer.failure is not None)
 
         def _counters(self) -> dict[str, Any]:
             counters: dict[str, Any] = {}

@@ -5,9 +5,11 @@ XLA wherever the model supports it with a GPU; yet XLA doubles the speed of some
 of others) and `steps_per_execution=1` (one Python round trip per batch, a large share of a small model's step).
 For a setting the project leaves on "auto", the Trainer asks `choose_performance` first: each candidate (XLA off /
 on, then more steps per call with the faster of those, then on a GPU mixed precision and prefetching batches into
-the GPU's memory) trains a copy of the model for a few epochs of a few batches on seeded noise; its steady speed
-and what its first epoch took more (tracing, compiling) are weighed over the run's length, and the fastest run
-decides (`probe_plan` says which settings are measured, `probe` how). The Trainer seeds its random state again
+the GPU's memory) trains a copy of the model for a few epochs of a few batches on seeded noise, fed through the
+run's kind of tf.data pipeline; its steady speed and what its first epoch took more (tracing, compiling) are
+weighed over the run's length, and the fastest run decides (`probe_plan` says which settings are measured, `probe`
+how); leaving Keras's default must gain 5%, and a rule table of measured losers (XLA for convolutions on a CPU,
+`xla_ruled_out`) is not tried. The Trainer seeds its random state again
 after the probe, so the trained model is the same whether it ran or came from the cache. The choice is kept per
 model, batch size, run length, device and versions in the per-user data folder, so a second run of the same model
 pays nothing. A setting the user gave (`jit_compile: false`, `steps_per_execution: 4`) is never changed; what was

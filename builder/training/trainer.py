@@ -150,10 +150,7 @@ class Trainer:
         """A failed run's last checkpoint still goes to disk before the failure is reported (its own failure is
         logged: the run's failure is the one to report)."""
         if self.checkpoint_writer is not None:
-            try:
-                self.checkpoint_writer.wait()
-            except Exception as exc:  # noqa: BLE001
-                log.warning("the last checkpoint could not be written: %s", exc)
+            self.checkpoint_writer.finish(failing=True)
 
     def _run(self) -> TrainingResult:
         import keras
@@ -332,7 +329,7 @@ def _checkpoint_cost(writer) -> dict:
     held, took = writer.step_seconds, writer.write_seconds or [0.0]
     return {"checkpoint_s_per_epoch": round(sum(held) / len(held), 4), "checkpoint_s_max": round(max(held), 4),
             "checkpoint_s_total": round(sum(held), 3), "checkpoint_write_s_per_epoch": round(sum(took) / len(took), 4),
-            "checkpoint_written_off_step": bool(writer.background)}
+            "checkpoint_written_off_step": bool(writer.background and writer.mirror is not None)}
 
 
 def _device() -> str:

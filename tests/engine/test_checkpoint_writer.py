@@ -65,3 +65,12 @@ def test_a_model_that_cannot_be_mirrored_is_saved_on_the_training_thread():
     writer = CheckpointWriter(model)
     writer.write(saved.append)
     assert saved == [model] and writer.background is False and writer.thread is None
+
+
+def test_the_last_epoch_is_saved_right_away_so_a_one_epoch_run_makes_no_mirror(tmp_path):
+    trainer = Trainer(make_sine_project(epochs=1), run_dir=tmp_path)
+    trainer.run()
+    assert trainer.checkpoint_writer.mirror is None  # the run waits for its last checkpoint anyway
+    assert json.loads((tmp_path / "run.json").read_text())["performance"]["checkpoint_written_off_step"] is False
+    for a, b in zip(load_model_safely(tmp_path / "last.keras").get_weights(), trainer.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
