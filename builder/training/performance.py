@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import os
+import statistics
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 AUTO = "auto"
 CACHE_FILE = ("cache", "performance.json")
 PROBE_STEPS = 32  # batches per probe epoch
-PROBE_EPOCHS = 4  # the first traces (and compiles); the fastest of the others counts
+PROBE_EPOCHS = 4  # the first traces (and compiles); the median of the others counts
 PROBE_TIMED_S = 0.6  # ... and more epochs (up to PROBE_MAX_EPOCHS) until those others took this long: a small
 PROBE_MAX_EPOCHS = 12  # model's epochs of 32 batches last 0.05 s, inside the noise of a shared machine
 STEPS_LADDER = (8, 32)  # steps per execution tried after 1, each only while the one before it won
@@ -41,9 +42,10 @@ MIN_GAIN = 1.05  # XLA, and more than 8 steps per call, are taken only when at l
 # The rule table, measured (bench/auto_settings.py and the probe's own tables on a 2-core CPU): on a machine without
 # a GPU, XLA trains convolutions at 0.4-0.6x the speed without it (digits_cnn 0.45x, shapes_cnn 0.44x, mnist1d_cnn
 # 0.40-0.60x), while the probe's short epochs once measured it 1.05x for shapes_cnn. It is not tried there.
-CPU_SLOWER_WITH_XLA = ("Convolution", "Applications")  # catalogue categories: convolutions, convolutional backbones
+CPU_SLOWER_WITH_XLA = "Convolution"  # the catalogue category of Conv*D, SeparableConv, DepthwiseConv, ...Transpose
+BACKBONES = "keras.applications:"  # a block of a keras.applications model (MobileNetV2): convolutions too
 MAX_CACHED = 200  # choices kept; the oldest go first
-PROBE_VERSION = 6  # part of the cache key: a changed probe measures again
+PROBE_VERSION = 7  # part of the cache key: a changed probe measures again
 PROBE_VARIABLE = "LAYERBOARD_PERFORMANCE_PROBE"  # "off": "auto" settings take Keras's defaults, nothing is measured
 
 
@@ -132,17 +134,20 @@ def probe_problem(project: Project) -> str | None:
 
 
 def xla_ruled_out(project: Project, device: str) -> str | None:
-    """Why XLA is not measured for this model on this device (the rule table, CPU_SLOWER_WITH_XLA), or None."""
+    """Why XLA is not measured for this model on this device (the rule table: a convolution block or a
+    keras.applications backbone, on a machine without a GPU), or None. The inside of a composite block is not
+    looked at: such a model is measured."""
     from builder import blocks
 
     if has_gpu(device):
         return None
     for node in project.graph.nodes.values():
         try:
-            category = blocks.block_spec(node.type).category
+            convolution = (blocks.block_spec(node.type).category == CPU_SLOWER_WITH_XLA
+                           or (blocks.class_path(node.type) or "").startswith(BACKBONES))
         except Exception:  # noqa: BLE001 - a block the catalogue cannot describe is judged by measuring
             continue
-        if category in CPU_SLOWER_WITH_XLA:
+        if convolution:
             return (f"XLA not tried: on a CPU it trains convolutions ('{node.id}', {node.type}) at 0.4-0.6x the "
                     f"speed without it (measured)")
     return None
@@ -186,7 +191,7 @@ def _label(candidate: Candidate) -> str:
             + (", prefetch_to_device" if candidate.prefetch_to_device else ""))
 
 
-def probe(project: Project, start: Candidate, plan: list[str], measure=None, device: str = "",
+def probe(project: Project, start: Candidate, plan: list[str], measure=None, device: str | None = None,
           run_samples: int | None = None) -> PerformanceChoice:
     """Measure the settings of `plan` in order, each with the fastest choice of the ones before: XLA off and on;
     8 steps per call when faster, then 32 when faster by MIN_GAIN; mixed precision; prefetching to the GPU.
@@ -208,13 +213,18 @@ def probe(project: Project, start: Candidate, plan: list[str], measure=None, dev
                                 else rate)
         return rates[candidate]
 
-    ruled_out = xla_ruled_out(project, device) if "jit_compile" in plan else None
-    passed_over: set[Candidate] = set()  # XLA or more steps per call that won by less than MIN_GAIN: not worth it
-    without_xla = timed(start._replace(jit_compile=False) if "jit_compile" in plan else start)
+    ruled_out = xla_ruled_out(project, device) if "jit_compile" in plan and device is not None else None
+    # what won by less than MIN_GAIN against the default before it (not worth it), and what it was
+    passed_over: dict[Candidate, str] = {}
+    without_xla = start._replace(jit_compile=False) if "jit_compile" in plan else start
+    timed(without_xla)
     if "jit_compile" in plan and ruled_out is None:
         with_xla = start._replace(jit_compile=True)
-        if without_xla < timed(with_xla) < MIN_GAIN * without_xla:
-            passed_over.add(with_xla)  # Keras's default on a CPU is no XLA: leaving it must pay for itself
+        timed(with_xla)
+        # leaving Keras's default on this device must pay for itself: no XLA on a CPU, XLA on a GPU
+        default, other = (with_xla, without_xla) if has_gpu(device or "") else (without_xla, with_xla)
+        if rates[default] < rates[other] < MIN_GAIN * rates[default]:
+            passed_over[other] = "XLA" if other is with_xla else "turning XLA off"
 
     def fastest() -> Candidate:
         return max((c for c in rates if c not in passed_over), key=rates.get)
@@ -226,7 +236,7 @@ def probe(project: Project, start: Candidate, plan: list[str], measure=None, dev
             needed = 1.0 if previous.steps_per_execution == 1 else MIN_GAIN  # coarser progress must pay for itself
             if timed(candidate) < needed * rates[previous]:
                 if rates[candidate] > rates[previous]:
-                    passed_over.add(candidate)  # faster, by less than MIN_GAIN
+                    passed_over[candidate] = f"{steps} steps per call"  # faster, by less than MIN_GAIN
                 break
             previous = candidate
     for setting in ("mixed_precision", "prefetch_to_device"):
@@ -240,15 +250,11 @@ def probe(project: Project, start: Candidate, plan: list[str], measure=None, dev
     reason = (f"measured fastest{f' over a run of {run_samples:,} samples' if run_samples else ''}: {_label(best)} "
               f"at {steady[best]:,.0f} samples/s after {compiling[best]:.1f} s of tracing and compiling"
               + (f", {rates[best] / max(others):.2f}x the next candidate" if others else "")
-              + "".join(f"; {_gain_label(c)} gained under {MIN_GAIN - 1:.0%} (not taken)" for c in passed_over)
+              + "".join(f"; {what} gained under {MIN_GAIN - 1:.0%} (not taken)" for what in passed_over.values())
               + (f"; {ruled_out}" if ruled_out else ""))
     return PerformanceChoice(best.jit_compile, best.steps_per_execution, best.mixed_precision, "probe", reason,
                              {_label(k): round(v, 1) for k, v in steady.items()}, round(time.perf_counter() - began, 2),
                              best.prefetch_to_device, {_label(k): round(v, 2) for k, v in compiling.items()})
-
-
-def _gain_label(candidate: Candidate) -> str:
-    return "XLA" if candidate.steps_per_execution == 1 else f"{candidate.steps_per_execution} steps per call"
 
 
 def _samples_per_second(project: Project, candidate: Candidate) -> tuple[float, float]:
@@ -276,10 +282,12 @@ def _timed_fit(project: Project, candidate: Candidate) -> tuple[float, float]:
     model = build_model(project.graph, name=project.name, folder=project.folder())
     rng = np.random.default_rng(0)
     count = config.batch_size * max(PROBE_STEPS, 2 * steps)
-    x = [_noise(rng, tensor, count) for tensor in model.inputs]
-    y = [np.zeros((count, *(d or 1 for d in tensor.shape[1:])), dtype="float32") for tensor in model.outputs]
-    model.compile(optimizer=make_optimizer(config), loss=["mse"] * len(y), jit_compile=candidate.jit_compile,
-                  steps_per_execution=steps)
+    # keyed by the Inputs' and outputs' names, as a run feeds several (a tf.data pipeline takes no list of arrays)
+    x = {tensor.name: _noise(rng, tensor, count) for tensor in model.inputs}
+    y = {name: np.zeros((count, *(d or 1 for d in tensor.shape[1:])), dtype="float32")
+         for name, tensor in zip(model.output_names, model.outputs)}
+    model.compile(optimizer=make_optimizer(config), loss={name: "mse" for name in y} if len(y) > 1 else "mse",
+                  jit_compile=candidate.jit_compile, steps_per_execution=steps)
     ends: list[float] = []
 
     class Timer(keras.callbacks.Callback):
@@ -292,9 +300,10 @@ def _timed_fit(project: Project, candidate: Candidate) -> tuple[float, float]:
             if len(ends) >= PROBE_EPOCHS and timed >= PROBE_TIMED_S:
                 self.model.stop_training = True
 
-    x, y = (tuple(x) if len(x) > 1 else x[0]), (tuple(y) if len(y) > 1 else y[0])
+    x, y = (x if len(x) > 1 else next(iter(x.values()))), (y if len(y) > 1 else next(iter(y.values())))
     held = max(count // 4, 1)  # validated each epoch on a quarter as many samples, as a run is (compiles a test step)
-    x_val, y_val = (tuple(a[:held] for a in part) if isinstance(part, tuple) else part[:held] for part in (x, y))
+    x_val, y_val = ({k: a[:held] for k, a in part.items()} if isinstance(part, dict) else part[:held]
+                    for part in (x, y))
     if keras.backend.backend() == "tensorflow":
         # fed as the run feeds it (builder.training.fit_data): an endless shuffled tf.data pipeline, steps per epoch
         # given, and a validation pipeline; the array adapter a plain script gets times more steps per call wrongly
@@ -313,8 +322,10 @@ def _timed_fit(project: Project, candidate: Candidate) -> tuple[float, float]:
     model.fit(**arguments, epochs=PROBE_MAX_EPOCHS, verbose=0, callbacks=[Timer()])
     epochs = [b - a for a, b in zip([begun, *ends], ends)]
     del model
-    fastest = max(min(epochs[1:]), 1e-9)
-    return count / fastest, epochs[0] - fastest  # steady samples/s, and what tracing and compiling added
+    # the median epoch after the first: robust to a slow one, and not favouring the candidates whose short epochs
+    # were timed more often (the fastest of 11 epochs is faster than the fastest of 3 of the same speed)
+    typical = max(statistics.median(epochs[1:]), 1e-9)
+    return count / typical, epochs[0] - typical  # steady samples/s, and what tracing and compiling added
 
 
 def _noise(rng, tensor, count: int):

@@ -212,3 +212,45 @@ def test_the_rule_table_keeps_xla_off_for_convolutions_on_a_cpu_and_xla_must_gai
     clear = probe(mlp, Candidate("auto", 1, False, False), probe_plan(mlp.training, "CPU"),
                   measure=lambda _, c: 1000.0 * (1.5 if c.jit_compile is True else 1.0), device="CPU")
     assert clear.jit_compile is True
+
+
+def test_on_a_gpu_turning_xla_off_must_gain_five_percent_and_each_passed_over_choice_is_named(probing):
+    """Keras's default with a GPU is XLA: there, turning it off must pay for itself. The reason names what was
+    passed over, also when the user fixed the steps per call."""
+    def xla_slightly_slower(candidate: Candidate) -> float:
+        return 1000.0 * (1.0 if candidate.jit_compile is True else 1.04)
+
+    mlp = make_sine_project(steps_per_execution=8)
+    plan = probe_plan(mlp.training, "1 x GPU (GPU:0)")
+    on_gpu = probe(mlp, Candidate("auto", 8, False, False), ["jit_compile"], measure=lambda _, c: xla_slightly_slower(c),
+                   device="1 x GPU (GPU:0)")
+    assert on_gpu.jit_compile is True and "turning XLA off gained under 5% (not taken)" in on_gpu.reason
+    assert "steps_per_execution" not in plan and "8 steps per call gained" not in on_gpu.reason
+    on_cpu = probe(mlp, Candidate("auto", 8, False, False), ["jit_compile"],
+                   measure=lambda _, c: 1000.0 * (1.04 if c.jit_compile is True else 1.0), device="CPU")
+    assert on_cpu.jit_compile is False and "; XLA gained under 5% (not taken)" in on_cpu.reason
+
+
+def test_the_rule_table_names_convolution_blocks_and_keras_applications_backbones_only():
+    from builder.project import load_template
+    from builder.training.performance import xla_ruled_out
+
+    backbone = load_template("shapes_transfer_mobilenetv2")
+    assert "('mobilenet_v2', MobileNetV2)" in xla_ruled_out(backbone, "CPU")
+    assert xla_ruled_out(backbone, "1 x GPU (GPU:0)") is None
+    assert "('stem_conv', Conv2D)" in xla_ruled_out(load_template("shapes_mobilenetv2"), "CPU")
+    layer_scale = make_sine_project()
+    layer_scale.graph.add_node("LayerScale", {"init_values": 0.1, "projection_dim": 1}, node_id="scale")
+    assert xla_ruled_out(layer_scale, "CPU") is None  # in the Applications category, yet no convolution
+    assert xla_ruled_out(make_sine_project(), "CPU") is None
+
+
+def test_a_model_with_two_inputs_and_two_outputs_is_measured(probing):
+    """The probe feeds several Inputs and outputs by name through the run's kind of pipeline (a tuple of arrays
+    would be stacked into one tensor)."""
+    from builder.project import load_template
+
+    project = load_template("digits_two_heads")
+    start = Candidate(False, 1, False, False)
+    choice = probe(project, start, [], device="CPU")
+    assert choice.measured["jit_compile=False, steps_per_execution=1"] > 0 and choice.source == "probe"
