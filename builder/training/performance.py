@@ -38,7 +38,7 @@ PROBE_EPOCHS = 4  # the first traces (and compiles); the median of the others co
 PROBE_TIMED_S = 0.6  # ... and more epochs (up to PROBE_MAX_EPOCHS) until those others took this long: a small
 PROBE_MAX_EPOCHS = 12  # model's epochs of 32 batches last 0.05 s, inside the noise of a shared machine
 STEPS_LADDER = (8, 32)  # steps per execution tried after 1, each only while the one before it won
-MIN_GAIN = 1.05  # XLA, and more than 8 steps per call, are taken only when at least 5% faster (noise is not a gain)
+MIN_GAIN = 1.05  # leaving the XLA default of the device, and more than 8 steps per call: only when 5% faster
 # The rule table, measured (bench/auto_settings.py and the probe's own tables on a 2-core CPU): on a machine without
 # a GPU, XLA trains convolutions at 0.4-0.6x the speed without it (digits_cnn 0.45x, shapes_cnn 0.44x, mnist1d_cnn
 # 0.40-0.60x), while the probe's short epochs once measured it 1.05x for shapes_cnn. It is not tried there.
