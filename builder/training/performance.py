@@ -45,7 +45,7 @@ MIN_GAIN = 1.05  # leaving the XLA default of the device, and more than 8 steps 
 CPU_SLOWER_WITH_XLA = "Convolution"  # the catalogue category of Conv*D, SeparableConv, DepthwiseConv, ...Transpose
 BACKBONES = "keras.applications:"  # a block of a keras.applications model (MobileNetV2): convolutions too
 MAX_CACHED = 200  # choices kept; the oldest go first
-PROBE_VERSION = 7  # part of the cache key: a changed probe measures again
+PROBE_VERSION = 8  # part of the cache key: a changed probe measures again
 PROBE_VARIABLE = "LAYERBOARD_PERFORMANCE_PROBE"  # "off": "auto" settings take Keras's defaults, nothing is measured
 
 
@@ -281,7 +281,9 @@ def _timed_fit(project: Project, candidate: Candidate) -> tuple[float, float]:
     steps = candidate.steps_per_execution
     model = build_model(project.graph, name=project.name, folder=project.folder())
     rng = np.random.default_rng(0)
-    count = config.batch_size * max(PROBE_STEPS, 2 * steps)
+    # whole batches and a last, partial one, in training and in validation, as most runs have: XLA compiles the
+    # steps again for that batch's shape (a probe without it priced XLA too low for the LSTM and the spirals MLP)
+    count = config.batch_size * max(PROBE_STEPS, 2 * steps) + max(config.batch_size // 2, 1)
     # keyed by the Inputs' and outputs' names, as a run feeds several (a tf.data pipeline takes no list of arrays)
     x = {tensor.name: _noise(rng, tensor, count) for tensor in model.inputs}
     y = {name: np.zeros((count, *(d or 1 for d in tensor.shape[1:])), dtype="float32")
@@ -301,7 +303,9 @@ def _timed_fit(project: Project, candidate: Candidate) -> tuple[float, float]:
                 self.model.stop_training = True
 
     x, y = (x if len(x) > 1 else next(iter(x.values()))), (y if len(y) > 1 else next(iter(y.values())))
-    held = max(count // 4, 1)  # validated each epoch on a quarter as many samples, as a run is (compiles a test step)
+    # validated each epoch on a quarter as many samples, as a run is (its first epoch compiles a test step), with a
+    # partial last batch too
+    held = config.batch_size * max(count // (4 * config.batch_size), 1) + max(config.batch_size // 2, 1)
     x_val, y_val = ({k: a[:held] for k, a in part.items()} if isinstance(part, dict) else part[:held]
                     for part in (x, y))
     if keras.backend.backend() == "tensorflow":
